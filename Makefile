@@ -1,0 +1,99 @@
+# tinytaptunnel: plain GNU make, no generated build system.
+#
+#   make            build ./tinytaptunnel and every module
+#   make deps       install what the build and the tests need (Debian)
+#   make check      unit tests, then the end-to-end tests (root)
+#   make check-asan unit tests under AddressSanitizer + UBSan
+#   make help       every target
+
+PROG     := tinytaptunnel
+VERSION  := 0.1.0
+BUILD    ?= build
+
+CC       ?= cc
+# Debian ships BearSSL's headers in their own directory.
+CPPFLAGS += -Iinclude -Isandbox -isystem /usr/include/bearssl -D_GNU_SOURCE \
+            -DTTT_VERSION='"$(VERSION)"'
+WARN     := -Wall -Wextra -Werror -Wshadow -Wpointer-arith -Wstrict-prototypes \
+            -Wmissing-prototypes -Wvla -Wformat=2 -Wconversion -Wno-sign-conversion
+OPT      ?= -O2 -g
+HARDEN   ?= -D_FORTIFY_SOURCE=3 -fstack-protector-strong -fstack-clash-protection \
+            -fcf-protection -fPIE
+CFLAGS   ?= $(OPT)
+CFLAGS   += -std=c11 $(WARN) $(HARDEN) $(SAN)
+LDHARDEN ?= -pie -Wl,-z,relro,-z,now -Wl,-z,noexecstack
+LDFLAGS  += $(LDHARDEN) $(SAN)
+LIBS     := -lbearssl -lseccomp -lcap-ng -lpthread
+
+# Every module but main() goes into one archive, so tests, tools and fuzzers
+# link exactly the code the daemon runs.
+LIB_SRC  := $(filter-out src/main.c,$(wildcard src/*.c sandbox/*.c))
+LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
+LIB      := $(BUILD)/libttt.a
+
+UNIT_SRC := $(wildcard tests/unit/test_*.c)
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+TOOL_SRC := $(wildcard tests/tools/*.c)
+TOOL_BIN := $(TOOL_SRC:tests/tools/%.c=$(BUILD)/tools/%)
+
+.PHONY: all deps check check-unit check-e2e check-asan clean help
+.DEFAULT_GOAL := all
+
+all: $(PROG)
+
+$(PROG): $(BUILD)/src/main.o $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+$(LIB): $(LIB_OBJ)
+	$(AR) rcs $@ $^
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c -o $@ $<
+
+$(BUILD)/tests/%: tests/unit/%.c $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -DTTT_SRCDIR='"$(CURDIR)"' $(LDFLAGS) -o $@ $< $(LIB) -lcmocka $(LIBS)
+
+$(BUILD)/tools/%: tests/tools/%.c $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(LIBS)
+
+# Debian packages the build and the tests use; apt-get only runs when one is missing.
+DEB_PKGS := build-essential clang llvm libbearssl-dev libseccomp-dev libcap-ng-dev \
+            libcmocka-dev iproute2 iputils-ping socat iperf3 tcpdump nftables \
+            procps mandoc
+deps:
+	@missing=$$(for p in $(DEB_PKGS); do \
+	    dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; \
+	  done); \
+	if [ -n "$$missing" ]; then \
+	  echo "deps: installing $$missing"; \
+	  export DEBIAN_FRONTEND=noninteractive; \
+	  apt-get update -qq && apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	fi
+
+check: check-unit check-e2e
+
+check-unit: $(UNIT_BIN)
+	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; $$t; done
+
+# End-to-end tests need root (namespaces, tap devices); refuse loudly rather than pass.
+check-e2e: $(PROG) $(TOOL_BIN)
+	@if [ "$$(id -u)" != 0 ]; then echo "check-e2e: the end-to-end tests need root" >&2; exit 1; fi
+	@BUILD=$(BUILD) tests/e2e/run.sh
+
+# Sanitizer build: clang, its own build directory, no _FORTIFY_SOURCE (ASan replaces it).
+check-asan:
+	$(MAKE) BUILD=build-asan CC=clang OPT='-O1 -g -fno-omit-frame-pointer' \
+	  HARDEN='-fstack-protector-strong -fPIE' \
+	  SAN='-fsanitize=address,undefined -fno-sanitize-recover=all' check-unit
+
+clean:
+	rm -rf build build-asan build-fuzz build-cov $(PROG)
+
+help:
+	@sed -n 's/^#   //p' Makefile
+
+-include mk/*.mk
+-include $(LIB_OBJ:.o=.d) $(BUILD)/src/main.d
