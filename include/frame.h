@@ -51,7 +51,8 @@ void ttt_key_init(struct ttt_key *k, const br_hash_class *hash, const void *key,
 void ttt_key_wipe(struct ttt_key *k);
 
 /*
- * Write MAC | ts | frame into out. Returns the datagram length, or 0 when
+ * Write MAC | ts | frame into out; frame may already sit at out + TTT_HDR_LEN
+ * (encoding in place). Returns the datagram length, or 0 when
  * len is outside [TTT_MIN_FRAME, TTT_MAX_FRAME] or cap is too small.
  */
 size_t ttt_frame_encode(const struct ttt_key *k, int64_t ts, const uint8_t *frame,

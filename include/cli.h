@@ -1,0 +1,45 @@
+/*
+ * The command line: v1.4's positional form, with options on top.
+ *   tinytaptunnel [options] <key file> <local address> [peer address]
+ */
+#ifndef TTT_CLI_H
+#define TTT_CLI_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define TTT_WINDOW_MS_MAX      (3600 * 1000)	/* an hour; more is no freshness at all */
+#define TTT_STATS_INTERVAL_MAX (24 * 3600)
+#define TTT_CLI_ERR_MAX        256
+
+enum ttt_cli_action {
+	TTT_CLI_RUN = 0,
+	TTT_CLI_HELP,
+	TTT_CLI_VERSION,
+	TTT_CLI_GENKEY,
+};
+
+struct ttt_config {
+	enum ttt_cli_action action;
+	const char *keyfile, *local, *peer;
+	const char *user;		/* NULL: tinytaptunnel if it exists, else nobody */
+	const char *chroot_dir;
+	const char *ifname;
+	const char *pidfile;		/* NULL: none */
+	int mtu;
+	int64_t window_ns;
+	int daemonize, use_syslog;
+	int log_level;
+	unsigned stats_interval;	/* seconds, 0: only on SIGUSR1 */
+};
+
+/*
+ * Parse argv. Returns 0, or 64 (EX_USAGE) with a one-line reason in err.
+ * Pure apart from getopt's state: opens nothing, resolves nothing.
+ */
+int ttt_cli_parse(int argc, char **argv, struct ttt_config *cfg, char *err, size_t errlen);
+
+/* The --help text. */
+extern const char ttt_cli_usage[];
+
+#endif

@@ -1,0 +1,115 @@
+/*
+ * The socketpair protocol between the privileged parent and the worker.
+ *
+ * One SOCK_SEQPACKET message per record: a fixed header {type, len} and a
+ * payload whose length is checked against the type before it is touched.
+ * Each side parses what it receives as hostile: the parent, because a
+ * compromised worker writes those bytes; the worker, out of habit. Which
+ * types each side may receive is fixed, so a worker cannot send the
+ * parent's messages back at it.
+ */
+#ifndef TTT_IPC_H
+#define TTT_IPC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "addr.h"
+#include "keyfile.h"
+#include "log.h"
+#include "stats.h"
+#include "wire.h"
+
+enum ttt_ipc_type {
+	/* parent -> worker */
+	TTT_IPC_CONFIG = 1,	/* struct ttt_ipc_config */
+	TTT_IPC_KEY,		/* raw key, TTT_KEY_MIN..TTT_KEY_MAX bytes */
+	TTT_IPC_FDS,		/* no payload; SCM_RIGHTS carries tap and socket */
+	TTT_IPC_STATS_REQ,	/* no payload: report the counters */
+	/* worker -> parent */
+	TTT_IPC_READY,		/* no payload: sandboxed and forwarding */
+	TTT_IPC_LOG,		/* level byte + text, 1..TTT_IPC_LOG_MAX bytes */
+	TTT_IPC_PEER,		/* struct ttt_ipc_peer: the peer moved here */
+	TTT_IPC_STATS,		/* struct ttt_stats */
+	TTT_IPC_TYPE_MAX
+};
+
+#define TTT_IPC_HDR_LEN   4
+#define TTT_IPC_LOG_MAX   (TTT_LOG_LINE_MAX - 1)
+/* The largest payload any type carries (the key or a log line). */
+#define TTT_IPC_PAYLOAD_MAX (TTT_KEY_MAX > TTT_IPC_LOG_MAX + 1 ? TTT_KEY_MAX : TTT_IPC_LOG_MAX + 1)
+#define TTT_IPC_MSG_MAX   (TTT_IPC_HDR_LEN + TTT_IPC_PAYLOAD_MAX)
+#define TTT_IPC_NFDS      2	/* tap, socket */
+
+/* A socket address in a fixed layout, independent of sockaddr padding. */
+struct ttt_ipc_peer {
+	uint16_t family;	/* AF_INET or AF_INET6 */
+	uint16_t port;		/* network byte order */
+	uint32_t scope_id;
+	uint8_t addr[16];	/* IPv4 uses the first 4 bytes */
+};
+
+#define TTT_IPC_CFG_FIXED_PEER 0x1u	/* accept datagrams from the peer only */
+#define TTT_IPC_CFG_HAVE_PEER  0x2u	/* peer holds an address */
+
+struct ttt_ipc_config {
+	int64_t window_ns;
+	uint32_t max_frame;
+	uint32_t flags;
+	int32_t log_level;
+	uint32_t sock_family;	/* the UDP socket's family; peers must match */
+	struct ttt_ipc_peer peer;
+};
+
+/* A parsed message; which member is valid follows from type. */
+struct ttt_ipc_msg {
+	enum ttt_ipc_type type;
+	union {
+		struct ttt_ipc_config config;
+		struct {
+			size_t len;
+			uint8_t bytes[TTT_KEY_MAX];
+		} key;
+		struct {
+			enum ttt_log_level level;
+			char text[TTT_IPC_LOG_MAX + 1];	/* NUL-terminated, printable only */
+		} log;
+		struct ttt_ipc_peer peer;
+		struct ttt_stats stats;
+	} u;
+};
+
+enum ttt_ipc_side {
+	TTT_IPC_TO_WORKER,	/* parse what the parent sent */
+	TTT_IPC_TO_PARENT,	/* parse what the worker sent: the privilege boundary */
+};
+
+/*
+ * Parse one received record. Pure. Returns 0, or -EPROTO for a type this
+ * side must not receive, -EBADMSG for a bad length or content.
+ */
+int ttt_ipc_parse(enum ttt_ipc_side side, const uint8_t *buf, size_t len,
+    struct ttt_ipc_msg *m);
+
+/* Encode a header and payload into out; returns the length or -EMSGSIZE. */
+long ttt_ipc_encode(enum ttt_ipc_type type, const void *payload, size_t len,
+    uint8_t *out, size_t cap);
+
+/* Send one record, optionally with file descriptors. Returns 0 or -errno. */
+int ttt_ipc_send(int sock, enum ttt_ipc_type type, const void *payload, size_t len);
+int ttt_ipc_send_fds(int sock, enum ttt_ipc_type type, const int *fds, size_t nfds);
+int ttt_ipc_send_log(int sock, enum ttt_log_level lvl, const char *text);
+
+/*
+ * Receive one record into buf. fds may be NULL: then any descriptor the peer
+ * tries to pass is discarded by the kernel, and the record refused. Returns
+ * the length, 0 at end of file, or -errno (-EMSGSIZE when truncated).
+ */
+long ttt_ipc_recv(int sock, uint8_t *buf, size_t cap, int *fds, size_t maxfds,
+    size_t *nfds);
+
+/* Between a socket address and the fixed layout. */
+void ttt_ipc_peer_from_addr(const struct ttt_addr *a, struct ttt_ipc_peer *p);
+int ttt_ipc_peer_to_addr(const struct ttt_ipc_peer *p, struct ttt_addr *a);
+
+#endif

@@ -1,0 +1,40 @@
+/*
+ * The privileged parent after set-up: it holds the tap and the socket only
+ * to hand them to a worker, supervises it, relays its logs, and respawns it
+ * with back-off when it dies.
+ */
+#ifndef TTT_PARENT_H
+#define TTT_PARENT_H
+
+#include <net/if.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ipc.h"
+#include "keyfile.h"
+#include "worker.h"
+
+#define TTT_BACKOFF_MIN_MS   1000
+#define TTT_BACKOFF_MAX_MS   30000
+#define TTT_STOP_GRACE_MS    2000	/* SIGTERM, then SIGKILL after this */
+#define TTT_WORKER_LOG_PER_SEC 20	/* a compromised worker cannot flood our log */
+#define TTT_WORKER_LOG_BURST   50
+
+struct ttt_parent {
+	int tap, udp;
+	char ifname[IFNAMSIZ];
+	uint8_t key[TTT_KEY_MAX];
+	size_t keylen;
+	struct ttt_ipc_config wcfg;	/* handed to each worker; peer kept current */
+	struct ttt_worker_setup ws;
+	unsigned stats_interval;	/* seconds, 0: off */
+	const char *pidfile;
+};
+
+/* Supervise until SIGTERM/SIGINT. Returns the exit status. */
+int ttt_parent_run(struct ttt_parent *p);
+
+/* Why a worker ended, in words: "killed by signal SIGSYS (...)". */
+void ttt_parent_describe_status(int status, char *buf, size_t cap);
+
+#endif

@@ -1,0 +1,24 @@
+/*
+ * The seccomp allowlists of the worker and of the parent.
+ */
+#ifndef TTT_SECCOMP_POLICY_H
+#define TTT_SECCOMP_POLICY_H
+
+struct ttt_worker_fds {
+	int tap, udp, ipc;
+};
+
+/*
+ * Confine every thread of the worker (TSYNC) to the forwarding loop's
+ * syscalls, each allowed only on its own descriptor. Anything else kills
+ * the whole worker with SIGSYS. Returns 0 or -errno.
+ */
+int ttt_seccomp_worker(const struct ttt_worker_fds *fds);
+
+/*
+ * Confine the parent to supervising: relaying logs, respawning a worker
+ * (whose set-up syscalls it therefore allows), re-reading the key.
+ */
+int ttt_seccomp_parent(void);
+
+#endif

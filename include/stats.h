@@ -1,0 +1,43 @@
+/*
+ * Per-direction counters of the worker: what it forwarded and why it refused.
+ */
+#ifndef TTT_STATS_H
+#define TTT_STATS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+enum ttt_stat {
+	/* tap -> UDP */
+	TTT_STAT_TX_FRAMES = 0,
+	TTT_STAT_TX_BYTES,
+	TTT_STAT_TX_NOPEER,	/* no peer known yet: frame dropped */
+	TTT_STAT_TX_LONG,	/* a tap frame over the maximum */
+	TTT_STAT_TX_TAP_ERR,
+	TTT_STAT_TX_SOCK_ERR,
+	/* UDP -> tap */
+	TTT_STAT_RX_FRAMES,
+	TTT_STAT_RX_BYTES,
+	TTT_STAT_RX_SHORT,
+	TTT_STAT_RX_LONG,
+	TTT_STAT_RX_BADMAC,
+	TTT_STAT_RX_STALE,
+	TTT_STAT_RX_FUTURE,
+	TTT_STAT_RX_REPLAY,
+	TTT_STAT_RX_REFLECTED,
+	TTT_STAT_RX_WRONG_PEER,
+	TTT_STAT_RX_TAP_ERR,
+	TTT_STAT_RX_SOCK_ERR,
+	TTT_STAT_N
+};
+
+struct ttt_stats {
+	uint64_t v[TTT_STAT_N];
+};
+
+const char *ttt_stat_name(enum ttt_stat s);
+
+/* "tx frames=1 bytes=98 ... rx ..." on one line; returns the length written. */
+size_t ttt_stats_format(const struct ttt_stats *st, char *buf, size_t cap);
+
+#endif

@@ -1,0 +1,146 @@
+/*
+ * Privilege drops for the parent and the worker (see privdrop.h).
+ *
+ * The worker's order, and why:
+ *   1. chroot + chdir     needs CAP_SYS_CHROOT, so before the uid changes
+ *   2. bounding set       needs CAP_SETPCAP, so before the uid changes
+ *   3. setgroups, setresgid, setresuid   groups and gid first: after the
+ *                         uid changes we could no longer change them
+ *   4. verify             setresuid(0) must fail, or the drop is not real
+ *   5. capabilities       cleared (already lost with the uid; made sure)
+ *   6. no_new_privs       no exec can regain anything (and seccomp wants it)
+ *   7. not dumpable       no core file, no ptrace by our own uid
+ *   8. rlimits            no files, no core, no descriptors beyond ours
+ * The seccomp filter comes last, in seccomp.c.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <grp.h>
+#include <signal.h>
+#include <string.h>
+#include <unistd.h>
+#include <cap-ng.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+
+#include "privdrop.h"
+
+static int
+dir_is_empty(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	int empty = 1;
+
+	if (d == NULL)
+		return -errno;
+	while ((e = readdir(d)) != NULL) {
+		if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0) {
+			empty = 0;
+			break;
+		}
+	}
+	(void)closedir(d);
+	return empty;
+}
+
+int
+ttt_chroot_check(const char *dir)
+{
+	struct stat st;
+	int empty;
+
+	if (mkdir(dir, TTT_CHROOT_MODE) < 0 && errno != EEXIST)
+		return -errno;
+	if (lstat(dir, &st) < 0)
+		return -errno;
+	if (!S_ISDIR(st.st_mode))
+		return -ENOTDIR;
+	/* A worker root that someone else can write could be filled with
+	 * files (a fake /etc, devices) that the worker would then trust. */
+	if (st.st_uid != 0 || (st.st_mode & (S_IWGRP | S_IWOTH)) != 0)
+		return -EPERM;
+	empty = dir_is_empty(dir);
+	if (empty < 0)
+		return empty;
+	return empty ? 0 : -ENOTEMPTY;
+}
+
+int
+ttt_privdrop_parent(void)
+{
+	capng_clear(CAPNG_SELECT_BOTH);
+	if (capng_updatev(CAPNG_ADD, CAPNG_EFFECTIVE | CAPNG_PERMITTED | CAPNG_BOUNDING_SET,
+	    CAP_SETUID, CAP_SETGID, CAP_SYS_CHROOT, CAP_SETPCAP, CAP_KILL, -1) != 0)
+		return -1;
+	return capng_apply(CAPNG_SELECT_BOTH) == 0 ? 0 : -1;
+}
+
+static int
+set_limit(int resource, rlim_t value)
+{
+	struct rlimit rl = { .rlim_cur = value, .rlim_max = value };
+
+	return setrlimit(resource, &rl);
+}
+
+/* Fail with the step's name, so the caller can say exactly what broke. */
+#define STEP(name, call) do {			\
+	if ((call) != 0) {			\
+		int e_ = errno ? errno : EPERM;	\
+		*step = (name);			\
+		return -e_;			\
+	}					\
+} while (0)
+
+static int
+verify_ids(uid_t uid, gid_t gid)
+{
+	uid_t ru, eu, su;
+	gid_t rg, eg, sg;
+
+	if (getresuid(&ru, &eu, &su) != 0 || getresgid(&rg, &eg, &sg) != 0)
+		return -1;
+	if (ru != uid || eu != uid || su != uid || rg != gid || eg != gid || sg != gid)
+		return -1;
+	if (getgroups(0, NULL) != 0)
+		return -1;
+	/* The drop is only real if it cannot be undone. */
+	if (uid != 0 && (setresuid(0, 0, 0) == 0 || setresgid(0, 0, 0) == 0))
+		return -1;
+	errno = 0;
+	return 0;
+}
+
+int
+ttt_privdrop_worker(const struct ttt_drop *d, const char **step)
+{
+	errno = 0;
+	STEP("chroot", chroot(d->chroot_dir));
+	STEP("chdir", chdir("/"));
+	capng_clear(CAPNG_SELECT_BOTH);
+	STEP("bounding set", capng_apply(CAPNG_SELECT_BOUNDS));
+	STEP("setgroups", setgroups(0, NULL));
+	STEP("setresgid", setresgid(d->gid, d->gid, d->gid));
+	STEP("setresuid", setresuid(d->uid, d->uid, d->uid));
+	STEP("verify ids", verify_ids(d->uid, d->gid));
+	capng_clear(CAPNG_SELECT_BOTH);
+	STEP("capabilities", capng_apply(CAPNG_SELECT_CAPS));
+	STEP("capabilities check",
+	    capng_have_capabilities(CAPNG_SELECT_CAPS) == CAPNG_NONE ? 0 : -1);
+	STEP("no_new_privs", prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0));
+	STEP("dumpable", prctl(PR_SET_DUMPABLE, 0, 0, 0, 0));
+	/* Credentials changed, which cleared any parent-death signal: set it now. */
+	STEP("pdeathsig", prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0));
+	STEP("rlimit core", set_limit(RLIMIT_CORE, 0));
+	STEP("rlimit fsize", set_limit(RLIMIT_FSIZE, 0));
+	STEP("rlimit nofile", set_limit(RLIMIT_NOFILE, (rlim_t)d->max_fd + 1));
+	return 0;
+}
+
+int
+ttt_privdrop_no_procs(void)
+{
+	return set_limit(RLIMIT_NPROC, 0) == 0 ? 0 : -errno;
+}

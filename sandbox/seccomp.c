@@ -1,0 +1,186 @@
+/*
+ * Seccomp policies, as tables: one line a syscall, with the reason it is
+ * there. Default action for both: kill the whole process (SIGSYS), so a
+ * compromised process cannot probe the filter and carry on.
+ */
+#include <errno.h>
+#include <stddef.h>
+#include <sys/socket.h>
+#include <seccomp.h>
+
+#include "seccomp_policy.h"
+
+struct rule {
+	int nr;
+	const char *why;
+};
+
+#define ALLOW(name, why) { SCMP_SYS(name), why }
+#define NRULES(t) (sizeof(t) / sizeof((t)[0]))
+
+/* Worker: syscalls allowed on any argument. Pointers cannot be checked. */
+static const struct rule worker_any[] = {
+	/* waiting */
+	ALLOW(poll, "wait for the tap or the parent"),
+	ALLOW(ppoll, "glibc may implement poll() with it"),
+	ALLOW(futex, "the peer address lock between the two threads"),
+	/* time */
+	ALLOW(clock_gettime, "freshness; the vDSO falls back to it on some clocks"),
+	/* leaving */
+	ALLOW(exit, "a thread ends"),
+	ALLOW(exit_group, "the worker ends"),
+	ALLOW(restart_syscall, "an interrupted wait resumes"),
+};
+
+/* Worker: syscalls allowed on one descriptor each (argument 0). */
+struct fd_rule {
+	int nr;
+	int which;	/* 0 tap, 1 udp, 2 ipc */
+	const char *why;
+};
+enum { FD_TAP, FD_UDP, FD_IPC };
+#define ON_FD(name, which, why) { SCMP_SYS(name), which, why }
+
+static const struct fd_rule worker_fd[] = {
+	ON_FD(read, FD_TAP, "frames from the tap"),
+	ON_FD(write, FD_TAP, "frames to the tap"),
+	ON_FD(recvmmsg, FD_UDP, "datagrams from the underlay, in batches"),
+	ON_FD(sendmmsg, FD_UDP, "datagrams to the peer, in batches"),
+	ON_FD(recvmsg, FD_IPC, "requests and keys from the parent"),
+	ON_FD(sendmsg, FD_IPC, "logs, counters and the peer's address to the parent"),
+};
+
+static int
+fd_of(const struct ttt_worker_fds *fds, int which)
+{
+	return which == FD_TAP ? fds->tap : which == FD_UDP ? fds->udp : fds->ipc;
+}
+
+static int
+add_rules(scmp_filter_ctx ctx, const struct rule *r, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		int rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, r[i].nr, 0);
+
+		if (rc != 0)
+			return rc;
+	}
+	return 0;
+}
+
+int
+ttt_seccomp_worker(const struct ttt_worker_fds *fds)
+{
+	scmp_filter_ctx ctx;
+	int rc;
+
+	ctx = seccomp_init(SCMP_ACT_KILL_PROCESS);
+	if (ctx == NULL)
+		return -ENOMEM;
+	/* Every thread, including the two forwarding threads already started. */
+	rc = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_TSYNC, 1);
+	if (rc == 0)
+		rc = add_rules(ctx, worker_any, NRULES(worker_any));
+	for (size_t i = 0; rc == 0 && i < NRULES(worker_fd); i++) {
+		int fd = fd_of(fds, worker_fd[i].which);
+
+		rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, worker_fd[i].nr, 1,
+		    SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)fd));
+	}
+	if (rc == 0)
+		rc = seccomp_load(ctx);
+	seccomp_release(ctx);
+	return rc;
+}
+
+/*
+ * Parent: supervising, and everything a worker does, since a forked worker
+ * inherits this filter and stacks its own on top (the narrower one wins).
+ */
+static const struct rule parent_any[] = {
+	/* supervising */
+	ALLOW(poll, "wait for signals and worker messages"),
+	ALLOW(ppoll, "glibc may implement poll() with it"),
+	ALLOW(read, "signalfd, the key file on SIGHUP"),
+	ALLOW(write, "log lines to stderr"),
+	ALLOW(writev, "glibc's stdio may write lines in two parts"),
+	ALLOW(recvmsg, "worker messages"),
+	ALLOW(sendmsg, "key, configuration and descriptors to a new worker"),
+	ALLOW(sendto, "syslog"),
+	ALLOW(connect, "syslog reconnects to /dev/log"),
+	ALLOW(socketpair, "a channel to each new worker"),
+	ALLOW(clone, "fork a new worker"),
+	ALLOW(clone3, "the worker starts its two threads"),
+	ALLOW(wait4, "reap a worker and learn why it died"),
+	ALLOW(kill, "stop the worker on SIGTERM"),
+	ALLOW(close, "descriptors of a dead worker"),
+	ALLOW(close_range, "a new worker closes what it must not hold"),
+	ALLOW(dup2, "a new worker moves its channel to a fixed number"),
+	ALLOW(dup3, "glibc may implement dup2() with it"),
+	ALLOW(fcntl, "descriptor flags"),
+	ALLOW(openat, "re-read the key file on SIGHUP; /dev/null"),
+	ALLOW(newfstatat, "check the key file's mode"),
+	ALLOW(fstat, "check the key file's mode"),
+	ALLOW(lseek, "stdio"),
+	ALLOW(unlink, "remove the pid file at exit"),
+	ALLOW(getrandom, "a new worker's replay seed"),
+	ALLOW(getpid, "log lines"),
+	ALLOW(gettid, "glibc"),
+	ALLOW(rt_sigaction, "signal handling"),
+	ALLOW(rt_sigprocmask, "signals are read through a signalfd"),
+	ALLOW(rt_sigreturn, "return from a signal handler"),
+	ALLOW(signalfd4, "signals as readable events"),
+	ALLOW(clock_gettime, "time stamps, back-off"),
+	ALLOW(clock_nanosleep, "back-off"),
+	ALLOW(nanosleep, "back-off"),
+	ALLOW(restart_syscall, "an interrupted wait resumes"),
+	ALLOW(exit_group, "exit"),
+	ALLOW(exit, "a thread ends"),
+	/* memory */
+	ALLOW(brk, "malloc in libseccomp and libcap-ng"),
+	ALLOW(mmap, "malloc; thread stacks"),
+	ALLOW(munmap, "free"),
+	ALLOW(mprotect, "thread stack guard pages"),
+	ALLOW(madvise, "free"),
+	ALLOW(futex, "locks in glibc"),
+	ALLOW(set_robust_list, "a new thread"),
+	ALLOW(rseq, "a new thread"),
+	/* what a new worker does to drop its privileges (privdrop.c) */
+	ALLOW(chroot, "worker: into the empty directory"),
+	ALLOW(chdir, "worker: to the new root"),
+	ALLOW(capget, "worker: read capabilities"),
+	ALLOW(capset, "worker: clear capabilities"),
+	ALLOW(prctl, "worker: bounding set, no_new_privs, dumpable, pdeathsig"),
+	ALLOW(setgroups, "worker: no supplementary groups"),
+	ALLOW(setresgid, "worker: its group"),
+	ALLOW(setresuid, "worker: its user"),
+	ALLOW(getresuid, "worker: check the drop"),
+	ALLOW(getresgid, "worker: check the drop"),
+	ALLOW(getgroups, "worker: check the drop"),
+	ALLOW(setrlimit, "worker: resource limits"),
+	ALLOW(prlimit64, "glibc implements setrlimit() with it"),
+	ALLOW(seccomp, "worker: its own, narrower filter"),
+	/* filters stack: the worker's data path must pass this one too */
+	ALLOW(recvmmsg, "worker: datagrams from the underlay"),
+	ALLOW(sendmmsg, "worker: datagrams to the peer"),
+};
+
+int
+ttt_seccomp_parent(void)
+{
+	scmp_filter_ctx ctx;
+	int rc;
+
+	ctx = seccomp_init(SCMP_ACT_KILL_PROCESS);
+	if (ctx == NULL)
+		return -ENOMEM;
+	rc = add_rules(ctx, parent_any, NRULES(parent_any));
+	/* syslog needs a local socket; no other family is ever opened again. */
+	if (rc == 0)
+		rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 1,
+		    SCMP_A0(SCMP_CMP_EQ, AF_UNIX));
+	if (rc == 0)
+		rc = seccomp_load(ctx);
+	seccomp_release(ctx);
+	return rc;
+}

@@ -1,0 +1,380 @@
+/*
+ * UDP endpoint addresses (see addr.h): split "host:port", resolve, compare,
+ * print.
+ *
+ * Socket addresses are copied in and out of sockaddr_storage with memcpy
+ * rather than through casted pointers, so no access depends on aliasing rules.
+ */
+#include <arpa/inet.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "addr.h"
+
+#define STR_(x) #x
+#define STR(x) STR_(x)
+
+#define PORT_MAX        65535	/* spelled out: it is printed in a message */
+#define DECIMAL_BASE    10u
+#define V4MAPPED_PREFIX 12	/* ::ffff: is the first 12 of an IPv6 address's 16 bytes */
+#define IPV4_ADDR_LEN   4
+
+_Static_assert(PORT_MAX == UINT16_MAX, "a port is a uint16_t");
+
+static const uint8_t v4mapped_prefix[V4MAPPED_PREFIX] = {
+	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff
+};
+
+static const char *const addr_errors[TTT_ADDR_NSTATUS] = {
+	[TTT_ADDR_OK] = "is valid",
+	[TTT_ADDR_SYNTAX] = ("is not HOST:PORT, [IPV6]:PORT or :PORT "
+	    "(an IPv6 address must be in brackets, e.g. [2001:db8::1]:9123)"),
+	[TTT_ADDR_TOOLONG] = ("is too long (at most " STR(TTT_ADDR_SPEC_MAX)
+	    " characters; a DNS host name is at most 253)"),
+	[TTT_ADDR_PORT] = ("has a missing or invalid port (a decimal number "
+	    "from 1 to " STR(PORT_MAX) "; 0 only for the local address)"),
+	[TTT_ADDR_NOHOST] = "has no host; the peer address needs one",
+	[TTT_ADDR_RESOLVE] = "could not be resolved",
+	[TTT_ADDR_FAMILY] = ("has only IPv6 addresses, which an IPv4 local "
+	    "address cannot reach; listen on [::] or an IPv6 address"),
+};
+
+const char *
+ttt_addr_strerror(enum ttt_addr_status st)
+{
+	if ((unsigned)st >= TTT_ADDR_NSTATUS)
+		return "has an unknown problem";
+	return addr_errors[st];
+}
+
+/*
+ * Decimal digits only: no sign, no white space, no service names (a name
+ * would mean an /etc/services lookup, and v1.4's users write numbers).
+ */
+static enum ttt_addr_status
+parse_port(const char *s, uint16_t *port, int allow_port0)
+{
+	unsigned long v = 0;
+
+	if (*s == '\0')
+		return TTT_ADDR_PORT;
+	for (; *s != '\0'; s++) {
+		if (*s < '0' || *s > '9')
+			return TTT_ADDR_PORT;
+		v = v * DECIMAL_BASE + (unsigned long)(*s - '0');
+		/* Stop at once: a long run of digits must not wrap around. */
+		if (v > PORT_MAX)
+			return TTT_ADDR_PORT;
+	}
+	/* Port 0 asks the kernel for any port: fine to listen on, not to send to. */
+	if (v == 0 && !allow_port0)
+		return TTT_ADDR_PORT;
+	*port = (uint16_t)v;
+	return TTT_ADDR_OK;
+}
+
+enum ttt_addr_status
+ttt_addr_split(const char *spec, char *host, size_t hcap, uint16_t *port,
+    int allow_port0)
+{
+	const char *h, *hend, *colon;
+	enum ttt_addr_status st;
+	size_t slen, hlen;
+
+	slen = strnlen(spec, TTT_ADDR_SPEC_MAX + 1);
+	if (slen > TTT_ADDR_SPEC_MAX)
+		return TTT_ADDR_TOOLONG;
+
+	if (spec[0] == '[') {
+		h = spec + 1;
+		hend = strchr(h, ']');
+		if (hend == NULL || hend[1] != ':')
+			return TTT_ADDR_SYNTAX;
+		colon = hend + 1;
+	} else {
+		h = spec;
+		colon = strrchr(spec, ':');
+		if (colon == NULL)
+			return TTT_ADDR_SYNTAX;
+		hend = colon;
+		/* A bare IPv6 address: which colon starts the port is ambiguous. */
+		if (memchr(h, ':', (size_t)(hend - h)) != NULL)
+			return TTT_ADDR_SYNTAX;
+	}
+	hlen = (size_t)(hend - h);
+	/* Stray brackets make the split ambiguous, as Go's SplitHostPort says. */
+	if (memchr(h, '[', hlen) != NULL || memchr(h, ']', hlen) != NULL)
+		return TTT_ADDR_SYNTAX;
+	if (hlen >= TTT_HOST_MAX || hlen >= hcap)
+		return TTT_ADDR_TOOLONG;
+
+	st = parse_port(colon + 1, port, allow_port0);
+	if (st != TTT_ADDR_OK)
+		return st;
+	memcpy(host, h, hlen);
+	host[hlen] = '\0';
+	return TTT_ADDR_OK;
+}
+
+static void
+set_in(struct ttt_addr *out, const struct sockaddr_in *sin)
+{
+	memset(out, 0, sizeof(*out));
+	memcpy(&out->ss, sin, sizeof(*sin));
+	out->len = sizeof(*sin);
+}
+
+static void
+set_in6(struct ttt_addr *out, const struct sockaddr_in6 *sin6)
+{
+	memset(out, 0, sizeof(*out));
+	memcpy(&out->ss, sin6, sizeof(*sin6));
+	out->len = sizeof(*sin6);
+}
+
+static void
+set_any6(struct ttt_addr *out, uint16_t port)
+{
+	struct sockaddr_in6 sin6;
+
+	memset(&sin6, 0, sizeof(sin6));
+	sin6.sin6_family = AF_INET6;
+	sin6.sin6_addr = in6addr_any;
+	sin6.sin6_port = htons(port);
+	set_in6(out, &sin6);
+}
+
+/* ::ffff:a.b.c.d, the form in which a dual-stack socket sends to IPv4. */
+static void
+set_v4mapped(struct ttt_addr *out, const struct sockaddr_in *sin)
+{
+	struct sockaddr_in6 sin6;
+
+	memset(&sin6, 0, sizeof(sin6));
+	sin6.sin6_family = AF_INET6;
+	sin6.sin6_port = sin->sin_port;
+	memcpy(sin6.sin6_addr.s6_addr, v4mapped_prefix, V4MAPPED_PREFIX);
+	memcpy(sin6.sin6_addr.s6_addr + V4MAPPED_PREFIX, &sin->sin_addr,
+	    IPV4_ADDR_LEN);
+	set_in6(out, &sin6);
+}
+
+/*
+ * Copy one getaddrinfo result, with the port, into out. Returns 0, or -1 for
+ * a family or size this module does not handle.
+ */
+static int
+take_result(const struct addrinfo *ai, uint16_t port, int map_v4,
+    struct ttt_addr *out)
+{
+	struct sockaddr_in sin;
+	struct sockaddr_in6 sin6;
+
+	if (ai->ai_family == AF_INET && ai->ai_addrlen == sizeof(sin)) {
+		memcpy(&sin, ai->ai_addr, sizeof(sin));
+		sin.sin_port = htons(port);
+		if (map_v4)
+			set_v4mapped(out, &sin);
+		else
+			set_in(out, &sin);
+		return 0;
+	}
+	if (ai->ai_family == AF_INET6 && ai->ai_addrlen == sizeof(sin6)) {
+		memcpy(&sin6, ai->ai_addr, sizeof(sin6));
+		sin6.sin6_port = htons(port);
+		set_in6(out, &sin6);
+		return 0;
+	}
+	return -1;
+}
+
+/*
+ * Ask for every family (AF_UNSPEC) and let the caller choose: that is how an
+ * IPv6-only name is told apart from one that does not resolve at all. No
+ * AI_ADDRCONFIG: it hides IPv6 results on a host whose only IPv6 address is
+ * loopback and, before the network is up, hides everything.
+ */
+static int
+lookup(const char *host, int flags, struct addrinfo **res)
+{
+	struct addrinfo hints;
+
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_DGRAM;
+	hints.ai_protocol = IPPROTO_UDP;
+	hints.ai_flags = flags;
+	*res = NULL;
+	return getaddrinfo(host, NULL, &hints, res);
+}
+
+enum ttt_addr_status
+ttt_addr_resolve_local(const char *spec, struct ttt_addr *out, int *gai)
+{
+	char host[TTT_HOST_MAX];
+	struct addrinfo *res, *ai;
+	enum ttt_addr_status st;
+	uint16_t port;
+	int rc;
+
+	st = ttt_addr_split(spec, host, sizeof(host), &port, 1);
+	if (st != TTT_ADDR_OK)
+		return st;
+	/* v1.4 listens on every address of both families for ":port". */
+	if (host[0] == '\0' || strcmp(host, "::") == 0) {
+		set_any6(out, port);
+		return TTT_ADDR_OK;
+	}
+	rc = lookup(host, AI_PASSIVE, &res);
+	if (rc != 0) {
+		*gai = rc;
+		return TTT_ADDR_RESOLVE;
+	}
+	st = TTT_ADDR_FAMILY;
+	for (ai = res; ai != NULL; ai = ai->ai_next) {
+		if (take_result(ai, port, 0, out) == 0) {
+			st = TTT_ADDR_OK;
+			break;
+		}
+	}
+	freeaddrinfo(res);
+	return st;
+}
+
+/* The first result a socket of local_family can send to; see addr.h. */
+static enum ttt_addr_status
+pick_peer(const struct addrinfo *res, int local_family, uint16_t port,
+    struct ttt_addr *out)
+{
+	const struct addrinfo *ai;
+
+	for (ai = res; ai != NULL; ai = ai->ai_next) {
+		if (local_family == AF_INET && ai->ai_family != AF_INET)
+			continue;
+		if (local_family == AF_INET6 && take_result(ai, port, 1, out) == 0)
+			return TTT_ADDR_OK;
+		if (local_family == AF_INET && take_result(ai, port, 0, out) == 0)
+			return TTT_ADDR_OK;
+	}
+	return TTT_ADDR_FAMILY;
+}
+
+enum ttt_addr_status
+ttt_addr_resolve_peer(const char *spec, int local_family, struct ttt_addr *out,
+    int *gai)
+{
+	char host[TTT_HOST_MAX];
+	struct addrinfo *res;
+	enum ttt_addr_status st;
+	uint16_t port;
+	int rc;
+
+	st = ttt_addr_split(spec, host, sizeof(host), &port, 0);
+	if (st != TTT_ADDR_OK)
+		return st;
+	if (host[0] == '\0')
+		return TTT_ADDR_NOHOST;
+	if (local_family != AF_INET && local_family != AF_INET6)
+		return TTT_ADDR_FAMILY;
+	rc = lookup(host, 0, &res);
+	if (rc != 0) {
+		*gai = rc;
+		return TTT_ADDR_RESOLVE;
+	}
+	st = pick_peer(res, local_family, port, out);
+	freeaddrinfo(res);
+	return st;
+}
+
+int
+ttt_addr_equal(const struct ttt_addr *a, const struct ttt_addr *b)
+{
+	struct sockaddr_in a4, b4;
+	struct sockaddr_in6 a6, b6;
+
+	if (a->ss.ss_family != b->ss.ss_family)
+		return 0;
+	switch (a->ss.ss_family) {
+	case AF_INET:
+		memcpy(&a4, &a->ss, sizeof(a4));
+		memcpy(&b4, &b->ss, sizeof(b4));
+		return a4.sin_port == b4.sin_port &&
+		    a4.sin_addr.s_addr == b4.sin_addr.s_addr;
+	case AF_INET6:
+		memcpy(&a6, &a->ss, sizeof(a6));
+		memcpy(&b6, &b->ss, sizeof(b6));
+		return a6.sin6_port == b6.sin6_port &&
+		    a6.sin6_scope_id == b6.sin6_scope_id &&
+		    memcmp(&a6.sin6_addr, &b6.sin6_addr, sizeof(a6.sin6_addr)) == 0;
+	default:
+		return 0;
+	}
+}
+
+static void
+format_in(const struct in_addr *ip, uint16_t port, char *buf, size_t cap)
+{
+	char s[INET_ADDRSTRLEN];
+
+	if (inet_ntop(AF_INET, ip, s, sizeof(s)) == NULL)
+		(void)snprintf(s, sizeof(s), "?");
+	if (snprintf(buf, cap, "%s:%u", s, (unsigned)port) < 0)
+		buf[0] = '\0';
+}
+
+/*
+ * The scope is printed as its number, not its interface name: if_indextoname
+ * opens a socket, which the sandboxed worker cannot, and the number is what
+ * the kernel compares.
+ */
+static void
+format_in6(const struct sockaddr_in6 *sin6, char *buf, size_t cap)
+{
+	char s[INET6_ADDRSTRLEN];
+	uint16_t port = ntohs(sin6->sin6_port);
+	int n;
+
+	if (IN6_IS_ADDR_V4MAPPED(&sin6->sin6_addr)) {
+		struct in_addr ip;
+
+		memcpy(&ip, sin6->sin6_addr.s6_addr + V4MAPPED_PREFIX,
+		    IPV4_ADDR_LEN);
+		format_in(&ip, port, buf, cap);
+		return;
+	}
+	if (inet_ntop(AF_INET6, &sin6->sin6_addr, s, sizeof(s)) == NULL)
+		(void)snprintf(s, sizeof(s), "?");
+	if (sin6->sin6_scope_id != 0)
+		n = snprintf(buf, cap, "[%s%%%u]:%u", s,
+		    (unsigned)sin6->sin6_scope_id, (unsigned)port);
+	else
+		n = snprintf(buf, cap, "[%s]:%u", s, (unsigned)port);
+	if (n < 0)
+		buf[0] = '\0';
+}
+
+void
+ttt_addr_format(const struct ttt_addr *a, char *buf, size_t cap)
+{
+	struct sockaddr_in sin;
+	struct sockaddr_in6 sin6;
+
+	if (cap == 0)
+		return;
+	switch (a->ss.ss_family) {
+	case AF_INET:
+		memcpy(&sin, &a->ss, sizeof(sin));
+		format_in(&sin.sin_addr, ntohs(sin.sin_port), buf, cap);
+		return;
+	case AF_INET6:
+		memcpy(&sin6, &a->ss, sizeof(sin6));
+		format_in6(&sin6, buf, cap);
+		return;
+	default:
+		if (snprintf(buf, cap, "(address family %d)", (int)a->ss.ss_family) < 0)
+			buf[0] = '\0';
+		return;
+	}
+}

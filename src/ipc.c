@@ -1,0 +1,310 @@
+/*
+ * Typed, length-checked records over a SOCK_SEQPACKET socketpair (see ipc.h).
+ */
+#include <errno.h>
+#include <string.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "ipc.h"
+
+/* Which side may receive each type, and its exact or largest payload. */
+static const struct {
+	enum ttt_ipc_side to;
+	size_t min, max;
+} ipc_rules[TTT_IPC_TYPE_MAX] = {
+	[TTT_IPC_CONFIG] = { TTT_IPC_TO_WORKER, sizeof(struct ttt_ipc_config),
+	    sizeof(struct ttt_ipc_config) },
+	[TTT_IPC_KEY] = { TTT_IPC_TO_WORKER, TTT_KEY_MIN, TTT_KEY_MAX },
+	[TTT_IPC_FDS] = { TTT_IPC_TO_WORKER, 0, 0 },
+	[TTT_IPC_STATS_REQ] = { TTT_IPC_TO_WORKER, 0, 0 },
+	[TTT_IPC_READY] = { TTT_IPC_TO_PARENT, 0, 0 },
+	[TTT_IPC_LOG] = { TTT_IPC_TO_PARENT, 2, TTT_IPC_LOG_MAX + 1 },
+	[TTT_IPC_PEER] = { TTT_IPC_TO_PARENT, sizeof(struct ttt_ipc_peer),
+	    sizeof(struct ttt_ipc_peer) },
+	[TTT_IPC_STATS] = { TTT_IPC_TO_PARENT, sizeof(struct ttt_stats),
+	    sizeof(struct ttt_stats) },
+};
+
+static int
+peer_valid(const struct ttt_ipc_peer *p)
+{
+	if (p->family == AF_INET)
+		return p->scope_id == 0;
+	return p->family == AF_INET6;
+}
+
+/* Keep only printable ASCII so a worker cannot forge log lines or escape codes. */
+static int
+parse_log(const uint8_t *p, size_t len, struct ttt_ipc_msg *m)
+{
+	size_t n = len - 1;
+
+	if (p[0] > TTT_LOG_DEBUG)
+		return -EBADMSG;
+	m->u.log.level = (enum ttt_log_level)p[0];
+	for (size_t i = 0; i < n; i++) {
+		uint8_t c = p[1 + i];
+
+		m->u.log.text[i] = (c >= 0x20 && c < 0x7f) ? (char)c : '?';
+	}
+	m->u.log.text[n] = '\0';
+	return 0;
+}
+
+static int
+parse_config(const uint8_t *p, struct ttt_ipc_msg *m)
+{
+	struct ttt_ipc_config *c = &m->u.config;
+
+	memcpy(c, p, sizeof(*c));
+	if (c->window_ns < 0 || c->max_frame < TTT_MIN_FRAME || c->max_frame > TTT_MAX_FRAME)
+		return -EBADMSG;
+	if (c->log_level < TTT_LOG_ERR || c->log_level > TTT_LOG_DEBUG)
+		return -EBADMSG;
+	if (c->sock_family != AF_INET && c->sock_family != AF_INET6)
+		return -EBADMSG;
+	if ((c->flags & ~(TTT_IPC_CFG_FIXED_PEER | TTT_IPC_CFG_HAVE_PEER)) != 0)
+		return -EBADMSG;
+	if ((c->flags & TTT_IPC_CFG_FIXED_PEER) && !(c->flags & TTT_IPC_CFG_HAVE_PEER))
+		return -EBADMSG;
+	if ((c->flags & TTT_IPC_CFG_HAVE_PEER) &&
+	    (!peer_valid(&c->peer) || c->peer.family != c->sock_family))
+		return -EBADMSG;
+	return 0;
+}
+
+int
+ttt_ipc_parse(enum ttt_ipc_side side, const uint8_t *buf, size_t len, struct ttt_ipc_msg *m)
+{
+	uint16_t type, plen;
+	const uint8_t *p = buf + TTT_IPC_HDR_LEN;
+
+	if (len < TTT_IPC_HDR_LEN)
+		return -EBADMSG;
+	memcpy(&type, buf, sizeof(type));
+	memcpy(&plen, buf + sizeof(type), sizeof(plen));
+	if (type == 0 || type >= TTT_IPC_TYPE_MAX || ipc_rules[type].to != side)
+		return -EPROTO;
+	/* The header's length must be the record's: no trailing or missing bytes. */
+	if (plen != len - TTT_IPC_HDR_LEN || plen < ipc_rules[type].min ||
+	    plen > ipc_rules[type].max)
+		return -EBADMSG;
+	memset(m, 0, sizeof(*m));
+	m->type = (enum ttt_ipc_type)type;
+	switch (m->type) {
+	case TTT_IPC_CONFIG:
+		return parse_config(p, m);
+	case TTT_IPC_KEY:
+		m->u.key.len = plen;
+		memcpy(m->u.key.bytes, p, plen);
+		return 0;
+	case TTT_IPC_LOG:
+		return parse_log(p, plen, m);
+	case TTT_IPC_PEER:
+		memcpy(&m->u.peer, p, sizeof(m->u.peer));
+		return peer_valid(&m->u.peer) ? 0 : -EBADMSG;
+	case TTT_IPC_STATS:
+		memcpy(&m->u.stats, p, sizeof(m->u.stats));
+		return 0;
+	default:
+		return 0;	/* no payload */
+	}
+}
+
+long
+ttt_ipc_encode(enum ttt_ipc_type type, const void *payload, size_t len, uint8_t *out,
+    size_t cap)
+{
+	uint16_t t = (uint16_t)type, l = (uint16_t)len;
+
+	if (len > TTT_IPC_PAYLOAD_MAX || cap < TTT_IPC_HDR_LEN + len)
+		return -EMSGSIZE;
+	memcpy(out, &t, sizeof(t));
+	memcpy(out + sizeof(t), &l, sizeof(l));
+	if (len > 0)
+		memcpy(out + TTT_IPC_HDR_LEN, payload, len);
+	return (long)(TTT_IPC_HDR_LEN + len);
+}
+
+static int
+send_record(int sock, const uint8_t *rec, size_t len, const int *fds, size_t nfds)
+{
+	union {
+		struct cmsghdr align;
+		char buf[CMSG_SPACE(sizeof(int) * TTT_IPC_NFDS)];
+	} ctl;
+	struct iovec iov = { .iov_base = (void *)rec, .iov_len = len };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+	ssize_t n;
+
+	if (nfds > TTT_IPC_NFDS)
+		return -EINVAL;
+	if (nfds > 0) {
+		struct cmsghdr *c;
+
+		memset(&ctl, 0, sizeof(ctl));
+		mh.msg_control = ctl.buf;
+		mh.msg_controllen = CMSG_SPACE(sizeof(int) * nfds);
+		c = CMSG_FIRSTHDR(&mh);
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(sizeof(int) * nfds);
+		memcpy(CMSG_DATA(c), fds, sizeof(int) * nfds);
+	}
+	do
+		n = sendmsg(sock, &mh, MSG_NOSIGNAL);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return -errno;
+	return (size_t)n == len ? 0 : -EMSGSIZE;
+}
+
+int
+ttt_ipc_send(int sock, enum ttt_ipc_type type, const void *payload, size_t len)
+{
+	uint8_t rec[TTT_IPC_MSG_MAX];
+	long n = ttt_ipc_encode(type, payload, len, rec, sizeof(rec));
+	int rc;
+
+	if (n < 0)
+		return (int)n;
+	rc = send_record(sock, rec, (size_t)n, NULL, 0);
+	/* The key travels through this buffer; do not leave it on the stack. */
+	explicit_bzero(rec, (size_t)n);
+	return rc;
+}
+
+int
+ttt_ipc_send_fds(int sock, enum ttt_ipc_type type, const int *fds, size_t nfds)
+{
+	uint8_t rec[TTT_IPC_HDR_LEN];
+	long n = ttt_ipc_encode(type, NULL, 0, rec, sizeof(rec));
+
+	if (n < 0)
+		return (int)n;
+	return send_record(sock, rec, (size_t)n, fds, nfds);
+}
+
+int
+ttt_ipc_send_log(int sock, enum ttt_log_level lvl, const char *text)
+{
+	uint8_t payload[TTT_IPC_LOG_MAX + 1];
+	size_t n = strnlen(text, TTT_IPC_LOG_MAX);
+
+	if (n == 0)
+		return 0;
+	payload[0] = (uint8_t)lvl;
+	memcpy(payload + 1, text, n);
+	return ttt_ipc_send(sock, TTT_IPC_LOG, payload, n + 1);
+}
+
+static void
+close_received(struct msghdr *mh)
+{
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(mh); c != NULL; c = CMSG_NXTHDR(mh, c)) {
+		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+			continue;
+		size_t n = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		for (size_t i = 0; i < n; i++) {
+			int fd;
+
+			memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof(fd));
+			(void)close(fd);
+		}
+	}
+}
+
+long
+ttt_ipc_recv(int sock, uint8_t *buf, size_t cap, int *fds, size_t maxfds, size_t *nfds)
+{
+	union {
+		struct cmsghdr align;
+		char buf[CMSG_SPACE(sizeof(int) * TTT_IPC_NFDS)];
+	} ctl;
+	struct iovec iov = { .iov_base = buf, .iov_len = cap };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+	struct cmsghdr *c;
+	ssize_t n;
+
+	if (nfds != NULL)
+		*nfds = 0;
+	if (fds != NULL) {
+		if (maxfds > TTT_IPC_NFDS)
+			return -EINVAL;
+		mh.msg_control = ctl.buf;
+		mh.msg_controllen = CMSG_SPACE(sizeof(int) * maxfds);
+	}
+	do
+		n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return -errno;
+	if (mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) {
+		close_received(&mh);
+		return -EMSGSIZE;
+	}
+	if (fds == NULL)
+		return n;
+	for (c = CMSG_FIRSTHDR(&mh); c != NULL; c = CMSG_NXTHDR(&mh, c)) {
+		size_t k;
+
+		if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+			continue;
+		k = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		if (k > maxfds - *nfds) {
+			close_received(&mh);
+			return -EMSGSIZE;
+		}
+		memcpy(fds + *nfds, CMSG_DATA(c), k * sizeof(int));
+		*nfds += k;
+	}
+	return n;
+}
+
+void
+ttt_ipc_peer_from_addr(const struct ttt_addr *a, struct ttt_ipc_peer *p)
+{
+	memset(p, 0, sizeof(*p));
+	if (a->ss.ss_family == AF_INET) {
+		const struct sockaddr_in *s4 = (const struct sockaddr_in *)&a->ss;
+
+		p->family = AF_INET;
+		p->port = s4->sin_port;
+		memcpy(p->addr, &s4->sin_addr, sizeof(s4->sin_addr));
+	} else if (a->ss.ss_family == AF_INET6) {
+		const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)&a->ss;
+
+		p->family = AF_INET6;
+		p->port = s6->sin6_port;
+		p->scope_id = s6->sin6_scope_id;
+		memcpy(p->addr, &s6->sin6_addr, sizeof(s6->sin6_addr));
+	}
+}
+
+int
+ttt_ipc_peer_to_addr(const struct ttt_ipc_peer *p, struct ttt_addr *a)
+{
+	memset(a, 0, sizeof(*a));
+	if (!peer_valid(p))
+		return -EINVAL;
+	if (p->family == AF_INET) {
+		struct sockaddr_in *s4 = (struct sockaddr_in *)&a->ss;
+
+		s4->sin_family = AF_INET;
+		s4->sin_port = p->port;
+		memcpy(&s4->sin_addr, p->addr, sizeof(s4->sin_addr));
+		a->len = sizeof(*s4);
+	} else {
+		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&a->ss;
+
+		s6->sin6_family = AF_INET6;
+		s6->sin6_port = p->port;
+		s6->sin6_scope_id = p->scope_id;
+		memcpy(&s6->sin6_addr, p->addr, sizeof(s6->sin6_addr));
+		a->len = sizeof(*s6);
+	}
+	return 0;
+}

@@ -1,0 +1,340 @@
+/*
+ * tinytaptunnel: a point-to-point layer-2 tunnel over UDP, privilege-separated.
+ *
+ *   parse the command line
+ *   read the key                      (parent, root)
+ *   open the tap, bind the socket     (parent, root)
+ *   drop to what respawning needs, confine the parent
+ *   supervise: fork a worker, hand it the tap, the socket and the key;
+ *     the worker chroots, drops to its user, confines itself and forwards
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <pwd.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+#include <unistd.h>
+
+#include "addr.h"
+#include "cli.h"
+#include "keyfile.h"
+#include "log.h"
+#include "parent.h"
+#include "privdrop.h"
+#include "seccomp_policy.h"
+#include "tap.h"
+#include "udp.h"
+
+#define PIDFILE_MODE 0644
+
+static const char *progname = "tinytaptunnel";
+
+/* One clear line on standard error, before logging is set up. */
+__attribute__((format(printf, 2, 3))) static int
+fail(int status, const char *fmt, ...)
+{
+	va_list ap;
+
+	(void)fprintf(stderr, "%s: ", progname);
+	va_start(ap, fmt);
+	(void)vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	(void)fputc('\n', stderr);
+	return status;
+}
+
+static int
+genkey(void)
+{
+	char text[TTT_KEY_B64_MAX + 2];
+	int n = ttt_key_generate_text(text, sizeof(text));
+
+	if (n < 0)
+		return fail(EX_OSERR, "generating a key: %s", strerror(-n));
+	if (fwrite(text, 1, (size_t)n, stdout) != (size_t)n || fflush(stdout) != 0)
+		return fail(EX_IOERR, "writing the key: %s", strerror(errno));
+	explicit_bzero(text, sizeof(text));
+	return 0;
+}
+
+static int
+key_status_exit(enum ttt_key_status st, int err)
+{
+	switch (st) {
+	case TTT_KEY_UNPROTECTED:
+		return EX_NOPERM;
+	case TTT_KEY_IO:
+		return err == EACCES || err == EPERM ? EX_NOPERM : EX_NOINPUT;
+	case TTT_KEY_NOENT:
+		return EX_NOINPUT;
+	default:
+		return EX_CONFIG;
+	}
+}
+
+static int
+read_key(const char *path, struct ttt_parent *p)
+{
+	enum ttt_key_status st;
+	int err = 0;
+
+	st = ttt_keyfile_load(path, p->key, sizeof(p->key), &p->keylen, &err);
+	if (st == TTT_KEY_NOENT) {
+		/* v1.4 creates a missing key file; so do we, but never weakly. */
+		st = ttt_keyfile_create(path, &err);
+		if (st == TTT_KEY_OK)
+			(void)fprintf(stderr, "%s: created key file %s with a new random key; "
+			    "copy it to the peer\n", progname, path);
+		if (st == TTT_KEY_OK || st == TTT_KEY_EXISTS)
+			st = ttt_keyfile_load(path, p->key, sizeof(p->key), &p->keylen, &err);
+	}
+	if (st == TTT_KEY_OK)
+		return 0;
+	if (st == TTT_KEY_UNPROTECTED)
+		return fail(EX_NOPERM, "key file %s is readable or writable by group or "
+		    "others; fix with: chmod 600 %s", path, path);
+	if (st == TTT_KEY_IO)
+		return fail(key_status_exit(st, err), "key file %s: %s", path, strerror(err));
+	return fail(key_status_exit(st, err), "key file %s %s", path, ttt_key_strerror(st));
+}
+
+/* The worker's user: never root, whose drop would be no drop at all. */
+static int
+resolve_user(const char *name, struct ttt_parent *p)
+{
+	const struct passwd *pw;
+
+	if (name == NULL) {
+		pw = getpwnam(TTT_DEFAULT_USER);
+		if (pw == NULL)
+			pw = getpwnam(TTT_FALLBACK_USER);
+		name = pw != NULL ? pw->pw_name : TTT_FALLBACK_USER;
+	} else {
+		pw = getpwnam(name);
+	}
+	if (pw == NULL)
+		return fail(EX_CONFIG, "unknown user '%s' for the worker (see --user)", name);
+	if (pw->pw_uid == 0 || pw->pw_gid == 0)
+		return fail(EX_CONFIG, "user '%s' has uid or gid 0; the worker must not run "
+		    "as root (see --user)", name);
+	p->ws.uid = pw->pw_uid;
+	p->ws.gid = pw->pw_gid;
+	return 0;
+}
+
+static int
+check_chroot(const char *dir)
+{
+	int rc = ttt_chroot_check(dir);
+
+	if (rc == 0)
+		return 0;
+	if (rc == -ENOTEMPTY)
+		return fail(EX_CONFIG, "chroot directory %s is not empty (see --chroot)", dir);
+	if (rc == -EPERM)
+		return fail(EX_CONFIG, "chroot directory %s must be owned by root and "
+		    "writable by nobody else (see --chroot)", dir);
+	return fail(rc == -EACCES ? EX_NOPERM : EX_CONFIG, "chroot directory %s: %s",
+	    dir, strerror(-rc));
+}
+
+static int
+resolve_addresses(const struct ttt_config *cfg, struct ttt_addr *local, struct ttt_parent *p)
+{
+	struct ttt_addr peer;
+	enum ttt_addr_status st;
+	int gai = 0;
+
+	st = ttt_addr_resolve_local(cfg->local, local, &gai);
+	if (st != TTT_ADDR_OK)
+		return fail(st == TTT_ADDR_RESOLVE ? EX_NOHOST : EX_USAGE,
+		    "local address '%s': %s%s%s", cfg->local, ttt_addr_strerror(st),
+		    st == TTT_ADDR_RESOLVE ? ": " : "", st == TTT_ADDR_RESOLVE ? gai_strerror(gai) : "");
+	p->wcfg.sock_family = (uint32_t)local->ss.ss_family;
+	if (cfg->peer == NULL)
+		return 0;
+	st = ttt_addr_resolve_peer(cfg->peer, local->ss.ss_family, &peer, &gai);
+	if (st != TTT_ADDR_OK)
+		return fail(st == TTT_ADDR_RESOLVE ? EX_NOHOST : EX_USAGE,
+		    "peer address '%s': %s%s%s", cfg->peer, ttt_addr_strerror(st),
+		    st == TTT_ADDR_RESOLVE ? ": " : "", st == TTT_ADDR_RESOLVE ? gai_strerror(gai) : "");
+	ttt_ipc_peer_from_addr(&peer, &p->wcfg.peer);
+	/* A peer given on the command line is the only source we accept. */
+	p->wcfg.flags |= TTT_IPC_CFG_FIXED_PEER | TTT_IPC_CFG_HAVE_PEER;
+	return 0;
+}
+
+static int
+open_tap(const struct ttt_config *cfg, struct ttt_parent *p)
+{
+	int fd = ttt_tap_open(cfg->ifname, p->ifname), rc;
+
+	if (fd == -ENOENT || fd == -ENODEV)
+		return -fail(EX_OSERR, "cannot open %s: %s (is the tun module loaded?)",
+		    TTT_TUN_PATH, strerror(-fd));
+	if (fd == -EPERM || fd == -EACCES)
+		return -fail(EX_NOPERM, "cannot create tap interface %s: %s (run as root, "
+		    "or with CAP_NET_ADMIN)", cfg->ifname, strerror(-fd));
+	if (fd < 0)
+		return -fail(EX_OSERR, "cannot create tap interface %s: %s", cfg->ifname,
+		    strerror(-fd));
+	rc = ttt_tap_configure(p->ifname, cfg->mtu);
+	if (rc != 0) {
+		(void)close(fd);	/* the interface goes with its last descriptor */
+		return -fail(EX_OSERR, "cannot set MTU %d and bring up %s: %s", cfg->mtu,
+		    p->ifname, strerror(-rc));
+	}
+	return fd;
+}
+
+static int
+open_socket(const char *spec, const struct ttt_addr *local)
+{
+	int fd = ttt_udp_open(local);
+
+	if (fd == -EADDRINUSE)
+		return -fail(EX_OSERR, "local address '%s' is already in use", spec);
+	if (fd == -EACCES || fd == -EPERM)
+		return -fail(EX_NOPERM, "cannot bind '%s': %s", spec, strerror(-fd));
+	if (fd < 0)
+		return -fail(EX_OSERR, "cannot bind '%s': %s", spec, strerror(-fd));
+	return fd;
+}
+
+/* Detach after everything is open, so set-up errors reach the terminal. */
+static int
+daemonize(void)
+{
+	pid_t pid = fork();
+	int null;
+
+	if (pid < 0)
+		return -errno;
+	if (pid > 0)
+		_exit(0);
+	if (setsid() < 0)
+		return -errno;
+	null = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (null < 0)
+		return -errno;
+	if (dup2(null, STDIN_FILENO) < 0 || dup2(null, STDOUT_FILENO) < 0 ||
+	    dup2(null, STDERR_FILENO) < 0)
+		return -errno;
+	(void)close(null);
+	return 0;
+}
+
+static int
+write_pidfile(const char *path)
+{
+	char buf[32];
+	int fd, n, err = 0;
+
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, PIDFILE_MODE);
+	if (fd < 0)
+		return -errno;
+	n = snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
+	if (n < 0 || write(fd, buf, (size_t)n) != n)
+		err = errno ? -errno : -EIO;
+	if (close(fd) != 0 && err == 0)
+		err = -errno;
+	return err;
+}
+
+static int
+setup(const struct ttt_config *cfg, struct ttt_parent *p)
+{
+	struct ttt_addr local;
+	int rc;
+
+	if ((rc = resolve_user(cfg->user, p)) != 0 || (rc = check_chroot(cfg->chroot_dir)) != 0 ||
+	    (rc = read_key(cfg->keyfile, p)) != 0 || (rc = resolve_addresses(cfg, &local, p)) != 0)
+		return rc;
+	p->ws.chroot_dir = cfg->chroot_dir;
+	p->wcfg.window_ns = cfg->window_ns;
+	p->wcfg.max_frame = (uint32_t)TTT_FRAME_MAX(cfg->mtu);
+	p->wcfg.log_level = cfg->log_level;
+	p->stats_interval = cfg->stats_interval;
+	p->pidfile = cfg->pidfile;
+	if ((p->tap = open_tap(cfg, p)) < 0)
+		return -p->tap;
+	if ((p->udp = open_socket(cfg->local, &local)) < 0) {
+		rc = -p->udp;
+		(void)close(p->tap);
+		return rc;
+	}
+	return 0;
+}
+
+static int
+confine_parent(const struct ttt_config *cfg, struct ttt_parent *p)
+{
+	int rc;
+
+	if (cfg->daemonize && (rc = daemonize()) != 0)
+		return fail(EX_OSERR, "detaching: %s", strerror(-rc));
+	ttt_log_init(progname, cfg->log_level, cfg->use_syslog);
+	if (p->pidfile != NULL && (rc = write_pidfile(p->pidfile)) != 0) {
+		log_err("pid file %s: %s", p->pidfile, strerror(-rc));
+		return EX_CANTCREAT;
+	}
+	if (ttt_privdrop_parent() != 0) {
+		log_err("dropping the parent's capabilities failed");
+		return EX_OSERR;
+	}
+	if ((rc = ttt_seccomp_parent()) != 0) {
+		log_err("installing the parent's seccomp filter: %s", strerror(-rc));
+		return EX_OSERR;
+	}
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	static struct ttt_parent parent;
+	struct ttt_config cfg;
+	char err[TTT_CLI_ERR_MAX];
+	int rc;
+
+	rc = ttt_cli_parse(argc, argv, &cfg, err, sizeof(err));
+	if (rc != 0) {
+		(void)fprintf(stderr, "%s: %s\nTry '%s --help' for more information.\n",
+		    progname, err, progname);
+		return rc;
+	}
+	switch (cfg.action) {
+	case TTT_CLI_HELP:
+		(void)fputs(ttt_cli_usage, stdout);
+		return 0;
+	case TTT_CLI_VERSION:
+		(void)printf("tinytaptunnel %s (wire format v1.4)\n", TTT_VERSION);
+		return 0;
+	case TTT_CLI_GENKEY:
+		return genkey();
+	case TTT_CLI_RUN:
+		break;
+	}
+	if ((rc = setup(&cfg, &parent)) != 0)
+		return rc;
+	if ((rc = confine_parent(&cfg, &parent)) != 0) {
+		if (parent.pidfile != NULL)
+			(void)unlink(parent.pidfile);
+		return rc;
+	}
+	log_info("tunnel on %s, mtu %d, listening on %s%s%s", parent.ifname, cfg.mtu, cfg.local,
+	    cfg.peer != NULL ? ", peer " : ", peer learnt from traffic",
+	    cfg.peer != NULL ? cfg.peer : "");
+	rc = ttt_parent_run(&parent);
+	explicit_bzero(parent.key, sizeof(parent.key));
+	/* Closing the last descriptor removes the tap interface. */
+	(void)close(parent.tap);
+	(void)close(parent.udp);
+	if (parent.pidfile != NULL)
+		(void)unlink(parent.pidfile);
+	return rc;
+}

@@ -1,0 +1,389 @@
+/*
+ * The supervising parent (see parent.h).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+
+#include "log.h"
+#include "parent.h"
+
+enum { POLL_SIG, POLL_WORKER, POLL_N };
+
+struct supervisor {
+	struct ttt_parent *p;
+	int sigfd;
+	pid_t pid;		/* the worker, or 0 */
+	int ipc;		/* its channel, or -1 */
+	long long started_ms, respawn_at_ms, backoff_ms, next_stats_ms;
+	struct ttt_ratelimit rl;
+	int stopping;
+};
+
+static long long
+now_ms(void)
+{
+	struct timespec ts;
+
+	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void
+ttt_parent_describe_status(int status, char *buf, size_t cap)
+{
+	if (WIFEXITED(status)) {
+		(void)snprintf(buf, cap, "exited with status %d", WEXITSTATUS(status));
+	} else if (WIFSIGNALED(status)) {
+		int sig = WTERMSIG(status);
+		const char *abbrev = sigabbrev_np(sig);
+
+		(void)snprintf(buf, cap, "killed by signal SIG%s (%d)%s",
+		    abbrev != NULL ? abbrev : "?", sig,
+		    sig == SIGSYS ? ": a system call outside its seccomp policy" : "");
+	} else {
+		(void)snprintf(buf, cap, "ended with wait status 0x%x", (unsigned)status);
+	}
+}
+
+/* ---- starting a worker ---- */
+
+/* In the child: only the channel survives, at a fixed number. The tap and
+ * socket arrive again by SCM_RIGHTS, as a re-executed worker would get them. */
+__attribute__((noreturn)) static void
+become_worker(struct ttt_parent *p, int chan)
+{
+	sigset_t none;
+	int null;
+
+	(void)sigemptyset(&none);
+	(void)sigprocmask(SIG_SETMASK, &none, NULL);
+	if (dup2(chan, TTT_WORKER_IPC_FD) < 0)
+		_exit(1);
+	null = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (null < 0 || dup2(null, STDIN_FILENO) < 0 || dup2(null, STDOUT_FILENO) < 0 ||
+	    dup2(null, STDERR_FILENO) < 0)
+		_exit(1);
+	if (close_range(TTT_WORKER_IPC_FD + 1, ~0U, 0) != 0)
+		_exit(1);
+	explicit_bzero(p->key, sizeof(p->key));
+	ttt_worker_main(&p->ws);
+}
+
+static int
+send_setup(struct ttt_parent *p, int chan)
+{
+	int fds[TTT_IPC_NFDS] = { p->tap, p->udp };
+	int rc;
+
+	rc = ttt_ipc_send(chan, TTT_IPC_CONFIG, &p->wcfg, sizeof(p->wcfg));
+	if (rc == 0)
+		rc = ttt_ipc_send(chan, TTT_IPC_KEY, p->key, p->keylen);
+	if (rc == 0)
+		rc = ttt_ipc_send_fds(chan, TTT_IPC_FDS, fds, TTT_IPC_NFDS);
+	return rc;
+}
+
+static int
+spawn(struct supervisor *s)
+{
+	int sv[2], rc;
+	pid_t pid;
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0)
+		return -errno;
+	pid = fork();
+	if (pid < 0) {
+		rc = -errno;
+		(void)close(sv[0]);
+		(void)close(sv[1]);
+		return rc;
+	}
+	if (pid == 0) {
+		(void)close(sv[0]);
+		become_worker(s->p, sv[1]);
+	}
+	(void)close(sv[1]);
+	s->pid = pid;
+	s->ipc = sv[0];
+	s->started_ms = now_ms();
+	rc = send_setup(s->p, s->ipc);
+	if (rc != 0) {
+		log_err("sending the set-up to worker %ld: %s", (long)pid, strerror(-rc));
+		(void)kill(pid, SIGKILL);
+	}
+	log_debug("started worker %ld", (long)pid);
+	return 0;
+}
+
+static void
+schedule_respawn(struct supervisor *s)
+{
+	long long t = now_ms();
+
+	/* A worker that ran longer than the longest back-off was healthy:
+	 * start the next one promptly. */
+	if (t - s->started_ms >= TTT_BACKOFF_MAX_MS)
+		s->backoff_ms = TTT_BACKOFF_MIN_MS;
+	s->respawn_at_ms = t + s->backoff_ms;
+	log_info("starting a new worker in %lld s", s->backoff_ms / 1000);
+	s->backoff_ms = s->backoff_ms * 2 > TTT_BACKOFF_MAX_MS ? TTT_BACKOFF_MAX_MS :
+	    s->backoff_ms * 2;
+}
+
+/* ---- messages from the worker: hostile input ---- */
+
+static void
+drop_worker(struct supervisor *s, const char *why)
+{
+	log_warn("worker %ld %s; stopping it", (long)s->pid, why);
+	(void)kill(s->pid, SIGKILL);
+	if (s->ipc >= 0)
+		(void)close(s->ipc);
+	s->ipc = -1;
+}
+
+static void
+record_peer(struct supervisor *s, const struct ttt_ipc_peer *peer)
+{
+	struct ttt_addr a;
+	char str[TTT_ADDR_STR_MAX];
+
+	/* The worker may only tell us where the peer is, within the rules. */
+	if ((s->p->wcfg.flags & TTT_IPC_CFG_FIXED_PEER) || peer->family != s->p->wcfg.sock_family ||
+	    ttt_ipc_peer_to_addr(peer, &a) != 0) {
+		drop_worker(s, "reported a peer it may not have");
+		return;
+	}
+	s->p->wcfg.peer = *peer;
+	s->p->wcfg.flags |= TTT_IPC_CFG_HAVE_PEER;
+	ttt_addr_format(&a, str, sizeof(str));
+	log_debug("worker reports the peer at %s", str);
+}
+
+static void
+handle_message(struct supervisor *s, const struct ttt_ipc_msg *m)
+{
+	char line[TTT_LOG_LINE_MAX];
+
+	switch (m->type) {
+	case TTT_IPC_READY:
+		log_info("worker %ld is sandboxed and forwarding on %s", (long)s->pid,
+		    s->p->ifname);
+		break;
+	case TTT_IPC_LOG:
+		if (ttt_ratelimit_allow(&s->rl, now_ms()))
+			ttt_log(m->u.log.level, "worker: %s", m->u.log.text);
+		break;
+	case TTT_IPC_PEER:
+		record_peer(s, &m->u.peer);
+		break;
+	case TTT_IPC_STATS:
+		(void)ttt_stats_format(&m->u.stats, line, sizeof(line));
+		log_info("counters: %s", line);
+		break;
+	default:
+		drop_worker(s, "sent a message only the parent sends");
+		break;
+	}
+}
+
+static void
+read_worker(struct supervisor *s)
+{
+	static struct ttt_ipc_msg m;
+	uint8_t buf[TTT_IPC_MSG_MAX];
+	long n;
+
+	/* No descriptor buffer: the kernel discards any fd the worker sends. */
+	n = ttt_ipc_recv(s->ipc, buf, sizeof(buf), NULL, 0, NULL);
+	if (n == 0 || n == -ECONNRESET) {
+		(void)close(s->ipc);
+		s->ipc = -1;	/* it is exiting; SIGCHLD says how */
+		return;
+	}
+	if (n < 0) {
+		drop_worker(s, "sent an oversized or unreadable message");
+		return;
+	}
+	if (ttt_ipc_parse(TTT_IPC_TO_PARENT, buf, (size_t)n, &m) != 0) {
+		drop_worker(s, "sent a malformed message");
+		return;
+	}
+	handle_message(s, &m);
+}
+
+/* ---- signals ---- */
+
+static void
+reap(struct supervisor *s)
+{
+	char why[128];
+	int status;
+	pid_t pid;
+
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		if (pid != s->pid)
+			continue;
+		ttt_parent_describe_status(status, why, sizeof(why));
+		if (s->stopping)
+			log_debug("worker %ld %s", (long)pid, why);
+		else
+			log_warn("worker %ld %s", (long)pid, why);
+		s->pid = 0;
+		if (s->ipc >= 0)
+			(void)close(s->ipc);
+		s->ipc = -1;
+		if (!s->stopping)
+			schedule_respawn(s);
+	}
+}
+
+static void
+request_stats(struct supervisor *s)
+{
+	if (s->ipc >= 0)
+		(void)ttt_ipc_send(s->ipc, TTT_IPC_STATS_REQ, NULL, 0);
+}
+
+/* Returns 1 when asked to stop. */
+static int
+read_signal(struct supervisor *s)
+{
+	struct signalfd_siginfo si;
+	ssize_t n = read(s->sigfd, &si, sizeof(si));
+
+	if (n != (ssize_t)sizeof(si))
+		return 0;
+	switch (si.ssi_signo) {
+	case SIGTERM:
+	case SIGINT:
+		log_info("%s: stopping", si.ssi_signo == SIGTERM ? "SIGTERM" : "SIGINT");
+		return 1;
+	case SIGCHLD:
+		reap(s);
+		break;
+	case SIGUSR1:
+		request_stats(s);
+		break;
+	default:
+		break;
+	}
+	return 0;
+}
+
+static void
+stop_worker(struct supervisor *s)
+{
+	long long deadline = now_ms() + TTT_STOP_GRACE_MS;
+	struct pollfd pfd = { .fd = s->sigfd, .events = POLLIN };
+
+	s->stopping = 1;
+	if (s->pid <= 0)
+		return;
+	(void)kill(s->pid, SIGTERM);
+	while (s->pid > 0 && now_ms() < deadline) {
+		if (poll(&pfd, 1, (int)(deadline - now_ms())) > 0)
+			(void)read_signal(s);
+	}
+	if (s->pid > 0) {
+		int status;
+
+		(void)kill(s->pid, SIGKILL);
+		(void)waitpid(s->pid, &status, 0);
+		s->pid = 0;
+	}
+}
+
+static int
+open_signals(void)
+{
+	sigset_t set;
+
+	(void)sigemptyset(&set);
+	(void)sigaddset(&set, SIGTERM);
+	(void)sigaddset(&set, SIGINT);
+	(void)sigaddset(&set, SIGCHLD);
+	(void)sigaddset(&set, SIGUSR1);
+	(void)sigaddset(&set, SIGHUP);
+	if (sigprocmask(SIG_BLOCK, &set, NULL) != 0)
+		return -errno;
+	return signalfd(-1, &set, SFD_CLOEXEC);
+}
+
+static int
+poll_timeout(const struct supervisor *s)
+{
+	long long t = now_ms(), next = -1;
+
+	if (s->pid == 0)
+		next = s->respawn_at_ms;
+	if (s->p->stats_interval > 0 && (next < 0 || s->next_stats_ms < next))
+		next = s->next_stats_ms;
+	if (next < 0)
+		return -1;
+	return next <= t ? 0 : (int)(next - t);
+}
+
+static void
+on_timers(struct supervisor *s)
+{
+	long long t = now_ms();
+	int rc;
+
+	if (s->pid == 0 && t >= s->respawn_at_ms) {
+		rc = spawn(s);
+		if (rc != 0) {
+			log_err("starting a worker: %s", strerror(-rc));
+			schedule_respawn(s);
+		}
+	}
+	if (s->p->stats_interval > 0 && t >= s->next_stats_ms) {
+		request_stats(s);
+		s->next_stats_ms = t + (long long)s->p->stats_interval * 1000;
+	}
+}
+
+int
+ttt_parent_run(struct ttt_parent *p)
+{
+	struct supervisor s = {
+		.p = p, .ipc = -1, .backoff_ms = TTT_BACKOFF_MIN_MS,
+	};
+
+	ttt_ratelimit_init(&s.rl, TTT_WORKER_LOG_PER_SEC, TTT_WORKER_LOG_BURST);
+	s.sigfd = open_signals();
+	if (s.sigfd < 0) {
+		log_err("signalfd: %s", strerror(-s.sigfd));
+		return 71;
+	}
+	s.respawn_at_ms = now_ms();
+	s.next_stats_ms = now_ms() + (long long)p->stats_interval * 1000;
+	for (;;) {
+		struct pollfd pfd[POLL_N] = {
+			[POLL_SIG] = { .fd = s.sigfd, .events = POLLIN },
+			[POLL_WORKER] = { .fd = s.ipc, .events = POLLIN },
+		};
+
+		if (poll(pfd, POLL_N, poll_timeout(&s)) < 0 && errno != EINTR) {
+			log_err("poll: %s", strerror(errno));
+			break;
+		}
+		if ((pfd[POLL_SIG].revents & POLLIN) && read_signal(&s))
+			break;
+		if (s.ipc >= 0 && (pfd[POLL_WORKER].revents & (POLLIN | POLLHUP | POLLERR)))
+			read_worker(&s);
+		on_timers(&s);
+	}
+	stop_worker(&s);
+	(void)close(s.sigfd);
+	return 0;
+}

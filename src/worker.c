@@ -1,0 +1,481 @@
+/*
+ * The worker process (see worker.h).
+ *
+ * Two threads forward, one a direction, so both directions use both cores:
+ *   tx: tap -> encode -> sendmmsg to the peer
+ *   rx: recvmmsg -> source check -> decode -> replay filter -> tap
+ * The main thread answers the parent. The threads share only the peer
+ * address (under a lock) and read-only state; the counters are per thread.
+ */
+#include <errno.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <sys/random.h>
+#include <sys/socket.h>
+
+#include "frame.h"
+#include "ipc.h"
+#include "log.h"
+#include "privdrop.h"
+#include "replay.h"
+#include "seccomp_policy.h"
+#include "sha256_ni.h"
+#include "stamp.h"
+#include "stats.h"
+#include "worker.h"
+
+#define RX_BUF_LEN  TTT_RECV_BUF
+#define TX_BUF_LEN  (TTT_HDR_LEN + TTT_MAX_FRAME + 1)	/* +1: see an oversized tap frame */
+#define MAIN_POLL_MS 1000
+#define REFUSAL_LOG_PER_SEC 5	/* refused datagrams logged at most this often */
+#define REFUSAL_LOG_BURST   20
+
+struct counters {
+	_Atomic uint64_t v[TTT_STAT_N];
+} __attribute__((aligned(64)));
+
+static struct worker {
+	struct ttt_key key;
+	struct ttt_frame_limits lim;
+	int tap, udp, ipc;
+	int fixed_peer;
+	int sock_family;
+
+	pthread_mutex_t peer_lock;
+	struct ttt_addr peer;
+	int have_peer;
+
+	/* Threads meet at ready once fully started (glibc registers rseq then),
+	 * and wait at go until the seccomp filter covers them. */
+	pthread_barrier_t ready, go;
+	struct counters tx_count, rx_count;	/* each written by one thread only */
+} w = { .peer_lock = PTHREAD_MUTEX_INITIALIZER };
+
+/* Batch buffers: fixed at start-up, so the data path never allocates. */
+static uint8_t rx_buf[TTT_BATCH][RX_BUF_LEN];
+static uint8_t tx_buf[TTT_BATCH][TX_BUF_LEN];
+
+static void
+count(struct counters *c, enum ttt_stat s, uint64_t n)
+{
+	atomic_fetch_add_explicit(&c->v[s], n, memory_order_relaxed);
+}
+
+static int64_t
+realtime_ns(void)
+{
+	struct timespec ts;
+
+	(void)clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * TTT_NSEC_PER_SEC + ts.tv_nsec;
+}
+
+static long long
+monotonic_ms(void)
+{
+	struct timespec ts;
+
+	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* The worker cannot reach stderr or syslog: its lines go to the parent. */
+static void
+log_to_parent(enum ttt_log_level lvl, const char *line)
+{
+	(void)ttt_ipc_send_log(w.ipc, lvl, line);
+}
+
+__attribute__((noreturn)) static void
+die(const char *what, int err)
+{
+	log_err("%s: %s", what, strerror(err));
+	_exit(1);
+}
+
+/* ---- tap -> UDP ---- */
+
+static int
+peer_snapshot(struct ttt_addr *out)
+{
+	int have;
+
+	pthread_mutex_lock(&w.peer_lock);
+	have = w.have_peer;
+	if (have)
+		*out = w.peer;
+	pthread_mutex_unlock(&w.peer_lock);
+	return have;
+}
+
+/* Read every frame that is ready, up to a batch; each lands after its header. */
+static unsigned
+read_tap_batch(size_t len[TTT_BATCH])
+{
+	unsigned n = 0;
+
+	while (n < TTT_BATCH) {
+		ssize_t r = read(w.tap, tx_buf[n] + TTT_HDR_LEN, w.lim.max_frame + 1);
+
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno != EAGAIN)
+				count(&w.tx_count, TTT_STAT_TX_TAP_ERR, 1);
+			break;
+		}
+		if (r < TTT_MIN_FRAME)
+			continue;
+		/* Never truncate: a frame over the maximum is dropped and counted. */
+		if ((size_t)r > w.lim.max_frame) {
+			count(&w.tx_count, TTT_STAT_TX_LONG, 1);
+			continue;
+		}
+		len[n++] = (size_t)r;
+	}
+	return n;
+}
+
+static void
+send_batch(struct mmsghdr *mm, unsigned n)
+{
+	unsigned sent = 0;
+
+	while (sent < n) {
+		int r = sendmmsg(w.udp, mm + sent, n - sent, 0);
+
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			/* Drop the rest of the batch: a lost frame is TCP's to resend,
+			 * a stuck sender would stall the whole tunnel. */
+			count(&w.tx_count, TTT_STAT_TX_SOCK_ERR, n - sent);
+			return;
+		}
+		sent += (unsigned)r;
+	}
+}
+
+static void *
+tx_thread(void *arg)
+{
+	static struct mmsghdr mm[TTT_BATCH];
+	static struct iovec iov[TTT_BATCH];
+	struct ttt_stamper stamper;
+	struct ttt_addr peer;
+	size_t len[TTT_BATCH];
+	uint64_t bytes;
+	int64_t now;
+	unsigned n;
+
+	(void)arg;
+	ttt_stamper_init(&stamper);
+	(void)pthread_barrier_wait(&w.ready);
+	(void)pthread_barrier_wait(&w.go);
+	for (;;) {
+		struct pollfd pfd = { .fd = w.tap, .events = POLLIN };
+
+		if (poll(&pfd, 1, -1) < 0 && errno != EINTR)
+			die("poll on the tap", errno);
+		n = read_tap_batch(len);
+		if (n == 0)
+			continue;
+		if (!peer_snapshot(&peer)) {
+			count(&w.tx_count, TTT_STAT_TX_NOPEER, n);
+			continue;
+		}
+		/* One clock read a batch; the stamper keeps every stamp distinct. */
+		now = realtime_ns();
+		bytes = 0;
+		for (unsigned i = 0; i < n; i++) {
+			int64_t ts = ttt_stamp_next(&stamper, now);
+			size_t dlen = ttt_frame_encode(&w.key, ts, tx_buf[i] + TTT_HDR_LEN,
+			    len[i], tx_buf[i], TX_BUF_LEN);
+
+			iov[i].iov_base = tx_buf[i];
+			iov[i].iov_len = dlen;
+			memset(&mm[i], 0, sizeof(mm[i]));
+			mm[i].msg_hdr.msg_name = &peer.ss;
+			mm[i].msg_hdr.msg_namelen = peer.len;
+			mm[i].msg_hdr.msg_iov = &iov[i];
+			mm[i].msg_hdr.msg_iovlen = 1;
+			bytes += len[i];
+		}
+		send_batch(mm, n);
+		count(&w.tx_count, TTT_STAT_TX_FRAMES, n);
+		count(&w.tx_count, TTT_STAT_TX_BYTES, bytes);
+	}
+	return NULL;
+}
+
+/* ---- UDP -> tap ---- */
+
+static const enum ttt_stat refusal_stat[TTT_FRAME_NSTATUS] = {
+	[TTT_FRAME_SHORT] = TTT_STAT_RX_SHORT,
+	[TTT_FRAME_LONG] = TTT_STAT_RX_LONG,
+	[TTT_FRAME_BADMAC] = TTT_STAT_RX_BADMAC,
+	[TTT_FRAME_STALE] = TTT_STAT_RX_STALE,
+	[TTT_FRAME_FUTURE] = TTT_STAT_RX_FUTURE,
+};
+
+static void
+log_refusal(struct ttt_ratelimit *rl, const char *why, const struct ttt_addr *src)
+{
+	char a[TTT_ADDR_STR_MAX];
+
+	if (ttt_log_level() < TTT_LOG_DEBUG || !ttt_ratelimit_allow(rl, monotonic_ms()))
+		return;
+	ttt_addr_format(src, a, sizeof(a));
+	log_debug("refused a datagram from %s: %s", a, why);
+}
+
+/*
+ * Move the peer only on a frame that authenticated, is fresh, passed the
+ * replay filter and is the newest seen: a replayed or delayed frame sent
+ * from elsewhere can then never redirect the tunnel.
+ */
+static void
+maybe_move_peer(const struct ttt_addr *src, enum ttt_replay_verdict v)
+{
+	struct ttt_ipc_peer p;
+	char a[TTT_ADDR_STR_MAX];
+	int moved = 0;
+
+	if (w.fixed_peer || v != TTT_REPLAY_NEWEST)
+		return;
+	pthread_mutex_lock(&w.peer_lock);
+	if (!w.have_peer || !ttt_addr_equal(&w.peer, src)) {
+		w.peer = *src;
+		w.have_peer = 1;
+		moved = 1;
+	}
+	pthread_mutex_unlock(&w.peer_lock);
+	if (!moved)
+		return;
+	ttt_ipc_peer_from_addr(src, &p);
+	(void)ttt_ipc_send(w.ipc, TTT_IPC_PEER, &p, sizeof(p));
+	ttt_addr_format(src, a, sizeof(a));
+	log_info("peer is now %s", a);
+}
+
+static void
+deliver(struct ttt_replay *replay, struct ttt_ratelimit *rl, const struct ttt_addr *src,
+    const uint8_t *dgram, size_t len, int truncated, int64_t now)
+{
+	struct ttt_frame_view v;
+	enum ttt_frame_status st;
+	enum ttt_replay_verdict rv;
+
+	/* A fixed peer never speaks from elsewhere: refuse before any work. */
+	if (w.fixed_peer && !ttt_addr_equal(src, &w.peer)) {
+		count(&w.rx_count, TTT_STAT_RX_WRONG_PEER, 1);
+		log_refusal(rl, "not the configured peer", src);
+		return;
+	}
+	st = truncated ? TTT_FRAME_LONG : ttt_frame_decode(&w.key, now, &w.lim, dgram, len, &v);
+	if (st != TTT_FRAME_OK) {
+		count(&w.rx_count, refusal_stat[st], 1);
+		log_refusal(rl, ttt_frame_status_name(st), src);
+		return;
+	}
+	rv = ttt_replay_update(replay, v.ts);
+	if (!ttt_replay_accepted(rv)) {
+		count(&w.rx_count, TTT_STAT_RX_REPLAY, 1);
+		log_refusal(rl, "replay", src);
+		return;
+	}
+	maybe_move_peer(src, rv);
+	if (write(w.tap, v.frame, v.len) != (ssize_t)v.len) {
+		count(&w.rx_count, TTT_STAT_RX_TAP_ERR, 1);
+		return;
+	}
+	count(&w.rx_count, TTT_STAT_RX_FRAMES, 1);
+	count(&w.rx_count, TTT_STAT_RX_BYTES, v.len);
+}
+
+static void *
+rx_thread(void *arg)
+{
+	static struct mmsghdr mm[TTT_BATCH];
+	static struct iovec iov[TTT_BATCH];
+	static struct ttt_addr src[TTT_BATCH];
+	struct ttt_replay *replay = arg;
+	struct ttt_ratelimit rl;
+	size_t rcv_len = TTT_HDR_LEN + w.lim.max_frame + 1;
+
+	ttt_ratelimit_init(&rl, REFUSAL_LOG_PER_SEC, REFUSAL_LOG_BURST);
+	(void)pthread_barrier_wait(&w.ready);
+	(void)pthread_barrier_wait(&w.go);
+	for (;;) {
+		int n;
+		int64_t now;
+
+		for (unsigned i = 0; i < TTT_BATCH; i++) {
+			iov[i].iov_base = rx_buf[i];
+			iov[i].iov_len = rcv_len;
+			memset(&mm[i], 0, sizeof(mm[i]));
+			mm[i].msg_hdr.msg_name = &src[i].ss;
+			mm[i].msg_hdr.msg_namelen = sizeof(src[i].ss);
+			mm[i].msg_hdr.msg_iov = &iov[i];
+			mm[i].msg_hdr.msg_iovlen = 1;
+		}
+		n = recvmmsg(w.udp, mm, TTT_BATCH, MSG_WAITFORONE, NULL);
+		if (n < 0) {
+			if (errno != EINTR)
+				count(&w.rx_count, TTT_STAT_RX_SOCK_ERR, 1);
+			continue;
+		}
+		/* Received before now: judging freshness against now is exact up
+		 * to the time the batch took to arrive, microseconds. */
+		now = realtime_ns();
+		for (int i = 0; i < n; i++) {
+			src[i].len = mm[i].msg_hdr.msg_namelen;
+			deliver(replay, &rl, &src[i], rx_buf[i], mm[i].msg_len,
+			    (mm[i].msg_hdr.msg_flags & MSG_TRUNC) != 0, now);
+		}
+	}
+	return NULL;
+}
+
+/* ---- set-up ---- */
+
+struct received {
+	struct ttt_ipc_config cfg;
+	int have_cfg, have_key, have_fds;
+	int fds[TTT_IPC_NFDS];
+};
+
+/* Receive configuration, key and descriptors, in any order, nothing else. */
+static void
+receive_setup(struct received *r)
+{
+	static struct ttt_ipc_msg m;
+	uint8_t buf[TTT_IPC_MSG_MAX];
+
+	while (!(r->have_cfg && r->have_key && r->have_fds)) {
+		size_t nfds = 0;
+		int fds[TTT_IPC_NFDS];
+		long n = ttt_ipc_recv(w.ipc, buf, sizeof(buf), fds, TTT_IPC_NFDS, &nfds);
+
+		if (n <= 0)
+			die("receiving the set-up from the parent", n == 0 ? EPIPE : (int)-n);
+		if (ttt_ipc_parse(TTT_IPC_TO_WORKER, buf, (size_t)n, &m) != 0)
+			die("the parent's set-up message", EBADMSG);
+		if (m.type == TTT_IPC_FDS && nfds == TTT_IPC_NFDS && !r->have_fds) {
+			memcpy(r->fds, fds, sizeof(fds));
+			r->have_fds = 1;
+		} else if (m.type == TTT_IPC_CONFIG && nfds == 0) {
+			r->cfg = m.u.config;
+			r->have_cfg = 1;
+		} else if (m.type == TTT_IPC_KEY && nfds == 0) {
+			ttt_key_init(&w.key, ttt_sha256_best(), m.u.key.bytes, m.u.key.len);
+			r->have_key = 1;
+		} else {
+			die("the parent's set-up message", EPROTO);
+		}
+		explicit_bzero(buf, sizeof(buf));
+		explicit_bzero(&m, sizeof(m));
+	}
+}
+
+static void
+apply_setup(const struct received *r)
+{
+	w.tap = r->fds[0];
+	w.udp = r->fds[1];
+	w.lim.window_ns = r->cfg.window_ns;
+	w.lim.max_frame = r->cfg.max_frame;
+	w.sock_family = (int)r->cfg.sock_family;
+	w.fixed_peer = (r->cfg.flags & TTT_IPC_CFG_FIXED_PEER) != 0;
+	if (r->cfg.flags & TTT_IPC_CFG_HAVE_PEER) {
+		if (ttt_ipc_peer_to_addr(&r->cfg.peer, &w.peer) != 0)
+			die("the parent's peer address", EINVAL);
+		w.have_peer = 1;
+	}
+	ttt_log_init("worker", r->cfg.log_level, 0);
+	ttt_log_set_sink(log_to_parent);
+}
+
+static void
+answer_parent(void)
+{
+	static struct ttt_ipc_msg m;
+	uint8_t buf[TTT_IPC_MSG_MAX];
+	struct ttt_stats st;
+	long n = ttt_ipc_recv(w.ipc, buf, sizeof(buf), NULL, 0, NULL);
+
+	/* The parent is gone or confused: a worker alone has no reason to live. */
+	if (n == 0)
+		_exit(0);
+	if (n < 0 || ttt_ipc_parse(TTT_IPC_TO_WORKER, buf, (size_t)n, &m) != 0)
+		die("a message from the parent", n < 0 ? (int)-n : EBADMSG);
+	if (m.type != TTT_IPC_STATS_REQ)
+		die("a message from the parent", EPROTO);
+	for (unsigned i = 0; i < TTT_STAT_N; i++)
+		st.v[i] = atomic_load_explicit(&w.tx_count.v[i], memory_order_relaxed) +
+		    atomic_load_explicit(&w.rx_count.v[i], memory_order_relaxed);
+	(void)ttt_ipc_send(w.ipc, TTT_IPC_STATS, &st, sizeof(st));
+}
+
+void
+ttt_worker_main(const struct ttt_worker_setup *s)
+{
+	static struct ttt_replay replay;
+	static struct received r;
+	struct ttt_worker_fds fds;
+	struct ttt_drop drop;
+	pthread_t tx, rx;
+	uint64_t seed;
+	const char *step = "";
+	int rc;
+
+	w.ipc = TTT_WORKER_IPC_FD;
+	ttt_log_set_name("worker");
+	ttt_log_set_sink(log_to_parent);
+	receive_setup(&r);
+	apply_setup(&r);
+	if (getrandom(&seed, sizeof(seed), 0) != (ssize_t)sizeof(seed))
+		die("getrandom", errno);
+	ttt_replay_init(&replay, seed);
+
+	drop.uid = s->uid;
+	drop.gid = s->gid;
+	drop.chroot_dir = s->chroot_dir;
+	drop.max_fd = w.tap > w.udp ? w.tap : w.udp;
+	rc = ttt_privdrop_worker(&drop, &step);
+	if (rc != 0)
+		die(step, -rc);
+
+	/* Start the threads while clone() is still allowed; the filter then
+	 * covers them too (TSYNC) and clone() is never allowed again. */
+	if (pthread_barrier_init(&w.ready, NULL, 3) != 0 ||
+	    pthread_barrier_init(&w.go, NULL, 3) != 0)
+		die("pthread_barrier_init", EAGAIN);
+	if ((rc = pthread_create(&tx, NULL, tx_thread, NULL)) != 0)
+		die("starting the tap reader", rc);
+	if ((rc = pthread_create(&rx, NULL, rx_thread, &replay)) != 0)
+		die("starting the socket reader", rc);
+	(void)pthread_barrier_wait(&w.ready);
+	if ((rc = ttt_privdrop_no_procs()) != 0)
+		die("rlimit nproc", -rc);
+	fds.tap = w.tap;
+	fds.udp = w.udp;
+	fds.ipc = w.ipc;
+	if ((rc = ttt_seccomp_worker(&fds)) != 0)
+		die("installing the seccomp filter", -rc);
+	(void)ttt_ipc_send(w.ipc, TTT_IPC_READY, NULL, 0);
+	(void)pthread_barrier_wait(&w.go);
+
+	for (;;) {
+		struct pollfd pfd = { .fd = w.ipc, .events = POLLIN };
+
+		if (poll(&pfd, 1, MAIN_POLL_MS) < 0 && errno != EINTR)
+			die("poll on the parent channel", errno);
+		if (pfd.revents & (POLLIN | POLLHUP | POLLERR))
+			answer_parent();
+	}
+}
