@@ -4,6 +4,7 @@
 #   make deps       install what the build and the tests need (Debian)
 #   make check      unit tests, then the end-to-end tests (root)
 #   make check-asan unit tests under AddressSanitizer + UBSan
+#   make demo       two peers in two namespaces, pinged both ways (root)
 #   make help       every target
 
 PROG     := tinytaptunnel
@@ -73,7 +74,7 @@ deps:
 	  apt-get update -qq && apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
 	fi
 
-check: check-unit check-e2e
+check: check-unit check-asan check-e2e
 
 check-unit: $(UNIT_BIN)
 	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; $$t; done
@@ -97,3 +98,9 @@ help:
 
 -include mk/*.mk
 -include $(LIB_OBJ:.o=.d) $(BUILD)/src/main.d
+
+# The README's main job: a tunnel between two namespaces, pinged both ways.
+.PHONY: demo
+demo: $(PROG)
+	@if [ "$$(id -u)" != 0 ]; then echo "demo: needs root (namespaces, tap devices)" >&2; exit 1; fi
+	@scripts/demo.sh
