@@ -27,6 +27,7 @@ enum ttt_key_status {
 	TTT_KEY_EXISTS,		/* create: the file exists, never overwritten */
 	TTT_KEY_UNPROTECTED,	/* group or others may read or write it */
 	TTT_KEY_NOTREG,		/* not a regular file */
+	TTT_KEY_BADOWNER,	/* owned by neither us nor root */
 	TTT_KEY_IO,		/* a system call failed; see *err */
 	TTT_KEY_NSTATUS
 };

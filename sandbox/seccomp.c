@@ -82,10 +82,12 @@ ttt_seccomp_worker(const struct ttt_worker_fds *fds)
 	if (rc == 0)
 		rc = add_rules(ctx, worker_any, NRULES(worker_any));
 	for (size_t i = 0; rc == 0 && i < NRULES(worker_fd); i++) {
-		int fd = fd_of(fds, worker_fd[i].which);
+		struct scmp_arg_cmp on_fd = {
+			.arg = 0, .op = SCMP_CMP_EQ,
+			.datum_a = (scmp_datum_t)fd_of(fds, worker_fd[i].which), .datum_b = 0,
+		};
 
-		rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, worker_fd[i].nr, 1,
-		    SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)fd));
+		rc = seccomp_rule_add_array(ctx, SCMP_ACT_ALLOW, worker_fd[i].nr, 1, &on_fd);
 	}
 	if (rc == 0)
 		rc = seccomp_load(ctx);
@@ -176,9 +178,13 @@ ttt_seccomp_parent(void)
 		return -ENOMEM;
 	rc = add_rules(ctx, parent_any, NRULES(parent_any));
 	/* syslog needs a local socket; no other family is ever opened again. */
-	if (rc == 0)
-		rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 1,
-		    SCMP_A0(SCMP_CMP_EQ, AF_UNIX));
+	if (rc == 0) {
+		struct scmp_arg_cmp unix_only = {
+			.arg = 0, .op = SCMP_CMP_EQ, .datum_a = AF_UNIX, .datum_b = 0,
+		};
+
+		rc = seccomp_rule_add_array(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 1, &unix_only);
+	}
 	if (rc == 0)
 		rc = seccomp_load(ctx);
 	seccomp_release(ctx);

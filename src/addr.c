@@ -18,7 +18,7 @@
 
 #define PORT_MAX        65535	/* spelled out: it is printed in a message */
 #define DECIMAL_BASE    10u
-#define V4MAPPED_PREFIX 12	/* ::ffff: is the first 12 of an IPv6 address's 16 bytes */
+#define V4MAPPED_PREFIX 12	/* ::ffff: is the first 12 of 16 bytes */
 #define IPV4_ADDR_LEN   4
 
 _Static_assert(PORT_MAX == UINT16_MAX, "a port is a uint16_t");

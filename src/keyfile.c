@@ -21,14 +21,15 @@
 #define B64_QUAD   4	/* characters in one base64 group */
 #define B64_TRIPLE 3	/* bytes one group carries */
 #define B64_MAXPAD 2	/* a group ends in at most "==" */
-#define KEY_MODE   0600	/* owner read/write: a key file is as secret as the key */
+#define KEY_MODE   0600	/* owner only: a key file is as secret as the key */
 #define KEY_OPEN_MASK 077 /* any group or other permission bit */
 
 #define UBITS (sizeof(unsigned) * CHAR_BIT)
 
 static const char *const key_errors[TTT_KEY_NSTATUS] = {
 	[TTT_KEY_OK] = "is valid",
-	[TTT_KEY_EMPTY] = "is empty; it should hold a base64 key (generate one with --genkey)",
+	[TTT_KEY_EMPTY] = ("is empty; it should hold a base64 key "
+	    "(generate one with --genkey)"),
 	[TTT_KEY_INVALID] = "is not valid base64 (RFC 4648, padded)",
 	[TTT_KEY_WEAK] = ("holds a key shorter than " STR(TTT_KEY_MIN)
 	    " bytes, which is too weak; generate one with --genkey"),
@@ -39,6 +40,8 @@ static const char *const key_errors[TTT_KEY_NSTATUS] = {
 	[TTT_KEY_UNPROTECTED] = ("is readable or writable by group or others; "
 	    "fix with: chmod 600 FILE"),
 	[TTT_KEY_NOTREG] = "is not a regular file",
+	[TTT_KEY_BADOWNER] = ("is owned by another user, who could replace the key; "
+	    "fix with: chown root FILE"),
 	[TTT_KEY_IO] = "could not be read or written",
 };
 
@@ -286,6 +289,9 @@ check_file(int fd, int *err)
 	 * could read is already disclosed, one others could write is theirs. */
 	if ((st.st_mode & KEY_OPEN_MASK) != 0)
 		return TTT_KEY_UNPROTECTED;
+	/* Whoever owns the file can rewrite the key: only us or root. */
+	if (st.st_uid != geteuid() && st.st_uid != 0)
+		return TTT_KEY_BADOWNER;
 	return TTT_KEY_OK;
 }
 
@@ -442,7 +448,8 @@ ttt_keyfile_create(const char *path, int *err)
 	}
 	if (fill_file(fd, text, (size_t)len) == -1) {
 		saved = errno;
-		(void)close(fd);	/* already failing; the first error is the one to report */
+		/* Already failing: the first error is the one to report. */
+		(void)close(fd);
 		goto fail;
 	}
 	explicit_bzero(text, sizeof(text));

@@ -53,11 +53,14 @@ genkey(void)
 	char text[TTT_KEY_B64_MAX + 2];
 	int n = ttt_key_generate_text(text, sizeof(text));
 
+	int ok;
+
 	if (n < 0)
 		return fail(EX_OSERR, "generating a key: %s", strerror(-n));
-	if (fwrite(text, 1, (size_t)n, stdout) != (size_t)n || fflush(stdout) != 0)
-		return fail(EX_IOERR, "writing the key: %s", strerror(errno));
+	ok = fwrite(text, 1, (size_t)n, stdout) == (size_t)n && fflush(stdout) == 0;
 	explicit_bzero(text, sizeof(text));
+	if (!ok)
+		return fail(EX_IOERR, "writing the key: %s", strerror(errno));
 	return 0;
 }
 
@@ -66,6 +69,7 @@ key_status_exit(enum ttt_key_status st, int err)
 {
 	switch (st) {
 	case TTT_KEY_UNPROTECTED:
+	case TTT_KEY_BADOWNER:
 		return EX_NOPERM;
 	case TTT_KEY_IO:
 		return err == EACCES || err == EPERM ? EX_NOPERM : EX_NOINPUT;
@@ -97,6 +101,9 @@ read_key(const char *path, struct ttt_parent *p)
 	if (st == TTT_KEY_UNPROTECTED)
 		return fail(EX_NOPERM, "key file %s is readable or writable by group or "
 		    "others; fix with: chmod 600 %s", path, path);
+	if (st == TTT_KEY_BADOWNER)
+		return fail(EX_NOPERM, "key file %s is owned by another user, who could "
+		    "replace the key; fix with: chown root %s", path, path);
 	if (st == TTT_KEY_IO)
 		return fail(key_status_exit(st, err), "key file %s: %s", path, strerror(err));
 	return fail(key_status_exit(st, err), "key file %s %s", path, ttt_key_strerror(st));

@@ -51,6 +51,8 @@ chmod 644 "$T_DIR/open.key"
 expect 77 "readable or writable by group or others; fix with: chmod 600" "$T_DIR/open.key" :9000
 chmod 620 "$T_DIR/open.key"
 expect 77 "chmod 600" "$T_DIR/open.key" :9000
+cp "$KEY" "$T_DIR/other.key"; chown nobody "$T_DIR/other.key"
+expect 77 "owned by another user.*chown root" "$T_DIR/other.key" :9000
 (umask 077 && printf 'AQ==\n' > "$T_DIR/weak.key")
 expect 78 "weak.key.*shorter than 16 bytes" "$T_DIR/weak.key" :9000
 (umask 077 && printf 'not base64!\n' > "$T_DIR/bad.key")
