@@ -52,6 +52,18 @@ $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c -o $@ $<
 
+# A test-only daemon (never installed): SIGUSR2 makes its worker attempt a
+# forbidden syscall, so the e2e tests can watch the sandbox kill it.
+HOOK_BIN := $(BUILD)/tinytaptunnel-testhooks
+HOOK_OBJ := $(patsubst %.c,$(BUILD)/hooks/%.o,src/main.c $(LIB_SRC))
+
+$(BUILD)/hooks/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) -DTTT_TEST_HOOKS $(CFLAGS) -MMD -MP -c -o $@ $<
+
+$(HOOK_BIN): $(HOOK_OBJ)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+
 $(BUILD)/tests/%: tests/unit/%.c $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -DTTT_SRCDIR='"$(CURDIR)"' $(LDFLAGS) -o $@ $< $(LIB) -lcmocka $(LIBS)
@@ -80,9 +92,9 @@ check-unit: $(UNIT_BIN)
 	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; $$t; done
 
 # End-to-end tests need root (namespaces, tap devices); refuse loudly rather than pass.
-check-e2e: $(PROG) $(TOOL_BIN)
+check-e2e: $(PROG) $(TOOL_BIN) $(HOOK_BIN)
 	@if [ "$$(id -u)" != 0 ]; then echo "check-e2e: the end-to-end tests need root" >&2; exit 1; fi
-	@BUILD=$(BUILD) tests/e2e/run.sh
+	@BUILD=$(BUILD) TTT_HOOK_BIN=$(CURDIR)/$(HOOK_BIN) tests/e2e/run.sh
 
 # Sanitizer build: clang, its own build directory, no _FORTIFY_SOURCE (ASan replaces it).
 check-asan:
@@ -97,7 +109,7 @@ help:
 	@sed -n 's/^#   //p' Makefile
 
 -include mk/*.mk
--include $(LIB_OBJ:.o=.d) $(BUILD)/src/main.d
+-include $(LIB_OBJ:.o=.d) $(BUILD)/src/main.d $(HOOK_OBJ:.o=.d)
 
 # The README's main job: a tunnel between two namespaces, pinged both ways.
 .PHONY: demo

@@ -8,7 +8,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define TTT_WINDOW_MS_MAX      (3600 * 1000)	/* an hour; more is no freshness at all */
+/* 30 s: the reflection record covers this much; more is hardly freshness. */
+#define TTT_WINDOW_MS_MAX      (30 * 1000)
+#define TTT_REKEY_GRACE_MS_DEFAULT 30000
+#define TTT_REKEY_GRACE_MS_MAX (3600 * 1000)
 #define TTT_STATS_INTERVAL_MAX (24 * 3600)
 #define TTT_CLI_ERR_MAX        256
 
@@ -31,6 +34,7 @@ struct ttt_config {
 	int daemonize, use_syslog;
 	int log_level;
 	unsigned stats_interval;	/* seconds, 0: only on SIGUSR1 */
+	int64_t rekey_grace_ns;		/* old key still accepted this long after SIGHUP */
 };
 
 /*

@@ -23,7 +23,7 @@
 enum ttt_ipc_type {
 	/* parent -> worker */
 	TTT_IPC_CONFIG = 1,	/* struct ttt_ipc_config */
-	TTT_IPC_KEY,		/* raw key, TTT_KEY_MIN..TTT_KEY_MAX bytes */
+	TTT_IPC_KEY,		/* raw key, TTT_KEY_MIN..TTT_KEY_MAX bytes; later ones rotate */
 	TTT_IPC_FDS,		/* no payload; SCM_RIGHTS carries tap and socket */
 	TTT_IPC_STATS_REQ,	/* no payload: report the counters */
 	/* worker -> parent */
@@ -31,6 +31,8 @@ enum ttt_ipc_type {
 	TTT_IPC_LOG,		/* level byte + text, 1..TTT_IPC_LOG_MAX bytes */
 	TTT_IPC_PEER,		/* struct ttt_ipc_peer: the peer moved here */
 	TTT_IPC_STATS,		/* struct ttt_stats */
+	/* parent -> worker, test builds only (TTT_TEST_HOOKS) */
+	TTT_IPC_TEST_SYSCALL,	/* one byte: which forbidden syscall to attempt */
 	TTT_IPC_TYPE_MAX
 };
 
@@ -49,6 +51,16 @@ struct ttt_ipc_peer {
 	uint8_t addr[16];	/* IPv4 uses the first 4 bytes */
 };
 
+/* What TTT_IPC_TEST_SYSCALL asks a test build's worker to attempt. */
+enum ttt_test_syscall {
+	TTT_TEST_OPEN = 1,
+	TTT_TEST_SOCKET,
+	TTT_TEST_EXECVE,
+	TTT_TEST_PTRACE,
+	TTT_TEST_SETUID,
+	TTT_TEST_NSYSCALLS
+};
+
 #define TTT_IPC_CFG_FIXED_PEER 0x1u	/* accept datagrams from the peer only */
 #define TTT_IPC_CFG_HAVE_PEER  0x2u	/* peer holds an address */
 
@@ -59,6 +71,8 @@ struct ttt_ipc_config {
 	int32_t log_level;
 	uint32_t sock_family;	/* the UDP socket's family; peers must match */
 	struct ttt_ipc_peer peer;
+	int64_t floor_ns;	/* refuse frames stamped at or before: this worker's start */
+	int64_t rekey_grace_ns;	/* a new key's grace period for the old one */
 };
 
 /* A parsed message; which member is valid follows from type. */
@@ -76,12 +90,14 @@ struct ttt_ipc_msg {
 		} log;
 		struct ttt_ipc_peer peer;
 		struct ttt_stats stats;
+		uint8_t test_syscall;
 	} u;
 };
 
 enum ttt_ipc_side {
 	TTT_IPC_TO_WORKER,	/* parse what the parent sent */
 	TTT_IPC_TO_PARENT,	/* parse what the worker sent: the privilege boundary */
+	TTT_IPC_NOBODY,		/* a type no side accepts in this build */
 };
 
 /*

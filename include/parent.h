@@ -23,8 +23,13 @@
 struct ttt_parent {
 	int tap, udp;
 	char ifname[IFNAMSIZ];
+	const char *keyfile;		/* re-read on SIGHUP */
 	uint8_t key[TTT_KEY_MAX];
 	size_t keylen;
+	/* During a rotation's grace period a new worker gets the old key too. */
+	uint8_t old_key[TTT_KEY_MAX];
+	size_t old_keylen;
+	long long old_key_until_ms;
 	struct ttt_ipc_config wcfg;	/* handed to each worker; peer kept current */
 	struct ttt_worker_setup ws;
 	unsigned stats_interval;	/* seconds, 0: off */

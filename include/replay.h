@@ -48,6 +48,9 @@ struct ttt_replay {
 /* seed: random per filter, so hash collisions cannot be planned from outside. */
 void ttt_replay_init(struct ttt_replay *r, uint64_t seed);
 
+/* Refuse every timestamp at or below floor, as if it had been forgotten. */
+void ttt_replay_set_floor(struct ttt_replay *r, int64_t floor);
+
 /* Check ts and, when accepted, remember it. */
 enum ttt_replay_verdict ttt_replay_update(struct ttt_replay *r, int64_t ts);
 

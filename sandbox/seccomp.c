@@ -123,6 +123,7 @@ static const struct rule parent_any[] = {
 	ALLOW(openat, "re-read the key file on SIGHUP; /dev/null"),
 	ALLOW(newfstatat, "check the key file's mode"),
 	ALLOW(fstat, "check the key file's mode"),
+	ALLOW(geteuid, "check the key file's owner"),
 	ALLOW(lseek, "stdio"),
 	ALLOW(unlink, "remove the pid file at exit"),
 	ALLOW(getrandom, "a new worker's replay seed"),

@@ -40,7 +40,7 @@ const char ttt_cli_usage[] =
 "  -i, --ifname NAME      tap interface name (default: the kernel's tap%d)\n"
 "      --mtu N            tap MTU, 68..9000 (default 1418, as v1.4); the largest\n"
 "                         frame carried is MTU + 14 bytes\n"
-"      --window-ms N      freshness window in milliseconds, 1..3600000\n"
+"      --window-ms N      freshness window in milliseconds, 1..30000\n"
 "                         (default 3000, as v1.4): frames stamped further than\n"
 "                         this from our clock, either way, are refused\n"
 "  -u, --user NAME        the worker's user (default: tinytaptunnel if it\n"
@@ -54,6 +54,10 @@ const char ttt_cli_usage[] =
 "      --syslog           log to syslog instead of standard error\n"
 "      --stats-interval N log the counters every N seconds (default 0: only\n"
 "                         on SIGUSR1)\n"
+"      --rekey-grace-ms N after SIGHUP re-reads the key file, keep accepting\n"
+"                         frames under the old key for N ms (default 30000)\n"
+"                         while sending under the new one at once, so the\n"
+"                         peers can be rotated one after the other\n"
 "  -v, --verbose          more log output (twice: every refused datagram,\n"
 "                         rate-limited)\n"
 "  -q, --quiet            errors only\n"
@@ -63,6 +67,8 @@ const char ttt_cli_usage[] =
 "\n"
 "Signals:\n"
 "  SIGTERM, SIGINT        stop the worker, remove the tap interface, exit 0\n"
+"  SIGHUP                 re-read the key file (see --rekey-grace-ms); a bad\n"
+"                         file is refused and the current key kept\n"
 "  SIGUSR1                log the counters on one line\n"
 "\n"
 "Exit status:\n"
@@ -84,6 +90,7 @@ enum {
 	OPT_STATS,
 	OPT_GENKEY,
 	OPT_VERSION,
+	OPT_GRACE,
 };
 
 static const struct option long_opts[] = {
@@ -96,6 +103,7 @@ static const struct option long_opts[] = {
 	{ "pidfile", required_argument, NULL, OPT_PIDFILE },
 	{ "syslog", no_argument, NULL, OPT_SYSLOG },
 	{ "stats-interval", required_argument, NULL, OPT_STATS },
+	{ "rekey-grace-ms", required_argument, NULL, OPT_GRACE },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "genkey", no_argument, NULL, OPT_GENKEY },
@@ -141,6 +149,7 @@ defaults(struct ttt_config *cfg)
 	cfg->mtu = TTT_DEFAULT_MTU;
 	cfg->window_ns = TTT_DEFAULT_WINDOW_NS;
 	cfg->log_level = TTT_LOG_INFO;
+	cfg->rekey_grace_ns = TTT_REKEY_GRACE_MS_DEFAULT * TTT_NSEC_PER_MSEC;
 }
 
 int
@@ -170,7 +179,7 @@ ttt_cli_parse(int argc, char **argv, struct ttt_config *cfg, char *err, size_t e
 		case OPT_WINDOW:
 			if (parse_num(optarg, 1, TTT_WINDOW_MS_MAX, &v) != 0)
 				return usage_error(err, errlen,
-				    "bad --window-ms '%s' (a number from 1 to 3600000)", optarg);
+				    "bad --window-ms '%s' (a number from 1 to 30000)", optarg);
 			cfg->window_ns = v * TTT_NSEC_PER_MSEC;
 			break;
 		case 'u':
@@ -202,6 +211,12 @@ ttt_cli_parse(int argc, char **argv, struct ttt_config *cfg, char *err, size_t e
 				return usage_error(err, errlen,
 				    "bad --stats-interval '%s' (seconds, 0 to 86400)", optarg);
 			cfg->stats_interval = (unsigned)v;
+			break;
+		case OPT_GRACE:
+			if (parse_num(optarg, 0, TTT_REKEY_GRACE_MS_MAX, &v) != 0)
+				return usage_error(err, errlen,
+				    "bad --rekey-grace-ms '%s' (a number from 0 to 3600000)", optarg);
+			cfg->rekey_grace_ns = v * TTT_NSEC_PER_MSEC;
 			break;
 		case 'v':
 			verbose++;

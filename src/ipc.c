@@ -26,6 +26,12 @@ static const struct {
 	    sizeof(struct ttt_ipc_peer) },
 	[TTT_IPC_STATS] = { TTT_IPC_TO_PARENT, sizeof(struct ttt_stats),
 	    sizeof(struct ttt_stats) },
+#ifdef TTT_TEST_HOOKS
+	/* A test asks the worker to break its sandbox; never in a real build. */
+	[TTT_IPC_TEST_SYSCALL] = { TTT_IPC_TO_WORKER, 1, 1 },
+#else
+	[TTT_IPC_TEST_SYSCALL] = { TTT_IPC_NOBODY, 0, 0 },
+#endif
 };
 
 static int
@@ -60,7 +66,7 @@ parse_config(const uint8_t *p, struct ttt_ipc_msg *m)
 	struct ttt_ipc_config *c = &m->u.config;
 
 	memcpy(c, p, sizeof(*c));
-	if (c->window_ns < 0 || c->max_frame < TTT_MIN_FRAME || c->max_frame > TTT_MAX_FRAME)
+	if (c->rekey_grace_ns < 0 || c->window_ns < 0 || c->max_frame < TTT_MIN_FRAME || c->max_frame > TTT_MAX_FRAME)
 		return -EBADMSG;
 	if (c->log_level < TTT_LOG_ERR || c->log_level > TTT_LOG_DEBUG)
 		return -EBADMSG;
@@ -109,6 +115,9 @@ ttt_ipc_parse(enum ttt_ipc_side side, const uint8_t *buf, size_t len, struct ttt
 	case TTT_IPC_STATS:
 		memcpy(&m->u.stats, p, sizeof(m->u.stats));
 		return 0;
+	case TTT_IPC_TEST_SYSCALL:
+		m->u.test_syscall = p[0];
+		return p[0] >= TTT_TEST_OPEN && p[0] < TTT_TEST_NSYSCALLS ? 0 : -EBADMSG;
 	default:
 		return 0;	/* no payload */
 	}

@@ -262,6 +262,8 @@ setup(const struct ttt_config *cfg, struct ttt_parent *p)
 	    (rc = read_key(cfg->keyfile, p)) != 0 || (rc = resolve_addresses(cfg, &local, p)) != 0)
 		return rc;
 	p->ws.chroot_dir = cfg->chroot_dir;
+	p->keyfile = cfg->keyfile;
+	p->wcfg.rekey_grace_ns = cfg->rekey_grace_ns;
 	p->wcfg.window_ns = cfg->window_ns;
 	p->wcfg.max_frame = (uint32_t)TTT_FRAME_MAX(cfg->mtu);
 	p->wcfg.log_level = cfg->log_level;

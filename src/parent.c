@@ -13,6 +13,7 @@
 #include <sys/socket.h>
 #include <sys/wait.h>
 
+#include "keyfile.h"
 #include "log.h"
 #include "parent.h"
 
@@ -24,6 +25,7 @@ struct supervisor {
 	pid_t pid;		/* the worker, or 0 */
 	int ipc;		/* its channel, or -1 */
 	long long started_ms, respawn_at_ms, backoff_ms, next_stats_ms;
+	unsigned test_syscall;		/* test builds: the next forbidden syscall */
 	struct ttt_ratelimit rl;
 	int stopping;
 };
@@ -75,7 +77,17 @@ become_worker(struct ttt_parent *p, int chan)
 	if (close_range(TTT_WORKER_IPC_FD + 1, ~0U, 0) != 0)
 		_exit(1);
 	explicit_bzero(p->key, sizeof(p->key));
+	explicit_bzero(p->old_key, sizeof(p->old_key));
 	ttt_worker_main(&p->ws);
+}
+
+static int64_t
+realtime_ns(void)
+{
+	struct timespec ts;
+
+	(void)clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
 static int
@@ -84,7 +96,14 @@ send_setup(struct ttt_parent *p, int chan)
 	int fds[TTT_IPC_NFDS] = { p->tap, p->udp };
 	int rc;
 
+	/* The new worker refuses what was stamped before it existed: its
+	 * predecessor may have received it (replay) or sent it (reflection). */
+	p->wcfg.floor_ns = realtime_ns();
 	rc = ttt_ipc_send(chan, TTT_IPC_CONFIG, &p->wcfg, sizeof(p->wcfg));
+	/* Mid-rotation, the old key first: the worker takes the second key as
+	 * a rotation and honours the first for a grace period. */
+	if (rc == 0 && p->old_keylen > 0 && now_ms() < p->old_key_until_ms)
+		rc = ttt_ipc_send(chan, TTT_IPC_KEY, p->old_key, p->old_keylen);
 	if (rc == 0)
 		rc = ttt_ipc_send(chan, TTT_IPC_KEY, p->key, p->keylen);
 	if (rc == 0)
@@ -254,6 +273,58 @@ request_stats(struct supervisor *s)
 		(void)ttt_ipc_send(s->ipc, TTT_IPC_STATS_REQ, NULL, 0);
 }
 
+/*
+ * SIGHUP: re-read the key file. A bad file changes nothing: the tunnel keeps
+ * running on the key it has, and the operator learns why from the log.
+ */
+static void
+reload_key(struct supervisor *s)
+{
+	struct ttt_parent *p = s->p;
+	uint8_t key[TTT_KEY_MAX];
+	size_t len = 0;
+	int err = 0, rc;
+	enum ttt_key_status st = ttt_keyfile_load(p->keyfile, key, sizeof(key), &len, &err);
+
+	if (st != TTT_KEY_OK) {
+		log_err("SIGHUP: key file %s %s%s%s; keeping the current key", p->keyfile,
+		    ttt_key_strerror(st), st == TTT_KEY_IO ? ": " : "",
+		    st == TTT_KEY_IO ? strerror(err) : "");
+		explicit_bzero(key, sizeof(key));
+		return;
+	}
+	if (len == p->keylen && memcmp(key, p->key, len) == 0) {
+		log_info("SIGHUP: key file %s unchanged", p->keyfile);
+		explicit_bzero(key, sizeof(key));
+		return;
+	}
+	memcpy(p->old_key, p->key, p->keylen);
+	p->old_keylen = p->keylen;
+	p->old_key_until_ms = now_ms() + p->wcfg.rekey_grace_ns / 1000000;
+	memcpy(p->key, key, len);
+	p->keylen = len;
+	explicit_bzero(key, sizeof(key));
+	log_info("SIGHUP: new key from %s; sending with it now, accepting the old one "
+	    "for %lld ms", p->keyfile, (long long)(p->wcfg.rekey_grace_ns / 1000000));
+	if (s->ipc >= 0 && (rc = ttt_ipc_send(s->ipc, TTT_IPC_KEY, p->key, p->keylen)) != 0)
+		log_err("sending the new key to the worker: %s", strerror(-rc));
+}
+
+#ifdef TTT_TEST_HOOKS
+/* Test builds: each SIGUSR2 asks the worker to try the next forbidden syscall. */
+static void
+test_hook(struct supervisor *s)
+{
+	uint8_t which = (uint8_t)(TTT_TEST_OPEN + s->test_syscall % (TTT_TEST_NSYSCALLS - 1));
+
+	s->test_syscall++;
+	log_warn("test hook: asking worker %ld to attempt forbidden syscall %u", (long)s->pid,
+	    which);
+	if (s->ipc >= 0)
+		(void)ttt_ipc_send(s->ipc, TTT_IPC_TEST_SYSCALL, &which, sizeof(which));
+}
+#endif
+
 /* Returns 1 when asked to stop. */
 static int
 read_signal(struct supervisor *s)
@@ -274,6 +345,14 @@ read_signal(struct supervisor *s)
 	case SIGUSR1:
 		request_stats(s);
 		break;
+	case SIGHUP:
+		reload_key(s);
+		break;
+#ifdef TTT_TEST_HOOKS
+	case SIGUSR2:
+		test_hook(s);
+		break;
+#endif
 	default:
 		break;
 	}
@@ -314,6 +393,9 @@ open_signals(void)
 	(void)sigaddset(&set, SIGCHLD);
 	(void)sigaddset(&set, SIGUSR1);
 	(void)sigaddset(&set, SIGHUP);
+#ifdef TTT_TEST_HOOKS
+	(void)sigaddset(&set, SIGUSR2);
+#endif
 	if (sigprocmask(SIG_BLOCK, &set, NULL) != 0)
 		return -errno;
 	return signalfd(-1, &set, SFD_CLOEXEC);

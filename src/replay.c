@@ -83,6 +83,14 @@ ttt_replay_init(struct ttt_replay *r, uint64_t seed)
 	r->seed = seed;
 }
 
+void
+ttt_replay_set_floor(struct ttt_replay *r, int64_t floor)
+{
+	if (!r->have_floor || floor > r->floor)
+		r->floor = floor;
+	r->have_floor = 1;
+}
+
 /* Forget the oldest arrival; the floor keeps it refused forever. */
 static void
 forget_oldest(struct ttt_replay *r)

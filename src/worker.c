@@ -14,6 +14,8 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <fcntl.h>
+#include <sys/ptrace.h>
 #include <sys/random.h>
 #include <sys/socket.h>
 
@@ -21,10 +23,10 @@
 #include "ipc.h"
 #include "log.h"
 #include "privdrop.h"
+#include "reflect.h"
 #include "replay.h"
 #include "seccomp_policy.h"
 #include "sha256_ni.h"
-#include "stamp.h"
 #include "stats.h"
 #include "worker.h"
 
@@ -34,13 +36,26 @@
 #define REFUSAL_LOG_PER_SEC 5	/* refused datagrams logged at most this often */
 #define REFUSAL_LOG_BURST   20
 
+/*
+ * Keys: the sender uses the current one; the receiver also tries the
+ * previous one until the grace period ends. A slot is rewritten only after
+ * two more rotations, each at least a grace period apart (a rotation that
+ * arrives during a grace period waits for its end), so no thread ever reads
+ * a key while it is written.
+ */
+#define KEY_SLOTS 3
+
 struct counters {
 	_Atomic uint64_t v[TTT_STAT_N];
 } __attribute__((aligned(64)));
 
 static struct worker {
-	struct ttt_key key;
+	struct ttt_key keys[KEY_SLOTS];
+	_Atomic unsigned key_cur, key_prev;
+	_Atomic int64_t grace_until_ns;	/* the previous key is honoured until then */
+	int64_t grace_ns;
 	struct ttt_frame_limits lim;
+	struct ttt_reflect reflect;
 	int tap, udp, ipc;
 	int fixed_peer;
 	int sock_family;
@@ -57,6 +72,9 @@ static struct worker {
 
 /* Batch buffers: fixed at start-up, so the data path never allocates. */
 static uint8_t rx_buf[TTT_BATCH][RX_BUF_LEN];
+/* Only the words the configured window needs are ever touched. */
+static _Atomic uint64_t reflect_words[TTT_REFLECT_WORDS_MAX];
+static struct ttt_reflect_fp reflect_cache[TTT_REFLECT_CACHE];
 static uint8_t tx_buf[TTT_BATCH][TX_BUF_LEN];
 
 static void
@@ -165,15 +183,15 @@ tx_thread(void *arg)
 {
 	static struct mmsghdr mm[TTT_BATCH];
 	static struct iovec iov[TTT_BATCH];
-	struct ttt_stamper stamper;
+	const struct ttt_key *key;
 	struct ttt_addr peer;
+	int64_t last_ts = INT64_MIN;
 	size_t len[TTT_BATCH];
 	uint64_t bytes;
 	int64_t now;
 	unsigned n;
 
 	(void)arg;
-	ttt_stamper_init(&stamper);
 	(void)pthread_barrier_wait(&w.ready);
 	(void)pthread_barrier_wait(&w.go);
 	for (;;) {
@@ -188,13 +206,17 @@ tx_thread(void *arg)
 			count(&w.tx_count, TTT_STAT_TX_NOPEER, n);
 			continue;
 		}
-		/* One clock read a batch; the stamper keeps every stamp distinct. */
+		/* One clock read a batch; every stamp is still distinct, tagged
+		 * and recorded (reflect.h). A new key is used at once. */
 		now = realtime_ns();
+		key = &w.keys[atomic_load_explicit(&w.key_cur, memory_order_acquire)];
 		bytes = 0;
 		for (unsigned i = 0; i < n; i++) {
-			int64_t ts = ttt_stamp_next(&stamper, now);
-			size_t dlen = ttt_frame_encode(&w.key, ts, tx_buf[i] + TTT_HDR_LEN,
+			int64_t ts = ttt_reflect_stamp(&w.reflect, &last_ts, now);
+			size_t dlen = ttt_frame_encode(key, ts, tx_buf[i] + TTT_HDR_LEN,
 			    len[i], tx_buf[i], TX_BUF_LEN);
+
+			ttt_reflect_record(&w.reflect, ts, tx_buf[i]);
 
 			iov[i].iov_base = tx_buf[i];
 			iov[i].iov_len = dlen;
@@ -262,8 +284,40 @@ maybe_move_peer(const struct ttt_addr *src, enum ttt_replay_verdict v)
 	log_info("peer is now %s", a);
 }
 
+/* The current key, or during a grace period the previous one too. */
+static enum ttt_frame_status
+decode(int64_t now, const uint8_t *dgram, size_t len, struct ttt_frame_view *v)
+{
+	unsigned cur = atomic_load_explicit(&w.key_cur, memory_order_acquire);
+	enum ttt_frame_status st = ttt_frame_decode(&w.keys[cur], now, &w.lim, dgram, len, v);
+
+	if (st == TTT_FRAME_BADMAC &&
+	    now < atomic_load_explicit(&w.grace_until_ns, memory_order_acquire)) {
+		unsigned prev = atomic_load_explicit(&w.key_prev, memory_order_acquire);
+
+		st = ttt_frame_decode(&w.keys[prev], now, &w.lim, dgram, len, v);
+	}
+	return st;
+}
+
+struct rx_state {
+	struct ttt_replay *replay;
+	struct ttt_ratelimit rl;
+	uint64_t rng;
+};
+
+/* xorshift64: only picks a new timestamp tag, nothing secret. */
+static uint32_t
+next_random(struct rx_state *rx)
+{
+	rx->rng ^= rx->rng << 13;
+	rx->rng ^= rx->rng >> 7;
+	rx->rng ^= rx->rng << 17;
+	return (uint32_t)(rx->rng >> 32);
+}
+
 static void
-deliver(struct ttt_replay *replay, struct ttt_ratelimit *rl, const struct ttt_addr *src,
+deliver(struct rx_state *rx, const struct ttt_addr *src,
     const uint8_t *dgram, size_t len, int truncated, int64_t now)
 {
 	struct ttt_frame_view v;
@@ -273,21 +327,30 @@ deliver(struct ttt_replay *replay, struct ttt_ratelimit *rl, const struct ttt_ad
 	/* A fixed peer never speaks from elsewhere: refuse before any work. */
 	if (w.fixed_peer && !ttt_addr_equal(src, &w.peer)) {
 		count(&w.rx_count, TTT_STAT_RX_WRONG_PEER, 1);
-		log_refusal(rl, "not the configured peer", src);
+		log_refusal(&rx->rl, "not the configured peer", src);
 		return;
 	}
-	st = truncated ? TTT_FRAME_LONG : ttt_frame_decode(&w.key, now, &w.lim, dgram, len, &v);
+	st = truncated ? TTT_FRAME_LONG : decode(now, dgram, len, &v);
 	if (st != TTT_FRAME_OK) {
 		count(&w.rx_count, refusal_stat[st], 1);
-		log_refusal(rl, ttt_frame_status_name(st), src);
+		log_refusal(&rx->rl, ttt_frame_status_name(st), src);
 		return;
 	}
-	rv = ttt_replay_update(replay, v.ts);
+	/* Before the replay filter: a bounced datagram of ours was never
+	 * received, so only the record of what we sent can recognise it. */
+	if (ttt_reflect_check(&w.reflect, v.ts, dgram)) {
+		count(&w.rx_count, TTT_STAT_RX_REFLECTED, 1);
+		log_refusal(&rx->rl, "reflected (a datagram we sent)", src);
+		return;
+	}
+	rv = ttt_replay_update(rx->replay, v.ts);
 	if (!ttt_replay_accepted(rv)) {
 		count(&w.rx_count, TTT_STAT_RX_REPLAY, 1);
-		log_refusal(rl, "replay", src);
+		log_refusal(&rx->rl, "replay", src);
 		return;
 	}
+	if (ttt_reflect_observe(&w.reflect, v.ts, next_random(rx)))
+		log_info("the peer stamps with our timestamp tag; drew a new one");
 	maybe_move_peer(src, rv);
 	if (write(w.tap, v.frame, v.len) != (ssize_t)v.len) {
 		count(&w.rx_count, TTT_STAT_RX_TAP_ERR, 1);
@@ -303,11 +366,10 @@ rx_thread(void *arg)
 	static struct mmsghdr mm[TTT_BATCH];
 	static struct iovec iov[TTT_BATCH];
 	static struct ttt_addr src[TTT_BATCH];
-	struct ttt_replay *replay = arg;
-	struct ttt_ratelimit rl;
+	struct rx_state *rx = arg;
 	size_t rcv_len = TTT_HDR_LEN + w.lim.max_frame + 1;
 
-	ttt_ratelimit_init(&rl, REFUSAL_LOG_PER_SEC, REFUSAL_LOG_BURST);
+	ttt_ratelimit_init(&rx->rl, REFUSAL_LOG_PER_SEC, REFUSAL_LOG_BURST);
 	(void)pthread_barrier_wait(&w.ready);
 	(void)pthread_barrier_wait(&w.go);
 	for (;;) {
@@ -334,7 +396,7 @@ rx_thread(void *arg)
 		now = realtime_ns();
 		for (int i = 0; i < n; i++) {
 			src[i].len = mm[i].msg_hdr.msg_namelen;
-			deliver(replay, &rl, &src[i], rx_buf[i], mm[i].msg_len,
+			deliver(rx, &src[i], rx_buf[i], mm[i].msg_len,
 			    (mm[i].msg_hdr.msg_flags & MSG_TRUNC) != 0, now);
 		}
 	}
@@ -348,6 +410,57 @@ struct received {
 	int have_cfg, have_key, have_fds;
 	int fds[TTT_IPC_NFDS];
 };
+
+/* A key received while a grace period runs waits for its end (KEY_SLOTS). */
+static struct {
+	int have;
+	size_t len;
+	uint8_t bytes[TTT_KEY_MAX];
+} pending_key;
+
+static void
+rotate_key(const uint8_t *key, size_t len)
+{
+	unsigned cur = atomic_load_explicit(&w.key_cur, memory_order_relaxed);
+	unsigned next = (cur + 1) % KEY_SLOTS;
+
+	ttt_key_init(&w.keys[next], ttt_sha256_best(), key, len);
+	atomic_store_explicit(&w.key_prev, cur, memory_order_release);
+	atomic_store_explicit(&w.grace_until_ns, realtime_ns() + w.grace_ns, memory_order_release);
+	atomic_store_explicit(&w.key_cur, next, memory_order_release);
+}
+
+/* The first key is the key; any later one is a rotation. */
+static void
+take_key(const uint8_t *key, size_t len, int first)
+{
+	if (first) {
+		ttt_key_init(&w.keys[0], ttt_sha256_best(), key, len);
+		return;
+	}
+	if (realtime_ns() < atomic_load_explicit(&w.grace_until_ns, memory_order_acquire)) {
+		memcpy(pending_key.bytes, key, len);
+		pending_key.len = len;
+		pending_key.have = 1;
+		log_info("new key queued until the current grace period ends");
+		return;
+	}
+	rotate_key(key, len);
+	log_info("new key in use; the previous one is accepted for %lld ms",
+	    (long long)(w.grace_ns / TTT_NSEC_PER_MSEC));
+}
+
+static void
+apply_pending_key(void)
+{
+	if (!pending_key.have ||
+	    realtime_ns() < atomic_load_explicit(&w.grace_until_ns, memory_order_acquire))
+		return;
+	rotate_key(pending_key.bytes, pending_key.len);
+	explicit_bzero(&pending_key, sizeof(pending_key));
+	log_info("queued key in use; the previous one is accepted for %lld ms",
+	    (long long)(w.grace_ns / TTT_NSEC_PER_MSEC));
+}
 
 /* Receive configuration, key and descriptors, in any order, nothing else. */
 static void
@@ -368,11 +481,14 @@ receive_setup(struct received *r)
 		if (m.type == TTT_IPC_FDS && nfds == TTT_IPC_NFDS && !r->have_fds) {
 			memcpy(r->fds, fds, sizeof(fds));
 			r->have_fds = 1;
-		} else if (m.type == TTT_IPC_CONFIG && nfds == 0) {
+		} else if (m.type == TTT_IPC_CONFIG && nfds == 0 && !r->have_cfg) {
 			r->cfg = m.u.config;
+			w.grace_ns = r->cfg.rekey_grace_ns;
 			r->have_cfg = 1;
 		} else if (m.type == TTT_IPC_KEY && nfds == 0) {
-			ttt_key_init(&w.key, ttt_sha256_best(), m.u.key.bytes, m.u.key.len);
+			if (r->have_key && !r->have_cfg)
+				die("the parent's set-up message", EPROTO);
+			take_key(m.u.key.bytes, m.u.key.len, !r->have_key);
 			r->have_key = 1;
 		} else {
 			die("the parent's set-up message", EPROTO);
@@ -400,6 +516,42 @@ apply_setup(const struct received *r)
 	ttt_log_set_sink(log_to_parent);
 }
 
+#ifdef TTT_TEST_HOOKS
+/*
+ * Test builds only: attempt something the sandbox forbids, so a test can
+ * watch the kernel kill the worker. Each of these must end in SIGSYS.
+ */
+static void
+test_forbidden_syscall(uint8_t which)
+{
+	static char *const argv[] = { "/bin/true", NULL };
+	int r = -1;
+
+	log_warn("test hook: attempting forbidden syscall %u", which);
+	switch (which) {
+	case TTT_TEST_OPEN:
+		r = open("/etc/passwd", O_RDONLY);
+		break;
+	case TTT_TEST_SOCKET:
+		r = socket(AF_INET, SOCK_DGRAM, 0);
+		break;
+	case TTT_TEST_EXECVE:
+		r = execve(argv[0], argv, NULL);
+		break;
+	case TTT_TEST_PTRACE:
+		r = (int)ptrace(PTRACE_TRACEME, 0, NULL, NULL);
+		break;
+	case TTT_TEST_SETUID:
+		r = setresuid(0, 0, 0);
+		break;
+	default:
+		break;
+	}
+	/* Reaching here means the sandbox let it through: say so loudly. */
+	log_err("test hook: syscall %u was NOT stopped (returned %d)", which, r);
+}
+#endif
+
 static void
 answer_parent(void)
 {
@@ -413,6 +565,18 @@ answer_parent(void)
 		_exit(0);
 	if (n < 0 || ttt_ipc_parse(TTT_IPC_TO_WORKER, buf, (size_t)n, &m) != 0)
 		die("a message from the parent", n < 0 ? (int)-n : EBADMSG);
+	explicit_bzero(buf, sizeof(buf));
+	if (m.type == TTT_IPC_KEY) {
+		take_key(m.u.key.bytes, m.u.key.len, 0);
+		explicit_bzero(&m, sizeof(m));
+		return;
+	}
+#ifdef TTT_TEST_HOOKS
+	if (m.type == TTT_IPC_TEST_SYSCALL) {
+		test_forbidden_syscall(m.u.test_syscall);
+		return;
+	}
+#endif
 	if (m.type != TTT_IPC_STATS_REQ)
 		die("a message from the parent", EPROTO);
 	for (unsigned i = 0; i < TTT_STAT_N; i++)
@@ -425,10 +589,11 @@ void
 ttt_worker_main(const struct ttt_worker_setup *s)
 {
 	static struct ttt_replay replay;
+	static struct rx_state rx = { .replay = &replay };
 	static struct received r;
 	struct ttt_worker_fds fds;
 	struct ttt_drop drop;
-	pthread_t tx, rx;
+	pthread_t tx, rx_tid;
 	uint64_t seed;
 	const char *step = "";
 	int rc;
@@ -438,9 +603,16 @@ ttt_worker_main(const struct ttt_worker_setup *s)
 	ttt_log_set_sink(log_to_parent);
 	receive_setup(&r);
 	apply_setup(&r);
-	if (getrandom(&seed, sizeof(seed), 0) != (ssize_t)sizeof(seed))
+	if (getrandom(&seed, sizeof(seed), 0) != (ssize_t)sizeof(seed) ||
+	    getrandom(&rx.rng, sizeof(rx.rng), 0) != (ssize_t)sizeof(rx.rng))
 		die("getrandom", errno);
+	rx.rng |= 1;	/* xorshift must not start at zero */
 	ttt_replay_init(&replay, seed);
+	/* A new worker knows nothing its predecessor (or a previous daemon)
+	 * received or sent: refuse everything stamped before it started. */
+	ttt_replay_set_floor(&replay, r.cfg.floor_ns);
+	ttt_reflect_init(&w.reflect, reflect_words, reflect_cache, w.lim.window_ns,
+	    (unsigned)(seed >> 40));
 
 	drop.uid = s->uid;
 	drop.gid = s->gid;
@@ -457,7 +629,7 @@ ttt_worker_main(const struct ttt_worker_setup *s)
 		die("pthread_barrier_init", EAGAIN);
 	if ((rc = pthread_create(&tx, NULL, tx_thread, NULL)) != 0)
 		die("starting the tap reader", rc);
-	if ((rc = pthread_create(&rx, NULL, rx_thread, &replay)) != 0)
+	if ((rc = pthread_create(&rx_tid, NULL, rx_thread, &rx)) != 0)
 		die("starting the socket reader", rc);
 	(void)pthread_barrier_wait(&w.ready);
 	if ((rc = ttt_privdrop_no_procs()) != 0)
@@ -477,5 +649,6 @@ ttt_worker_main(const struct ttt_worker_setup *s)
 			die("poll on the parent channel", errno);
 		if (pfd.revents & (POLLIN | POLLHUP | POLLERR))
 			answer_parent();
+		apply_pending_key();
 	}
 }

@@ -1,0 +1,102 @@
+/*
+ * Reflection defence. Both directions share one key and the v1.4 format has
+ * no direction field, so a datagram we send is, byte for byte, a valid
+ * datagram for us: bounced back within the window, our own frame would be
+ * delivered to our own tap, and the replay filter would not notice (that
+ * timestamp was never received).
+ *
+ * So we remember exactly what we sent. Every timestamp we emit carries a
+ * per-worker tag in its low TTT_TAG_BITS bits (v1.4 receivers only compare
+ * timestamps with a 3 s window, so the low microsecond is free), which puts
+ * our timestamps on a grid of 2^TTT_TAG_BITS ns slots with one timestamp a
+ * slot. A bitmap with one bit a slot over the window is then an exact record
+ * of what we sent: a datagram is reflected iff its low bits are our tag and
+ * its slot's bit is set, which means it carries exactly a timestamp we sent.
+ *
+ * A v1.4 peer stamps with its raw clock, so one of its timestamps can equal
+ * one of ours to the nanosecond (about one frame in 2^TTT_TAG_BITS when we
+ * send in every slot). Such a frame is not ours: its MAC differs. So we also
+ * keep, for the last TTT_REFLECT_CACHE slots, the first bytes of the MAC we
+ * sent; where the timestamp matches and the cache still holds it, only a
+ * matching MAC is a reflection. Where the cache no longer holds it (our
+ * datagram is over ~67 ms old in stamp time) we refuse: a reflection must
+ * never pass, and a v1.4 frame then needs both the same nanosecond and a
+ * clock that far from ours to be lost.
+ *
+ * A tinytaptunnel peer that drew the same tag would collide with us in busy
+ * slots; when TTT_TAG_SAME_RUN accepted frames in a row carry our tag (2^-80
+ * for a v1.4 peer), we draw a new tag and keep honouring the old one for a
+ * window.
+ *
+ * Threads: the sender (tx) alone writes the bitmap and last_slot; the
+ * receiver (rx) alone changes the tag. Both sides use relaxed atomics.
+ */
+#ifndef TTT_REFLECT_H
+#define TTT_REFLECT_H
+
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define TTT_TAG_BITS      10
+#define TTT_TAG_GRID      (INT64_C(1) << TTT_TAG_BITS)	/* ns a slot: ~976k frames/s at most */
+#define TTT_TAG_MASK      (TTT_TAG_GRID - 1)
+#define TTT_TAG_SAME_RUN  8
+#define TTT_REFLECT_CACHE_LOG2 16	/* 64 Ki slots of MAC prefixes: 1 MiB */
+#define TTT_REFLECT_CACHE (1u << TTT_REFLECT_CACHE_LOG2)
+#define TTT_REFLECT_FP_LEN 8	/* MAC bytes kept: a false match is 2^-64 */
+/* Slots beyond the window that the bitmap also covers: batches in flight. */
+#define TTT_REFLECT_MARGIN_SLOTS (INT64_C(1) << 16)
+
+/* What we sent in one slot, written by the sender as a seqlock. */
+struct ttt_reflect_fp {
+	_Atomic int64_t ts;		/* INT64_MIN while being written */
+	_Atomic uint64_t fp;
+};
+
+struct ttt_reflect {
+	_Atomic uint64_t *bits;		/* nslots bits, nslots a power of two */
+	struct ttt_reflect_fp *cache;	/* TTT_REFLECT_CACHE entries */
+	uint64_t nslots;
+	_Atomic int64_t last_slot;	/* highest slot marked, -1: none yet */
+	_Atomic unsigned tag;
+	/* receiver-only */
+	unsigned prev_tag;
+	int64_t prev_until_slot;	/* honour prev_tag for slots below this */
+	int have_prev;
+	unsigned same_run;
+	int64_t window_slots;
+};
+
+/* The largest window the record is built for: 30 s, a 4 MiB bitmap. */
+#define TTT_REFLECT_WINDOW_MAX_NS (INT64_C(30) * 1000000000)
+#define TTT_REFLECT_WORDS_MAX     (INT64_C(1) << 19)
+
+/* Bitmap words needed for a window of window_ns (<= TTT_REFLECT_WINDOW_MAX_NS). */
+size_t ttt_reflect_words(int64_t window_ns);
+
+/* words: ttt_reflect_words(window_ns) words; cache: TTT_REFLECT_CACHE entries. */
+void ttt_reflect_init(struct ttt_reflect *r, _Atomic uint64_t *words,
+    struct ttt_reflect_fp *cache, int64_t window_ns, unsigned tag);
+
+/*
+ * Sender: the next timestamp, strictly after last (*last updated), at or
+ * after now, carrying our tag; its slot is marked before it is returned, so
+ * the datagram cannot come back before we know it is ours.
+ */
+int64_t ttt_reflect_stamp(struct ttt_reflect *r, int64_t *last, int64_t now);
+
+/* Sender, after encoding and before sending: remember the datagram's MAC. */
+void ttt_reflect_record(struct ttt_reflect *r, int64_t ts, const uint8_t *mac);
+
+/* Receiver: 1 if the datagram with this timestamp and MAC is one we sent. */
+int ttt_reflect_check(const struct ttt_reflect *r, int64_t ts, const uint8_t *mac);
+
+/*
+ * Receiver, for every accepted frame: watch for a peer that shares our tag.
+ * rnd: a random number, used only when the tag must change. Returns 1 when
+ * the tag changed.
+ */
+int ttt_reflect_observe(struct ttt_reflect *r, int64_t ts, uint32_t rnd);
+
+#endif

@@ -1,0 +1,221 @@
+/*
+ * Exact record of our own timestamps (see reflect.h).
+ */
+#include <string.h>
+
+#include "reflect.h"
+
+#define WORD_BITS 64
+
+static uint64_t
+pow2_at_least(uint64_t n)
+{
+	uint64_t p = WORD_BITS;
+
+	while (p < n)
+		p <<= 1;
+	return p;
+}
+
+static uint64_t
+slots_for(int64_t window_ns)
+{
+	/* A reflected datagram passed the freshness check, so it is at most a
+	 * window older than now; ours run at most a few batches ahead of now. */
+	return pow2_at_least((uint64_t)(window_ns / TTT_TAG_GRID + 2 + TTT_REFLECT_MARGIN_SLOTS));
+}
+
+size_t
+ttt_reflect_words(int64_t window_ns)
+{
+	return (size_t)(slots_for(window_ns) / WORD_BITS);
+}
+
+void
+ttt_reflect_init(struct ttt_reflect *r, _Atomic uint64_t *words,
+    struct ttt_reflect_fp *cache, int64_t window_ns, unsigned tag)
+{
+	memset(r, 0, sizeof(*r));
+	r->bits = words;
+	r->cache = cache;
+	for (unsigned i = 0; i < TTT_REFLECT_CACHE; i++)
+		atomic_store_explicit(&cache[i].ts, INT64_MIN, memory_order_relaxed);
+	r->nslots = slots_for(window_ns);
+	r->window_slots = window_ns / TTT_TAG_GRID + 1;
+	atomic_store_explicit(&r->last_slot, -1, memory_order_relaxed);
+	atomic_store_explicit(&r->tag, tag & TTT_TAG_MASK, memory_order_relaxed);
+}
+
+static void
+put_bit(struct ttt_reflect *r, int64_t slot, int on)
+{
+	uint64_t i = (uint64_t)slot & (r->nslots - 1);
+	_Atomic uint64_t *w = &r->bits[i / WORD_BITS];
+	uint64_t v = atomic_load_explicit(w, memory_order_relaxed), bit = UINT64_C(1) << (i % WORD_BITS);
+
+	atomic_store_explicit(w, on ? v | bit : v & ~bit, memory_order_relaxed);
+}
+
+static void
+clear_all(struct ttt_reflect *r)
+{
+	for (uint64_t i = 0; i < r->nslots / WORD_BITS; i++)
+		atomic_store_explicit(&r->bits[i], 0, memory_order_relaxed);
+}
+
+/* Clear slots [from, to), fewer than nslots of them, a word at a time where
+ * possible: after an idle second the ring skips about a million slots. */
+static void
+clear_range(struct ttt_reflect *r, int64_t from, int64_t to)
+{
+	while (from < to) {
+		uint64_t i = (uint64_t)from & (r->nslots - 1);
+
+		if (i % WORD_BITS == 0 && to - from >= WORD_BITS) {
+			atomic_store_explicit(&r->bits[i / WORD_BITS], 0, memory_order_relaxed);
+			from += WORD_BITS;
+		} else {
+			put_bit(r, from, 0);
+			from++;
+		}
+	}
+}
+
+/* Forget the slots the ring is about to reuse, then mark slot. */
+static void
+mark(struct ttt_reflect *r, int64_t slot)
+{
+	int64_t last = atomic_load_explicit(&r->last_slot, memory_order_relaxed);
+
+	if (last < 0 || (slot > last && (uint64_t)(slot - last) >= r->nslots))
+		clear_all(r);
+	else if (slot > last)
+		clear_range(r, last + 1, slot);
+	put_bit(r, slot, 1);
+	if (slot > last)
+		atomic_store_explicit(&r->last_slot, slot, memory_order_release);
+}
+
+int64_t
+ttt_reflect_stamp(struct ttt_reflect *r, int64_t *last, int64_t now)
+{
+	int64_t tag = atomic_load_explicit(&r->tag, memory_order_relaxed);
+	int64_t want = now, ts;
+
+	if (want <= *last)
+		want = *last < INT64_MAX ? *last + 1 : INT64_MAX;
+	if (want < 0)
+		want = 0;	/* before 1970: not a clock we can serve */
+	ts = (want & ~TTT_TAG_MASK) | tag;
+	if (ts < want) {
+		if (ts > INT64_MAX - TTT_TAG_GRID) {
+			/* The end of time: the last tagged value, then no more. */
+			if (*last >= ts)
+				return *last;
+		} else {
+			ts += TTT_TAG_GRID;
+		}
+	}
+	mark(r, ts >> TTT_TAG_BITS);
+	*last = ts;
+	return ts;
+}
+
+static int
+slot_marked(const struct ttt_reflect *r, int64_t slot)
+{
+	int64_t last = atomic_load_explicit(&r->last_slot, memory_order_acquire);
+	uint64_t i, w;
+
+	/* Outside what the ring holds now: not ours (or older than any window). */
+	if (last < 0 || slot > last || (uint64_t)(last - slot) >= r->nslots)
+		return 0;
+	i = (uint64_t)slot & (r->nslots - 1);
+	w = atomic_load_explicit(&r->bits[i / WORD_BITS], memory_order_relaxed);
+	return (int)(w >> (i % WORD_BITS) & 1);
+}
+
+static struct ttt_reflect_fp *
+cache_entry(const struct ttt_reflect *r, int64_t ts)
+{
+	return &r->cache[(uint64_t)(ts >> TTT_TAG_BITS) & (TTT_REFLECT_CACHE - 1)];
+}
+
+static uint64_t
+fingerprint(const uint8_t *mac)
+{
+	uint64_t fp;
+
+	memcpy(&fp, mac, sizeof(fp));
+	return fp;
+}
+
+void
+ttt_reflect_record(struct ttt_reflect *r, int64_t ts, const uint8_t *mac)
+{
+	struct ttt_reflect_fp *e = cache_entry(r, ts);
+
+	atomic_store_explicit(&e->ts, INT64_MIN, memory_order_relaxed);
+	atomic_thread_fence(memory_order_release);
+	atomic_store_explicit(&e->fp, fingerprint(mac), memory_order_relaxed);
+	atomic_store_explicit(&e->ts, ts, memory_order_release);
+}
+
+/* 1: the cache holds ts and *fp is what we sent; 0: it does not hold ts. */
+static int
+cached(const struct ttt_reflect *r, int64_t ts, uint64_t *fp)
+{
+	struct ttt_reflect_fp *e = cache_entry(r, ts);
+	int64_t before = atomic_load_explicit(&e->ts, memory_order_acquire);
+
+	*fp = atomic_load_explicit(&e->fp, memory_order_relaxed);
+	atomic_thread_fence(memory_order_acquire);
+	return before == ts && atomic_load_explicit(&e->ts, memory_order_relaxed) == ts;
+}
+
+int
+ttt_reflect_check(const struct ttt_reflect *r, int64_t ts, const uint8_t *mac)
+{
+	uint64_t fp;
+
+	unsigned low, tag = atomic_load_explicit(&r->tag, memory_order_relaxed);
+	int64_t slot;
+
+	if (ts < 0)
+		return 0;
+	low = (unsigned)(ts & TTT_TAG_MASK);
+	slot = ts >> TTT_TAG_BITS;
+	if (low != tag && !(r->have_prev && low == r->prev_tag && slot < r->prev_until_slot))
+		return 0;
+	if (!slot_marked(r, slot))
+		return 0;
+	/* We sent exactly this timestamp. Same MAC: ours. Other MAC: a peer's
+	 * frame stamped at the same nanosecond. Not cached: cannot tell, refuse. */
+	if (cached(r, ts, &fp))
+		return fp == fingerprint(mac);
+	return 1;
+}
+
+int
+ttt_reflect_observe(struct ttt_reflect *r, int64_t ts, uint32_t rnd)
+{
+	unsigned tag = atomic_load_explicit(&r->tag, memory_order_relaxed), fresh;
+	int64_t last;
+
+	if (ts < 0 || (unsigned)(ts & TTT_TAG_MASK) != tag) {
+		r->same_run = 0;
+		return 0;
+	}
+	if (++r->same_run < TTT_TAG_SAME_RUN)
+		return 0;
+	/* The peer draws from the same tags as we do and drew ours: move away,
+	 * to any tag but this one, and keep honouring it for a window. */
+	r->same_run = 0;
+	fresh = (tag + 1 + rnd % (unsigned)TTT_TAG_MASK) & TTT_TAG_MASK;
+	last = atomic_load_explicit(&r->last_slot, memory_order_relaxed);
+	r->prev_tag = tag;
+	r->prev_until_slot = (last < 0 ? 0 : last) + r->window_slots + TTT_REFLECT_MARGIN_SLOTS;
+	r->have_prev = 1;
+	atomic_store_explicit(&r->tag, fresh, memory_order_relaxed);
+	return 1;
+}

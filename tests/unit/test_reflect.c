@@ -1,0 +1,285 @@
+/*
+ * The reflection record (src/reflect.c): our own timestamps are recognised
+ * exactly, a v1.4 peer's never are, and the stamps stay strictly increasing.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <cmocka.h>
+
+#include "reflect.h"
+#include "frame.h"
+#include "wire.h"
+
+static _Atomic uint64_t words[TTT_REFLECT_WORDS_MAX];
+static struct ttt_reflect_fp cache[TTT_REFLECT_CACHE];
+static const int64_t T0 = INT64_C(1764000000123456789);
+#define TAG 0x2a5u
+
+static struct ttt_reflect *
+fresh(int64_t window_ns, unsigned tag)
+{
+	static struct ttt_reflect r;
+
+	assert_true(ttt_reflect_words(window_ns) <= TTT_REFLECT_WORDS_MAX);
+	for (size_t i = 0; i < TTT_REFLECT_WORDS_MAX; i++)
+		words[i] = 0;
+	ttt_reflect_init(&r, words, cache, window_ns, tag);
+	return &r;
+}
+
+/* Our "MAC" for a timestamp in these tests: any fixed function will do. */
+static void
+our_mac(int64_t ts, uint8_t mac[TTT_MAC_LEN])
+{
+	uint64_t h = (uint64_t)ts * UINT64_C(0x9E3779B97F4A7C15);
+
+	for (int i = 0; i < TTT_MAC_LEN; i++)
+		mac[i] = (uint8_t)(h >> (8 * (i % 8))) ^ (uint8_t)i;
+}
+
+/* Stamp, "encode", record: what the sender does for each frame. */
+static int64_t
+send_one(struct ttt_reflect *r, int64_t *last, int64_t now)
+{
+	uint8_t mac[TTT_MAC_LEN];
+	int64_t ts = ttt_reflect_stamp(r, last, now);
+
+	our_mac(ts, mac);
+	ttt_reflect_record(r, ts, mac);
+	return ts;
+}
+
+static int
+is_ours(const struct ttt_reflect *r, int64_t ts)
+{
+	uint8_t mac[TTT_MAC_LEN];
+
+	our_mac(ts, mac);
+	return ttt_reflect_check(r, ts, mac);
+}
+
+static uint64_t rng = 0x9e3779b97f4a7c15u;
+static uint64_t
+next_rand(void)
+{
+	rng ^= rng << 13;
+	rng ^= rng >> 7;
+	rng ^= rng << 17;
+	return rng;
+}
+
+/* Every stamp carries the tag, is at or after now, strictly increases, and
+ * is then recognised as ours. */
+static void
+test_stamps_tagged_increasing_recognised(void **state)
+{
+	struct ttt_reflect *r = fresh(TTT_DEFAULT_WINDOW_NS, TAG);
+	int64_t last = INT64_MIN, now = T0, prev = INT64_MIN;
+
+	(void)state;
+	for (int i = 0; i < 100000; i++) {
+		int64_t ts;
+
+		uint8_t other[TTT_MAC_LEN];
+
+		now += (int64_t)(next_rand() % 3000);	/* a clock that sometimes stalls */
+		ts = send_one(r, &last, now);
+		assert_true(ts >= now);
+		assert_true(ts > prev);
+		assert_int_equal(ts & TTT_TAG_MASK, TAG);
+		assert_true(is_ours(r, ts));
+		/* Same timestamp, other content: not ours. */
+		our_mac(ts, other);
+		other[3] ^= 1;
+		assert_false(ttt_reflect_check(r, ts, other));
+		prev = ts;
+	}
+}
+
+/* A clock stuck at one value still gives distinct stamps, a slot apart. */
+static void
+test_stalled_clock(void **state)
+{
+	struct ttt_reflect *r = fresh(TTT_DEFAULT_WINDOW_NS, TAG);
+	int64_t last = INT64_MIN;
+	int64_t a = send_one(r, &last, T0);
+	int64_t b = send_one(r, &last, T0);
+	int64_t c = send_one(r, &last, T0 - TTT_NSEC_PER_SEC);	/* steps back */
+
+	(void)state;
+	assert_int_equal(b - a, TTT_TAG_GRID);
+	assert_int_equal(c - b, TTT_TAG_GRID);
+}
+
+/*
+ * The issue's proof: a long stream of v1.4-style timestamps (the peer's own
+ * clock, nanosecond resolution, no tag, its own MACs) interleaved with our
+ * own sending in nearly every slot: not one of the peer's frames is refused,
+ * though many of them carry our tag and some carry exactly a timestamp we
+ * sent (the stream is built to hit that case; the MAC tells them apart).
+ */
+static void
+test_v14_stream_never_refused(void **state)
+{
+	struct ttt_reflect *r = fresh(TTT_DEFAULT_WINDOW_NS, TAG);
+	int64_t last = INT64_MIN, now = T0, peer = T0 + 12345;
+	unsigned refused = 0, ours_recognised = 0, with_our_tag = 0, same_ns = 0;
+	const int n = 2000000;
+
+	(void)state;
+	for (int i = 0; i < n; i++) {
+		uint8_t mac[TTT_MAC_LEN];
+		int64_t ts;
+
+		now += 1030 + (int64_t)(next_rand() % 200);	/* ~0.9 of the slots */
+		ts = send_one(r, &last, now);
+		ours_recognised += (unsigned)is_ours(r, ts);
+		/* The peer's clock runs within a few microseconds of ours. */
+		peer = now - 5000 + (int64_t)(next_rand() % 10000);
+		for (int k = 0; k < TTT_MAC_LEN; k++)
+			mac[k] = (uint8_t)next_rand();
+		with_our_tag += (peer & TTT_TAG_MASK) == TAG;
+		same_ns += (unsigned)is_ours(r, peer);
+		refused += (unsigned)ttt_reflect_check(r, peer, mac);
+		(void)ttt_reflect_observe(r, peer, (uint32_t)next_rand());
+	}
+	assert_int_equal(refused, 0);
+	assert_int_equal(ours_recognised, n);
+	/* The stream did exercise both checks. */
+	assert_true(with_our_tag > (unsigned)n / 2048);
+	assert_true(same_ns > 0);
+}
+
+/* Past the MAC cache, a timestamp of ours is refused whatever its MAC: a
+ * reflection must never pass (the documented cost for a v1.4 frame). */
+static void
+test_beyond_cache_refused(void **state)
+{
+	struct ttt_reflect *r = fresh(TTT_DEFAULT_WINDOW_NS, TAG);
+	int64_t last = INT64_MIN, first, now = T0;
+	uint8_t other[TTT_MAC_LEN];
+
+	(void)state;
+	first = send_one(r, &last, now);
+	for (unsigned i = 0; i < TTT_REFLECT_CACHE + 1; i++)
+		(void)send_one(r, &last, now += TTT_TAG_GRID);
+	our_mac(first, other);
+	other[0] ^= 0x80;
+	assert_true(ttt_reflect_check(r, first, other));
+	assert_true(is_ours(r, first));
+}
+
+/* Bounced back from any age inside the window: still ours. Past what the
+ * ring holds: no longer claimed (the freshness check refuses those). */
+static void
+test_old_stamps_in_window(void **state)
+{
+	struct ttt_reflect *r = fresh(TTT_DEFAULT_WINDOW_NS, TAG);
+	int64_t last = INT64_MIN;
+	int64_t first = send_one(r, &last, T0);
+	int64_t mid;
+
+	(void)state;
+	mid = send_one(r, &last, T0 + TTT_DEFAULT_WINDOW_NS / 2);
+	(void)send_one(r, &last, T0 + TTT_DEFAULT_WINDOW_NS);
+	assert_true(is_ours(r, first));
+	assert_true(is_ours(r, mid));
+	/* A slot in between that we never used: not ours. */
+	assert_false(is_ours(r, first + 7 * TTT_TAG_GRID));
+	/* Long after, the ring has moved on. */
+	(void)send_one(r, &last, T0 + 20 * TTT_DEFAULT_WINDOW_NS);
+	assert_false(is_ours(r, first));
+}
+
+/* Our tag with a slot we never used, the future, negatives, extremes. */
+static void
+test_not_ours(void **state)
+{
+	struct ttt_reflect *r = fresh(TTT_DEFAULT_WINDOW_NS, TAG);
+	int64_t last = INT64_MIN, ts;
+
+	(void)state;
+	assert_false(is_ours(r, (T0 & ~TTT_TAG_MASK) | TAG));	/* nothing sent yet */
+	ts = send_one(r, &last, T0);
+	assert_false(is_ours(r, ts + 1));
+	assert_false(is_ours(r, ts - 1));
+	assert_false(is_ours(r, ts + TTT_TAG_GRID));	/* a future slot */
+	assert_false(is_ours(r, -1));
+	assert_false(is_ours(r, INT64_MIN));
+	assert_false(is_ours(r, INT64_MAX));
+	assert_false(is_ours(r, 0));
+}
+
+/* At the end of time the stamps stop increasing rather than wrap. */
+static void
+test_saturates(void **state)
+{
+	struct ttt_reflect *r = fresh(TTT_DEFAULT_WINDOW_NS, TAG);
+	int64_t last = INT64_MIN, a, b;
+
+	(void)state;
+	a = ttt_reflect_stamp(r, &last, INT64_MAX - 10);
+	b = ttt_reflect_stamp(r, &last, INT64_MAX);
+	assert_true(a <= b);
+	assert_true(b >= 0);
+	assert_int_equal(ttt_reflect_stamp(r, &last, -5) & TTT_TAG_MASK, b & TTT_TAG_MASK);
+}
+
+/* A peer on our tag makes us move after TTT_TAG_SAME_RUN frames in a row;
+ * what we sent under the old tag is still recognised for a window. */
+static void
+test_shared_tag_moves(void **state)
+{
+	struct ttt_reflect *r = fresh(TTT_DEFAULT_WINDOW_NS, TAG);
+	int64_t last = INT64_MIN, old, now = T0;
+	int changed = 0;
+
+	(void)state;
+	old = send_one(r, &last, now);
+	for (int i = 0; i < TTT_TAG_SAME_RUN - 1; i++)
+		assert_false(ttt_reflect_observe(r, ((now + i * 5000) & ~TTT_TAG_MASK) | TAG, 7));
+	/* A frame without our tag breaks the run. */
+	assert_false(ttt_reflect_observe(r, ((now & ~TTT_TAG_MASK) | TAG) + 1, 7));
+	for (int i = 0; i < TTT_TAG_SAME_RUN; i++)
+		changed |= ttt_reflect_observe(r, ((now + i * 5000) & ~TTT_TAG_MASK) | TAG, 7);
+	assert_true(changed);
+	now += 1000000;
+	{
+		int64_t ts = send_one(r, &last, now);
+
+		assert_int_not_equal(ts & TTT_TAG_MASK, TAG);
+		assert_true(is_ours(r, ts));
+	}
+	assert_true(is_ours(r, old));
+}
+
+/* The ring's size follows the window and stays within the static bound. */
+static void
+test_sizes(void **state)
+{
+	(void)state;
+	assert_true(ttt_reflect_words(TTT_DEFAULT_WINDOW_NS) * 8 <= 512 * 1024);
+	assert_true(ttt_reflect_words(TTT_REFLECT_WINDOW_MAX_NS) <= TTT_REFLECT_WORDS_MAX);
+	assert_true(ttt_reflect_words(1) >= 1);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_stamps_tagged_increasing_recognised),
+		cmocka_unit_test(test_stalled_clock),
+		cmocka_unit_test(test_v14_stream_never_refused),
+		cmocka_unit_test(test_beyond_cache_refused),
+		cmocka_unit_test(test_old_stamps_in_window),
+		cmocka_unit_test(test_not_ours),
+		cmocka_unit_test(test_saturates),
+		cmocka_unit_test(test_shared_tag_moves),
+		cmocka_unit_test(test_sizes),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
