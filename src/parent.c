@@ -6,6 +6,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -304,19 +305,25 @@ reload_key(struct supervisor *s)
 	memcpy(p->key, key, len);
 	p->keylen = len;
 	explicit_bzero(key, sizeof(key));
-	log_info("SIGHUP: new key from %s; sending with it now, accepting the old one "
-	    "for %lld ms", p->keyfile, (long long)(p->wcfg.rekey_grace_ns / 1000000));
+	log_info("SIGHUP: new key from %s; the old one stays valid for at most %lld ms",
+	    p->keyfile, (long long)(p->wcfg.rekey_grace_ns / 1000000));
 	if (s->ipc >= 0 && (rc = ttt_ipc_send(s->ipc, TTT_IPC_KEY, p->key, p->keylen)) != 0)
 		log_err("sending the new key to the worker: %s", strerror(-rc));
 }
 
 #ifdef TTT_TEST_HOOKS
-/* Test builds: each SIGUSR2 asks the worker to try the next forbidden syscall. */
+/*
+ * Test builds: SIGUSR2 asks the worker to try a forbidden syscall: the one
+ * TTT_TEST_SYSCALL names (1 open .. 5 setresuid), else the next in turn.
+ */
 static void
 test_hook(struct supervisor *s)
 {
+	const char *env = getenv("TTT_TEST_SYSCALL");
 	uint8_t which = (uint8_t)(TTT_TEST_OPEN + s->test_syscall % (TTT_TEST_NSYSCALLS - 1));
 
+	if (env != NULL && env[0] >= '1' && env[0] < '0' + TTT_TEST_NSYSCALLS && env[1] == '\0')
+		which = (uint8_t)(env[0] - '0');
 	s->test_syscall++;
 	log_warn("test hook: asking worker %ld to attempt forbidden syscall %u", (long)s->pid,
 	    which);

@@ -37,8 +37,11 @@
 #define REFUSAL_LOG_BURST   20
 
 /*
- * Keys: the sender uses the current one; the receiver also tries the
- * previous one until the grace period ends. A slot is rewritten only after
+ * Keys: the receiver tries the current (newest) key and, until the grace
+ * period ends, the previous one. The sender keeps using the previous key
+ * until a frame under the new one arrives (the peer has it too) or the
+ * grace period ends: sending under the new key at once would lose every
+ * frame until the peer rotates as well. A slot is rewritten only after
  * two more rotations, each at least a grace period apart (a rotation that
  * arrives during a grace period waits for its end), so no thread ever reads
  * a key while it is written.
@@ -52,6 +55,7 @@ struct counters {
 static struct worker {
 	struct ttt_key keys[KEY_SLOTS];
 	_Atomic unsigned key_cur, key_prev;
+	_Atomic int peer_has_new;	/* a frame under key_cur has arrived */
 	_Atomic int64_t grace_until_ns;	/* the previous key is honoured until then */
 	int64_t grace_ns;
 	struct ttt_frame_limits lim;
@@ -178,6 +182,17 @@ send_batch(struct mmsghdr *mm, unsigned n)
 	}
 }
 
+static const struct ttt_key *
+send_key(int64_t now)
+{
+	unsigned cur = atomic_load_explicit(&w.key_cur, memory_order_acquire);
+
+	if (atomic_load_explicit(&w.peer_has_new, memory_order_relaxed) ||
+	    now >= atomic_load_explicit(&w.grace_until_ns, memory_order_relaxed))
+		return &w.keys[cur];
+	return &w.keys[atomic_load_explicit(&w.key_prev, memory_order_relaxed)];
+}
+
 static void *
 tx_thread(void *arg)
 {
@@ -209,7 +224,7 @@ tx_thread(void *arg)
 		/* One clock read a batch; every stamp is still distinct, tagged
 		 * and recorded (reflect.h). A new key is used at once. */
 		now = realtime_ns();
-		key = &w.keys[atomic_load_explicit(&w.key_cur, memory_order_acquire)];
+		key = send_key(now);
 		bytes = 0;
 		for (unsigned i = 0; i < n; i++) {
 			int64_t ts = ttt_reflect_stamp(&w.reflect, &last_ts, now);
@@ -291,6 +306,9 @@ decode(int64_t now, const uint8_t *dgram, size_t len, struct ttt_frame_view *v)
 	unsigned cur = atomic_load_explicit(&w.key_cur, memory_order_acquire);
 	enum ttt_frame_status st = ttt_frame_decode(&w.keys[cur], now, &w.lim, dgram, len, v);
 
+	/* Only a frame that is fully valid under the new key confirms it. */
+	if (st == TTT_FRAME_OK && !atomic_load_explicit(&w.peer_has_new, memory_order_relaxed))
+		atomic_store_explicit(&w.peer_has_new, 1, memory_order_relaxed);
 	if (st == TTT_FRAME_BADMAC &&
 	    now < atomic_load_explicit(&w.grace_until_ns, memory_order_acquire)) {
 		unsigned prev = atomic_load_explicit(&w.key_prev, memory_order_acquire);
@@ -426,6 +444,7 @@ rotate_key(const uint8_t *key, size_t len)
 
 	ttt_key_init(&w.keys[next], ttt_sha256_best(), key, len);
 	atomic_store_explicit(&w.key_prev, cur, memory_order_release);
+	atomic_store_explicit(&w.peer_has_new, 0, memory_order_release);
 	atomic_store_explicit(&w.grace_until_ns, realtime_ns() + w.grace_ns, memory_order_release);
 	atomic_store_explicit(&w.key_cur, next, memory_order_release);
 }
@@ -446,7 +465,8 @@ take_key(const uint8_t *key, size_t len, int first)
 		return;
 	}
 	rotate_key(key, len);
-	log_info("new key in use; the previous one is accepted for %lld ms",
+	log_info("new key loaded; both keys accepted and the old one sent with until "
+	    "the peer shows it has the new one, for at most %lld ms",
 	    (long long)(w.grace_ns / TTT_NSEC_PER_MSEC));
 }
 
@@ -458,7 +478,7 @@ apply_pending_key(void)
 		return;
 	rotate_key(pending_key.bytes, pending_key.len);
 	explicit_bzero(&pending_key, sizeof(pending_key));
-	log_info("queued key in use; the previous one is accepted for %lld ms",
+	log_info("queued key loaded; both keys accepted for at most %lld ms",
 	    (long long)(w.grace_ns / TTT_NSEC_PER_MSEC));
 }
 

@@ -158,6 +158,28 @@ two_peers() {
 	wait_log a "sandboxed" && wait_log b "sandboxed"
 }
 
+# count_lines PATTERN FILE: how many lines match (0 when none).
+count_lines() {
+	awk -v p="$1" 'index($0, p) { n++ } END { print n + 0 }' "$2"
+}
+
+# counters NAME PID: ask the daemon for its counters (SIGUSR1) and print the
+# new line. Fails if no new line appears in time.
+counters() {
+	local name=$1 pid=$2 log="$T_DIR/$1.log" before
+	before=$(count_lines 'counters:' "$log")
+	kill -USR1 "$pid"
+	wait_for 5 sh -c '[ "$(awk "/counters:/ { n++ } END { print n + 0 }" "$1")" -gt "$2" ]' \
+		_ "$log" "$before" || return 1
+	grep 'counters:' "$log" | tail -n 1
+}
+
+# field LINE DIR KEY: the value of KEY in the tx or rx half of a counters line.
+field() {
+	printf '%s\n' "$1" | sed -n "s/.* $2 \(.*\)/\1/p" | sed 's/ rx .*//' |
+		tr ' ' '\n' | sed -n "s/^$3=//p" | head -n 1
+}
+
 finish() {
 	echo "$T_NAME: $T_PASS passed, $T_FAIL failed"
 	[ "$T_FAIL" -eq 0 ]

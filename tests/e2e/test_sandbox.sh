@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# The sandbox holds: a worker that attempts a forbidden syscall (open,
+# socket, execve, ptrace, setresuid) is killed by the kernel with SIGSYS; the
+# parent says why, starts a new worker, and the tunnel works again. The same
+# after kill -9. Uses the test-only build (make builds it as
+# $(BUILD)/tinytaptunnel-testhooks; it is never installed).
+. "$(dirname "$0")/lib.sh"
+need_root
+
+HOOK_BIN=${TTT_HOOK_BIN:-$TTT_ROOT/$BUILD/tinytaptunnel-testhooks}
+[ -x "$HOOK_BIN" ] || { echo "test_sandbox: $HOOK_BIN not built (make $BUILD/tinytaptunnel-testhooks)" >&2; exit 1; }
+
+TTT_BIN_REAL=$TTT_BIN
+TTT_BIN=$HOOK_BIN
+two_peers fixed
+check "tunnel up before the attacks" ping_ok "$NS_A" 10.99.0.2 2
+
+names=(x open socket execve ptrace setresuid)
+for n in 1 2 3 4 5; do
+	log "worker attempts ${names[$n]}"
+	kill -TERM "$PID_A"; wait "$PID_A"
+	mv "$T_DIR/a.log" "$T_DIR/a-before-$n.log"
+	TTT_TEST_SYSCALL=$n start_ttt "$NS_A" a -i ttt0 "$KEY" :9001 192.0.2.2:9002
+	PID_A=$TTT_PID
+	tap_up "$NS_A" ttt0 10.99.0.1/24
+	wait_log a sandboxed
+	W1=$(worker_pid "$PID_A")
+	kill -USR2 "$PID_A"
+	check "${names[$n]}: worker killed by SIGSYS" wait_log a "worker $W1 killed by signal SIGSYS" 5
+	check_not "${names[$n]}: the syscall never returned" grep -q "was NOT stopped" "$T_DIR/a.log"
+	check "${names[$n]}: a new worker starts" wait_for 5 sh -c \
+		'[ "$(awk "/sandboxed/ { n++ } END { print n + 0 }" "$1")" -ge 2 ]' _ "$T_DIR/a.log"
+	check "${names[$n]}: the new worker is another process" \
+		sh -c '[ -n "$1" ] && [ "$1" != "$2" ]' _ "$(worker_pid "$PID_A")" "$W1"
+	check "${names[$n]}: ping works again" ping_ok "$NS_A" 10.99.0.2 2
+done
+
+log "kill -9 of the worker"
+W1=$(worker_pid "$PID_A")
+kill -KILL "$W1"
+check "parent logs SIGKILL" wait_log a "worker $W1 killed by signal SIGKILL" 5
+check "a new worker starts after kill -9" wait_for 5 sh -c \
+	'[ "$(awk "/sandboxed/ { n++ } END { print n + 0 }" "$1")" -ge 3 ]' _ "$T_DIR/a.log"
+check "ping works after kill -9" ping_ok "$NS_A" 10.99.0.2 2
+check "parent survived it all" kill -0 "$PID_A"
+
+# The real binary has no such hook: SIGUSR2 is not even handled, and the
+# message type is refused by the worker's parser.
+log "the real build has no hook"
+check "real binary lacks the hook's words" sh -c '! grep -q "test hook" "$1"' _ "$TTT_BIN_REAL"
+finish
