@@ -74,16 +74,17 @@ netns() {
 	echo "$ns"
 }
 
-# veth_pair NS_A NS_B ADDR_A ADDR_B (CIDR): an underlay link between two namespaces.
+# veth_pair NS_A NS_B ADDR_A ADDR_B [IFNAME]: an underlay link between two
+# namespaces, IFNAME (default ul0) at both ends, addresses in CIDR form.
 veth_pair() {
-	local a=$1 b=$2 ia="veth$RANDOM" ib="veth$RANDOM"
+	local a=$1 b=$2 ia="veth$RANDOM" ib="veth$RANDOM" ifn=${5:-ul0}
 	ip link add "$ia" netns "$a" type veth peer name "$ib" netns "$b"
-	ip -n "$a" link set "$ia" name ul0
-	ip -n "$b" link set "$ib" name ul0
-	ip -n "$a" addr add "$3" dev ul0
-	ip -n "$b" addr add "$4" dev ul0
-	ip -n "$a" link set ul0 up
-	ip -n "$b" link set ul0 up
+	ip -n "$a" link set "$ia" name "$ifn"
+	ip -n "$b" link set "$ib" name "$ifn"
+	ip -n "$a" addr add "$3" dev "$ifn"
+	ip -n "$b" addr add "$4" dev "$ifn"
+	ip -n "$a" link set "$ifn" up
+	ip -n "$b" link set "$ifn" up
 }
 
 # keyfile PATH: a fresh key, mode 0600.
