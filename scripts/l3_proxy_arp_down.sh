@@ -1,0 +1,48 @@
+#!/bin/sh
+# l3_proxy_arp_down.sh TAP LAN_IF [REMOTE_ADDR[/LEN]...]
+#
+# Undo exactly what l3_proxy_arp_up.sh TAP LAN_IF ... did, newest change
+# first: restore net.ipv4.ip_forward (and the interfaces' forwarding) and the
+# proxy_arp of TAP and LAN_IF to their values before up, unless another
+# instance still needs them or someone changed them since; delete the routes
+# up added, and no other; set TAP down if up set it up. Takes the same arguments as up, or just TAP LAN_IF;
+# extra ones must match up's. Running it again, or without a matching up,
+# says there is nothing to undo (exit 0). A TAP that is gone is fine.
+#
+# Exit: 0 done or nothing to undo; 1 failed (state kept, re-run after fixing);
+# 64 usage; 77 not root.
+set -eu
+
+KIND=l3_proxy_arp
+USAGE='TAP LAN_IF [REMOTE_ADDR[/LEN]...]'
+MAXARGS=
+# Helpers shared by the six scripts (ttt-common.sh beside this one).
+# shellcheck source=ttt-common.sh
+. "$(dirname "$0")/ttt-common.sh"
+# Helpers shared by the four l3 scripts.
+# shellcheck source=ttt-l3-common.sh
+. "$(dirname "$0")/ttt-l3-common.sh"
+
+[ $# -ge 2 ] || usage
+[ -z "$MAXARGS" ] || [ $# -le "$MAXARGS" ] || usage
+TAP=$1
+LAN=$2
+check_ifname "$TAP"
+check_ifname "$LAN"
+need_root
+need_tool ip iproute2
+state_open "$KIND" "$TAP" "$LAN"
+if [ ! -f "$STATE_FILE" ]; then
+	note "nothing to undo for $TAP $LAN (no $STATE_FILE)"
+	exit 0
+fi
+state_lock
+[ -f "$STATE_FILE" ] || { note "nothing to undo for $TAP $LAN"; exit 0; }
+shift 2
+# The optional arguments must be up's, so a wrong one is caught, not ignored.
+if [ $# -gt 0 ] && [ "$*" != "$(state_get args)" ]; then
+	die "'$*' is not what up was given ('$(state_get args)'); nothing changed"
+fi
+l3_undo || die "could not undo everything; state kept in $STATE_FILE, re-run after fixing"
+rm -f "$STATE_FILE"
+note "undone for $TAP $LAN"

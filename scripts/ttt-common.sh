@@ -1,0 +1,122 @@
+# Sourced by scripts/l2_*.sh and scripts/l3_*.sh (POSIX sh): shared helpers.
+# shellcheck shell=sh
+PROG=${0##*/}
+case $0 in */*) SELF_DIR=${0%/*} ;; *) SELF_DIR=. ;; esac
+LC_ALL=C
+export LC_ALL
+umask 077
+# Recorded state is split into words on purpose; never let it glob.
+set -f
+STATE_ROOT=${TTT_STATE_DIR:-/run/tinytaptunnel}
+
+usage() {
+	printf 'usage: %s %s\n' "$PROG" "$USAGE" >&2
+	exit 64
+}
+bad_arg() {
+	printf '%s: %s\n' "$PROG" "$*" >&2
+	usage
+}
+die() {
+	printf '%s: %s\n' "$PROG" "$*" >&2
+	exit 1
+}
+warn() {
+	printf '%s: warning: %s\n' "$PROG" "$*" >&2
+}
+note() {
+	printf '%s: %s\n' "$PROG" "$*"
+}
+
+need_root() {
+	[ "$(id -u)" = 0 ] && return 0
+	printf '%s: must be run as root: it changes links, addresses, routes and sysctls\n' "$PROG" >&2
+	exit 77
+}
+
+need_tool() { # TOOL PACKAGE
+	command -v "$1" >/dev/null 2>&1 || die "$1 not found; install $2"
+}
+
+# The kernel takes almost any byte in a name; this narrower set is safe to
+# put into nft rules, file names and messages as it is.
+check_ifname() {
+	case $1 in
+	'' | . | .. | *[!A-Za-z0-9_.=+-]*) bad_arg "unsupported interface name '$1'" ;;
+	esac
+	[ "${#1}" -le 15 ] || bad_arg "interface name '$1' is longer than 15 bytes"
+}
+
+have_link() {
+	ip link show dev "$1" >/dev/null 2>&1
+}
+need_link() { # NAME ROLE
+	have_link "$1" || die "$2 interface $1 does not exist"
+}
+
+# The word after KEY in NAME's `ip -o link` line (master, mtu, link/ether).
+link_word() {
+	ip -o link show dev "$1" | awk -v k="$2" '{ for (i = 1; i < NF; i++) if ($i == k) { print $(i + 1); exit } }'
+}
+link_is_up() {
+	ip -o link show dev "$1" | awk '{ exit $3 !~ /[<,]UP[,>]/ }'
+}
+
+# One directory per network namespace: links, sysctls and nft tables are per
+# namespace, so instances in two namespaces must not share records.
+state_open() { # KIND TAP LAN [create]
+	so_ns=$(readlink /proc/self/ns/net) || die "cannot read /proc/self/ns/net"
+	so_ns=${so_ns#net:\[}
+	STATE_DIR=$STATE_ROOT/netns-${so_ns%\]}
+	STATE_FILE=$STATE_DIR/$1:$2:$3.state
+	[ "${4-}" = create ] || return 0
+	for so_d in "$STATE_ROOT" "$STATE_DIR"; do
+		[ ! -L "$so_d" ] || die "$so_d is a symlink; refusing to use it"
+		mkdir -p "$so_d" || die "cannot create $so_d"
+		[ -O "$so_d" ] || die "$so_d is not owned by root; refusing to use it"
+		chmod 0700 "$so_d"
+	done
+}
+
+# Instances share saved sysctl values, so one runs at a time. The lock is
+# inherited: a rollback runs the down script under its up script's lock.
+state_lock() {
+	[ -z "${TTT_LOCK_HELD-}" ] || return 0
+	command -v flock >/dev/null 2>&1 || return 0
+	exec 9>>"$STATE_ROOT/lock"
+	flock -w 30 9 || die "another instance holds $STATE_ROOT/lock"
+	TTT_LOCK_HELD=1
+	export TTT_LOCK_HELD
+}
+
+state_begin() { # UP-ARGS-AFTER-TAP-AND-LAN...
+	printf 'tinytaptunnel-state 1\nkind %s\ntap %s\nlan %s\nargs %s\n' \
+		"$KIND" "$TAP" "$LAN" "$*" >"$STATE_FILE.new"
+	mv -f "$STATE_FILE.new" "$STATE_FILE"
+}
+state_add() {
+	printf '%s\n' "$*" >>"$STATE_FILE"
+}
+# The words after KEY on the first state line that starts with KEY.
+state_get() {
+	awk -v k="$1" '$1 == k { sub(/^[^ ]+ ?/, ""); print; exit }' "$STATE_FILE"
+}
+
+# Every change is recorded in the state file before it is made, so when up
+# fails half way its down script can undo exactly what was done.
+rollback_arm() {
+	trap 'rollback $?' EXIT
+	trap 'exit 130' INT TERM HUP
+}
+rollback() {
+	trap - EXIT
+	[ "$1" = 0 ] && return 0
+	warn "failed; undoing the changes made so far"
+	sh "$SELF_DIR/$DOWN" "$TAP" "$LAN" || warn "undo failed; what was done is recorded in $STATE_FILE"
+	# A signal's status stays; any failing command's becomes 1, as documented.
+	[ "$1" -gt 128 ] && exit "$1"
+	exit 1
+}
+rollback_disarm() {
+	trap - EXIT INT TERM HUP
+}
