@@ -75,7 +75,7 @@ $(BUILD)/tools/%: tests/tools/%.c $(LIB)
 # Debian packages the build and the tests use; apt-get only runs when one is missing.
 DEB_PKGS := build-essential clang llvm libbearssl-dev libseccomp-dev libcap-ng-dev \
             libcmocka-dev iproute2 iputils-ping socat iperf3 tcpdump nftables \
-            procps mandoc
+            procps mandoc systemd shellcheck openssl python3
 deps:
 	@missing=$$(for p in $(DEB_PKGS); do \
 	    dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; \

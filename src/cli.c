@@ -75,6 +75,7 @@ const char ttt_cli_usage[] =
 "Exit status:\n"
 "  0 stopped by a signal; 64 bad command line; 66 key file unreadable;\n"
 "  68 peer name does not resolve; 71 system error (tap, socket, fork);\n"
+"  73 pid file cannot be written; 74 --genkey cannot write the key;\n"
 "  77 permission denied (not root, unprotected key file); 78 bad\n"
 "  configuration (invalid or weak key, unknown user, unsafe chroot).\n"
 "\n"

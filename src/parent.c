@@ -67,6 +67,13 @@ become_worker(struct ttt_parent *p, int chan)
 	sigset_t none;
 	int null;
 
+	/* Signals meant for the daemon (systemctl kill, pkill) must not end the
+	 * worker: only the parent answers them. SIGTERM still stops it. */
+	(void)signal(SIGHUP, SIG_IGN);
+	(void)signal(SIGINT, SIG_IGN);
+	(void)signal(SIGUSR1, SIG_IGN);
+	(void)signal(SIGUSR2, SIG_IGN);
+	(void)signal(SIGPIPE, SIG_IGN);
 	(void)sigemptyset(&none);
 	(void)sigprocmask(SIG_SETMASK, &none, NULL);
 	if (dup2(chan, TTT_WORKER_IPC_FD) < 0)
