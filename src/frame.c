@@ -104,15 +104,15 @@ ttt_frame_encode(const struct ttt_key *k, int64_t ts, const uint8_t *frame,
  * difference of two int64 values always fits in a uint64.
  */
 static int
-older_than(int64_t ts, int64_t now, int64_t window)
+older_than(int64_t ts, int64_t now, uint64_t window)
 {
-	return ts < now && (uint64_t)now - (uint64_t)ts > (uint64_t)window;
+	return ts < now && (uint64_t)now - (uint64_t)ts > window;
 }
 
 static int
-newer_than(int64_t ts, int64_t now, int64_t window)
+newer_than(int64_t ts, int64_t now, uint64_t window)
 {
-	return ts > now && (uint64_t)ts - (uint64_t)now > (uint64_t)window;
+	return ts > now && (uint64_t)ts - (uint64_t)now > window;
 }
 
 enum ttt_frame_status
@@ -121,6 +121,7 @@ ttt_frame_decode(const struct ttt_key *k, int64_t now,
     struct ttt_frame_view *v)
 {
 	uint8_t mac[TTT_MAC_LEN];
+	uint64_t window;
 	size_t flen;
 	int64_t ts;
 	int ok;
@@ -144,11 +145,13 @@ ttt_frame_decode(const struct ttt_key *k, int64_t now,
 		return TTT_FRAME_BADMAC;
 
 	ts = get_be64(dgram + TTT_MAC_LEN);
-	if (older_than(ts, now, lim->window_ns))
+	/* A negative window would wrap to a huge one: take it as none at all. */
+	window = lim->window_ns > 0 ? (uint64_t)lim->window_ns : 0;
+	if (older_than(ts, now, window))
 		return TTT_FRAME_STALE;
 	/* Refuse future timestamps: a frame stamped ahead would stay replayable
 	 * for as long as it is ahead, and v1.4 accepts it. */
-	if (newer_than(ts, now, lim->window_ns))
+	if (newer_than(ts, now, window))
 		return TTT_FRAME_FUTURE;
 
 	v->frame = dgram + TTT_HDR_LEN;

@@ -1,0 +1,924 @@
+/*
+ * Unit tests for the replay filter (src/replay.c).
+ *
+ * The exact guarantee, from replay.h and the FIFO-plus-floor design:
+ *   - a value accepted once is never accepted again;
+ *   - the filter remembers the last TTT_REPLAY_DEPTH accepted values; the
+ *     floor is the largest value it has forgotten (older arrivals);
+ *   - so a fresh value x is accepted iff x is above every value forgotten so
+ *     far, i.e. iff fewer than TTT_REPLAY_DEPTH values were accepted after the
+ *     first accepted value larger than x ("reordered by up to DEPTH positions");
+ *   - verdicts: TOO_OLD when x <= floor, else DUPLICATE when remembered, else
+ *     NEWEST when x is above everything accepted, else REORDERED;
+ *   - ttt_replay_set_floor(f) raises the floor to f (never lowers it).
+ * A reference model below states exactly that, and long random runs compare
+ * the filter against it verdict by verdict.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "replay.h"
+
+#define DEPTH            TTT_REPLAY_DEPTH
+#define LONG_RUN_STEPS   200000u
+#define SEED_RUN_STEPS   20000u
+#define WARMUP           1000
+#define GAP              10
+#define CHECK_EVERY      997u	/* prime, so checks fall on varied ring positions */
+#define MAX_DELAY        (DEPTH + 24)
+#define PENDING_MAX      4096
+#define CLUSTER_VALUES   6000
+#define CLUSTER_WIDTH    3	/* home slots per cluster */
+/* A probe loop that never ends (a full table) must fail the run, not hang it. */
+#define WATCHDOG_SECONDS 120
+
+static const uint64_t seeds[] = {
+	0, 1, UINT64_C(0xdeadbeefcafef00d), UINT64_MAX, UINT64_C(0x8000000000000000),
+	UINT64_C(0x9E3779B97F4A7C15), 511, 512,
+};
+#define NSEEDS (sizeof(seeds) / sizeof(seeds[0]))
+
+/* -------------------------------------------------------- a tiny PRNG */
+
+/* splitmix64: fixed seed, same run everywhere. */
+static uint64_t
+rnd(uint64_t *s)
+{
+	uint64_t z = (*s += UINT64_C(0x9E3779B97F4A7C15));
+
+	z = (z ^ (z >> 30)) * UINT64_C(0xBF58476D1CE4E5B9);
+	z = (z ^ (z >> 27)) * UINT64_C(0x94D049BB133111EB);
+	return z ^ (z >> 31);
+}
+
+static uint64_t
+rnd_below(uint64_t *s, uint64_t n)
+{
+	return rnd(s) % n;
+}
+
+/* ------------------------------------------------- the reference model */
+
+struct model {
+	int64_t *accepted;	/* in arrival order */
+	size_t n, cap;
+	int64_t *sorted;	/* the same, sorted, for membership */
+	int64_t floor, top;
+	int have_floor;
+};
+
+static void
+model_init(struct model *m, size_t cap)
+{
+	memset(m, 0, sizeof(*m));
+	m->accepted = malloc(cap * sizeof(int64_t));
+	m->sorted = malloc(cap * sizeof(int64_t));
+	assert_non_null(m->accepted);
+	assert_non_null(m->sorted);
+	m->cap = cap;
+}
+
+static void
+model_free(struct model *m)
+{
+	free(m->accepted);
+	free(m->sorted);
+}
+
+/* Index of the first sorted value >= x. */
+static size_t
+model_lower(const struct model *m, int64_t x)
+{
+	size_t lo = 0, hi = m->n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (m->sorted[mid] < x)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+static int
+model_ever_accepted(const struct model *m, int64_t x)
+{
+	size_t i = model_lower(m, x);
+
+	return i < m->n && m->sorted[i] == x;
+}
+
+static enum ttt_replay_verdict
+model_update(struct model *m, int64_t x)
+{
+	enum ttt_replay_verdict v;
+	size_t i;
+
+	if (m->have_floor && x <= m->floor)
+		return TTT_REPLAY_TOO_OLD;
+	/* Above the floor, "ever accepted" and "among the last DEPTH" agree. */
+	if (model_ever_accepted(m, x))
+		return TTT_REPLAY_DUPLICATE;
+	v = (m->n == 0 || x > m->top) ? TTT_REPLAY_NEWEST : TTT_REPLAY_REORDERED;
+	if (v == TTT_REPLAY_NEWEST)
+		m->top = x;
+	assert_true(m->n < m->cap);
+	i = model_lower(m, x);
+	memmove(m->sorted + i + 1, m->sorted + i, (m->n - i) * sizeof(int64_t));
+	m->sorted[i] = x;
+	m->accepted[m->n++] = x;
+	/* The DEPTH+1-th most recent arrival is forgotten now. */
+	if (m->n > DEPTH) {
+		int64_t old = m->accepted[m->n - DEPTH - 1];
+
+		if (!m->have_floor || old > m->floor)
+			m->floor = old;
+		m->have_floor = 1;
+	}
+	return v;
+}
+
+/* As if everything at or below f had been forgotten: the floor only rises. */
+static void
+model_set_floor(struct model *m, int64_t f)
+{
+	if (!m->have_floor || f > m->floor)
+		m->floor = f;
+	m->have_floor = 1;
+}
+
+static const char *
+vname(enum ttt_replay_verdict v)
+{
+	switch (v) {
+	case TTT_REPLAY_NEWEST:
+		return "NEWEST";
+	case TTT_REPLAY_REORDERED:
+		return "REORDERED";
+	case TTT_REPLAY_DUPLICATE:
+		return "DUPLICATE";
+	case TTT_REPLAY_TOO_OLD:
+		return "TOO_OLD";
+	}
+	return "?";
+}
+
+/* Filter and model side by side; counts verdicts; fails on the first disagreement. */
+struct pair {
+	struct ttt_replay r;
+	struct model m;
+	size_t steps, verdicts[4];
+	size_t checks, found;	/* check_remembered calls, values found in the set */
+	size_t floors;		/* ttt_replay_set_floor calls */
+};
+
+static void
+pair_init(struct pair *p, uint64_t seed, size_t cap)
+{
+	memset(p, 0, sizeof(*p));
+	ttt_replay_init(&p->r, seed);
+	model_init(&p->m, cap);
+}
+
+static enum ttt_replay_verdict
+pair_update(struct pair *p, int64_t x)
+{
+	int before = model_ever_accepted(&p->m, x);
+	enum ttt_replay_verdict want = model_update(&p->m, x);
+	enum ttt_replay_verdict got = ttt_replay_update(&p->r, x);
+
+	/* The safety property on its own, whatever the model says. */
+	if (before && ttt_replay_accepted(got))
+		fail_msg("step %zu: %" PRId64 " accepted twice (%s)", p->steps, x, vname(got));
+	if (got != want)
+		fail_msg("step %zu: ts %" PRId64 ": got %s, want %s", p->steps, x, vname(got),
+		    vname(want));
+	p->verdicts[got]++;
+	p->steps++;
+	return got;
+}
+
+/*
+ * Every one of the last DEPTH accepted values is still refused: found in the
+ * set (DUPLICATE) unless the floor has already overtaken it (TOO_OLD, as when
+ * it arrived reordered below something since forgotten). The arrival before
+ * them is TOO_OLD. Refusals leave the filter unchanged, so this only reads.
+ */
+static void
+check_remembered(struct pair *p)
+{
+	size_t n = p->m.n, k = n < DEPTH ? n : DEPTH;
+
+	for (size_t i = n - k; i < n; i++) {
+		int64_t x = p->m.accepted[i];
+		enum ttt_replay_verdict want = p->m.have_floor && x <= p->m.floor ?
+		    TTT_REPLAY_TOO_OLD : TTT_REPLAY_DUPLICATE;
+		enum ttt_replay_verdict v = ttt_replay_update(&p->r, x);
+
+		if (v != want)
+			fail_msg("after %zu steps: remembered %" PRId64 " (arrival %zu of %zu) gave %s,"
+			    " want %s", p->steps, x, i, n, vname(v), vname(want));
+		p->found += want == TTT_REPLAY_DUPLICATE;
+	}
+	if (n > DEPTH)
+		assert_int_equal(ttt_replay_update(&p->r, p->m.accepted[n - DEPTH - 1]),
+		    TTT_REPLAY_TOO_OLD);
+	p->checks++;
+}
+
+static void
+pair_set_floor(struct pair *p, int64_t f)
+{
+	model_set_floor(&p->m, f);
+	ttt_replay_set_floor(&p->r, f);
+}
+
+static void
+pair_free(struct pair *p)
+{
+	model_free(&p->m);
+}
+
+/* ------------------------------------------------------ fixed scenarios */
+
+static void
+expect(struct ttt_replay *r, int64_t ts, enum ttt_replay_verdict want, size_t *ran)
+{
+	enum ttt_replay_verdict got = ttt_replay_update(r, ts);
+
+	if (got != want)
+		fail_msg("ts %" PRId64 ": got %s, want %s", ts, vname(got), vname(want));
+	(*ran)++;
+}
+
+static void
+test_verdict_is_accepted(void **state)
+{
+	(void)state;
+	assert_true(ttt_replay_accepted(TTT_REPLAY_NEWEST));
+	assert_true(ttt_replay_accepted(TTT_REPLAY_REORDERED));
+	assert_false(ttt_replay_accepted(TTT_REPLAY_DUPLICATE));
+	assert_false(ttt_replay_accepted(TTT_REPLAY_TOO_OLD));
+}
+
+static void
+test_newest_and_reordered(void **state)
+{
+	struct ttt_replay r;
+	size_t ran = 0;
+
+	(void)state;
+	ttt_replay_init(&r, 0);
+	expect(&r, 10, TTT_REPLAY_NEWEST, &ran);
+	expect(&r, 30, TTT_REPLAY_NEWEST, &ran);
+	expect(&r, 20, TTT_REPLAY_REORDERED, &ran);
+	expect(&r, 40, TTT_REPLAY_NEWEST, &ran);
+	expect(&r, 35, TTT_REPLAY_REORDERED, &ran);
+	expect(&r, 5, TTT_REPLAY_REORDERED, &ran);	/* below everything, no floor yet */
+	expect(&r, 41, TTT_REPLAY_NEWEST, &ran);
+	expect(&r, 20, TTT_REPLAY_DUPLICATE, &ran);
+	expect(&r, 41, TTT_REPLAY_DUPLICATE, &ran);
+	expect(&r, 5, TTT_REPLAY_DUPLICATE, &ran);
+	expect(&r, 39, TTT_REPLAY_REORDERED, &ran);
+	assert_int_equal(ran, 11);
+}
+
+static void
+test_exact_duplicates(void **state)
+{
+	struct ttt_replay r;
+	size_t ran = 0;
+
+	(void)state;
+	ttt_replay_init(&r, 0);
+	/* In order, each repeated at once. */
+	for (int64_t t = 1; t <= 3 * DEPTH; t++) {
+		expect(&r, t * GAP, TTT_REPLAY_NEWEST, &ran);
+		expect(&r, t * GAP, TTT_REPLAY_DUPLICATE, &ran);
+	}
+	assert_int_equal(ran, 6 * DEPTH);
+
+	/* After DEPTH-1 others the value is still remembered; it stays refused after. */
+	for (int others = DEPTH - 2; others <= DEPTH + 1; others++) {
+		int64_t x = (int64_t)(100000 * (others + 10));
+
+		ttt_replay_init(&r, 7);
+		for (int64_t t = 1; t <= WARMUP; t++)
+			expect(&r, t, TTT_REPLAY_NEWEST, &ran);
+		expect(&r, x, TTT_REPLAY_NEWEST, &ran);
+		for (int i = 1; i <= others; i++)
+			expect(&r, x + i, TTT_REPLAY_NEWEST, &ran);
+		expect(&r, x, others <= DEPTH - 1 ? TTT_REPLAY_DUPLICATE : TTT_REPLAY_TOO_OLD, &ran);
+		/* However often it is replayed. */
+		expect(&r, x, others <= DEPTH - 1 ? TTT_REPLAY_DUPLICATE : TTT_REPLAY_TOO_OLD, &ran);
+	}
+}
+
+/*
+ * Hold one value back while `delay` larger ones arrive. It must be accepted
+ * while delay <= DEPTH (the first larger one is still remembered, the floor is
+ * below) and refused once delay == DEPTH + 1 pushes the floor past it.
+ */
+static void
+run_delay(int warm, int delay, enum ttt_replay_verdict want, size_t *ran)
+{
+	struct ttt_replay r;
+	int64_t base = warm ? WARMUP * GAP : 0;
+	int64_t held = base + GAP;
+
+	ttt_replay_init(&r, UINT64_C(0x1234));
+	for (int64_t t = 1; warm && t <= WARMUP; t++)
+		expect(&r, t * GAP, TTT_REPLAY_NEWEST, ran);
+	for (int i = 1; i <= delay; i++)
+		expect(&r, held + i * GAP, TTT_REPLAY_NEWEST, ran);
+	expect(&r, held, want, ran);
+	/*
+	 * Replayed, it is refused: as a duplicate, or, at delay == DEPTH, as too
+	 * old, since accepting it pushed the first larger value into the floor.
+	 */
+	expect(&r, held, delay < DEPTH ? TTT_REPLAY_DUPLICATE : TTT_REPLAY_TOO_OLD, ran);
+}
+
+/*
+ * Every odd value arrives `lag` evens late, while other late odds keep
+ * arriving: what counts is acceptances, so odd k sees lag - 1 later evens and
+ * up to lag - 1 accepted late odds after the first larger value, and is
+ * accepted iff their sum stays below DEPTH. A refused odd is not remembered,
+ * so after a refusal the next ones get through again; the model checks every
+ * verdict, and the first refusal must come exactly where the sum reaches DEPTH.
+ */
+static void
+run_interleaved(size_t lag, size_t evens, size_t *accepted_odds, size_t *first_refused)
+{
+	struct pair p;
+
+	*first_refused = SIZE_MAX;
+	pair_init(&p, 99, 2 * (WARMUP + evens) + 1);
+	for (int64_t t = 1; t <= WARMUP; t++)
+		pair_update(&p, t * GAP);
+	for (size_t i = 0; i < evens; i++) {
+		assert_int_equal(pair_update(&p, (int64_t)(WARMUP + 1 + 2 * i) * GAP),
+		    TTT_REPLAY_NEWEST);
+		if (i >= lag) {
+			size_t k = i - lag;
+			enum ttt_replay_verdict v =
+			    pair_update(&p, (int64_t)(WARMUP + 1 + 2 * k) * GAP + GAP / 2);
+
+			if (ttt_replay_accepted(v))
+				(*accepted_odds)++;
+			else if (*first_refused == SIZE_MAX)
+				*first_refused = i;
+		}
+	}
+	check_remembered(&p);
+	pair_free(&p);
+}
+
+static void
+test_reorder_depth_boundary(void **state)
+{
+	size_t ran = 0, acc, first;
+	const size_t evens = 4 * DEPTH;
+	const size_t lag_ok = DEPTH / 2, lag_bad = DEPTH / 2 + 1;
+
+	(void)state;
+	for (int warm = 0; warm <= 1; warm++) {
+		run_delay(warm, 1, TTT_REPLAY_REORDERED, &ran);
+		run_delay(warm, DEPTH - 1, TTT_REPLAY_REORDERED, &ran);
+		run_delay(warm, DEPTH, TTT_REPLAY_REORDERED, &ran);
+		run_delay(warm, DEPTH + 1, TTT_REPLAY_TOO_OLD, &ran);
+		run_delay(warm, DEPTH + 2, TTT_REPLAY_TOO_OLD, &ran);
+	}
+	/* Each run: its delay, the held value, its replay; five of them warmed up. */
+	assert_int_equal(ran, 2 * ((1 + (DEPTH - 1) + DEPTH + (DEPTH + 1) + (DEPTH + 2)) + 5 * 2) +
+	    5 * WARMUP);
+
+	/* At most 2 * lag - 2 == DEPTH - 2 acceptances in between: every odd one delivered. */
+	acc = 0;
+	run_interleaved(lag_ok, evens, &acc, &first);
+	assert_int_equal(acc, evens - lag_ok);
+	assert_int_equal(first, SIZE_MAX);
+	/* 2 * lag - 2 reaches DEPTH once lag odds are in flight, at i == 2 * lag - 1. */
+	acc = 0;
+	run_interleaved(lag_bad, evens, &acc, &first);
+	assert_int_equal(first, 2 * lag_bad - 1);
+	assert_true(acc < evens - lag_bad);
+}
+
+static void
+test_clock_steps_back(void **state)
+{
+	struct ttt_replay r;
+	size_t ran = 0;
+	int64_t top = WARMUP * GAP;
+
+	(void)state;
+	/* A small step back (inside the span of what is remembered): accepted. */
+	ttt_replay_init(&r, 3);
+	for (int64_t t = 1; t <= WARMUP; t++)
+		expect(&r, t * GAP, TTT_REPLAY_NEWEST, &ran);
+	/* The peer steps back 100 ns and carries on at the same pace. */
+	for (int64_t i = 0; i < 3 * DEPTH; i++) {
+		int64_t ts = top - 100 + GAP / 2 + i * GAP;
+
+		expect(&r, ts, ts > top ? TTT_REPLAY_NEWEST : TTT_REPLAY_REORDERED, &ran);
+	}
+
+	/*
+	 * A step back past the oldest remembered value: the first frame is above
+	 * the floor and goes through, but it pushes the oldest remembered value
+	 * into the floor, which is then above the next ones: refused until the
+	 * peer's clock passes the floor.
+	 */
+	ttt_replay_init(&r, 3);
+	for (int64_t t = 1; t <= WARMUP; t++)
+		expect(&r, t * GAP, TTT_REPLAY_NEWEST, &ran);
+	/* Remembered: (WARMUP-DEPTH+1)*GAP .. WARMUP*GAP; floor (WARMUP-DEPTH)*GAP. */
+	{
+		int64_t floor0 = (WARMUP - DEPTH) * GAP;
+
+		expect(&r, floor0 + 1, TTT_REPLAY_REORDERED, &ran);
+		expect(&r, floor0 + 2, TTT_REPLAY_TOO_OLD, &ran);
+		expect(&r, floor0 + GAP, TTT_REPLAY_TOO_OLD, &ran);	/* now the floor itself */
+		expect(&r, floor0 + GAP + 1, TTT_REPLAY_REORDERED, &ran);
+		expect(&r, floor0, TTT_REPLAY_TOO_OLD, &ran);
+		expect(&r, 0, TTT_REPLAY_TOO_OLD, &ran);
+		expect(&r, INT64_MIN, TTT_REPLAY_TOO_OLD, &ran);
+	}
+	assert_int_equal(ran, 2 * WARMUP + 3 * DEPTH + 7);
+}
+
+static void
+test_clock_jumps_forward(void **state)
+{
+	struct ttt_replay r;
+	size_t ran = 0;
+	const int64_t jump = INT64_C(1000000000000);	/* 1000 s */
+	int64_t far = WARMUP * GAP + jump;
+
+	(void)state;
+	ttt_replay_init(&r, 5);
+	for (int64_t t = 1; t <= WARMUP; t++)
+		expect(&r, t * GAP, TTT_REPLAY_NEWEST, &ran);
+	expect(&r, far, TTT_REPLAY_NEWEST, &ran);
+	/* Everything still remembered before the jump is a duplicate. */
+	for (int64_t t = WARMUP - DEPTH + 2; t <= WARMUP; t++)
+		expect(&r, t * GAP, TTT_REPLAY_DUPLICATE, &ran);
+	/* The jump pushed the oldest one out. */
+	expect(&r, (WARMUP - DEPTH + 1) * GAP, TTT_REPLAY_TOO_OLD, &ran);
+	/* Never-seen values in the gap are still welcome, for now. */
+	expect(&r, WARMUP * GAP + 1, TTT_REPLAY_REORDERED, &ran);
+	expect(&r, far - 1, TTT_REPLAY_REORDERED, &ran);
+	expect(&r, far, TTT_REPLAY_DUPLICATE, &ran);
+	/* DEPTH frames after the jump, the jump itself is the floor. */
+	for (int64_t i = 1; i <= DEPTH; i++)
+		expect(&r, far + i, TTT_REPLAY_NEWEST, &ran);
+	expect(&r, far, TTT_REPLAY_TOO_OLD, &ran);
+	expect(&r, far - 2, TTT_REPLAY_TOO_OLD, &ran);
+	expect(&r, far + 1, TTT_REPLAY_DUPLICATE, &ran);
+	assert_int_equal(ran, WARMUP + 1 + (DEPTH - 1) + 1 + 3 + DEPTH + 3);
+}
+
+static void
+test_extreme_values(void **state)
+{
+	static const int64_t vals[] = { INT64_MIN, -1, 0, 1, INT64_MAX };
+	struct ttt_replay r;
+	size_t ran = 0, n = sizeof(vals) / sizeof(vals[0]);
+
+	(void)state;
+	/* Each as the very first value of a fresh filter: 0 is not "already there". */
+	for (size_t i = 0; i < n; i++) {
+		for (size_t s = 0; s < NSEEDS; s++) {
+			ttt_replay_init(&r, seeds[s]);
+			expect(&r, vals[i], TTT_REPLAY_NEWEST, &ran);
+			expect(&r, vals[i], TTT_REPLAY_DUPLICATE, &ran);
+		}
+	}
+	/* Rising through the range, then replayed, then the gaps. */
+	ttt_replay_init(&r, 0);
+	for (size_t i = 0; i < n; i++)
+		expect(&r, vals[i], TTT_REPLAY_NEWEST, &ran);
+	for (size_t i = 0; i < n; i++)
+		expect(&r, vals[i], TTT_REPLAY_DUPLICATE, &ran);
+	expect(&r, INT64_MIN + 1, TTT_REPLAY_REORDERED, &ran);
+	expect(&r, INT64_MAX - 1, TTT_REPLAY_REORDERED, &ran);
+	expect(&r, -2, TTT_REPLAY_REORDERED, &ran);
+
+	/* Falling: INT64_MAX first makes everything after it reordered. */
+	ttt_replay_init(&r, 0);
+	for (size_t i = n; i-- > 0;)
+		expect(&r, vals[i], i == n - 1 ? TTT_REPLAY_NEWEST : TTT_REPLAY_REORDERED, &ran);
+
+	/* INT64_MIN as the floor: only INT64_MIN itself is too old. */
+	ttt_replay_init(&r, 0);
+	expect(&r, INT64_MIN, TTT_REPLAY_NEWEST, &ran);
+	for (int64_t i = 1; i <= DEPTH; i++)
+		expect(&r, INT64_MIN + 2 * i, TTT_REPLAY_NEWEST, &ran);
+	expect(&r, INT64_MIN, TTT_REPLAY_TOO_OLD, &ran);
+	expect(&r, INT64_MIN + 1, TTT_REPLAY_REORDERED, &ran);
+
+	/* INT64_MAX forgotten: the floor is the top of the range, nothing more gets in. */
+	ttt_replay_init(&r, 0);
+	expect(&r, INT64_MAX, TTT_REPLAY_NEWEST, &ran);
+	for (int64_t i = 1; i <= DEPTH; i++)
+		expect(&r, i, TTT_REPLAY_REORDERED, &ran);
+	expect(&r, INT64_MAX, TTT_REPLAY_TOO_OLD, &ran);
+	expect(&r, 0, TTT_REPLAY_TOO_OLD, &ran);
+	expect(&r, INT64_MIN, TTT_REPLAY_TOO_OLD, &ran);
+	expect(&r, DEPTH + 1, TTT_REPLAY_TOO_OLD, &ran);
+
+	assert_int_equal(ran, 2 * n * NSEEDS + 2 * n + 3 + n + DEPTH + 3 + DEPTH + 5);
+}
+
+static void
+test_set_floor(void **state)
+{
+	struct ttt_replay r;
+	size_t ran = 0;
+
+	(void)state;
+	/* On a fresh filter. */
+	ttt_replay_init(&r, 11);
+	ttt_replay_set_floor(&r, 1000);
+	expect(&r, 1000, TTT_REPLAY_TOO_OLD, &ran);
+	expect(&r, 999, TTT_REPLAY_TOO_OLD, &ran);
+	expect(&r, INT64_MIN, TTT_REPLAY_TOO_OLD, &ran);
+	expect(&r, 1001, TTT_REPLAY_NEWEST, &ran);
+	expect(&r, 1001, TTT_REPLAY_DUPLICATE, &ran);
+	/* A lower floor does not lower it. */
+	ttt_replay_set_floor(&r, 500);
+	expect(&r, 800, TTT_REPLAY_TOO_OLD, &ran);
+	expect(&r, 1000, TTT_REPLAY_TOO_OLD, &ran);
+
+	/* Above values still remembered: those at or below become too old. */
+	ttt_replay_init(&r, 11);
+	for (int64_t t = 200; t <= 210; t++)
+		expect(&r, t * GAP, TTT_REPLAY_NEWEST, &ran);
+	ttt_replay_set_floor(&r, 2055);
+	expect(&r, 2050, TTT_REPLAY_TOO_OLD, &ran);
+	expect(&r, 2045, TTT_REPLAY_TOO_OLD, &ran);
+	expect(&r, 2055, TTT_REPLAY_TOO_OLD, &ran);
+	expect(&r, 2060, TTT_REPLAY_DUPLICATE, &ran);
+	expect(&r, 2065, TTT_REPLAY_REORDERED, &ran);
+	expect(&r, 2111, TTT_REPLAY_NEWEST, &ran);
+
+	/* Above the newest: a fresh value just over it is the newest. */
+	ttt_replay_init(&r, 11);
+	expect(&r, 10, TTT_REPLAY_NEWEST, &ran);
+	expect(&r, 20, TTT_REPLAY_NEWEST, &ran);
+	ttt_replay_set_floor(&r, 1000);
+	expect(&r, 20, TTT_REPLAY_TOO_OLD, &ran);
+	expect(&r, 500, TTT_REPLAY_TOO_OLD, &ran);
+	expect(&r, 1001, TTT_REPLAY_NEWEST, &ran);
+
+	/* A set floor is not lowered by forgetting smaller values later. */
+	ttt_replay_init(&r, 11);
+	for (int64_t t = 1; t <= DEPTH; t++)
+		expect(&r, t, TTT_REPLAY_NEWEST, &ran);
+	ttt_replay_set_floor(&r, 100000);
+	for (int64_t t = 1; t <= DEPTH; t++)
+		expect(&r, 100000 + t, TTT_REPLAY_NEWEST, &ran);
+	expect(&r, 100000, TTT_REPLAY_TOO_OLD, &ran);
+	expect(&r, 99999, TTT_REPLAY_TOO_OLD, &ran);
+	expect(&r, 100000 + DEPTH, TTT_REPLAY_DUPLICATE, &ran);
+
+	/* The ends of the range. */
+	ttt_replay_init(&r, 11);
+	ttt_replay_set_floor(&r, INT64_MIN);
+	expect(&r, INT64_MIN, TTT_REPLAY_TOO_OLD, &ran);
+	expect(&r, INT64_MIN + 1, TTT_REPLAY_NEWEST, &ran);
+	ttt_replay_init(&r, 11);
+	ttt_replay_set_floor(&r, INT64_MAX);
+	expect(&r, INT64_MAX, TTT_REPLAY_TOO_OLD, &ran);
+	expect(&r, 0, TTT_REPLAY_TOO_OLD, &ran);
+	expect(&r, INT64_MIN, TTT_REPLAY_TOO_OLD, &ran);
+
+	assert_int_equal(ran, 7 + 11 + 6 + 5 + 2 * DEPTH + 3 + 2 + 3);
+}
+
+/* ------------------------------------------------ long randomized runs */
+
+struct pending {
+	size_t due;
+	int64_t ts;
+};
+
+/*
+ * A sender with strictly increasing stamps and random gaps; the network
+ * delays some frames by up to MAX_DELAY positions and re-sends old ones
+ * (recent and ancient). Everything is checked against the model.
+ */
+static void
+random_run(uint64_t filter_seed, uint64_t prng_seed, size_t steps, uint64_t floor_every,
+    struct pair *p)
+{
+	static struct pending pend[PENDING_MAX];
+	size_t npend = 0;
+	uint64_t s = prng_seed;
+	int64_t next = (int64_t)(rnd(&s) >> 2) - INT64_C(0x1000000000000000);
+	int64_t *sent = malloc(steps * sizeof(int64_t));
+	size_t nsent = 0;
+
+	assert_non_null(sent);
+	pair_init(p, filter_seed, 3 * steps);
+	for (size_t i = 0; i < steps; i++) {
+		uint64_t roll = rnd_below(&s, 100);
+		uint64_t gap;
+
+		/* Gaps from 1 ns (stalled clock) to ~1 ms, and the odd big jump. */
+		if (roll < 5)
+			gap = 1;
+		else if (roll < 98)
+			gap = 1 + rnd_below(&s, 1000000);
+		else
+			gap = 1 + rnd_below(&s, UINT64_C(1000000000000));
+		next += (int64_t)gap;
+		sent[nsent++] = next;
+
+		if (rnd_below(&s, 16) == 0 && npend < PENDING_MAX) {
+			pend[npend].due = i + 1 + rnd_below(&s, MAX_DELAY);
+			pend[npend].ts = next;
+			npend++;
+		} else {
+			pair_update(p, next);
+		}
+		/* Release what is due, in random order within the batch. */
+		for (size_t j = 0; j < npend;) {
+			if (pend[j].due <= i && rnd_below(&s, 2) == 0) {
+				pair_update(p, pend[j].ts);
+				pend[j] = pend[--npend];
+			} else {
+				j++;
+			}
+		}
+		/* Re-sends: mostly recent, sometimes ancient. */
+		if (rnd_below(&s, 8) == 0) {
+			size_t back = rnd_below(&s, 4) == 0 ? nsent : (nsent < 2 * DEPTH ? nsent : 2 * DEPTH);
+
+			pair_update(p, sent[nsent - 1 - rnd_below(&s, back)]);
+		}
+		/* A restart-style floor somewhere in the recent past (or ahead of us). */
+		if (floor_every != 0 && rnd_below(&s, floor_every) == 0) {
+			int64_t f = sent[nsent - 1 - rnd_below(&s, nsent < 3 * DEPTH ? nsent : 3 * DEPTH)];
+
+			pair_set_floor(p, f + (int64_t)rnd_below(&s, 3) - 1);
+			p->floors++;
+		}
+		if (i % CHECK_EVERY == 0)
+			check_remembered(p);
+	}
+	for (size_t j = 0; j < npend; j++)
+		pair_update(p, pend[j].ts);
+	check_remembered(p);
+	free(sent);
+}
+
+static void
+test_random_against_model(void **state)
+{
+	struct pair p;
+
+	(void)state;
+	random_run(UINT64_C(0x5eed), UINT64_C(20251124), LONG_RUN_STEPS, 0, &p);
+	print_message("%zu updates: %zu newest, %zu reordered, %zu duplicate, %zu too old\n",
+	    p.steps, p.verdicts[TTT_REPLAY_NEWEST], p.verdicts[TTT_REPLAY_REORDERED],
+	    p.verdicts[TTT_REPLAY_DUPLICATE], p.verdicts[TTT_REPLAY_TOO_OLD]);
+	/* Every verdict must have come up often, or the run tested too little. */
+	assert_true(p.steps >= LONG_RUN_STEPS);
+	assert_true(p.checks >= LONG_RUN_STEPS / CHECK_EVERY);
+	assert_true(p.found > p.checks * (DEPTH / 2));
+	for (int v = 0; v < 4; v++)
+		assert_true(p.verdicts[v] > 1000);
+	assert_int_equal(p.verdicts[0] + p.verdicts[1] + p.verdicts[2] + p.verdicts[3], p.steps);
+	pair_free(&p);
+}
+
+static void
+test_random_with_floors(void **state)
+{
+	struct pair p;
+
+	(void)state;
+	random_run(UINT64_C(0xf100f), UINT64_C(77), SEED_RUN_STEPS, 500, &p);
+	assert_true(p.floors > 10);
+	assert_true(p.verdicts[TTT_REPLAY_TOO_OLD] > 0);
+	assert_true(p.verdicts[TTT_REPLAY_REORDERED] > 0);
+	pair_free(&p);
+}
+
+static void
+test_random_many_seeds(void **state)
+{
+	size_t runs = 0;
+
+	(void)state;
+	for (size_t i = 0; i < NSEEDS; i++) {
+		struct pair p;
+
+		random_run(seeds[i], seeds[i] ^ UINT64_C(0xabcdef), SEED_RUN_STEPS, 0, &p);
+		assert_true(p.verdicts[TTT_REPLAY_REORDERED] > 0);
+		assert_true(p.verdicts[TTT_REPLAY_TOO_OLD] > 0);
+		pair_free(&p);
+		runs++;
+	}
+	assert_int_equal(runs, NSEEDS);
+}
+
+/* ---------------------------------------- structured values, hash stress */
+
+typedef int64_t (*value_fn)(size_t i);
+
+static int64_t
+v_sequential(size_t i)
+{
+	return (int64_t)i;
+}
+
+static int64_t
+v_mul512(size_t i)
+{
+	return (int64_t)(i * TTT_REPLAY_SLOTS);
+}
+
+static int64_t
+v_mul2_20(size_t i)
+{
+	return (int64_t)((uint64_t)i << 20);
+}
+
+/* Few low bits of the multiplier reach the top of the hash; positive up to i = 1023. */
+#define MUL2_53_COUNT 1024
+static int64_t
+v_mul2_53(size_t i)
+{
+	return (int64_t)((uint64_t)i << 53);
+}
+
+static int64_t
+v_negative(size_t i)
+{
+	return INT64_MIN + (int64_t)i * 3;
+}
+
+/*
+ * In order, then in reverse blocks of DEPTH (every value of a block is
+ * REORDERED but its first), with a check after each block.
+ */
+static void
+run_structured(uint64_t seed, value_fn f, size_t count)
+{
+	struct pair p;
+
+	pair_init(&p, seed, count + 1);
+	for (size_t i = 0; i < count; i++) {
+		pair_update(&p, f(i));
+		if (i % DEPTH == DEPTH - 1)
+			check_remembered(&p);
+	}
+	check_remembered(&p);
+	assert_int_equal(p.verdicts[TTT_REPLAY_NEWEST], count);
+	pair_free(&p);
+}
+
+static void
+run_reverse_blocks(uint64_t seed, value_fn f, size_t blocks)
+{
+	struct pair p;
+	const size_t blk = DEPTH / 2;
+
+	pair_init(&p, seed, blocks * blk + 1);
+	for (size_t b = 0; b < blocks; b++) {
+		for (size_t j = blk; j-- > 0;)
+			pair_update(&p, f(b * blk + j));
+		check_remembered(&p);
+	}
+	assert_int_equal(p.verdicts[TTT_REPLAY_NEWEST], blocks);
+	assert_int_equal(p.verdicts[TTT_REPLAY_REORDERED], blocks * (blk - 1));
+	pair_free(&p);
+}
+
+static void
+test_structured_values(void **state)
+{
+	static const value_fn fns[] = { v_sequential, v_mul512, v_mul2_20, v_mul2_53, v_negative };
+	size_t runs = 0, nf = sizeof(fns) / sizeof(fns[0]);
+
+	(void)state;
+	for (size_t s = 0; s < NSEEDS; s++) {
+		for (size_t f = 0; f < nf; f++) {
+			/* Strictly increasing values only. */
+			size_t count = fns[f] == v_mul2_53 ? MUL2_53_COUNT : 20 * DEPTH;
+
+			run_structured(seeds[s], fns[f], count);
+			run_reverse_blocks(seeds[s], fns[f], count / (DEPTH / 2));
+			runs++;
+		}
+	}
+	assert_int_equal(runs, NSEEDS * nf);
+}
+
+/*
+ * Values whose hash lands in a few adjacent slots, including the wrap from
+ * the last slot to the first, so that probe chains are DEPTH long and every
+ * deletion shifts a long run back. The hash is mirrored from src/replay.c only
+ * to aim the collisions; what is checked is the model, so should the hash
+ * change this test stays correct and merely collides less.
+ */
+static unsigned
+mirror_slot(uint64_t seed, int64_t ts)
+{
+	uint64_t h = ((uint64_t)ts ^ seed) * UINT64_C(0x9E3779B97F4A7C15);
+
+	return (unsigned)(h >> (64 - TTT_REPLAY_SLOTS_LOG2));
+}
+
+static size_t
+colliding_values(uint64_t seed, unsigned first_slot, int64_t *out, size_t n)
+{
+	size_t got = 0;
+
+	for (int64_t t = 1; got < n; t++) {
+		unsigned d = (mirror_slot(seed, t) - first_slot) & (TTT_REPLAY_SLOTS - 1);
+
+		if (d < CLUSTER_WIDTH)
+			out[got++] = t;
+	}
+	return got;
+}
+
+static void
+test_hash_clusters(void **state)
+{
+	static const unsigned firsts[] = { 0, TTT_REPLAY_SLOTS - 2, TTT_REPLAY_SLOTS / 2 };
+	int64_t *vals = malloc(CLUSTER_VALUES * sizeof(int64_t));
+	size_t runs = 0;
+
+	(void)state;
+	assert_non_null(vals);
+	for (size_t s = 0; s < NSEEDS; s++) {
+		for (size_t fi = 0; fi < sizeof(firsts) / sizeof(firsts[0]); fi++) {
+			struct pair p;
+			uint64_t prng = seeds[s] + fi;
+			/* Around the wrap, for two seeds, look everything up after every step. */
+			size_t every = firsts[fi] == TTT_REPLAY_SLOTS - 2 && s < 2 ? 1 : 61;
+
+			assert_int_equal(colliding_values(seeds[s], firsts[fi], vals, CLUSTER_VALUES),
+			    CLUSTER_VALUES);
+			pair_init(&p, seeds[s], 4 * CLUSTER_VALUES);
+			/* In order with local swaps, plus re-sends, checked often. */
+			for (size_t i = 0; i < CLUSTER_VALUES; i++) {
+				if (i + 1 < CLUSTER_VALUES && rnd_below(&prng, 4) == 0) {
+					pair_update(&p, vals[i + 1]);
+					pair_update(&p, vals[i]);
+					i++;
+				} else {
+					pair_update(&p, vals[i]);
+				}
+				if (rnd_below(&prng, 3) == 0)
+					pair_update(&p, vals[i - rnd_below(&prng, i < DEPTH + 8 ? i + 1 : DEPTH + 8)]);
+				if (i % every == 0)
+					check_remembered(&p);
+			}
+			check_remembered(&p);
+			assert_true(p.verdicts[TTT_REPLAY_DUPLICATE] > 0);
+			pair_free(&p);
+			runs++;
+		}
+	}
+	free(vals);
+	assert_int_equal(runs, NSEEDS * 3);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_verdict_is_accepted),
+		cmocka_unit_test(test_newest_and_reordered),
+		cmocka_unit_test(test_exact_duplicates),
+		cmocka_unit_test(test_reorder_depth_boundary),
+		cmocka_unit_test(test_clock_steps_back),
+		cmocka_unit_test(test_clock_jumps_forward),
+		cmocka_unit_test(test_extreme_values),
+		cmocka_unit_test(test_set_floor),
+		cmocka_unit_test(test_random_against_model),
+		cmocka_unit_test(test_random_with_floors),
+		cmocka_unit_test(test_random_many_seeds),
+		cmocka_unit_test(test_structured_values),
+		cmocka_unit_test(test_hash_clusters),
+	};
+
+	alarm(WATCHDOG_SECONDS);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
