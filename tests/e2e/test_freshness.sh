@@ -1,0 +1,154 @@
+#!/usr/bin/env bash
+# Freshness: authentic frames stamped more than 3 s in the past (stale) or the
+# future (future) are refused and counted, never delivered; frames inside the
+# window are delivered once; timestamps at the ends of the int64 range are
+# refused without overflow; a fresh authentic frame from anywhere but the
+# configured peer is refused as wrong-peer.
+#
+# ttt_forge builds each datagram with the project's own codec and key, and
+# sends it from A's address and port (A's daemon is stopped to free them).
+. "$(dirname "$0")/lib.sh"
+need_root
+
+FORGE="$TTT_TOOLS/ttt_forge"
+[ -x "$FORGE" ] || { echo "$T_NAME: $FORGE missing; make BUILD=$BUILD $BUILD/tools/ttt_forge" >&2; exit 1; }
+
+# ---- helpers ----
+
+alive() {
+	local s
+	s=$(ps -o stat= -p "$1" 2>/dev/null) || return 1
+	[ -n "$s" ] && [ "${s#Z}" = "$s" ]
+}
+not_alive() { ! alive "$1"; }
+stop_ttt() {
+	kill -TERM "$1" 2>/dev/null || true
+	wait_for 10 not_alive "$1" || kill -KILL "$1" 2>/dev/null || true
+	wait "$1" 2>/dev/null || true
+}
+
+# read_counters PID LOGNAME: SIGUSR1, wait for the new "counters:" line; sets CNT.
+read_counters() {
+	local log="$T_DIR/$2.log" n
+	n=$(grep -c 'counters: ' "$log" || true)
+	kill -USR1 "$1" 2>/dev/null || return 1
+	wait_for 10 sh -c '[ "$(grep -c "counters: " "$1")" -gt "$2" ]' _ "$log" "$n" || return 1
+	CNT=$(grep 'counters: ' "$log" | tail -n 1)
+}
+rx() {
+	printf '%s\n' "${CNT#* rx }" | tr ' ' '\n' | sed -n "s/^$1=//p"
+}
+
+# Every receive counter but bytes (which follows frames).
+RX_FIELDS="frames short long badmac stale future replay reflected wrong-peer"
+declare -A PREV
+for f in $RX_FIELDS; do PREV[$f]=0; done
+snap() {
+	read_counters "$PID_B" b || return 1
+	for f in $RX_FIELDS; do PREV[$f]=$(rx "$f"); done
+}
+# expect_deltas DESC "field=N ..." COMMAND...: run COMMAND, then check that the
+# named receive counters of B grew by exactly N and every other one stayed.
+expect_deltas() {
+	local what=$1 spec=$2 want=" $2 " f cur d exp got="" ok=1
+	shift 2
+	if ! "$@" > /dev/null; then
+		failc "$what (the sender failed: $*)"
+		snap || failc "B answers SIGUSR1 with its counters"
+		return
+	fi
+	sleep 0.3
+	if ! read_counters "$PID_B" b; then
+		failc "$what (no counters from B)"
+		return
+	fi
+	for f in $RX_FIELDS; do
+		cur=$(rx "$f")
+		d=$((cur - PREV[$f]))
+		PREV[$f]=$cur
+		exp=$(printf '%s' "$want" | sed -n "s/.* $f=\([0-9]*\) .*/\1/p")
+		[ "$d" -ne 0 ] && got="$got $f=+$d"
+		[ "$d" -eq "${exp:-0}" ] || ok=0
+	done
+	if [ "$ok" = 1 ]; then pass "$what (${got# })"; else failc "$what (want $spec, got:${got:- nothing})"; fi
+}
+
+declare -A CAP_PID
+cap_start() {
+	local name=$1 ns=$2 ifc=$3; shift 3
+	ip netns exec "$ns" timeout 50 tcpdump -Z root -U --immediate-mode -n -i "$ifc" \
+		-w "$T_DIR/$name.pcap" "$@" 2> "$T_DIR/$name.tcpdump" &
+	CAP_PID[$name]=$!
+	T_PIDS+=("$!")
+	wait_for 10 grep -q "listening on" "$T_DIR/$name.tcpdump"
+}
+cap_stop() {
+	local pid=${CAP_PID[$1]}
+	kill -INT "$pid" 2>/dev/null || true
+	wait_for 10 not_alive "$pid" || kill -KILL "$pid" 2>/dev/null || true
+	wait "$pid" 2>/dev/null || true
+}
+# marker_count NAME MARKER: frames in the capture carrying MARKER.
+marker_count() {
+	tcpdump -n -A -r "$T_DIR/$1.pcap" 2>/dev/null | grep -c -- "$2 seq=" || true
+}
+
+# forge [FORGE OPTIONS]: one datagram under the tunnel's key, from A's address
+# and port to B.
+forge() {
+	ip netns exec "$NS_A" "$FORGE" -k "$KEY" -s 192.0.2.1:9001 "$@" 192.0.2.2:9002
+}
+
+# ---- set-up ----
+log "fixed peers; A's daemon stopped so its address and port send forged frames"
+two_peers fixed
+ip netns exec "$NS_B" sysctl -qw net.ipv6.conf.ttt0.disable_ipv6=1
+check "A pings B" ping_ok "$NS_A" 10.99.0.2 2
+stop_ttt "$PID_A"
+# A worker refuses frames stamped before it started (its replay floor): let
+# B's worker be older than the window, so "2 s ago" means only that.
+W=$(worker_pid "$PID_B" || true)
+check "B's worker is older than the window" \
+	wait_for 10 sh -c '[ "$(ps -o etimes= -p "$1")" -gt 3 ]' _ "$W"
+# 0x88b5 (IEEE local experimental): only ttt_forge sends it.
+cap_start tap "$NS_B" ttt0 -Q in ether proto 0x88b5
+check "B answers SIGUSR1 with its counters" snap
+
+log "the freshness window (3 s either way)"
+expect_deltas "stamped now: delivered" "frames=1" forge -t 0 -M fresh-now
+expect_deltas "stamped 4 s ago: refused as stale" "stale=1" forge -t -4000 -M stale-4s
+expect_deltas "stamped 4 s ahead: refused as future" "future=1" forge -t 4000 -M future-4s
+expect_deltas "stamped 2 s ago: inside the window, delivered" "frames=1" forge -t -2000 -M inside-2s-ago
+expect_deltas "stamped 2 s ahead: inside the window, delivered" "frames=1" forge -t 2000 -M inside-2s-ahead
+expect_deltas "stamped 1 h ago: refused as stale" "stale=1" forge -t -3600000 -M stale-1h
+expect_deltas "stamped 1 h ahead: refused as future" "future=1" forge -t 3600000 -M future-1h
+expect_deltas "5 frames stamped 4 s ago: 5 stale" "stale=5" forge -n 5 -t -4000 -M stale-x5
+
+log "the largest frame"
+expect_deltas "authentic, 1472 bytes (the largest datagram): delivered" "frames=1" \
+	forge -m long -l 1472 -M max-size
+expect_deltas "authentic, 1473 bytes (one over): long" "long=1" forge -m long -l 1473 -M one-over
+
+log "timestamps at the ends of the int64 range (no overflow in the window check)"
+expect_deltas "timestamp INT64_MIN: stale" "stale=1" forge -T -9223372036854775808 -M ts-min
+expect_deltas "timestamp -1: stale" "stale=1" forge -T -1 -M ts-minus1
+expect_deltas "timestamp 0 (1970): stale" "stale=1" forge -T 0 -M ts-zero
+expect_deltas "timestamp INT64_MAX (2262): future" "future=1" forge -T 9223372036854775807 -M ts-max
+
+log "a fresh authentic frame from elsewhere than the configured peer"
+expect_deltas "from A's address, another port: wrong-peer" "wrong-peer=1" \
+	ip netns exec "$NS_A" "$FORGE" -k "$KEY" -s 192.0.2.1:9005 -M wrong-port 192.0.2.2:9002
+
+sleep 0.3
+cap_stop tap
+for m in max-size fresh-now inside-2s-ago inside-2s-ahead; do
+	c=$(marker_count tap "$m")
+	check "B's tap got the '$m' frame exactly once ($c)" test "$c" -eq 1
+done
+for m in one-over stale-4s future-4s stale-1h future-1h stale-x5 ts-min ts-minus1 ts-zero ts-max wrong-port; do
+	c=$(marker_count tap "$m")
+	check "B's tap never got a '$m' frame ($c)" test "$c" -eq 0
+done
+check "B's daemon is still running" alive "$PID_B"
+
+finish

@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# Roaming: with discovery, B follows A when A comes back from another source
+# port, and again from another address, on A's first authenticated, fresh,
+# newest frame; B's traffic then goes to the new place at once. A's old
+# datagrams, replayed from the old place, do not take B back there.
+. "$(dirname "$0")/lib.sh"
+need_root
+
+UDPSEND="$TTT_TOOLS/ttt_udpsend"
+[ -x "$UDPSEND" ] || { echo "$T_NAME: $UDPSEND missing; make BUILD=$BUILD $BUILD/tools/ttt_udpsend" >&2; exit 1; }
+
+alive() {
+	local s
+	s=$(ps -o stat= -p "$1" 2>/dev/null) || return 1
+	[ -n "$s" ] && [ "${s#Z}" = "$s" ]
+}
+not_alive() { ! alive "$1"; }
+stop_ttt() {
+	kill -TERM "$1" 2>/dev/null || true
+	wait_for 10 not_alive "$1" || kill -KILL "$1" 2>/dev/null || true
+	wait "$1" 2>/dev/null || true
+}
+# restart_a LOGNAME LOCAL: a new A from LOCAL, same key, same peer; sets PID_A.
+restart_a() {
+	stop_ttt "$PID_A"
+	wait_for 10 sh -c '! ip -n "$1" link show ttt0' _ "$NS_A" || return 1
+	start_ttt "$NS_A" "$1" -i ttt0 "$KEY" "$2" 192.0.2.2:9002
+	PID_A=$TTT_PID
+	tap_up "$NS_A" ttt0 10.99.0.1/24 && wait_log "$1" sandboxed
+}
+# peer_moves N: B logged exactly N peer changes.
+peer_moves() {
+	test "$(grep -c 'peer is now' "$T_DIR/b.log" || true)" -eq "$1"
+}
+# ping1 NS ADDR: one ping, answered.
+ping1() {
+	ip netns exec "$1" ping -c 1 -W 2 -q "$2" > /dev/null 2>&1
+}
+
+log "discovery on B; A at 192.0.2.1:9001"
+two_peers discover
+check "A pings B (B learns A)" ping_ok "$NS_A" 10.99.0.2 2
+check "B logged peer 192.0.2.1:9001" wait_log b "peer is now 192.0.2.1:9001" 5
+check "B pings A" ping_ok "$NS_B" 10.99.0.1 2
+
+# A's datagrams from the old place, for the replay at the end.
+ip netns exec "$NS_B" timeout 30 tcpdump -Z root -U --immediate-mode -n -i ul0 \
+	-w "$T_DIR/old.pcap" 'udp and src host 192.0.2.1 and src port 9001' 2> "$T_DIR/old.tcpdump" &
+CAP=$!
+T_PIDS+=("$CAP")
+check "capture started" wait_for 10 grep -q "listening on" "$T_DIR/old.tcpdump"
+check "A pings B once more" ping_ok "$NS_A" 10.99.0.2 3
+kill -INT "$CAP" 2>/dev/null || true
+wait_for 10 not_alive "$CAP" || true
+wait "$CAP" 2>/dev/null || true
+
+log "A comes back from another port: 192.0.2.1:9003"
+check "A restarted on :9003" restart_a a2 :9003
+check "A pings B from the new port (one ping)" ping1 "$NS_A" 10.99.0.2
+check "B logged peer 192.0.2.1:9003" wait_log b "peer is now 192.0.2.1:9003" 5
+check "B pings A at once (B's traffic follows)" ping_ok "$NS_B" 10.99.0.1 3
+check "A pings B" ping_ok "$NS_A" 10.99.0.2 3
+check "B moved exactly twice so far" peer_moves 2
+
+log "A's old datagrams, replayed from its old address and port, do not take B back"
+out=$(ip netns exec "$NS_A" "$UDPSEND" "$T_DIR/old.pcap" 192.0.2.1:9001 192.0.2.2:9002) || true
+check "re-sent the old datagrams ($out)" sh -c '[ "$(printf "%s" "$1" | awk "{ print \$2 }")" -gt 0 ]' _ "$out"
+sleep 0.5
+check "B stayed with 192.0.2.1:9003" peer_moves 2
+check "B pings A after the replay" ping_ok "$NS_B" 10.99.0.1 3
+
+log "A moves to another address: 192.0.2.11:9001"
+ip -n "$NS_A" addr add 192.0.2.11/24 dev ul0
+check "A restarted on 192.0.2.11:9001" restart_a a3 192.0.2.11:9001
+check "A pings B from the new address (one ping)" ping1 "$NS_A" 10.99.0.2
+check "B logged peer 192.0.2.11:9001" wait_log b "peer is now 192.0.2.11:9001" 5
+check "B pings A at once" ping_ok "$NS_B" 10.99.0.1 3
+check "A pings B" ping_ok "$NS_A" 10.99.0.2 3
+check "B moved exactly three times" peer_moves 3
+check "B's worker never restarted" \
+	test "$(grep -c 'is sandboxed' "$T_DIR/b.log" || true)" -eq 1
+
+finish
