@@ -5,6 +5,8 @@
 #   make check      unit tests, then the end-to-end tests (root)
 #   make check-asan unit tests under AddressSanitizer + UBSan
 #   make demo       two peers in two namespaces, pinged both ways (root)
+#   make bench      side-by-side benchmark: bare veth, socat, tinytaptunnel (root)
+#   make bench-codec  codec and HMAC speed per SHA-256 implementation
 #   make help       every target
 
 PROG     := tinytaptunnel
@@ -75,7 +77,7 @@ $(BUILD)/tools/%: tests/tools/%.c $(LIB)
 # Debian packages the build and the tests use; apt-get only runs when one is missing.
 DEB_PKGS := build-essential clang llvm libbearssl-dev libseccomp-dev libcap-ng-dev \
             libcmocka-dev iproute2 iputils-ping socat iperf3 tcpdump nftables \
-            procps mandoc systemd shellcheck openssl python3
+            procps mandoc systemd shellcheck openssl python3 linux-perf strace
 deps:
 	@missing=$$(for p in $(DEB_PKGS); do \
 	    dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; \

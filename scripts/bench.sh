@@ -1,0 +1,490 @@
+#!/usr/bin/env bash
+# make bench: tinytaptunnel side by side with the bare veth underlay and with
+# socat's unauthenticated tap-over-UDP forwarder, in one run, so every figure
+# is a ratio of measurements taken on the same machine minutes apart.
+#
+# Two namespaces joined by a veth pair (192.0.2.1 <-> 192.0.2.2) carry three
+# paths at once:
+#   veth   iperf3/ping straight between the underlay addresses
+#   socat  socat at both ends, tap stap0 (10.98.0.0/24, MTU 1418) over UDP
+#   ttt    tinytaptunnel at both ends, tap ttt0 (10.99.0.0/24, MTU 1418)
+# Each round measures every path (the order rotates from round to round, so
+# a neighbour's load does not always land on the same path): ping RTT, TCP
+# A->B and B->A, 64-byte UDP A->B, and the CPU time the forwarding processes
+# spend during the TCP tests. Medians of the rounds are printed with the
+# ratios tinytaptunnel/socat next to their targets. Then one more TCP run
+# with perf counting the workers' syscalls says what limits the figure.
+#
+# A figure never fails the run; a figure that could not be taken does
+# (exit 1). Touches nothing outside the namespaces it creates and deletes
+# them, and every process it started, on any exit.
+#
+# Environment: TTT_BIN (default ./tinytaptunnel), BENCH_ROUNDS (3),
+# BENCH_TCP_SECONDS (10), BENCH_UDP_SECONDS (5), BENCH_PINGS (50).
+set -euo pipefail
+export LC_ALL=C
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+BIN=${TTT_BIN:-$ROOT/tinytaptunnel}
+ROUNDS=${BENCH_ROUNDS:-3}
+TCP_S=${BENCH_TCP_SECONDS:-10}
+UDP_S=${BENCH_UDP_SECONDS:-5}
+PINGS=${BENCH_PINGS:-50}
+UDP_LEN=64
+PORT=5201
+NS_A="ttt-bench-$$-a" NS_B="ttt-bench-$$-b"
+ADDR_A=192.0.2.1 ADDR_B=192.0.2.2
+DIR=$(mktemp -d /tmp/ttt-bench.XXXXXX)
+HZ=$(getconf CLK_TCK)
+PIDS=()
+NSS=()
+
+# Targets: tinytaptunnel against socat, and the worker's peak memory.
+TGT_TCP=1.5 TGT_UDP=2.0 TGT_RSS_KB=4096
+
+say() { printf '\n== %s\n' "$*"; }
+die() { echo "bench: $*" >&2; exit 1; }
+
+cleanup() {
+	local rc=$?
+	set +e
+	for p in "${PIDS[@]}"; do kill -TERM "$p" 2>/dev/null; done
+	for p in "${PIDS[@]}"; do
+		for _ in $(seq 1 30); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
+		kill -KILL "$p" 2>/dev/null
+		wait "$p" 2>/dev/null
+	done
+	# Anything still inside our namespaces was started by this script.
+	for ns in "${NSS[@]}"; do
+		ip netns pids "$ns" 2>/dev/null | xargs -r kill -KILL 2>/dev/null
+		ip netns delete "$ns" 2>/dev/null
+	done
+	if [ "$rc" -ne 0 ]; then
+		for f in "$DIR"/*.log; do
+			[ -s "$f" ] && { echo "---- $f"; tail -n 20 "$f"; }
+		done
+	fi
+	rm -rf "$DIR"
+	exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# bg NS LOG CMD...: start CMD in NS in the background, remembered for cleanup.
+# ip netns exec execs CMD, so $! is CMD's own pid.
+bg() {
+	local ns=$1 log=$2; shift 2
+	ip netns exec "$ns" "$@" > "$DIR/$log.log" 2>&1 &
+	BG_PID=$!
+	PIDS+=("$BG_PID")
+}
+
+# wait_for SECONDS CMD...: poll until CMD succeeds.
+wait_for() {
+	local end=$((SECONDS + $1)); shift
+	until "$@" >/dev/null 2>&1; do
+		[ "$SECONDS" -lt "$end" ] || return 1
+		sleep 0.05
+	done
+}
+
+# forget PID: a process that ended is no longer ours to signal.
+forget() {
+	local p keep=()
+	for p in "${PIDS[@]}"; do [ "$p" = "$1" ] || keep+=("$p"); done
+	PIDS=("${keep[@]}")
+}
+
+# reap PID SECONDS: wait for a process we started, killing it past the limit.
+reap() {
+	wait_for "$2" eval "! kill -0 $1" || kill -KILL "$1" 2>/dev/null || true
+	wait "$1" 2>/dev/null || true
+	forget "$1"
+}
+
+# calc EXPR [DECIMALS]: floating point (parenthesised: awk would take a bare
+# ">" in printf's arguments for a redirection).
+calc() { awk "BEGIN { printf \"%.${2:-2}f\", ($1) }"; }
+
+median() {
+	printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 }
+	    END { if (NR == 0) exit 1; print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
+
+# json_num FILE SECTION KEY: the first KEY after "SECTION": in iperf3's
+# --json output, which prints one key a line.
+json_num() {
+	awk -v s="\"$2\":" -v k="\"$3\":" '
+	    index($0, s) { f = 1 }
+	    f && index($0, k) { sub(/.*:[[:space:]]*/, ""); sub(/,.*/, ""); print; exit }' "$1"
+}
+
+# cpu_ticks PID...: user + system clock ticks of every thread of each process.
+# The fields after the last ')' of /proc/PID/stat: utime is 12th, stime 13th.
+cpu_ticks() {
+	local p t=0 s
+	for p in "$@"; do
+		s=$(sed 's/.*) //' "/proc/$p/stat") || die "process $p is gone"
+		t=$((t + $(echo "$s" | awk '{ print $12 + $13 }')))
+	done
+	echo "$t"
+}
+
+status_kb() { awk -v k="$2:" '$1 == k { print $2 }' "/proc/$1/status"; }
+
+# ---- measurements ----------------------------------------------------------
+
+# iperf SRV_NS CLI_NS DST NAME ARGS...: one iperf3 test; the client's JSON in
+# $DIR/NAME.json. A fresh one-shot server a test: no state carried over.
+iperf() {
+	local sns=$1 cns=$2 dst=$3 name=$4 srv lim; shift 4
+	bg "$sns" "srv-$name" timeout 60 iperf3 -s -1 -p "$PORT"
+	srv=$BG_PID
+	wait_for 5 ip netns exec "$sns" sh -c "ss -Hltn 'sport = :$PORT' | grep -q ." ||
+	    die "iperf3 server in $sns did not listen"
+	lim=$(( ${*: -1} + 20 ))
+	ip netns exec "$cns" timeout "$lim" iperf3 -c "$dst" -p "$PORT" --json "${@:1:$#-1}" \
+	    -t "${*: -1}" > "$DIR/$name.json" 2> "$DIR/$name.err" ||
+	    { cat "$DIR/$name.json" "$DIR/$name.err" >&2; die "iperf3 $name failed"; }
+	reap "$srv" 5
+}
+
+# tcp FROM TO PATH DIR: TCP Mbit/s received; CPU ticks of PATH's forwarders.
+tcp() {
+	local from=$1 to=$2 path=$3 dir=$4 dst t0 t1 mbps bytes
+	dst=$(addr_of "$path" "$to")
+	# shellcheck disable=SC2086 # FWD holds a list of pids
+	t0=$(cpu_ticks ${FWD[$path]})
+	iperf "$to" "$from" "$dst" "tcp-$path-$dir" "$TCP_S"
+	# shellcheck disable=SC2086
+	t1=$(cpu_ticks ${FWD[$path]})
+	mbps=$(json_num "$DIR/tcp-$path-$dir.json" sum_received bits_per_second)
+	bytes=$(json_num "$DIR/tcp-$path-$dir.json" sum_received bytes)
+	if [ -z "$mbps" ] || [ -z "$bytes" ]; then die "no TCP figure in tcp-$path-$dir.json"; fi
+	R["$path.tcp_$dir"]+=" $(calc "$mbps / 1e6" 1)"
+	TCP_BYTES=$bytes TCP_TICKS=$((t1 - t0))
+}
+
+# rx_packets IFNAME: packets B's interface IFNAME handed to B's stack (for a
+# tap: the frames its forwarder wrote into it).
+rx_packets() {
+	awk -v i="$1:" '$1 ~ "^" i { sub(/.*:/, ""); print $2 }' "/proc/${TTT[B]}/net/dev"
+}
+
+# udp PATH: 64-byte UDP A->B as fast as iperf3 sends: packets/s iperf3
+# received, packets/s the path delivered into B (the far tap, or the veth),
+# loss. The two differ when iperf3's receiver, not the path, drops.
+udp() {
+	local path=$1 j s rx sent lost ifn d0 d1
+	ifn=$(ifname_of "$path")
+	d0=$(rx_packets "$ifn")
+	iperf "$NS_B" "$NS_A" "$(addr_of "$path" "$NS_B")" "udp-$path" -u -l "$UDP_LEN" -b 0 "$UDP_S"
+	d1=$(rx_packets "$ifn")
+	j="$DIR/udp-$path.json"
+	s=$(json_num "$j" sum_sent seconds)
+	sent=$(json_num "$j" sum_sent packets)
+	rx=$(json_num "$j" sum_received packets)
+	lost=$(json_num "$j" sum_received lost_packets)
+	if [ -z "$s" ] || [ -z "$sent" ] || [ -z "$rx" ] || [ -z "$lost" ]; then
+		die "no UDP figure in $j"
+	fi
+	# Received over the sending time; "packets" on the receiving side counts
+	# the highest sequence number seen, lost ones included.
+	R["$path.udp_kpps"]+=" $(calc "($rx - $lost) / $s / 1000" 1)"
+	R["$path.udp_loss"]+=" $(calc "$sent > 0 ? 100 * ($sent - $rx + $lost) / $sent : 100" 1)"
+	R["$path.udp_out"]+=" $(calc "($d1 - $d0) / $s / 1000" 1)"
+}
+
+# rtt PATH: median RTT of PINGS pings A->B, in ms.
+rtt() {
+	local path=$1 out m
+	out=$(ip netns exec "$NS_A" timeout 20 ping -n -c "$PINGS" -i 0.02 -W 1 "$(addr_of "$path" "$NS_B")") ||
+	    die "ping over $path failed"
+	m=$(echo "$out" | sed -n 's/.* time=\([0-9.]*\) ms.*/\1/p' | sort -g |
+	    awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)] }')
+	[ -n "$m" ] || die "no ping reply over $path"
+	R["$path.rtt"]+=" $m"
+}
+
+ifname_of() {
+	case $1 in veth) echo ul0 ;; socat) echo stap0 ;; ttt) echo ttt0 ;; esac
+}
+
+addr_of() {
+	local side=1
+	[ "$2" = "$NS_B" ] && side=2
+	case $1 in
+	veth) echo "192.0.2.$side" ;;
+	socat) echo "10.98.0.$side" ;;
+	ttt) echo "10.99.0.$side" ;;
+	esac
+}
+
+round() {
+	local path=$1 b_ab t_ab
+	rtt "$path"
+	tcp "$NS_A" "$NS_B" "$path" ab
+	b_ab=$TCP_BYTES t_ab=$TCP_TICKS
+	tcp "$NS_B" "$NS_A" "$path" ba
+	if [ -n "${FWD[$path]}" ]; then
+		R["$path.cpu_gb"]+=" $(calc "($t_ab + $TCP_TICKS) / $HZ / (($b_ab + $TCP_BYTES) / 1e9)" 2)"
+	fi
+	udp "$path"
+	printf '  %-6s rtt %s ms  tcp A->B %s  B->A %s Mbit/s  udp %s kpps (delivered %s, loss %s%%)%s\n' \
+	    "$path" "${R[$path.rtt]##* }" "${R[$path.tcp_ab]##* }" "${R[$path.tcp_ba]##* }" \
+	    "${R[$path.udp_kpps]##* }" "${R[$path.udp_out]##* }" "${R[$path.udp_loss]##* }" \
+	    "${FWD[$path]:+  cpu ${R[$path.cpu_gb]##* } s/GB}"
+}
+
+# ---- set-up ----------------------------------------------------------------
+
+[ "$(id -u)" = 0 ] || die "needs root (namespaces, tap devices)"
+[ -x "$BIN" ] || die "$BIN is not built; run make"
+for t in iperf3 socat ip ping ss awk timeout; do
+	command -v "$t" >/dev/null || die "$t is missing; run make deps"
+done
+
+declare -A R FWD TTT WORKER TRACE
+
+say "machine"
+CPU_MODEL=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)
+echo "nproc $(nproc), ${CPU_MODEL:-unknown CPU}, kernel $(uname -r), load $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "binary $BIN"
+
+say "namespaces $NS_A / $NS_B, veth underlay $ADDR_A <-> $ADDR_B"
+for ns in "$NS_A" "$NS_B"; do ip netns add "$ns"; NSS+=("$ns"); ip -n "$ns" link set lo up; done
+ip link add "tb$$a" netns "$NS_A" type veth peer name "tb$$b" netns "$NS_B"
+ip -n "$NS_A" link set "tb$$a" name ul0
+ip -n "$NS_B" link set "tb$$b" name ul0
+ip -n "$NS_A" addr add "$ADDR_A/24" dev ul0
+ip -n "$NS_B" addr add "$ADDR_B/24" dev ul0
+ip -n "$NS_A" link set ul0 up
+ip -n "$NS_B" link set ul0 up
+
+# socat: unconnected UDP sockets (UDP-DATAGRAM with bind), so an ICMP port
+# unreachable while the other end starts cannot end it; no packet-info header,
+# like ours.
+socat_at() {
+	bg "$1" "socat-$2" socat "TUN:10.98.0.$2/24,tun-type=tap,iff-no-pi,iff-up,tun-name=stap0" \
+	    "UDP-DATAGRAM:192.0.2.$3:910$3,bind=192.0.2.$2:910$2"
+}
+socat_at "$NS_A" 1 2; SOCAT_A=$BG_PID
+socat_at "$NS_B" 2 1; SOCAT_B=$BG_PID
+for ns in "$NS_A" "$NS_B"; do
+	wait_for 5 ip -n "$ns" link show stap0 || die "socat did not create its tap in $ns"
+	ip -n "$ns" link set stap0 mtu 1418
+done
+echo "socat TUN:10.98.0.1/24,tun-type=tap,iff-no-pi,iff-up,tun-name=stap0 UDP-DATAGRAM:192.0.2.2:9102,bind=192.0.2.1:9101 (tap MTU set to 1418)"
+
+(umask 077 && "$BIN" --genkey > "$DIR/key") || die "$BIN --genkey failed"
+bg "$NS_A" ttt-a "$BIN" -i ttt0 "$DIR/key" ":9001" "$ADDR_B:9002"; TTT[A]=$BG_PID
+bg "$NS_B" ttt-b "$BIN" -i ttt0 "$DIR/key" ":9002" "$ADDR_A:9001"; TTT[B]=$BG_PID
+wait_for 10 grep -q sandboxed "$DIR/ttt-a.log" || die "tinytaptunnel A did not start"
+wait_for 10 grep -q sandboxed "$DIR/ttt-b.log" || die "tinytaptunnel B did not start"
+ip -n "$NS_A" addr add 10.99.0.1/24 dev ttt0
+ip -n "$NS_B" addr add 10.99.0.2/24 dev ttt0
+WORKER[A]=$(pgrep -P "${TTT[A]}" | head -n 1)
+WORKER[B]=$(pgrep -P "${TTT[B]}" | head -n 1)
+if [ -z "${WORKER[A]}" ] || [ -z "${WORKER[B]}" ]; then die "no tinytaptunnel worker"; fi
+echo "tinytaptunnel -i ttt0 key :9001 $ADDR_B:9002  /  -i ttt0 key :9002 $ADDR_A:9001 (key 0600)"
+FWD[veth]=""
+FWD[socat]="$SOCAT_A $SOCAT_B"
+FWD[ttt]="${TTT[A]} ${WORKER[A]} ${TTT[B]} ${WORKER[B]}"
+
+for path in veth socat ttt; do
+	ip netns exec "$NS_A" ping -n -c 3 -i 0.1 -W 2 -q "$(addr_of "$path" "$NS_B")" >/dev/null ||
+	    die "no ping over $path"
+done
+DATA0_A=$(status_kb "${WORKER[A]}" VmData) DATA0_B=$(status_kb "${WORKER[B]}" VmData)
+RSS0_A=$(status_kb "${WORKER[A]}" VmRSS)
+
+say "$ROUNDS rounds: ping x$PINGS, TCP ${TCP_S}s each way, UDP ${UDP_LEN}-byte ${UDP_S}s A->B"
+echo "iperf3 -c DST -t $TCP_S --json; iperf3 -c DST -u -l $UDP_LEN -b 0 -t $UDP_S --json;" \
+    "ping -c $PINGS -i 0.02; CPU = utime+stime of the forwarding processes, both ends"
+ORDER=(veth socat ttt)
+for r in $(seq 1 "$ROUNDS"); do
+	echo " round $r"
+	for i in 0 1 2; do round "${ORDER[$(((i + r - 1) % 3))]}"; done
+done
+
+# ---- what limits the figure ------------------------------------------------
+
+# One more TCP A->B through the tunnel with the workers' syscalls counted by
+# perf's syscall tracepoints (cheap; strace -c if perf cannot, much slower, so
+# its figures are only indicative). The counting window is bracketed by
+# snapshots of the workers' threads (CPU ticks, context switches), the taps'
+# packet counters and the machine's CPU time, taken by the command perf runs.
+say "diagnosis: TCP A->B ${TCP_S}s through tinytaptunnel, workers observed for $((TCP_S - 3))s"
+SC_EV="raw_syscalls:sys_enter"
+for s in read write poll ppoll sendmmsg recvmmsg futex brk mmap munmap mremap mprotect madvise; do
+	SC_EV+=",syscalls:sys_enter_$s"
+done
+if command -v perf >/dev/null && perf stat -e "$SC_EV" true >/dev/null 2>&1; then
+	TRACER=perf
+elif command -v strace >/dev/null; then
+	TRACER=strace
+else
+	die "neither perf (linux-perf) nor strace can count the worker's syscalls; run make deps"
+fi
+
+# window.sh DIR SECONDS WORKER_A PARENT_A WORKER_B PARENT_B: snapshot, wait,
+# snapshot. Threads: "tid ticks ctxsw"; taps: "tx rx" packets (tx: frames
+# the worker reads, rx: frames it writes); machine: "busy total" ticks.
+cat > "$DIR/window.sh" <<'WINDOW'
+set -eu
+snap() {
+	local w p t side
+	for side in A B; do
+		case $side in A) w=$3 p=$4 ;; B) w=$5 p=$6 ;; esac
+		for t in /proc/"$w"/task/*; do
+			echo "${t##*/} $(sed 's/.*) //' "$t/stat" | awk '{ print $12 + $13 }')" \
+			    "$(awk '/ctxt_switches/ { n += $2 } END { print n }' "$t/status")"
+		done > "$1/$2-threads-$side"
+		awk '$1 ~ /^ttt0:/ { sub(/.*:/, ""); print $10, $2 }' "/proc/$p/net/dev" > "$1/$2-tap-$side"
+	done
+	awk '$1 == "cpu" { print $2 + $3 + $4 + $7 + $8, $2 + $3 + $4 + $5 + $6 + $7 + $8 }' \
+	    /proc/stat > "$1/$2-sys"
+}
+dir=$1 secs=$2; shift 2
+snap "$dir" s0 "$@"
+sleep "$secs"
+snap "$dir" s1 "$@"
+WINDOW
+
+DIAG_S=$((TCP_S - 3))
+bg "$NS_B" srv-diag timeout 60 iperf3 -s -1 -p "$PORT"
+DIAG_SRV=$BG_PID
+wait_for 5 ip netns exec "$NS_B" sh -c "ss -Hltn 'sport = :$PORT' | grep -q ." || die "iperf3 server did not listen"
+bg "$NS_A" cli-diag timeout $((TCP_S + 20)) iperf3 -c 10.99.0.2 -p "$PORT" -t "$TCP_S" --json
+DIAG_CLI=$BG_PID
+sleep 1.5
+WIN=(bash "$DIR/window.sh" "$DIR" "$DIAG_S" "${WORKER[A]}" "${TTT[A]}" "${WORKER[B]}" "${TTT[B]}")
+if [ "$TRACER" = perf ]; then
+	perf stat -x, --per-thread -e "$SC_EV" -p "${WORKER[A]},${WORKER[B]}" -o "$DIR/sc.csv" \
+	    -- "${WIN[@]}" > /dev/null 2>&1 || die "perf stat on the workers failed"
+else
+	for w in A B; do
+		strace -c -f -p "${WORKER[$w]}" -o "$DIR/sc-$w.txt" > /dev/null 2>&1 &
+		TRACE[$w]=$!
+		PIDS+=("$!")
+	done
+	sleep 1
+	"${WIN[@]}"
+	for w in A B; do kill -INT "${TRACE[$w]}"; reap "${TRACE[$w]}" 10; done
+fi
+reap "$DIAG_CLI" $((TCP_S + 20))
+reap "$DIAG_SRV" 5
+DIAG_MBPS=$(json_num "$DIR/cli-diag.log" sum_received bits_per_second)
+[ -n "$DIAG_MBPS" ] || die "no TCP figure from the diagnosis run"
+read -r BUSY0 ALL0 < "$DIR/s0-sys"
+read -r BUSY1 ALL1 < "$DIR/s1-sys"
+echo "throughput over the whole run: $(calc "$DIAG_MBPS / 1e6" 1) Mbit/s (syscalls counted with $TRACER);" \
+    "machine $(calc "100 * ($BUSY1 - $BUSY0) / ($ALL1 - $ALL0)" 0)% busy over its $(nproc) CPUs"
+
+# Syscall counts as "tid name count" (tid 0: the whole process, for strace).
+if [ "$TRACER" = perf ]; then
+	awk -F, '$4 ~ /^(raw_)?syscalls:/ {
+	    tid = $1; sub(/.*-/, "", tid); n = $4; sub(/.*:sys_enter_?/, "", n)
+	    print tid, (n == "") ? "all" : n, ($2 ~ /^[0-9]+$/) ? $2 : 0 }' "$DIR/sc.csv" > "$DIR/sc.lines"
+else
+	for w in A B; do
+		awk -v t="${WORKER[$w]}" '$NF != "total" && $4 ~ /^[0-9]+$/ { print t, $NF, $4; all += $4 }
+		    END { print t, "all", all + 0 }' "$DIR/sc-$w.txt"
+	done > "$DIR/sc.lines"
+fi
+ALLOCS=$(awk '$2 ~ /^(brk|mmap|munmap|mremap|mprotect|madvise)$/ { n += $3 } END { print n + 0 }' "$DIR/sc.lines")
+
+# sc TID NAME: a thread's count of one syscall ("all": every syscall).
+sc() { awk -v t="$1" -v n="$2" '$1 == t && $2 == n { c += $3 } END { print c + 0 }' "$DIR/sc.lines"; }
+
+for w in A B; do
+	read -r tx0 rx0 < "$DIR/s0-tap-$w"
+	read -r tx1 rx1 < "$DIR/s1-tap-$w"
+	# The thread that sends datagrams carries tap->UDP (the tap's tx
+	# frames), the one that receives them UDP->tap (the tap's rx frames).
+	while read -r tid k0 c0 k1 c1; do
+		role=main frames=0 t=$tid
+		[ "$TRACER" = strace ] && t=${WORKER[$w]}
+		if [ "$TRACER" = perf ] && [ "$(sc "$t" sendmmsg)" -gt 0 ]; then
+			role="tx tap->udp" frames=$((tx1 - tx0))
+		elif [ "$TRACER" = perf ] && [ "$(sc "$t" recvmmsg)" -gt 0 ]; then
+			role="rx udp->tap" frames=$((rx1 - rx0))
+		fi
+		printf '  worker %s thread %-7s %-12s CPU %3s%% of a core, %6s context switches/s' "$w" "$tid" \
+		    "$role" "$(calc "100 * ($k1 - $k0) / $HZ / $DIAG_S" 0)" "$(calc "($c1 - $c0) / $DIAG_S" 0)"
+		if [ "$frames" -gt 0 ]; then
+			printf ', %s frames/s, %s syscalls/frame (%s)' "$(calc "$frames / $DIAG_S" 0)" \
+			    "$(calc "$(sc "$t" all) / $frames" 3)" \
+			    "$(awk -v t="$t" -v f="$frames" '$1 == t && $2 != "all" && $3 > 0 {
+			        printf "%s%s %.3f", sep, $2, $3 / f; sep = ", " }' "$DIR/sc.lines")"
+		fi
+		echo
+	done < <(join "$DIR/s0-threads-$w" "$DIR/s1-threads-$w")
+	if [ "$TRACER" = strace ]; then
+		printf '  worker %s, all threads, under strace: %s syscalls/frame\n' "$w" \
+		    "$(calc "$(sc "${WORKER[$w]}" all) / ($tx1 - $tx0 + $rx1 - $rx0 + 1)" 3)"
+	fi
+done
+
+# ---- results ---------------------------------------------------------------
+
+for w in A B; do
+	[ "$(pgrep -P "${TTT[$w]}" | head -n 1)" = "${WORKER[$w]}" ] ||
+	    die "worker $w died or was replaced during the benchmark (see its log)"
+done
+HWM=$(status_kb "${WORKER[A]}" VmHWM) HWM_B=$(status_kb "${WORKER[B]}" VmHWM)
+[ "$HWM_B" -gt "$HWM" ] && HWM=$HWM_B
+SOCAT_HWM=$(status_kb "$SOCAT_A" VmHWM) s=$(status_kb "$SOCAT_B" VmHWM)
+[ "$s" -gt "$SOCAT_HWM" ] && SOCAT_HWM=$s
+DATA1_A=$(status_kb "${WORKER[A]}" VmData) DATA1_B=$(status_kb "${WORKER[B]}" VmData)
+RSS1_A=$(status_kb "${WORKER[A]}" VmRSS)
+
+med() {
+	# shellcheck disable=SC2086
+	median ${R[$1]} || die "no figure for $1"
+}
+declare -A M
+for path in veth socat ttt; do
+	for f in rtt tcp_ab tcp_ba udp_kpps udp_out udp_loss cpu_gb; do
+		[ -n "${R[$path.$f]:-}" ] && M[$path.$f]=$(med "$path.$f")
+	done
+done
+ADD_SOCAT=$(calc "${M[socat.rtt]} - ${M[veth.rtt]}" 3)
+ADD_TTT=$(calc "${M[ttt.rtt]} - ${M[veth.rtt]}" 3)
+
+verdict() { awk "BEGIN { print ($1) ? \"met\" : \"NOT met\" }"; }
+ratio() { calc "$2 > 0 ? $1 / $2 : 0" 2; }
+
+say "raw figures, every round (veth / socat / ttt)"
+for f in rtt tcp_ab tcp_ba udp_kpps udp_out udp_loss cpu_gb; do
+	printf '  %-9s veth:%-24s socat:%-24s ttt:%s\n' "$f" "${R[veth.$f]:- -}" "${R[socat.$f]:- -}" "${R[ttt.$f]:- -}"
+done
+
+say "results: medians of $ROUNDS rounds"
+echo "machine: nproc $(nproc), ${CPU_MODEL:-unknown CPU}, kernel $(uname -r), load now $(cut -d' ' -f1-3 /proc/loadavg)"
+printf '%-32s %10s %10s %10s %10s  %s\n' "" veth socat ttt ttt/socat target
+printf '%-32s %10s %10s %10s %9sx  %s\n' "TCP A->B (Mbit/s)" "${M[veth.tcp_ab]}" "${M[socat.tcp_ab]}" \
+    "${M[ttt.tcp_ab]}" "$(ratio "${M[ttt.tcp_ab]}" "${M[socat.tcp_ab]}")" \
+    ">= ${TGT_TCP}x: $(verdict "${M[ttt.tcp_ab]} >= $TGT_TCP * ${M[socat.tcp_ab]}")"
+printf '%-32s %10s %10s %10s %9sx  %s\n' "TCP B->A (Mbit/s)" "${M[veth.tcp_ba]}" "${M[socat.tcp_ba]}" \
+    "${M[ttt.tcp_ba]}" "$(ratio "${M[ttt.tcp_ba]}" "${M[socat.tcp_ba]}")" \
+    ">= ${TGT_TCP}x: $(verdict "${M[ttt.tcp_ba]} >= $TGT_TCP * ${M[socat.tcp_ba]}")"
+printf '%-32s %10s %10s %10s %9sx  %s\n' "UDP ${UDP_LEN} B A->B received (kpps)" "${M[veth.udp_kpps]}" \
+    "${M[socat.udp_kpps]}" "${M[ttt.udp_kpps]}" "$(ratio "${M[ttt.udp_kpps]}" "${M[socat.udp_kpps]}")" \
+    ">= ${TGT_UDP}x: $(verdict "${M[ttt.udp_kpps]} >= $TGT_UDP * ${M[socat.udp_kpps]}")"
+printf '%-32s %10s %10s %10s %9sx  %s\n' "  delivered into B (kpps)" "${M[veth.udp_out]}" \
+    "${M[socat.udp_out]}" "${M[ttt.udp_out]}" "$(ratio "${M[ttt.udp_out]}" "${M[socat.udp_out]}")" \
+    ">= ${TGT_UDP}x: $(verdict "${M[ttt.udp_out]} >= $TGT_UDP * ${M[socat.udp_out]}")"
+printf '%-32s %10s %10s %10s\n' "  loss, end to end (%)" "${M[veth.udp_loss]}" "${M[socat.udp_loss]}" "${M[ttt.udp_loss]}"
+printf '%-32s %10s %10s %10s\n' "ping RTT, median (ms)" "${M[veth.rtt]}" "${M[socat.rtt]}" "${M[ttt.rtt]}"
+printf '%-32s %10s %10s %10s %9sx  %s\n' "  added over the veth (ms)" - "$ADD_SOCAT" "$ADD_TTT" \
+    "$(ratio "$ADD_TTT" "$ADD_SOCAT")" "<= socat's: $(verdict "$ADD_TTT <= $ADD_SOCAT")"
+printf '%-32s %10s %10s %10s %9sx  %s\n' "CPU s/GB, TCP, both ends" - "${M[socat.cpu_gb]}" "${M[ttt.cpu_gb]}" \
+    "$(ratio "${M[ttt.cpu_gb]}" "${M[socat.cpu_gb]}")" "lower is better"
+printf '%-32s %10s %10s %10s %10s  %s\n' "peak RSS, VmHWM (KiB)" - "$SOCAT_HWM" "$HWM" - \
+    "worker <= $TGT_RSS_KB KiB: $(verdict "$HWM <= $TGT_RSS_KB")"
+echo "allocations during load: $ALLOCS brk/mmap/munmap/mremap/mprotect/madvise calls by the workers" \
+    "($TRACER, ${DIAG_S}s of TCP); worker VmData ${DATA0_A}->${DATA1_A} KiB (A)," \
+    "${DATA0_B}->${DATA1_B} KiB (B), VmRSS A ${RSS0_A}->${RSS1_A} KiB over the whole run; workers never replaced"
+echo "(socat's CPU and RSS: the socat processes; ttt's: parent + worker. Kernel work done in"
+echo " their context, e.g. the veth and UDP stack, is included for both.)"
