@@ -75,7 +75,7 @@ struct ttt_reflect {
 /* Bitmap words needed for a window of window_ns (<= TTT_REFLECT_WINDOW_MAX_NS). */
 size_t ttt_reflect_words(int64_t window_ns);
 
-/* words: ttt_reflect_words(window_ns) words; cache: TTT_REFLECT_CACHE entries. */
+/* words: ttt_reflect_words(window_ns) words; cache: TTT_REFLECT_CACHE zeroed entries. */
 void ttt_reflect_init(struct ttt_reflect *r, _Atomic uint64_t *words,
     struct ttt_reflect_fp *cache, int64_t window_ns, unsigned tag);
 

@@ -37,9 +37,9 @@ ttt_reflect_init(struct ttt_reflect *r, _Atomic uint64_t *words,
 {
 	memset(r, 0, sizeof(*r));
 	r->bits = words;
+	/* A zeroed cache is an empty one (timestamp 0 is never fresh), so the
+	 * caller's zeroed static array costs no memory until it is used. */
 	r->cache = cache;
-	for (unsigned i = 0; i < TTT_REFLECT_CACHE; i++)
-		atomic_store_explicit(&cache[i].ts, INT64_MIN, memory_order_relaxed);
 	r->nslots = slots_for(window_ns);
 	r->window_slots = window_ns / TTT_TAG_GRID + 1;
 	atomic_store_explicit(&r->last_slot, -1, memory_order_relaxed);

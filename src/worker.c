@@ -30,8 +30,6 @@
 #include "stats.h"
 #include "worker.h"
 
-#define RX_BUF_LEN  TTT_RECV_BUF
-#define TX_BUF_LEN  (TTT_HDR_LEN + TTT_MAX_FRAME + 1)	/* +1: see an oversized tap frame */
 #define MAIN_POLL_MS 1000
 #define REFUSAL_LOG_PER_SEC 5	/* refused datagrams logged at most this often */
 #define REFUSAL_LOG_BURST   20
@@ -74,12 +72,35 @@ static struct worker {
 	struct counters tx_count, rx_count;	/* each written by one thread only */
 } w = { .peer_lock = PTHREAD_MUTEX_INITIALIZER };
 
-/* Batch buffers: fixed at start-up, so the data path never allocates. */
-static uint8_t rx_buf[TTT_BATCH][RX_BUF_LEN];
+/*
+ * Batch buffers: fixed at start-up, so the data path never allocates. Slot i
+ * of a batch starts at i * slot_len, slot_len fitted to the configured
+ * maximum frame, so a default-MTU tunnel touches 48 KiB a direction rather
+ * than the whole jumbo-sized array (the worker's resident memory).
+ */
+#define SLOT_ALIGN 64	/* a cache line */
+#define SLOT_FOR(max_frame) \
+	((TTT_HDR_LEN + (max_frame) + 1 + SLOT_ALIGN - 1) / SLOT_ALIGN * SLOT_ALIGN)
+/* +1: a datagram or tap frame longer than allowed is seen, never truncated. */
+#define SLOT_MAX SLOT_FOR(TTT_MAX_FRAME)
+static uint8_t rx_mem[TTT_BATCH * SLOT_MAX] __attribute__((aligned(SLOT_ALIGN)));
+static uint8_t tx_mem[TTT_BATCH * SLOT_MAX] __attribute__((aligned(SLOT_ALIGN)));
+static size_t slot_len;
 /* Only the words the configured window needs are ever touched. */
 static _Atomic uint64_t reflect_words[TTT_REFLECT_WORDS_MAX];
 static struct ttt_reflect_fp reflect_cache[TTT_REFLECT_CACHE];
-static uint8_t tx_buf[TTT_BATCH][TX_BUF_LEN];
+
+static uint8_t *
+rx_slot(unsigned i)
+{
+	return rx_mem + (size_t)i * slot_len;
+}
+
+static uint8_t *
+tx_slot(unsigned i)
+{
+	return tx_mem + (size_t)i * slot_len;
+}
 
 static void
 count(struct counters *c, enum ttt_stat s, uint64_t n)
@@ -141,7 +162,7 @@ read_tap_batch(size_t len[TTT_BATCH])
 	unsigned n = 0;
 
 	while (n < TTT_BATCH) {
-		ssize_t r = read(w.tap, tx_buf[n] + TTT_HDR_LEN, w.lim.max_frame + 1);
+		ssize_t r = read(w.tap, tx_slot(n) + TTT_HDR_LEN, w.lim.max_frame + 1);
 
 		if (r < 0) {
 			if (errno == EINTR)
@@ -228,12 +249,12 @@ tx_thread(void *arg)
 		bytes = 0;
 		for (unsigned i = 0; i < n; i++) {
 			int64_t ts = ttt_reflect_stamp(&w.reflect, &last_ts, now);
-			size_t dlen = ttt_frame_encode(key, ts, tx_buf[i] + TTT_HDR_LEN,
-			    len[i], tx_buf[i], TX_BUF_LEN);
+			size_t dlen = ttt_frame_encode(key, ts, tx_slot(i) + TTT_HDR_LEN,
+			    len[i], tx_slot(i), slot_len);
 
-			ttt_reflect_record(&w.reflect, ts, tx_buf[i]);
+			ttt_reflect_record(&w.reflect, ts, tx_slot(i));
 
-			iov[i].iov_base = tx_buf[i];
+			iov[i].iov_base = tx_slot(i);
 			iov[i].iov_len = dlen;
 			memset(&mm[i], 0, sizeof(mm[i]));
 			mm[i].msg_hdr.msg_name = &peer.ss;
@@ -395,7 +416,7 @@ rx_thread(void *arg)
 		int64_t now;
 
 		for (unsigned i = 0; i < TTT_BATCH; i++) {
-			iov[i].iov_base = rx_buf[i];
+			iov[i].iov_base = rx_slot(i);
 			iov[i].iov_len = rcv_len;
 			memset(&mm[i], 0, sizeof(mm[i]));
 			mm[i].msg_hdr.msg_name = &src[i].ss;
@@ -414,7 +435,7 @@ rx_thread(void *arg)
 		now = realtime_ns();
 		for (int i = 0; i < n; i++) {
 			src[i].len = mm[i].msg_hdr.msg_namelen;
-			deliver(rx, &src[i], rx_buf[i], mm[i].msg_len,
+			deliver(rx, &src[i], rx_slot((unsigned)i), mm[i].msg_len,
 			    (mm[i].msg_hdr.msg_flags & MSG_TRUNC) != 0, now);
 		}
 	}
@@ -532,6 +553,8 @@ apply_setup(const struct received *r)
 			die("the parent's peer address", EINVAL);
 		w.have_peer = 1;
 	}
+	/* Header, the largest frame, and one byte to see a longer one. */
+	slot_len = SLOT_FOR(w.lim.max_frame);
 	ttt_log_init("worker", r->cfg.log_level, 0);
 	ttt_log_set_sink(log_to_parent);
 }

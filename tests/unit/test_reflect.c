@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 #include <cmocka.h>
 
 #include "reflect.h"
@@ -26,6 +27,7 @@ fresh(int64_t window_ns, unsigned tag)
 	assert_true(ttt_reflect_words(window_ns) <= TTT_REFLECT_WORDS_MAX);
 	for (size_t i = 0; i < TTT_REFLECT_WORDS_MAX; i++)
 		words[i] = 0;
+	memset(cache, 0, sizeof(cache));
 	ttt_reflect_init(&r, words, cache, window_ns, tag);
 	return &r;
 }
