@@ -39,7 +39,7 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 TOOL_SRC := $(wildcard tests/tools/*.c)
 TOOL_BIN := $(TOOL_SRC:tests/tools/%.c=$(BUILD)/tools/%)
 
-.PHONY: all deps check check-unit check-e2e check-asan clean help
+.PHONY: all deps check check-unit check-e2e check-asan check-fuzz clean help
 .DEFAULT_GOAL := all
 
 all: $(PROG)
@@ -77,7 +77,8 @@ $(BUILD)/tools/%: tests/tools/%.c $(LIB)
 # Debian packages the build and the tests use; apt-get only runs when one is missing.
 DEB_PKGS := build-essential clang llvm libbearssl-dev libseccomp-dev libcap-ng-dev \
             libcmocka-dev iproute2 iputils-ping socat iperf3 tcpdump nftables \
-            procps mandoc systemd shellcheck openssl python3 linux-perf strace
+            procps mandoc systemd shellcheck openssl python3 linux-perf strace \
+            libclang-rt-14-dev xxd
 deps:
 	@missing=$$(for p in $(DEB_PKGS); do \
 	    dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; \
@@ -88,7 +89,7 @@ deps:
 	  apt-get update -qq && apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
 	fi
 
-check: check-unit check-asan check-e2e
+check: check-unit check-asan check-e2e check-fuzz
 
 check-unit: $(UNIT_BIN)
 	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; $$t; done
@@ -103,6 +104,11 @@ check-asan:
 	$(MAKE) BUILD=build-asan CC=clang OPT='-O1 -g -fno-omit-frame-pointer' \
 	  HARDEN='-fstack-protector-strong -fPIE' \
 	  SAN='-fsanitize=address,undefined -fno-sanitize-recover=all' check-unit
+
+# Every libFuzzer harness for FUZZ_SECONDS (60) each, one a core; fails on
+# any crash, leak, timeout or sanitizer report (mk/fuzz.mk).
+check-fuzz:
+	$(MAKE) --no-print-directory fuzz-run FUZZ_JOBS=$$(nproc)
 
 clean:
 	rm -rf build build-asan build-fuzz build-cov $(PROG)

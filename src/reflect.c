@@ -100,22 +100,21 @@ int64_t
 ttt_reflect_stamp(struct ttt_reflect *r, int64_t *last, int64_t now)
 {
 	int64_t tag = atomic_load_explicit(&r->tag, memory_order_relaxed);
-	int64_t want = now, ts;
+	int64_t want = now < 0 ? 0 : now, ts;	/* before 1970: not a clock we serve */
 
-	if (want <= *last)
-		want = *last < INT64_MAX ? *last + 1 : INT64_MAX;
-	if (want < 0)
-		want = 0;	/* before 1970: not a clock we can serve */
-	ts = (want & ~TTT_TAG_MASK) | tag;
-	if (ts < want) {
-		if (ts > INT64_MAX - TTT_TAG_GRID) {
-			/* The end of time: the last tagged value, then no more. */
-			if (*last >= ts)
-				return *last;
-		} else {
-			ts += TTT_TAG_GRID;
-		}
+	/* One stamp a slot, even across a tag change: the record keeps one
+	 * bit and one MAC a slot, and must know every stamp it holds. */
+	if (*last >= 0) {
+		if ((*last >> TTT_TAG_BITS) >= (INT64_MAX >> TTT_TAG_BITS))
+			return *last;	/* the end of time: no slot left */
+		if (want < ((*last >> TTT_TAG_BITS) + 1) << TTT_TAG_BITS)
+			want = ((*last >> TTT_TAG_BITS) + 1) << TTT_TAG_BITS;
 	}
+	ts = (want & ~TTT_TAG_MASK) | tag;
+	/* At the very end of time the last tagged value, just below want, will
+	 * do: it is still in a slot of its own. */
+	if (ts < want && ts <= INT64_MAX - TTT_TAG_GRID)
+		ts += TTT_TAG_GRID;
 	mark(r, ts >> TTT_TAG_BITS);
 	*last = ts;
 	return ts;
@@ -161,16 +160,29 @@ ttt_reflect_record(struct ttt_reflect *r, int64_t ts, const uint8_t *mac)
 	atomic_store_explicit(&e->ts, ts, memory_order_release);
 }
 
-/* 1: the cache holds ts and *fp is what we sent; 0: it does not hold ts. */
-static int
+enum cache_answer { CACHE_UNKNOWN, CACHE_SAME_TS, CACHE_OTHER_TS };
+
+/*
+ * What the cache knows of ts's slot: the very timestamp (and *fp, the MAC we
+ * sent with it), another timestamp of the same slot (so ts is not ours: one
+ * stamp a slot), or nothing (overwritten, or being written).
+ */
+static enum cache_answer
 cached(const struct ttt_reflect *r, int64_t ts, uint64_t *fp)
 {
 	struct ttt_reflect_fp *e = cache_entry(r, ts);
-	int64_t before = atomic_load_explicit(&e->ts, memory_order_acquire);
+	int64_t before = atomic_load_explicit(&e->ts, memory_order_acquire), after;
 
 	*fp = atomic_load_explicit(&e->fp, memory_order_relaxed);
 	atomic_thread_fence(memory_order_acquire);
-	return before == ts && atomic_load_explicit(&e->ts, memory_order_relaxed) == ts;
+	after = atomic_load_explicit(&e->ts, memory_order_relaxed);
+	if (before != after || before == INT64_MIN)
+		return CACHE_UNKNOWN;
+	if (before == ts)
+		return CACHE_SAME_TS;
+	if (before >> TTT_TAG_BITS == ts >> TTT_TAG_BITS)
+		return CACHE_OTHER_TS;
+	return CACHE_UNKNOWN;
 }
 
 int
@@ -189,11 +201,17 @@ ttt_reflect_check(const struct ttt_reflect *r, int64_t ts, const uint8_t *mac)
 		return 0;
 	if (!slot_marked(r, slot))
 		return 0;
-	/* We sent exactly this timestamp. Same MAC: ours. Other MAC: a peer's
-	 * frame stamped at the same nanosecond. Not cached: cannot tell, refuse. */
-	if (cached(r, ts, &fp))
+	/* We stamped once in this slot. The very timestamp: ours only with our
+	 * MAC (else a peer's frame of the same nanosecond). Another timestamp of
+	 * the slot: not ours. Nothing known any more: refuse, to be safe. */
+	switch (cached(r, ts, &fp)) {
+	case CACHE_SAME_TS:
 		return fp == fingerprint(mac);
-	return 1;
+	case CACHE_OTHER_TS:
+		return 0;
+	default:
+		return 1;
+	}
 }
 
 int
@@ -208,11 +226,18 @@ ttt_reflect_observe(struct ttt_reflect *r, int64_t ts, uint32_t rnd)
 	}
 	if (++r->same_run < TTT_TAG_SAME_RUN)
 		return 0;
+	last = atomic_load_explicit(&r->last_slot, memory_order_relaxed);
+	/* Only one old tag is honoured at a time: a further change waits until
+	 * the previous old tag's window has passed, or its stamps would be
+	 * forgotten while they can still come back. */
+	if (r->have_prev && last < r->prev_until_slot) {
+		r->same_run = 0;
+		return 0;
+	}
 	/* The peer draws from the same tags as we do and drew ours: move away,
 	 * to any tag but this one, and keep honouring it for a window. */
 	r->same_run = 0;
 	fresh = (tag + 1 + rnd % (unsigned)TTT_TAG_MASK) & TTT_TAG_MASK;
-	last = atomic_load_explicit(&r->last_slot, memory_order_relaxed);
 	r->prev_tag = tag;
 	r->prev_until_slot = (last < 0 ? 0 : last) + r->window_slots + TTT_REFLECT_MARGIN_SLOTS;
 	r->have_prev = 1;

@@ -1,0 +1,238 @@
+/*
+ * Records a compromised worker (or parent) could write on the socketpair,
+ * into ttt_ipc_parse. The parent's side is the privilege boundary, so it is
+ * the one that matters; the worker's side is fuzzed as well.
+ *
+ * Input: one byte choosing the side (bit 0: 0 the parent parses, 1 the
+ * worker parses), then the record exactly as received.
+ *
+ * The verdict is compared with a reference built from ipc.h alone: a record
+ * is a host-order {uint16 type, uint16 len} header and a payload of exactly
+ * len bytes; a type the side must not receive is -EPROTO whatever follows;
+ * a payload length off the type's rule or content out of range is -EBADMSG.
+ * On success every field the parser hands over is checked against its
+ * contract, and re-encoding the message gives back the record byte for byte.
+ */
+#include <errno.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include "fuzz_common.h"
+#include "ipc.h"
+
+struct rule {
+	enum ttt_ipc_side to;
+	size_t min, max;
+};
+
+/* From the comments in ipc.h, written out independently of src/ipc.c. */
+static int
+ref_rule(unsigned type, struct rule *r)
+{
+	switch (type) {
+	case TTT_IPC_CONFIG:
+		*r = (struct rule){ TTT_IPC_TO_WORKER, sizeof(struct ttt_ipc_config),
+		    sizeof(struct ttt_ipc_config) };
+		return 1;
+	case TTT_IPC_KEY:
+		*r = (struct rule){ TTT_IPC_TO_WORKER, TTT_KEY_MIN, TTT_KEY_MAX };
+		return 1;
+	case TTT_IPC_FDS:
+	case TTT_IPC_STATS_REQ:
+		*r = (struct rule){ TTT_IPC_TO_WORKER, 0, 0 };
+		return 1;
+	case TTT_IPC_READY:
+		*r = (struct rule){ TTT_IPC_TO_PARENT, 0, 0 };
+		return 1;
+	case TTT_IPC_LOG:
+		/* a level byte, then 1..TTT_IPC_LOG_MAX bytes of text */
+		*r = (struct rule){ TTT_IPC_TO_PARENT, 2, 1 + TTT_IPC_LOG_MAX };
+		return 1;
+	case TTT_IPC_PEER:
+		*r = (struct rule){ TTT_IPC_TO_PARENT, sizeof(struct ttt_ipc_peer),
+		    sizeof(struct ttt_ipc_peer) };
+		return 1;
+	case TTT_IPC_STATS:
+		*r = (struct rule){ TTT_IPC_TO_PARENT, sizeof(struct ttt_stats),
+		    sizeof(struct ttt_stats) };
+		return 1;
+	case TTT_IPC_TEST_SYSCALL:
+#ifdef TTT_TEST_HOOKS
+		*r = (struct rule){ TTT_IPC_TO_WORKER, 1, 1 };
+#else
+		/* Test builds only: nobody may receive it otherwise. */
+		*r = (struct rule){ TTT_IPC_NOBODY, 0, 0 };
+#endif
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+static int
+ref_peer_ok(const struct ttt_ipc_peer *p)
+{
+	return (p->family == AF_INET && p->scope_id == 0) || p->family == AF_INET6;
+}
+
+static int
+ref_config_ok(const struct ttt_ipc_config *c)
+{
+	uint32_t known = TTT_IPC_CFG_FIXED_PEER | TTT_IPC_CFG_HAVE_PEER;
+
+	if (c->window_ns < 0 || c->rekey_grace_ns < 0)
+		return 0;
+	if (c->max_frame < TTT_MIN_FRAME || c->max_frame > TTT_MAX_FRAME)
+		return 0;
+	if (c->log_level < TTT_LOG_ERR || c->log_level > TTT_LOG_DEBUG)
+		return 0;
+	if (c->sock_family != AF_INET && c->sock_family != AF_INET6)
+		return 0;
+	if (c->flags & ~known)
+		return 0;
+	/* A fixed peer needs an address, and it must be reachable. */
+	if ((c->flags & TTT_IPC_CFG_FIXED_PEER) && !(c->flags & TTT_IPC_CFG_HAVE_PEER))
+		return 0;
+	if ((c->flags & TTT_IPC_CFG_HAVE_PEER) &&
+	    (!ref_peer_ok(&c->peer) || c->peer.family != c->sock_family))
+		return 0;
+	return 1;
+}
+
+static int
+ref_parse(enum ttt_ipc_side side, const uint8_t *b, size_t len)
+{
+	uint16_t type, plen;
+	struct rule r;
+	const uint8_t *p = b + TTT_IPC_HDR_LEN;
+
+	if (len < TTT_IPC_HDR_LEN)
+		return -EBADMSG;
+	memcpy(&type, b, 2);
+	memcpy(&plen, b + 2, 2);
+	if (!ref_rule(type, &r) || r.to != side)
+		return -EPROTO;
+	if ((size_t)plen != len - TTT_IPC_HDR_LEN || plen < r.min || plen > r.max)
+		return -EBADMSG;
+	switch (type) {
+	case TTT_IPC_CONFIG: {
+		struct ttt_ipc_config c;
+
+		memcpy(&c, p, sizeof(c));
+		return ref_config_ok(&c) ? 0 : -EBADMSG;
+	}
+	case TTT_IPC_LOG:
+		return p[0] <= TTT_LOG_DEBUG ? 0 : -EBADMSG;
+	case TTT_IPC_PEER: {
+		struct ttt_ipc_peer pe;
+
+		memcpy(&pe, p, sizeof(pe));
+		return ref_peer_ok(&pe) ? 0 : -EBADMSG;
+	}
+	case TTT_IPC_TEST_SYSCALL:
+		return p[0] >= TTT_TEST_OPEN && p[0] < TTT_TEST_NSYSCALLS ? 0 : -EBADMSG;
+	default:
+		return 0;
+	}
+}
+
+/* The fields handed over on success, against their contracts. */
+static void
+check_parsed(const struct ttt_ipc_msg *m, const uint8_t *p, size_t plen)
+{
+	struct ttt_addr a;
+	struct ttt_ipc_peer back;
+
+	switch (m->type) {
+	case TTT_IPC_CONFIG:
+		FUZZ_CHECK(memcmp(&m->u.config, p, sizeof(m->u.config)) == 0);
+		FUZZ_CHECK(ref_config_ok(&m->u.config));
+		break;
+	case TTT_IPC_KEY:
+		FUZZ_CHECK(m->u.key.len == plen);
+		FUZZ_CHECK(plen >= TTT_KEY_MIN && plen <= TTT_KEY_MAX);
+		FUZZ_CHECK(memcmp(m->u.key.bytes, p, plen) == 0);
+		break;
+	case TTT_IPC_LOG:
+		/* Printable ASCII only, NUL-terminated at the payload's length:
+		 * a worker must not inject newlines or terminal escapes. */
+		FUZZ_CHECK((unsigned)m->u.log.level <= TTT_LOG_DEBUG);
+		FUZZ_CHECK((unsigned)m->u.log.level == p[0]);
+		FUZZ_CHECK(plen - 1 <= TTT_IPC_LOG_MAX);
+		FUZZ_CHECK(m->u.log.text[plen - 1] == '\0');
+		for (size_t i = 0; i < plen - 1; i++) {
+			char c = m->u.log.text[i];
+
+			FUZZ_CHECK(c >= 0x20 && c < 0x7f);
+			FUZZ_CHECK(p[1 + i] == (uint8_t)c || c == '?');
+		}
+		break;
+	case TTT_IPC_PEER:
+		FUZZ_CHECK(memcmp(&m->u.peer, p, sizeof(m->u.peer)) == 0);
+		FUZZ_CHECK(ref_peer_ok(&m->u.peer));
+		/* It converts to a socket address of its family and back. */
+		FUZZ_CHECK(ttt_ipc_peer_to_addr(&m->u.peer, &a) == 0);
+		FUZZ_CHECK(a.ss.ss_family == m->u.peer.family);
+		FUZZ_CHECK(a.len == (m->u.peer.family == AF_INET ?
+		    sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6)));
+		ttt_ipc_peer_from_addr(&a, &back);
+		FUZZ_CHECK(back.family == m->u.peer.family && back.port == m->u.peer.port);
+		FUZZ_CHECK(back.scope_id == m->u.peer.scope_id);
+		FUZZ_CHECK(memcmp(back.addr, m->u.peer.addr,
+		    m->u.peer.family == AF_INET ? 4 : 16) == 0);
+		break;
+	case TTT_IPC_STATS:
+		FUZZ_CHECK(memcmp(&m->u.stats, p, sizeof(m->u.stats)) == 0);
+		break;
+	case TTT_IPC_TEST_SYSCALL:
+		FUZZ_CHECK(plen == 1 && m->u.test_syscall == p[0]);
+		FUZZ_CHECK(m->u.test_syscall >= TTT_TEST_OPEN &&
+		    m->u.test_syscall < TTT_TEST_NSYSCALLS);
+		break;
+	default:
+		FUZZ_CHECK(plen == 0);
+		break;
+	}
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static struct ttt_ipc_msg m;
+	static uint8_t again[TTT_IPC_MSG_MAX];
+	enum ttt_ipc_side side;
+	const uint8_t *rec;
+	size_t len;
+	uint16_t type;
+	long n;
+	int rc, want;
+
+	if (size < 1)
+		return 0;
+	side = (data[0] & 1) ? TTT_IPC_TO_WORKER : TTT_IPC_TO_PARENT;
+	rec = data + 1;
+	len = size - 1;
+
+	rc = ttt_ipc_parse(side, rec, len, &m);
+	want = ref_parse(side, rec, len);
+	if (rc != want) {
+		fprintf(stderr, "ipc: parse says %d, reference says %d (side %s, %zu bytes)\n",
+		    rc, want, side == TTT_IPC_TO_PARENT ? "parent" : "worker", len);
+		abort();
+	}
+	if (rc != 0)
+		return 0;
+
+	memcpy(&type, rec, 2);
+	FUZZ_CHECK((unsigned)m.type == type);
+	check_parsed(&m, rec + TTT_IPC_HDR_LEN, len - TTT_IPC_HDR_LEN);
+
+	/* The sender's encoding of the same message is this very record. */
+	n = ttt_ipc_encode(m.type, rec + TTT_IPC_HDR_LEN, len - TTT_IPC_HDR_LEN,
+	    again, sizeof(again));
+	FUZZ_CHECK(n == (long)len && memcmp(again, rec, len) == 0);
+	/* And one byte less room is refused. */
+	FUZZ_CHECK(ttt_ipc_encode(m.type, rec + TTT_IPC_HDR_LEN, len - TTT_IPC_HDR_LEN,
+	    again, len - 1) == -EMSGSIZE);
+	return 0;
+}

@@ -1,0 +1,164 @@
+#!/bin/sh
+# Regenerate the seed corpora in fuzz/corpus/ from tests/vectors/ and a few
+# hand-written inputs. Run from the top of the tree; needs xxd. The output is
+# checked in, so this only runs when a vector file or an input layout changes.
+# Files are named after what they hold; fuzz-merge adds hash-named ones.
+set -eu
+
+C=fuzz/corpus
+V=tests/vectors
+FRAME_KEY='+94aE6FaelF4CgEX4LNfNqOzVIioyS6O78NR8ZnfWTU='	# the harnesses' fixed key
+
+hex64() { printf '%016x' "$1"; }	# two's complement for negative values
+hex16() { printf '%04x' "$1"; }
+le16()  { printf '%02x%02x' $(($1 & 255)) $(($1 >> 8 & 255)); }
+out()   { xxd -r -p >"$1"; }	# hex on stdin -> file
+
+mkdir -p "$C/fuzz_frame_decode" "$C/fuzz_frame_decode_mac" "$C/fuzz_frame_roundtrip" \
+    "$C/fuzz_replay" "$C/fuzz_keyfile" "$C/fuzz_ipc" "$C/fuzz_addr" "$C/fuzz_reflect"
+
+# --- frames: every datagram of the vectors as it would arrive ----------------
+grep -v '^#' "$V/frames.txt" | while IFS='|' read -r name key now dgram expect frame; do
+	printf '%s' "$dgram" | out "$C/fuzz_frame_decode/$name"
+
+	# The same datagram for the MAC harness: flags 0xa0 = the vector's own
+	# clock (raw) and timestamp (raw), default window and maximum; the
+	# harness computes the MAC itself. Only where there is a timestamp.
+	[ "$key" = "$FRAME_KEY" ] || continue
+	[ ${#dgram} -ge 80 ] || continue
+	ts=$(printf '%s' "$dgram" | cut -c65-80)
+	body=$(printf '%s' "$dgram" | cut -c81-)
+	flags=a0
+	case $name in badmac-flip-*) flags=e0 ;; esac
+	printf '%s%s%s%s%s%s' $flags "$(hex64 "$now")" "$ts" 0000000000000000 0000 "$body" |
+	    out "$C/fuzz_frame_decode_mac/$name"
+
+	# Round trip: the vectors' frames, under the vectors' clock and key.
+	case $expect in ok) ;; *) continue ;; esac
+	[ "$key" = "$FRAME_KEY" ] || continue
+	printf '00%s%s%s%s%s%s' 0000000000000000 0000000000000005 0011 07 00 "$frame" |
+	    out "$C/fuzz_frame_roundtrip/$name"
+done
+
+# Round trip variants: own 65-byte key (hashed by HMAC), jumbo limit with the
+# fast SHA-256 for encoding, default limit with it for decoding, window 0.
+k65=$(grep '^ok-keylen-65|' "$V/frames.txt" | cut -d'|' -f2 | base64 -d | xxd -p | tr -d '\n')
+f60=$(grep '^ok-len-60|' "$V/frames.txt" | cut -d'|' -f6)
+f1433=$(grep '^long-1473|' "$V/frames.txt" | cut -d'|' -f4 | cut -c81-)
+printf '10%s%s%s%s%s%s%s' 0000000000000000 00000000000000ff 0123 20 41 "$k65" "$f60" |
+    out "$C/fuzz_frame_roundtrip/own-key-65"
+printf '24%s%s%s%s%s%s' 0000000000000000 0000000000000000 ffff 00 00 "$f1433" |
+    out "$C/fuzz_frame_roundtrip/jumbo-1433-ni-encode"
+printf '20%s%s%s%s%s%s' 0000000000000000 0000000000000000 0000 00 00 "$f1433" |
+    out "$C/fuzz_frame_roundtrip/default-limit-1433-long"
+printf '41%s%s%s%s%s%s' 0000000000000000 0000000000000000 0001 00 00 "$f60" |
+    out "$C/fuzz_frame_roundtrip/window-0-ni-decode"
+printf '0b%s%s%s%s%s%s' 7fffffffffffffff ffffffffffffffff 0000 00 00 "$f60" |
+    out "$C/fuzz_frame_roundtrip/window-max-clock-int64-max"
+
+# MAC harness extremes: the window's edges, int64 ends, a one-byte max_frame.
+printf '00%s%s%s%s%s' 0000000000000000 00000000000001ff 0000000000000000 0000 62 |
+    out "$C/fuzz_frame_decode_mac/edge-old-minus-1"
+printf '00%s%s%s%s%s' 0000000000000000 0000000000000201 0000000000000000 0000 62 |
+    out "$C/fuzz_frame_decode_mac/edge-new-plus-1"
+printf 'a0%s%s%s%s%s' 8000000000000000 7fffffffffffffff 0000000000000000 0000 62 |
+    out "$C/fuzz_frame_decode_mac/now-min-ts-max"
+printf 'b8%s%s%s%s%s' 7fffffffffffffff 8000000000000000 0000000000000000 0000 6263 |
+    out "$C/fuzz_frame_decode_mac/max-frame-1-long"
+printf 'a3%s%s%s%s%s' 0000000000000000 0000000000000005 fffffffffffffff0 0000 62 |
+    out "$C/fuzz_frame_decode_mac/window-from-input"
+
+# --- replay: mode, seed, start value, then operations (see fuzz_replay.c) ---
+R=$C/fuzz_replay
+S=0123456789abcdef
+START=$(hex64 1764000000123456789)
+# 512 fresh values in bursts of 256 (op 0x3f): past the depth, floor set.
+printf '00%s%s3f3f' $S "$START" | out "$R/in-order-512"
+# Fresh values with gaps, then values behind inside the gaps, then re-sends.
+printf '00%s%s%s%s%s' $S "$START" 0a0a0a0a0a0a0a0a 4100420043004400 8000008001800280 |
+    out "$R/reorder-and-resend"
+# Past the depth, then a late value below the floor and one just above it.
+printf '00%s%s3f3f%s%s' $S "$START" 4003 40ff | out "$R/late-below-floor"
+# int64 extremes, raw, and wrapping past INT64_MAX.
+printf '00%s%s%s%s%s' $S 7ffffffffffffff0 3f c18000000000000000 c07fffffffffffffff |
+    out "$R/int64-wrap"
+# Same sequence, another seed: collisions land elsewhere in the hash.
+printf '00%s%s3f3f%s' ffffffffffffffff 0000000000000000 8000008000ff | out "$R/other-seed"
+# A new worker's floor: 256 fresh values, the floor set inside them, then
+# values below it, at it and above it (duplicates and fresh ones).
+printf '00%s%s3f%s%s%s%s%s01' $S "$START" c2 "$(hex64 1764000000123456889)" 4001 \
+    c0 "$(hex64 1764000000123456839)" 4020 | out "$R/set-floor"
+
+# --- reflect: selector, window bytes, tag, clock, operations (fuzz_reflect.c) --
+F=$C/fuzz_reflect
+rep() { i=0; while [ $i -lt "$1" ]; do printf '%s' "$2"; i=$((i + 1)); done; }
+# 3 s window, tag 5: a burst of sends, our datagrams back with their own and
+# with other MACs, foreign timestamps around our newest.
+printf '02%s%s%s%s%s%s' 0005 0000 "$(rep 40 00)" 800000800005810003800027 \
+    c0fe1111111111111111 c0021111111111111111 | out "$F/send-and-reflect"
+# One tag change (eight frames in a row carrying our tag), then more sends
+# and our older datagrams coming back.
+printf '02%s%s%s%s%s%s' 0005 0000 "$(rep 10 00)" "$(rep 8 c100)" "$(rep 10 01)" 800000800012 |
+    out "$F/one-tag-change"
+# A small window (a few slots); the clock jumps forward past the ring, a few
+# slots forward, back, then our old datagrams come back.
+printf '00%s%s%s%s%s' 0800 0007 0000 "$(rep 5 00)" 5eff00410f40ff5fff41ff0080000080000a |
+    out "$F/small-window-jumps"
+# The 30 s window; a raw clock before 1970 (clamped to 0), then the end of time.
+printf '0f%s%s%s%s' 03ff 8000000000000000 000000 800000 | out "$F/window-max-negative-clock"
+printf '06%s%s%s' 0001 7ffffffffffff000 "$(rep 12 3f)800000800005" | out "$F/end-of-time"
+# Raw foreign timestamps and observes of frames that do not carry our tag.
+printf '02%s%s%s%s%s' 0005 0000 000000 c2112233445566778899aabbccddeeff0011 \
+    c3000000000000000500 | out "$F/foreign-raw"
+
+# --- key files: every file of the vectors --------------------------------------
+grep -v '^#' "$V/keyfiles.txt" | while IFS='|' read -r name content expect; do
+	printf '%s' "$content" | out "$C/fuzz_keyfile/$name"
+done
+# A key longer than TTT_KEY_MAX (1025 bytes) and one exactly at it.
+head -c 1025 /dev/zero | base64 -w 76 >"$C/fuzz_keyfile/key-1025-bytes"
+head -c 1024 /dev/zero | tr '\0' '\377' | base64 -w 0 >"$C/fuzz_keyfile/key-1024-bytes"
+printf 'AAAAAAAAAAAAAAAAAAAAAA==\v\f' >"$C/fuzz_keyfile/trailing-vt-ff"
+
+# --- ipc: side byte (0 parent parses, 1 worker parses), then the record ------
+I=$C/fuzz_ipc
+# Host byte order (little-endian on the machines we build on).
+rec() { printf '%s%s%s%s' "$1" "$(le16 "$2")" "$(le16 $((${#3} / 2)))" "$3"; }
+rec 00 5 '' | out "$I/ready"
+rec 00 6 "02$(printf 'peer moved' | xxd -p)" | out "$I/log-info"
+rec 00 6 "00$(printf 'a\033[2Jb\n' | xxd -p)" | out "$I/log-escapes"
+rec 00 7 "02002328000000007f000001000000000000000000000000" | out "$I/peer-v4"
+rec 00 7 "0a0023280300000020010db8000000000000000000000001" | out "$I/peer-v6-scope"
+rec 00 8 "$(head -c 144 /dev/zero | xxd -p | tr -d '\n')" | out "$I/stats"
+rec 00 2 "$(head -c 32 /dev/zero | xxd -p | tr -d '\n')" | out "$I/key-to-parent-refused"
+# To the worker: config (window 3 s, max 1432, fixed IPv6 peer, floor 0,
+# rekey grace 30 s), key, fds, and the test-build-only syscall request.
+rec 01 1 "005ed0b200000000980500000300000002000000""0a000000""0a0023280000000020010db8000000000000000000000001""0000000000000000""00ac23fc06000000" |
+    out "$I/config-fixed-peer-v6"
+rec 01 2 "$(printf '%s' 73dd8fdbecc7777382da96302fcd8379a19dcb2f18724d241789cfe3b1a20a98)" | out "$I/key-32"
+rec 01 3 '' | out "$I/fds"
+rec 01 4 '' | out "$I/stats-req"
+rec 01 9 01 | out "$I/test-syscall"
+# --- addresses: flags byte, then the text (see fuzz_addr.c) -------------------
+A=$C/fuzz_addr
+# The flags byte as an octal escape in printf's format: the one place a
+# byte value has to become a byte.
+# shellcheck disable=SC2059
+seed_addr() { { printf "\\$(printf '%03o' "$1")"; printf '%s' "$2"; } >"$A/$3"; }
+seed_addr 1 ':9123' local-any
+seed_addr 0 'host:9123' name
+seed_addr 0 '203.0.113.15:9123' v4
+seed_addr 0 '[2001:db8::1]:9123' v6
+seed_addr 1 '[::]:0' v6-any-port0
+seed_addr 0 '[fe80::1%eth0]:9123' v6-zone
+seed_addr 0 '2001:db8::1:9123' v6-unbracketed
+seed_addr 0 'host:65536' port-over
+seed_addr 0 'host:00000000000009123' port-leading-zeros
+seed_addr 0 '[::1]9123' no-colon-after-bracket
+seed_addr 20 'a-rather-long-host-name.example:1' small-host-buffer
+# Format mode (flags 2): family 1 (IPv6), port, scope, address, room.
+printf '02%s%s%s%s%s' 01 2328 00000000 20010db8000000000000000000000001 40 | out "$A/format-v6"
+printf '02%s%s%s%s%s' 01 2328 00000000 00000000000000000000ffffcb00710f 40 | out "$A/format-v4mapped"
+printf '02%s%s%s%s%s' 00 2328 00000000 cb00710f000000000000000000000000 08 | out "$A/format-v4-cut"
+printf '02%s%s%s%s%s' 01 ffff ffffffff ffffffffffffffffffffffffffffffff 40 | out "$A/format-v6-scope-max"
+echo "seeds written under $C/"
