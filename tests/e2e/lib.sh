@@ -13,7 +13,6 @@ TTT_TOOLS=${TTT_TOOLS:-$TTT_ROOT/$BUILD/tools}
 T_NAME=$(basename "$0" .sh)
 T_ID="t$$"
 T_DIR=$(mktemp -d "/tmp/ttt-$T_NAME.XXXXXX")
-T_NS=()
 T_PIDS=()
 T_PASS=0
 T_FAIL=0
@@ -42,10 +41,13 @@ cleanup() {
 		for _ in $(seq 1 30); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
 		kill -KILL "$pid" 2>/dev/null
 	done
-	for ns in "${T_NS[@]}"; do
-		ip netns pids "$ns" 2>/dev/null | xargs -r kill -KILL 2>/dev/null
-		ip netns delete "$ns" 2>/dev/null
-	done
+	# The namespaces netns created (listed in a file: it runs in subshells).
+	if [ -f "$T_DIR/netns" ]; then
+		while read -r ns; do
+			ip netns pids "$ns" 2>/dev/null | xargs -r kill -KILL 2>/dev/null
+			ip netns delete "$ns" 2>/dev/null
+		done < "$T_DIR/netns"
+	fi
 	if [ "$T_FAIL" -ne 0 ] || [ "$rc" -ne 0 ]; then
 		for f in "$T_DIR"/*.log; do
 			[ -f "$f" ] || continue
@@ -65,11 +67,11 @@ need_root() {
 	fi
 }
 
-# netns NAME: create a namespace (deleted on exit) with loopback up.
+# netns NAME: a new namespace, loopback up; prints its name, kept in a file for cleanup (run in $(...)).
 netns() {
 	local ns="ttt-$T_ID-$1"
 	ip netns add "$ns"
-	T_NS+=("$ns")
+	echo "$ns" >> "$T_DIR/netns"
 	ip -n "$ns" link set lo up
 	echo "$ns"
 }
@@ -164,21 +166,148 @@ count_lines() {
 	awk -v p="$1" 'index($0, p) { n++ } END { print n + 0 }' "$2"
 }
 
-# counters NAME PID: ask the daemon for its counters (SIGUSR1) and print the
-# new line. Fails if no new line appears in time.
-counters() {
-	local name=$1 pid=$2 log="$T_DIR/$1.log" before
-	before=$(count_lines 'counters:' "$log")
-	kill -USR1 "$pid"
-	wait_for 5 sh -c '[ "$(awk "/counters:/ { n++ } END { print n + 0 }" "$1")" -gt "$2" ]' \
-		_ "$log" "$before" || return 1
-	grep 'counters:' "$log" | tail -n 1
+# more_lines PATTERN FILE N: more than N lines of FILE contain PATTERN.
+more_lines() {
+	[ "$(count_lines "$1" "$2")" -gt "$3" ]
 }
 
-# field LINE DIR KEY: the value of KEY in the tx or rx half of a counters line.
-field() {
-	printf '%s\n' "$1" | sed -n "s/.* $2 \(.*\)/\1/p" | sed 's/ rx .*//' |
-		tr ' ' '\n' | sed -n "s/^$3=//p" | head -n 1
+# alive PID: running, not a zombie waiting to be reaped.
+alive() {
+	local s
+	s=$(ps -o stat= -p "$1" 2>/dev/null) || return 1
+	[ -n "$s" ] && [ "${s#Z}" = "$s" ]
+}
+# not_alive PID: ended (gone, or a zombie).
+not_alive() { ! alive "$1"; }
+
+# forget_pid PID: drop a reaped PID from T_PIDS, so cleanup never signals the PID's next owner.
+forget_pid() {
+	local p keep=()
+	for p in "${T_PIDS[@]}"; do [ "$p" = "$1" ] || keep+=("$p"); done
+	T_PIDS=("${keep[@]}")
+}
+
+# stop_pid SIGNAL PID: signal our child, SIGKILL it after 10 s, reap and forget it; returns its status.
+stop_pid() {
+	local rc=0
+	kill -"$1" "$2" 2>/dev/null || :	# it may have ended already
+	if ! wait_for 10 not_alive "$2"; then
+		kill -KILL "$2" 2>/dev/null || :
+	fi
+	wait "$2" 2>/dev/null || rc=$?
+	forget_pid "$2"
+	return "$rc"
+}
+
+# stop_ttt PID: SIGTERM a daemon we started and reap it (bounded), whatever its exit status.
+stop_ttt() {
+	stop_pid TERM "$1" || :
+}
+
+# need_tool VAR NAME: set VAR to the path of test tool NAME; exit the test if it is not built.
+need_tool() {
+	printf -v "$1" '%s' "$TTT_TOOLS/$2"
+	[ -x "$TTT_TOOLS/$2" ] && return 0
+	echo "$T_NAME: $TTT_TOOLS/$2 missing; make BUILD=$BUILD $BUILD/tools/$2" >&2
+	exit 1
+}
+
+# ping_size NS ADDR PING-OPTIONS...: 3 pings, every one answered.
+ping_size() {
+	local ns=$1 addr=$2; shift 2
+	ip netns exec "$ns" ping "$@" -c 3 -i 0.2 -W 2 -q "$addr" 2>&1 | grep -q " 3 received"
+}
+
+# add_c: NS_C, a host on a second link from B (ul1, 198.51.100.2 <-> .3): not A, not on A's link.
+add_c() {
+	NS_C=$(netns "c$T_PAIR")
+	veth_pair "$NS_B" "$NS_C" 198.51.100.2/24 198.51.100.3/24 ul1
+}
+
+# quiet_taps: no IPv6, static neighbours on A's and B's taps: only the test's frames cross (no RS/MLD/ARP).
+quiet_taps() {
+	local ma mb
+	ip netns exec "$NS_A" sysctl -qw net.ipv6.conf.ttt0.disable_ipv6=1
+	ip netns exec "$NS_B" sysctl -qw net.ipv6.conf.ttt0.disable_ipv6=1
+	ma=$(ip netns exec "$NS_A" cat /sys/class/net/ttt0/address)
+	mb=$(ip netns exec "$NS_B" cat /sys/class/net/ttt0/address)
+	ip -n "$NS_A" neigh replace 10.99.0.2 lladdr "$mb" dev ttt0 nud permanent
+	ip -n "$NS_B" neigh replace 10.99.0.1 lladdr "$ma" dev ttt0 nud permanent
+}
+
+# read_counters PID LOGNAME: SIGUSR1 the daemon, wait (10 s at most) for its new counters line; sets CNT.
+read_counters() {
+	local log="$T_DIR/$2.log" n
+	n=$(count_lines 'counters: ' "$log")
+	kill -USR1 "$1" 2>/dev/null || return 1
+	wait_for 10 more_lines 'counters: ' "$log" "$n" || return 1
+	CNT=$(grep 'counters: ' "$log" | tail -n 1)
+}
+# rx KEY: one receive counter of CNT (frames, badmac, replay, wrong-peer, ...).
+rx() {
+	printf '%s\n' "${CNT#* rx }" | tr ' ' '\n' | sed -n "s/^$1=//p"
+}
+# tx KEY: one transmit counter of CNT (frames, bytes, long, ...).
+tx() {
+	local t=${CNT#* tx }
+	printf '%s\n' "${t%% rx *}" | tr ' ' '\n' | sed -n "s/^$1=//p"
+}
+
+# The rx counters snap and expect_deltas compare (bytes follows frames); PREV holds their last values.
+RX_FIELDS="frames short long badmac stale future replay reflected wrong-peer"
+declare -gA PREV=()
+# snap: read B's counters and remember its receive counters in PREV.
+snap() {
+	local f
+	read_counters "$PID_B" b || return 1
+	for f in $RX_FIELDS; do PREV[$f]=$(rx "$f"); done
+}
+# expect_deltas DESC "field=N ..." COMMAND...: run COMMAND; check B's rx counters grew by N (the rest by 0).
+expect_deltas() {
+	local what=$1 spec=$2 want=" $2 " f cur d exp got="" ok=1
+	shift 2
+	if ! "$@" > /dev/null; then
+		failc "$what (the sender failed: $*)"
+		snap || failc "B answers SIGUSR1 with its counters"
+		return
+	fi
+	sleep 0.3
+	if ! read_counters "$PID_B" b; then
+		failc "$what (no counters from B)"
+		return
+	fi
+	for f in $RX_FIELDS; do
+		cur=$(rx "$f")
+		d=$((cur - ${PREV[$f]:-0}))
+		PREV[$f]=$cur
+		exp=$(printf '%s' "$want" | sed -n "s/.* $f=\([0-9]*\) .*/\1/p")
+		[ "$d" -eq 0 ] || got="$got $f=+$d"
+		[ "$d" -eq "${exp:-0}" ] || ok=0
+	done
+	if [ "$ok" = 1 ]; then pass "$what (${got# })"; else failc "$what (want $spec, got:${got:- nothing})"; fi
+}
+
+declare -gA CAP_PID=()
+# cap_start NAME NS IFACE FILTER...: tcpdump (50 s at most) into $T_DIR/NAME.pcap; returns once it listens.
+cap_start() {
+	local name=$1 ns=$2 ifc=$3; shift 3
+	ip netns exec "$ns" timeout 50 tcpdump -Z root -U --immediate-mode -n -i "$ifc" \
+		-w "$T_DIR/$name.pcap" "$@" 2> "$T_DIR/$name.tcpdump" &
+	CAP_PID[$name]=$!
+	T_PIDS+=("$!")
+	wait_for 10 grep -q "listening on" "$T_DIR/$name.tcpdump"
+}
+# cap_stop NAME: stop and reap that capture; fails if it had ended before (timed out: a partial file).
+cap_stop() {
+	local rc=0
+	stop_pid INT "${CAP_PID[$1]}" || rc=$?
+	[ "$rc" -eq 0 ] || log "capture $1 did not end cleanly (status $rc)"
+	return "$rc"
+}
+# cap_count NAME [FILTER...]: packets in the capture (matching FILTER).
+cap_count() {
+	local name=$1; shift
+	tcpdump -n -r "$T_DIR/$name.pcap" "$@" 2>/dev/null | wc -l
 }
 
 finish() {

@@ -10,30 +10,6 @@ need_root
 SIZE_MB=${TTT_BULK_MB:-50}
 XFER_TIMEOUT=${TTT_BULK_TIMEOUT:-40}
 
-alive() {
-	local s
-	s=$(ps -o stat= -p "$1" 2>/dev/null) || return 1
-	[ -n "$s" ] && [ "${s#Z}" = "$s" ]
-}
-not_alive() { ! alive "$1"; }
-
-read_counters() {
-	local log="$T_DIR/$2.log" n
-	n=$(grep -c 'counters: ' "$log" || true)
-	kill -USR1 "$1" 2>/dev/null || return 1
-	wait_for 10 sh -c '[ "$(grep -c "counters: " "$1")" -gt "$2" ]' _ "$log" "$n" || return 1
-	CNT=$(grep 'counters: ' "$log" | tail -n 1)
-}
-# rx FIELD / tx FIELD: one counter of CNT.
-rx() { printf '%s\n' "${CNT#* rx }" | tr ' ' '\n' | sed -n "s/^$1=//p"; }
-tx() { printf '%s\n' "${CNT#*tx }" | sed 's/ rx .*//' | tr ' ' '\n' | sed -n "s/^$1=//p"; }
-
-# ping_size NS ADDR PING-OPTIONS...: 3 pings, every one answered.
-ping_size() {
-	local ns=$1 addr=$2; shift 2
-	ip netns exec "$ns" ping "$@" -c 3 -i 0.2 -W 2 -q "$addr" 2>&1 | grep -q " 3 received"
-}
-
 # listening NS PORT: something listens on TCP PORT in NS.
 listening() {
 	ip netns exec "$1" ss -Hltn "sport = :$2" | grep -q .
@@ -106,11 +82,7 @@ done
 TXLONG_A=$(tx long)
 
 log "the MTU: 1418 crosses whole, 1419 is refused at the source"
-ip netns exec "$NS_B" timeout 30 tcpdump -Z root -U --immediate-mode -n -i ul0 \
-	-w "$T_DIR/ul.pcap" udp 2> "$T_DIR/ul.tcpdump" &
-CAP=$!
-T_PIDS+=("$CAP")
-check "capture on B's underlay started" wait_for 10 grep -q "listening on" "$T_DIR/ul.tcpdump"
+check "capture on B's underlay started" cap_start ul "$NS_B" ul0 udp
 check "ping -M do -s 1390 (1418 B IP packet) passes A -> B" ping_size "$NS_A" 10.99.0.2 -M do -s 1390
 check "ping -M do -s 1390 passes B -> A" ping_size "$NS_B" 10.99.0.1 -M do -s 1390
 rc=0
@@ -119,14 +91,12 @@ check "ping -M do -s 1391 fails (status $rc)" test "$rc" -ne 0
 check "... with 'message too long' from the sender's own stack" \
 	sh -c 'printf "%s" "$1" | grep -qi "message too long"' _ "$OUT"
 check "... and no reply" sh -c '! printf "%s" "$1" | grep -q "bytes from"' _ "$OUT"
-kill -INT "$CAP" 2>/dev/null || true
-wait_for 10 not_alive "$CAP" || true
-wait "$CAP" 2>/dev/null || true
+cap_stop ul
 # The largest datagram: 40 B header + 1432 B frame = 1472 B, UDP length 1480.
-N=$(tcpdump -n -r "$T_DIR/ul.pcap" 'udp[4:2] = 1480' 2>/dev/null | wc -l)
+N=$(cap_count ul 'udp[4:2] = 1480')
 check "the 1418 B packets crossed as 1472 B datagrams: 2 pings x 3 x request and reply ($N)" \
 	test "$N" -eq 12
-N=$(tcpdump -n -r "$T_DIR/ul.pcap" 'udp[4:2] > 1480 or ip[6:2] & 0x3fff != 0' 2>/dev/null | wc -l)
+N=$(cap_count ul 'udp[4:2] > 1480 or ip[6:2] & 0x3fff != 0')
 check "no larger datagram and no IP fragment on the underlay ($N)" test "$N" -eq 0
 check "without DF, a 3000 B ping is fragmented by IP and passes" ping_size "$NS_A" 10.99.0.2 -s 3000
 read_counters "$PID_A" a || failc "A answers SIGUSR1 with its counters"

@@ -10,87 +10,13 @@
 . "$(dirname "$0")/lib.sh"
 need_root
 
-FORGE="$TTT_TOOLS/ttt_forge"
-[ -x "$FORGE" ] || { echo "$T_NAME: $FORGE missing; make BUILD=$BUILD $BUILD/tools/ttt_forge" >&2; exit 1; }
+need_tool FORGE ttt_forge
 
 # ---- helpers ----
 
-alive() {
-	local s
-	s=$(ps -o stat= -p "$1" 2>/dev/null) || return 1
-	[ -n "$s" ] && [ "${s#Z}" = "$s" ]
-}
-not_alive() { ! alive "$1"; }
-stop_ttt() {
-	kill -TERM "$1" 2>/dev/null || true
-	wait_for 10 not_alive "$1" || kill -KILL "$1" 2>/dev/null || true
-	wait "$1" 2>/dev/null || true
-}
-
-# read_counters PID LOGNAME: SIGUSR1, wait for the new "counters:" line; sets CNT.
-read_counters() {
-	local log="$T_DIR/$2.log" n
-	n=$(grep -c 'counters: ' "$log" || true)
-	kill -USR1 "$1" 2>/dev/null || return 1
-	wait_for 10 sh -c '[ "$(grep -c "counters: " "$1")" -gt "$2" ]' _ "$log" "$n" || return 1
-	CNT=$(grep 'counters: ' "$log" | tail -n 1)
-}
-rx() {
-	printf '%s\n' "${CNT#* rx }" | tr ' ' '\n' | sed -n "s/^$1=//p"
-}
-
-# Every receive counter but bytes (which follows frames).
-RX_FIELDS="frames short long badmac stale future replay reflected wrong-peer"
-declare -A PREV
-for f in $RX_FIELDS; do PREV[$f]=0; done
-snap() {
-	read_counters "$PID_B" b || return 1
-	for f in $RX_FIELDS; do PREV[$f]=$(rx "$f"); done
-}
-# expect_deltas DESC "field=N ..." COMMAND...: run COMMAND, then check that the
-# named receive counters of B grew by exactly N and every other one stayed.
-expect_deltas() {
-	local what=$1 spec=$2 want=" $2 " f cur d exp got="" ok=1
-	shift 2
-	if ! "$@" > /dev/null; then
-		failc "$what (the sender failed: $*)"
-		snap || failc "B answers SIGUSR1 with its counters"
-		return
-	fi
-	sleep 0.3
-	if ! read_counters "$PID_B" b; then
-		failc "$what (no counters from B)"
-		return
-	fi
-	for f in $RX_FIELDS; do
-		cur=$(rx "$f")
-		d=$((cur - PREV[$f]))
-		PREV[$f]=$cur
-		exp=$(printf '%s' "$want" | sed -n "s/.* $f=\([0-9]*\) .*/\1/p")
-		[ "$d" -ne 0 ] && got="$got $f=+$d"
-		[ "$d" -eq "${exp:-0}" ] || ok=0
-	done
-	if [ "$ok" = 1 ]; then pass "$what (${got# })"; else failc "$what (want $spec, got:${got:- nothing})"; fi
-}
-
-declare -A CAP_PID
-cap_start() {
-	local name=$1 ns=$2 ifc=$3; shift 3
-	ip netns exec "$ns" timeout 50 tcpdump -Z root -U --immediate-mode -n -i "$ifc" \
-		-w "$T_DIR/$name.pcap" "$@" 2> "$T_DIR/$name.tcpdump" &
-	CAP_PID[$name]=$!
-	T_PIDS+=("$!")
-	wait_for 10 grep -q "listening on" "$T_DIR/$name.tcpdump"
-}
-cap_stop() {
-	local pid=${CAP_PID[$1]}
-	kill -INT "$pid" 2>/dev/null || true
-	wait_for 10 not_alive "$pid" || kill -KILL "$pid" 2>/dev/null || true
-	wait "$pid" 2>/dev/null || true
-}
 # marker_count NAME MARKER: frames in the capture carrying MARKER.
 marker_count() {
-	tcpdump -n -A -r "$T_DIR/$1.pcap" 2>/dev/null | grep -c -- "$2 seq=" || true
+	tcpdump -n -A -r "$T_DIR/$1.pcap" 2>/dev/null | count_lines "$2 seq=" -
 }
 
 # forge [FORGE OPTIONS]: one datagram under the tunnel's key, from A's address

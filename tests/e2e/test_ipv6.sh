@@ -62,12 +62,6 @@ v6_peers() {
 	wait_log "a$T_PAIR" sandboxed && wait_log "b$T_PAIR" sandboxed
 }
 
-# ping_size NS ADDR PING-OPTIONS...: 3 pings, every one answered.
-ping_size() {
-	local ns=$1 addr=$2; shift 2
-	ip netns exec "$ns" ping "$@" -c 3 -i 0.2 -W 2 -q "$addr" 2>&1 | grep -q " 3 received"
-}
-
 log "fixed peers by IPv6 literal, dual-stack local sockets"
 check "underlay and daemons up" v6_peers :9001 "[2001:db8::2]:9002" :9002 "[2001:db8::1]:9001"
 check "A's log names its IPv6 peer" grep -q "peer \[2001:db8::2\]:9002" "$T_DIR/a1.log"

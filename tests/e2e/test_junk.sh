@@ -7,8 +7,7 @@
 . "$(dirname "$0")/lib.sh"
 need_root
 
-FORGE="$TTT_TOOLS/ttt_forge"
-[ -x "$FORGE" ] || { echo "$T_NAME: $FORGE missing; make BUILD=$BUILD $BUILD/tools/ttt_forge" >&2; exit 1; }
+need_tool FORGE ttt_forge
 FLOOD_MS=5000
 FLOOD_PPS=20000
 RSS_SLACK_KB=512
@@ -17,107 +16,6 @@ LOG_BURST=20
 LOG_PER_SEC=5
 
 # ---- helpers ----
-
-alive() {
-	local s
-	s=$(ps -o stat= -p "$1" 2>/dev/null) || return 1
-	[ -n "$s" ] && [ "${s#Z}" = "$s" ]
-}
-not_alive() { ! alive "$1"; }
-stop_ttt() {
-	kill -TERM "$1" 2>/dev/null || true
-	wait_for 10 not_alive "$1" || kill -KILL "$1" 2>/dev/null || true
-	wait "$1" 2>/dev/null || true
-}
-
-read_counters() {
-	local log="$T_DIR/$2.log" n
-	n=$(grep -c 'counters: ' "$log" || true)
-	kill -USR1 "$1" 2>/dev/null || return 1
-	wait_for 10 sh -c '[ "$(grep -c "counters: " "$1")" -gt "$2" ]' _ "$log" "$n" || return 1
-	CNT=$(grep 'counters: ' "$log" | tail -n 1)
-}
-rx() {
-	printf '%s\n' "${CNT#* rx }" | tr ' ' '\n' | sed -n "s/^$1=//p"
-}
-
-RX_FIELDS="frames short long badmac stale future replay reflected wrong-peer"
-declare -A PREV
-for f in $RX_FIELDS; do PREV[$f]=0; done
-snap() {
-	read_counters "$PID_B" b || return 1
-	for f in $RX_FIELDS; do PREV[$f]=$(rx "$f"); done
-}
-# expect_deltas DESC "field=N ..." COMMAND...: run COMMAND, then check that the
-# named receive counters of B grew by exactly N and every other one stayed.
-expect_deltas() {
-	local what=$1 spec=$2 want=" $2 " f cur d exp got="" ok=1
-	shift 2
-	if ! "$@" > /dev/null; then
-		failc "$what (the sender failed: $*)"
-		snap || failc "B answers SIGUSR1 with its counters"
-		return
-	fi
-	sleep 0.3
-	if ! read_counters "$PID_B" b; then
-		failc "$what (no counters from B)"
-		return
-	fi
-	for f in $RX_FIELDS; do
-		cur=$(rx "$f")
-		d=$((cur - PREV[$f]))
-		PREV[$f]=$cur
-		exp=$(printf '%s' "$want" | sed -n "s/.* $f=\([0-9]*\) .*/\1/p")
-		[ "$d" -ne 0 ] && got="$got $f=+$d"
-		[ "$d" -eq "${exp:-0}" ] || ok=0
-	done
-	if [ "$ok" = 1 ]; then pass "$what (${got# })"; else failc "$what (want $spec, got:${got:- nothing})"; fi
-}
-
-declare -A CAP_PID
-cap_start() {
-	local name=$1 ns=$2 ifc=$3; shift 3
-	ip netns exec "$ns" timeout 50 tcpdump -Z root -U --immediate-mode -n -i "$ifc" \
-		-w "$T_DIR/$name.pcap" "$@" 2> "$T_DIR/$name.tcpdump" &
-	CAP_PID[$name]=$!
-	T_PIDS+=("$!")
-	wait_for 10 grep -q "listening on" "$T_DIR/$name.tcpdump"
-}
-cap_stop() {
-	local pid=${CAP_PID[$1]}
-	kill -INT "$pid" 2>/dev/null || true
-	wait_for 10 not_alive "$pid" || kill -KILL "$pid" 2>/dev/null || true
-	wait "$pid" 2>/dev/null || true
-}
-cap_count() {
-	local name=$1; shift
-	tcpdump -n -r "$T_DIR/$name.pcap" "$@" 2>/dev/null | wc -l
-}
-
-add_c() {
-	local ib="veth$RANDOM" ic="veth$RANDOM"
-	NS_C=$(netns "c$T_PAIR")
-	ip link add "$ib" netns "$NS_B" type veth peer name "$ic" netns "$NS_C"
-	ip -n "$NS_B" link set "$ib" name ul1
-	ip -n "$NS_C" link set "$ic" name ul0
-	ip -n "$NS_B" addr add 198.51.100.2/24 dev ul1
-	ip -n "$NS_C" addr add 198.51.100.3/24 dev ul0
-	ip -n "$NS_B" link set ul1 up
-	ip -n "$NS_C" link set ul0 up
-}
-
-# quiet_taps: no IPv6 on the taps and static neighbour entries, so the only
-# frames crossing the tunnel are the ones the test sends (no router
-# solicitations, MLD reports or ARP probes in the middle of a count).
-quiet_taps() {
-	local ma mb
-	ip netns exec "$NS_A" sysctl -qw net.ipv6.conf.ttt0.disable_ipv6=1
-	ip netns exec "$NS_B" sysctl -qw net.ipv6.conf.ttt0.disable_ipv6=1
-	ma=$(ip netns exec "$NS_A" cat /sys/class/net/ttt0/address)
-	mb=$(ip netns exec "$NS_B" cat /sys/class/net/ttt0/address)
-	ip -n "$NS_A" neigh replace 10.99.0.2 lladdr "$mb" dev ttt0 nud permanent
-	ip -n "$NS_B" neigh replace 10.99.0.1 lladdr "$ma" dev ttt0 nud permanent
-}
 
 # vmrss_kb PID: resident memory in KiB (0 when there is no such process).
 vmrss_kb() {
@@ -182,7 +80,7 @@ expect_deltas "40 bytes (a header, no frame): short" "short=1" forge_c -m short 
 expect_deltas "authentic, 1473 bytes (frame 1 over the maximum): long" "long=1" forge_c -m long -l 1473
 expect_deltas "authentic, 4000 bytes (over the receive buffer): long" "long=1" forge_c -m long -l 4000
 check_not "B did not move its peer to C" grep -q "peer is now 198.51.100.3" "$T_DIR/b.log"
-check "B's worker never restarted" test "$(grep -c 'is sandboxed' "$T_DIR/b.log" || true)" -eq 1
+check "B's worker never restarted" test "$(count_lines 'is sandboxed' "$T_DIR/b.log")" -eq 1
 
 # ---- flood ----
 log "a ${FLOOD_MS} ms flood of junk, short, long, bit-flipped and wrong-key datagrams"
@@ -194,7 +92,7 @@ W=$(worker_pid "$PID_B" || true)
 check "B has a worker ($W)" test -n "$W"
 RSS0=$(vmrss_kb "$W")
 LINES0=$(wc -l < "$T_DIR/b.log")
-REF0=$(grep -c 'refused a datagram' "$T_DIR/b.log" || true)
+REF0=$(count_lines 'refused a datagram' "$T_DIR/b.log")
 DROP0=$(rcvbuf_errors)
 snap || failc "B answers SIGUSR1 with its counters"
 cap_start tapf "$NS_B" ttt0 -Q in ether src 02:00:00:00:7f:01
@@ -230,7 +128,7 @@ check "no forged frame reached B's tap ($E)" test "$E" -eq 0
 check "worker RSS grew by less than $RSS_SLACK_KB KiB ($RSS0 -> $RSS1 KiB)" \
 	test "$RSS0" -gt 0 -a "$RSS1" -gt 0 -a $((RSS1 - RSS0)) -lt "$RSS_SLACK_KB"
 LINES1=$(wc -l < "$T_DIR/b.log")
-REF1=$(grep -c 'refused a datagram' "$T_DIR/b.log" || true)
+REF1=$(count_lines 'refused a datagram' "$T_DIR/b.log")
 MAXREF=$((LOG_BURST + LOG_PER_SEC * ELAPSED))
 check "refusals were logged ($((REF1 - REF0)) lines)" test $((REF1 - REF0)) -ge 1
 check "refusal lines bounded by the rate limit ($((REF1 - REF0)) <= $MAXREF in ${ELAPSED} s)" \
@@ -239,7 +137,7 @@ check "B's log grew by a bounded number of lines ($((LINES1 - LINES0)) <= $((MAX
 	test $((LINES1 - LINES0)) -le $((MAXREF + 10))
 check_not "B did not move its peer to C" grep -q "peer is now 198.51.100.3" "$T_DIR/b.log"
 check "B's worker never restarted, warm-up included" \
-	test "$(grep -c 'is sandboxed' "$T_DIR/b.log" || true)" -eq 1
+	test "$(count_lines 'is sandboxed' "$T_DIR/b.log")" -eq 1
 check "B logged no warning or error" sh -c '! grep -qE ": (warning|error): " "$1"' _ "$T_DIR/b.log"
 check "A pings B after the flood" ping_ok "$NS_A" 10.99.0.2 3
 

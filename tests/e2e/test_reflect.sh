@@ -5,35 +5,22 @@
 . "$(dirname "$0")/lib.sh"
 need_root
 
-UDPSEND="$TTT_TOOLS/ttt_udpsend"
-[ -x "$UDPSEND" ] || { echo "$T_NAME: $UDPSEND missing (make)" >&2; exit 1; }
+need_tool UDPSEND ttt_udpsend
 
 # B learns its peer (discovery), so datagrams from a third host reach its checks.
 two_peers discover
-NS_C=$(netns c)
-veth_pair "$NS_B" "$NS_C" 198.51.100.2/24 198.51.100.3/24 ul1
+add_c
 check "tunnel up" ping_ok "$NS_A" 10.99.0.2 2
 
-# capture NAME NS IFACE FILTER: tcpdump in the background; sets CAP.
-capture() {
-	ip netns exec "$2" timeout 30 tcpdump -Z root -U --immediate-mode -n -i "$3" -w "$T_DIR/$1.pcap" "$4" \
-		2> "$T_DIR/$1.err" &
-	CAP=$!
-	T_PIDS+=("$CAP")
-	wait_for 10 grep -q "listening on" "$T_DIR/$1.err"
-}
-stop_capture() { kill -INT "$1"; wait "$1"; }
-
 log "capture what B sends while A pings it"
-capture sent "$NS_B" ul0 "udp and src host 192.0.2.2 and src port 9002"
-CAP_SENT=$CAP
+cap_start sent "$NS_B" ul0 "udp and src host 192.0.2.2 and src port 9002"
 check "A pings B (5 replies from B)" ping_ok "$NS_A" 10.99.0.2 5
-stop_capture "$CAP_SENT"
+cap_stop sent
 
 # Frames B's own tap receives that B itself sent: echo replies from 10.99.0.2.
-capture tap "$NS_B" ttt0 "icmp and src host 10.99.0.2"
-CAP_TAP=$CAP
-before=$(counters b "$PID_B")
+cap_start tap "$NS_B" ttt0 "icmp and src host 10.99.0.2"
+read_counters "$PID_B" b
+r0=$(rx reflected) f0=$(rx frames)
 
 log "send them back to B from A's address (A stopped to free its port) and from C"
 kill -TERM "$PID_A"; wait "$PID_A"
@@ -43,16 +30,15 @@ out_c=$(ip netns exec "$NS_C" "$UDPSEND" "$T_DIR/sent.pcap" 198.51.100.3:9009 19
 	sed -n 's/^sent \([0-9]*\).*/\1/p')
 check "re-sent them from a third host ($out_c)" test "${out_c:-0}" -ge 5
 sleep 0.5
-after=$(counters b "$PID_B")
-stop_capture "$CAP_TAP"
+read_counters "$PID_B" b
+r1=$(rx reflected) f1=$(rx frames)
+cap_stop tap
 
-r0=$(field "$before" rx reflected); r1=$(field "$after" rx reflected)
-f0=$(field "$before" rx frames); f1=$(field "$after" rx frames)
 sent=$((${out_a:-0} + ${out_c:-0}))
 check "every one counted as reflected ($r0 -> $r1, sent $sent)" \
 	sh -c '[ "$1" -gt 0 ] && [ "$2" -eq "$1" ]' _ "$sent" $((r1 - r0))
 check "none delivered (rx frames $f0 -> $f1)" test "$f1" -eq "$f0"
 check "nothing of B's own reached B's tap" \
-	test "$(tcpdump -n -r "$T_DIR/tap.pcap" 2>/dev/null | wc -l)" -eq 0
+	test "$(cap_count tap)" -eq 0
 check_not "the peer did not move to the third host" grep -q "peer is now 198.51.100" "$T_DIR/b.log"
 finish

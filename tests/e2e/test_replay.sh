@@ -10,88 +10,10 @@
 . "$(dirname "$0")/lib.sh"
 need_root
 
-UDPSEND="$TTT_TOOLS/ttt_udpsend"
-[ -x "$UDPSEND" ] || { echo "$T_NAME: $UDPSEND missing; make BUILD=$BUILD $BUILD/tools/ttt_udpsend" >&2; exit 1; }
+need_tool UDPSEND ttt_udpsend
 WINDOW_OPTS="--window-ms 15000"
 
 # ---- helpers ----
-
-# alive PID: running, not a zombie waiting to be reaped.
-alive() {
-	local s
-	s=$(ps -o stat= -p "$1" 2>/dev/null) || return 1
-	[ -n "$s" ] && [ "${s#Z}" = "$s" ]
-}
-not_alive() { ! alive "$1"; }
-
-# stop_ttt PID: SIGTERM a daemon we started and reap it, bounded.
-stop_ttt() {
-	kill -TERM "$1" 2>/dev/null || true
-	wait_for 10 not_alive "$1" || kill -KILL "$1" 2>/dev/null || true
-	wait "$1" 2>/dev/null || true
-}
-
-# read_counters PID LOGNAME: SIGUSR1, wait for the new "counters:" line; sets CNT.
-read_counters() {
-	local log="$T_DIR/$2.log" n
-	n=$(grep -c 'counters: ' "$log" || true)
-	kill -USR1 "$1" 2>/dev/null || return 1
-	wait_for 10 sh -c '[ "$(grep -c "counters: " "$1")" -gt "$2" ]' _ "$log" "$n" || return 1
-	CNT=$(grep 'counters: ' "$log" | tail -n 1)
-}
-# rx FIELD: one receive counter of CNT (frames, replay, wrong-peer, ...).
-rx() {
-	printf '%s\n' "${CNT#* rx }" | tr ' ' '\n' | sed -n "s/^$1=//p"
-}
-
-# cap_start NAME NS IFACE FILTER...: tcpdump into $T_DIR/NAME.pcap until cap_stop.
-declare -A CAP_PID
-cap_start() {
-	local name=$1 ns=$2 ifc=$3; shift 3
-	ip netns exec "$ns" timeout 50 tcpdump -Z root -U --immediate-mode -n -i "$ifc" -w "$T_DIR/$name.pcap" "$@" \
-		2> "$T_DIR/$name.tcpdump" &
-	CAP_PID[$name]=$!
-	T_PIDS+=("$!")
-	wait_for 10 grep -q "listening on" "$T_DIR/$name.tcpdump"
-}
-cap_stop() {
-	local pid=${CAP_PID[$1]}
-	kill -INT "$pid" 2>/dev/null || true
-	wait_for 10 not_alive "$pid" || kill -KILL "$pid" 2>/dev/null || true
-	wait "$pid" 2>/dev/null || true
-}
-# cap_count NAME [FILTER...]: packets in the capture (matching FILTER).
-cap_count() {
-	local name=$1; shift
-	tcpdump -n -r "$T_DIR/$name.pcap" "$@" 2>/dev/null | wc -l
-}
-
-# add_c: namespace C on a second underlay link from B (198.51.100.0/24), so C
-# can reach B's socket but is neither A nor on A's link. Sets NS_C.
-add_c() {
-	local ib="veth$RANDOM" ic="veth$RANDOM"
-	NS_C=$(netns "c$T_PAIR")
-	ip link add "$ib" netns "$NS_B" type veth peer name "$ic" netns "$NS_C"
-	ip -n "$NS_B" link set "$ib" name ul1
-	ip -n "$NS_C" link set "$ic" name ul0
-	ip -n "$NS_B" addr add 198.51.100.2/24 dev ul1
-	ip -n "$NS_C" addr add 198.51.100.3/24 dev ul0
-	ip -n "$NS_B" link set ul1 up
-	ip -n "$NS_C" link set ul0 up
-}
-
-# quiet_taps: no IPv6 on the taps and static neighbour entries, so the only
-# frames crossing the tunnel are the ones the test sends (no router
-# solicitations, MLD reports or ARP probes in the middle of a count).
-quiet_taps() {
-	local ma mb
-	ip netns exec "$NS_A" sysctl -qw net.ipv6.conf.ttt0.disable_ipv6=1
-	ip netns exec "$NS_B" sysctl -qw net.ipv6.conf.ttt0.disable_ipv6=1
-	ma=$(ip netns exec "$NS_A" cat /sys/class/net/ttt0/address)
-	mb=$(ip netns exec "$NS_B" cat /sys/class/net/ttt0/address)
-	ip -n "$NS_A" neigh replace 10.99.0.2 lladdr "$mb" dev ttt0 nud permanent
-	ip -n "$NS_B" neigh replace 10.99.0.1 lladdr "$ma" dev ttt0 nud permanent
-}
 
 # resend PCAP NS LOCAL DEST: play the captured A->B payloads back; sets SENT.
 resend() {

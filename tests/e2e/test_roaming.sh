@@ -6,20 +6,8 @@
 . "$(dirname "$0")/lib.sh"
 need_root
 
-UDPSEND="$TTT_TOOLS/ttt_udpsend"
-[ -x "$UDPSEND" ] || { echo "$T_NAME: $UDPSEND missing; make BUILD=$BUILD $BUILD/tools/ttt_udpsend" >&2; exit 1; }
+need_tool UDPSEND ttt_udpsend
 
-alive() {
-	local s
-	s=$(ps -o stat= -p "$1" 2>/dev/null) || return 1
-	[ -n "$s" ] && [ "${s#Z}" = "$s" ]
-}
-not_alive() { ! alive "$1"; }
-stop_ttt() {
-	kill -TERM "$1" 2>/dev/null || true
-	wait_for 10 not_alive "$1" || kill -KILL "$1" 2>/dev/null || true
-	wait "$1" 2>/dev/null || true
-}
 # restart_a LOGNAME LOCAL: a new A from LOCAL, same key, same peer; sets PID_A.
 restart_a() {
 	stop_ttt "$PID_A"
@@ -30,7 +18,7 @@ restart_a() {
 }
 # peer_moves N: B logged exactly N peer changes.
 peer_moves() {
-	test "$(grep -c 'peer is now' "$T_DIR/b.log" || true)" -eq "$1"
+	test "$(count_lines 'peer is now' "$T_DIR/b.log")" -eq "$1"
 }
 # ping1 NS ADDR: one ping, answered.
 ping1() {
@@ -44,15 +32,9 @@ check "B logged peer 192.0.2.1:9001" wait_log b "peer is now 192.0.2.1:9001" 5
 check "B pings A" ping_ok "$NS_B" 10.99.0.1 2
 
 # A's datagrams from the old place, for the replay at the end.
-ip netns exec "$NS_B" timeout 30 tcpdump -Z root -U --immediate-mode -n -i ul0 \
-	-w "$T_DIR/old.pcap" 'udp and src host 192.0.2.1 and src port 9001' 2> "$T_DIR/old.tcpdump" &
-CAP=$!
-T_PIDS+=("$CAP")
-check "capture started" wait_for 10 grep -q "listening on" "$T_DIR/old.tcpdump"
+check "capture started" cap_start old "$NS_B" ul0 'udp and src host 192.0.2.1 and src port 9001'
 check "A pings B once more" ping_ok "$NS_A" 10.99.0.2 3
-kill -INT "$CAP" 2>/dev/null || true
-wait_for 10 not_alive "$CAP" || true
-wait "$CAP" 2>/dev/null || true
+cap_stop old
 
 log "A comes back from another port: 192.0.2.1:9003"
 check "A restarted on :9003" restart_a a2 :9003
@@ -78,6 +60,6 @@ check "B pings A at once" ping_ok "$NS_B" 10.99.0.1 3
 check "A pings B" ping_ok "$NS_A" 10.99.0.2 3
 check "B moved exactly three times" peer_moves 3
 check "B's worker never restarted" \
-	test "$(grep -c 'is sandboxed' "$T_DIR/b.log" || true)" -eq 1
+	test "$(count_lines 'is sandboxed' "$T_DIR/b.log")" -eq 1
 
 finish

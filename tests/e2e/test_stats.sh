@@ -5,24 +5,24 @@
 need_root
 
 TTT_OPTS_B="--stats-interval 1" two_peers fixed
-line0=$(counters a "$PID_A")
-tx0=$(field "$line0" tx frames)
-check "counters line has every field" sh -c 'for k in frames bytes no-peer long short badmac stale future replay reflected wrong-peer tap-errors socket-errors; do printf "%s" "$1" | grep -q " $k=" || exit 1; done' _ "$line0"
+read_counters "$PID_A" a
+tx0=$(tx frames)
+check "counters line has every field" sh -c 'for k in frames bytes no-peer long short badmac stale future replay reflected wrong-peer tap-errors socket-errors; do printf "%s" "$1" | grep -q " $k=" || exit 1; done' _ "$CNT"
 
 ip netns exec "$NS_A" ping -c 20 -i 0.05 -W 2 -q 10.99.0.2 >/dev/null
-line1=$(counters a "$PID_A")
-tx1=$(field "$line1" tx frames)
-rx1=$(field "$line1" rx frames)
-txb=$(field "$line1" tx bytes)
+read_counters "$PID_A" a
+tx1=$(tx frames)
+rx1=$(rx frames)
+txb=$(tx bytes)
 check "tx frames grew by at least the 20 echo requests ($tx0 -> $tx1)" test $((tx1 - tx0)) -ge 20
 check "rx frames counted at least the 20 replies ($rx1)" test "$rx1" -ge 20
 check "tx bytes at least 20 frames of 98 bytes ($txb)" test "$txb" -ge $((20 * 98))
 check "no refusals on a clean tunnel" sh -c '
 	for k in short long badmac stale future replay reflected wrong-peer; do
 		[ "$(printf "%s\n" "$1" | sed -n "s/.* rx .* $k=\([0-9]*\).*/\1/p")" = 0 ] || exit 1
-	done' _ "$line1"
-lineb=$(counters b "$PID_B")
-check "B counted the 20 requests received" test "$(field "$lineb" rx frames)" -ge 20
+	done' _ "$CNT"
+read_counters "$PID_B" b
+check "B counted the 20 requests received" test "$(rx frames)" -ge 20
 check "--stats-interval 1 logged by itself at least twice" wait_for 5 \
 	sh -c '[ "$(awk "/counters:/ { n++ } END { print n + 0 }" "$1")" -ge 3 ]' _ "$T_DIR/b.log"
 finish

@@ -40,12 +40,12 @@ T_PIDS+=("$P1" "$P2")
 wait "$P1" "$P2"
 check "our 500 echoes all answered" grep -q "500 packets transmitted, 500 received" "$T_DIR/ping_a.out"
 check "its 500 echoes all answered" grep -q "500 packets transmitted, 500 received" "$T_DIR/ping_b.out"
-line=$(counters a "$PID_A")
-check "no v1.4 frame taken for a reflection" test "$(field "$line" rx reflected)" = 0
+read_counters "$PID_A" a
+check "no v1.4 frame taken for a reflection" test "$(rx reflected)" = 0
 check "no v1.4 frame refused at all" sh -c '
 	for k in badmac stale future replay reflected; do
 		[ "$(printf "%s\n" "$1" | sed -n "s/.* rx .* $k=\([0-9]*\).*/\1/p")" = 0 ] || exit 1
-	done' _ "$line"
+	done' _ "$CNT"
 check "frames of every size pass (MTU 1418)" \
 	ip netns exec "$NS_A" ping -c 2 -M do -s 1390 -W 2 -q 10.99.0.2 >/dev/null
 finish
