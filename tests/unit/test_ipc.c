@@ -1,0 +1,357 @@
+/*
+ * The socketpair protocol (src/ipc.c): every parse rule, and records with
+ * and without descriptors over a real SOCK_SEQPACKET socketpair.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <unistd.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <cmocka.h>
+
+#include "ipc.h"
+
+static void
+pair(int sv[2])
+{
+	assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv), 0);
+}
+
+static struct ttt_ipc_config
+good_config(void)
+{
+	struct ttt_ipc_config c;
+
+	memset(&c, 0, sizeof(c));
+	c.window_ns = 3000000000;
+	c.max_frame = TTT_DEFAULT_MAX_FRAME;
+	c.log_level = TTT_LOG_INFO;
+	c.sock_family = AF_INET6;
+	c.flags = TTT_IPC_CFG_FIXED_PEER | TTT_IPC_CFG_HAVE_PEER;
+	c.peer.family = AF_INET6;
+	c.peer.port = htons(9123);
+	c.peer.addr[15] = 1;
+	c.rekey_grace_ns = 30000000000;
+	return c;
+}
+
+/* Encode type+payload and parse it as side; returns the parse result. */
+static int
+roundtrip(enum ttt_ipc_side side, enum ttt_ipc_type type, const void *p, size_t len,
+    struct ttt_ipc_msg *m)
+{
+	uint8_t buf[TTT_IPC_MSG_MAX];
+	long n = ttt_ipc_encode(type, p, len, buf, sizeof(buf));
+
+	assert_true(n >= TTT_IPC_HDR_LEN);
+	return ttt_ipc_parse(side, buf, (size_t)n, m);
+}
+
+static void
+test_each_type_on_its_side_only(void **state)
+{
+	static struct ttt_ipc_msg m;
+	struct ttt_ipc_config c = good_config();
+	struct ttt_stats st;
+	struct ttt_ipc_peer p = c.peer;
+	uint8_t key[TTT_KEY_MIN] = { 7 };
+	uint8_t logmsg[] = { TTT_LOG_WARN, 'h', 'i' };
+
+	(void)state;
+	memset(&st, 0, sizeof(st));
+	st.v[TTT_STAT_RX_REPLAY] = 42;
+	assert_int_equal(roundtrip(TTT_IPC_TO_WORKER, TTT_IPC_CONFIG, &c, sizeof(c), &m), 0);
+	assert_memory_equal(&m.u.config, &c, sizeof(c));
+	assert_int_equal(roundtrip(TTT_IPC_TO_WORKER, TTT_IPC_KEY, key, sizeof(key), &m), 0);
+	assert_int_equal(m.u.key.len, sizeof(key));
+	assert_int_equal(roundtrip(TTT_IPC_TO_WORKER, TTT_IPC_FDS, NULL, 0, &m), 0);
+	assert_int_equal(roundtrip(TTT_IPC_TO_WORKER, TTT_IPC_STATS_REQ, NULL, 0, &m), 0);
+	assert_int_equal(roundtrip(TTT_IPC_TO_PARENT, TTT_IPC_READY, NULL, 0, &m), 0);
+	assert_int_equal(roundtrip(TTT_IPC_TO_PARENT, TTT_IPC_LOG, logmsg, sizeof(logmsg), &m), 0);
+	assert_string_equal(m.u.log.text, "hi");
+	assert_int_equal(m.u.log.level, TTT_LOG_WARN);
+	assert_int_equal(roundtrip(TTT_IPC_TO_PARENT, TTT_IPC_PEER, &p, sizeof(p), &m), 0);
+	assert_int_equal(roundtrip(TTT_IPC_TO_PARENT, TTT_IPC_STATS, &st, sizeof(st), &m), 0);
+	assert_int_equal(m.u.stats.v[TTT_STAT_RX_REPLAY], 42);
+
+	/* A worker cannot send the parent's messages, nor the parent the worker's. */
+	assert_int_equal(roundtrip(TTT_IPC_TO_PARENT, TTT_IPC_CONFIG, &c, sizeof(c), &m), -EPROTO);
+	assert_int_equal(roundtrip(TTT_IPC_TO_PARENT, TTT_IPC_KEY, key, sizeof(key), &m), -EPROTO);
+	assert_int_equal(roundtrip(TTT_IPC_TO_PARENT, TTT_IPC_FDS, NULL, 0, &m), -EPROTO);
+	assert_int_equal(roundtrip(TTT_IPC_TO_WORKER, TTT_IPC_PEER, &p, sizeof(p), &m), -EPROTO);
+	assert_int_equal(roundtrip(TTT_IPC_TO_WORKER, TTT_IPC_READY, NULL, 0, &m), -EPROTO);
+#ifndef TTT_TEST_HOOKS
+	/* The test hook does not exist in a real build, on either side. */
+	{
+		uint8_t which = TTT_TEST_OPEN;
+
+		assert_int_equal(roundtrip(TTT_IPC_TO_WORKER, TTT_IPC_TEST_SYSCALL, &which, 1, &m),
+		    -EPROTO);
+		assert_int_equal(roundtrip(TTT_IPC_TO_PARENT, TTT_IPC_TEST_SYSCALL, &which, 1, &m),
+		    -EPROTO);
+	}
+#endif
+}
+
+static void
+test_bad_headers_and_lengths(void **state)
+{
+	static struct ttt_ipc_msg m;
+	uint8_t buf[TTT_IPC_MSG_MAX] = { 0 };
+	uint16_t t, l;
+	struct ttt_ipc_peer p = good_config().peer;
+	uint8_t key[TTT_KEY_MAX + 1];
+
+	(void)state;
+	memset(key, 1, sizeof(key));
+	/* Shorter than a header. */
+	assert_int_equal(ttt_ipc_parse(TTT_IPC_TO_PARENT, buf, 0, &m), -EBADMSG);
+	assert_int_equal(ttt_ipc_parse(TTT_IPC_TO_PARENT, buf, TTT_IPC_HDR_LEN - 1, &m), -EBADMSG);
+	/* Type 0 and types past the last. */
+	for (unsigned type = 0; type < 0x10000; type += (type < 64 ? 1 : 997)) {
+		if (type >= 1 && type < TTT_IPC_TYPE_MAX)
+			continue;
+		t = (uint16_t)type;
+		l = 0;
+		memcpy(buf, &t, 2);
+		memcpy(buf + 2, &l, 2);
+		assert_int_equal(ttt_ipc_parse(TTT_IPC_TO_PARENT, buf, 4, &m), -EPROTO);
+		assert_int_equal(ttt_ipc_parse(TTT_IPC_TO_WORKER, buf, 4, &m), -EPROTO);
+	}
+	/* The header's length must be the record's. */
+	assert_int_equal(ttt_ipc_encode(TTT_IPC_PEER, &p, sizeof(p), buf, sizeof(buf)),
+	    (long)(TTT_IPC_HDR_LEN + sizeof(p)));
+	assert_int_equal(ttt_ipc_parse(TTT_IPC_TO_PARENT, buf, TTT_IPC_HDR_LEN + sizeof(p) - 1, &m),
+	    -EBADMSG);
+	assert_int_equal(ttt_ipc_parse(TTT_IPC_TO_PARENT, buf, TTT_IPC_HDR_LEN + sizeof(p) + 1, &m),
+	    -EBADMSG);
+	/* Fixed-size types refuse any other size, even when consistent. */
+	assert_int_equal(roundtrip(TTT_IPC_TO_PARENT, TTT_IPC_PEER, &p, sizeof(p) - 1, &m), -EBADMSG);
+	assert_int_equal(roundtrip(TTT_IPC_TO_PARENT, TTT_IPC_READY, &p, 1, &m), -EBADMSG);
+	/* Keys: TTT_KEY_MIN..TTT_KEY_MAX bytes. */
+	assert_int_equal(roundtrip(TTT_IPC_TO_WORKER, TTT_IPC_KEY, key, TTT_KEY_MIN - 1, &m), -EBADMSG);
+	assert_int_equal(roundtrip(TTT_IPC_TO_WORKER, TTT_IPC_KEY, key, TTT_KEY_MAX, &m), 0);
+	assert_int_equal(ttt_ipc_encode(TTT_IPC_KEY, key, TTT_IPC_PAYLOAD_MAX + 1, buf, sizeof(buf)),
+	    -EMSGSIZE);
+	assert_int_equal(ttt_ipc_encode(TTT_IPC_READY, NULL, 0, buf, TTT_IPC_HDR_LEN - 1), -EMSGSIZE);
+	/* A log line needs a level and a character. */
+	assert_int_equal(roundtrip(TTT_IPC_TO_PARENT, TTT_IPC_LOG, key, 1, &m), -EBADMSG);
+}
+
+static void
+test_config_rules(void **state)
+{
+	static struct ttt_ipc_msg m;
+	struct ttt_ipc_config c;
+
+	(void)state;
+#define REFUSED(field_change) do {						\
+	c = good_config(); field_change;					\
+	assert_int_equal(roundtrip(TTT_IPC_TO_WORKER, TTT_IPC_CONFIG, &c, sizeof(c), &m), -EBADMSG); \
+} while (0)
+	REFUSED(c.window_ns = -1);
+	REFUSED(c.rekey_grace_ns = -1);
+	REFUSED(c.max_frame = 0);
+	REFUSED(c.max_frame = TTT_MAX_FRAME + 1);
+	REFUSED(c.log_level = TTT_LOG_DEBUG + 1);
+	REFUSED(c.log_level = -1);
+	REFUSED(c.sock_family = AF_UNIX);
+	REFUSED(c.flags = 0x80);
+	REFUSED(c.flags = TTT_IPC_CFG_FIXED_PEER);		/* fixed, but no peer */
+	REFUSED(c.peer.family = AF_INET);			/* not the socket's family */
+	REFUSED(c.peer.family = AF_UNIX);
+#undef REFUSED
+	c = good_config();
+	c.flags = 0;	/* discovery, no peer yet: fine whatever peer holds */
+	c.peer.family = 0;
+	assert_int_equal(roundtrip(TTT_IPC_TO_WORKER, TTT_IPC_CONFIG, &c, sizeof(c), &m), 0);
+}
+
+/* What a worker writes to the parent's log is reduced to printable ASCII. */
+static void
+test_log_sanitised(void **state)
+{
+	static struct ttt_ipc_msg m;
+	uint8_t msg[TTT_IPC_LOG_MAX + 1];
+
+	(void)state;
+	msg[0] = TTT_LOG_ERR;
+	memcpy(msg + 1, "a\nb\033[31mc\x7f\xff", 11);
+	assert_int_equal(roundtrip(TTT_IPC_TO_PARENT, TTT_IPC_LOG, msg, 12, &m), 0);
+	assert_string_equal(m.u.log.text, "a?b?[31mc??");
+	msg[0] = TTT_LOG_DEBUG + 1;
+	assert_int_equal(roundtrip(TTT_IPC_TO_PARENT, TTT_IPC_LOG, msg, 12, &m), -EBADMSG);
+	/* The longest line fits and is NUL-terminated. */
+	msg[0] = TTT_LOG_INFO;
+	memset(msg + 1, 'x', TTT_IPC_LOG_MAX);
+	assert_int_equal(roundtrip(TTT_IPC_TO_PARENT, TTT_IPC_LOG, msg, sizeof(msg), &m), 0);
+	assert_int_equal(strlen(m.u.log.text), TTT_IPC_LOG_MAX);
+}
+
+static void
+test_peer_conversions(void **state)
+{
+	static struct ttt_ipc_msg m;
+	struct ttt_ipc_peer p;
+	struct ttt_addr a, b;
+	struct sockaddr_in *s4 = (struct sockaddr_in *)&a.ss;
+	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&a.ss;
+
+	(void)state;
+	memset(&a, 0, sizeof(a));
+	s4->sin_family = AF_INET;
+	s4->sin_port = htons(9001);
+	s4->sin_addr.s_addr = htonl(0xc0000201);
+	a.len = sizeof(*s4);
+	ttt_ipc_peer_from_addr(&a, &p);
+	assert_int_equal(ttt_ipc_peer_to_addr(&p, &b), 0);
+	assert_int_equal(b.len, sizeof(*s4));
+	assert_memory_equal(&a.ss, &b.ss, sizeof(*s4));
+
+	memset(&a, 0, sizeof(a));
+	s6->sin6_family = AF_INET6;
+	s6->sin6_port = htons(9002);
+	s6->sin6_scope_id = 3;
+	s6->sin6_addr.s6_addr[0] = 0xfe;
+	s6->sin6_addr.s6_addr[1] = 0x80;
+	a.len = sizeof(*s6);
+	ttt_ipc_peer_from_addr(&a, &p);
+	assert_int_equal(ttt_ipc_peer_to_addr(&p, &b), 0);
+	assert_memory_equal(&a.ss, &b.ss, sizeof(*s6));
+
+	/* Refused: unknown family, an IPv4 address with a scope. */
+	p.family = AF_UNIX;
+	assert_int_equal(ttt_ipc_peer_to_addr(&p, &b), -EINVAL);
+	assert_int_equal(roundtrip(TTT_IPC_TO_PARENT, TTT_IPC_PEER, &p, sizeof(p), &m), -EBADMSG);
+	memset(&p, 0, sizeof(p));
+	p.family = AF_INET;
+	p.scope_id = 1;
+	assert_int_equal(roundtrip(TTT_IPC_TO_PARENT, TTT_IPC_PEER, &p, sizeof(p), &m), -EBADMSG);
+}
+
+static int
+open_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	int n = 0;
+
+	assert_non_null(d);
+	while (readdir(d) != NULL)
+		n++;
+	(void)closedir(d);
+	return n;
+}
+
+static void
+test_records_over_a_socketpair(void **state)
+{
+	static struct ttt_ipc_msg m;
+	struct ttt_ipc_config c = good_config();
+	uint8_t buf[TTT_IPC_MSG_MAX];
+	int sv[2];
+	long n;
+
+	(void)state;
+	pair(sv);
+	assert_int_equal(ttt_ipc_send(sv[0], TTT_IPC_CONFIG, &c, sizeof(c)), 0);
+	n = ttt_ipc_recv(sv[1], buf, sizeof(buf), NULL, 0, NULL);
+	assert_int_equal(n, (long)(TTT_IPC_HDR_LEN + sizeof(c)));
+	assert_int_equal(ttt_ipc_parse(TTT_IPC_TO_WORKER, buf, (size_t)n, &m), 0);
+	assert_memory_equal(&m.u.config, &c, sizeof(c));
+
+	/* A record larger than the buffer is refused, not cut. */
+	assert_int_equal(ttt_ipc_send(sv[0], TTT_IPC_CONFIG, &c, sizeof(c)), 0);
+	assert_int_equal(ttt_ipc_recv(sv[1], buf, 8, NULL, 0, NULL), -EMSGSIZE);
+
+	/* Log lines: cut at the maximum, nothing sent for an empty one. */
+	{
+		char longline[TTT_IPC_LOG_MAX * 2];
+
+		memset(longline, 'y', sizeof(longline) - 1);
+		longline[sizeof(longline) - 1] = '\0';
+		assert_int_equal(ttt_ipc_send_log(sv[0], TTT_LOG_INFO, ""), 0);
+		assert_int_equal(ttt_ipc_send_log(sv[0], TTT_LOG_INFO, longline), 0);
+		n = ttt_ipc_recv(sv[1], buf, sizeof(buf), NULL, 0, NULL);
+		assert_int_equal(n, TTT_IPC_HDR_LEN + 1 + TTT_IPC_LOG_MAX);
+		assert_int_equal(ttt_ipc_parse(TTT_IPC_TO_PARENT, buf, (size_t)n, &m), 0);
+	}
+	/* The other end gone: end of file, then a send fails. */
+	assert_int_equal(close(sv[0]), 0);
+	assert_int_equal(ttt_ipc_recv(sv[1], buf, sizeof(buf), NULL, 0, NULL), 0);
+	assert_int_equal(close(sv[1]), 0);
+	assert_int_equal(ttt_ipc_send(sv[1], TTT_IPC_READY, NULL, 0), -EBADF);
+}
+
+static void
+test_descriptors(void **state)
+{
+	static struct ttt_ipc_msg m;
+	uint8_t buf[TTT_IPC_MSG_MAX];
+	int sv[2], fds[TTT_IPC_NFDS], got[TTT_IPC_NFDS], before, pipefd[2];
+	size_t nfds = 0;
+	struct stat a, b;
+	long n;
+
+	(void)state;
+	pair(sv);
+	assert_int_equal(pipe(pipefd), 0);
+	fds[0] = pipefd[0];
+	fds[1] = pipefd[1];
+
+	/* The worker's way: both descriptors arrive, as the same files. */
+	assert_int_equal(ttt_ipc_send_fds(sv[0], TTT_IPC_FDS, fds, TTT_IPC_NFDS), 0);
+	n = ttt_ipc_recv(sv[1], buf, sizeof(buf), got, TTT_IPC_NFDS, &nfds);
+	assert_int_equal(n, TTT_IPC_HDR_LEN);
+	assert_int_equal(nfds, TTT_IPC_NFDS);
+	assert_int_equal(ttt_ipc_parse(TTT_IPC_TO_WORKER, buf, (size_t)n, &m), 0);
+	for (int i = 0; i < TTT_IPC_NFDS; i++) {
+		assert_int_equal(fstat(fds[i], &a), 0);
+		assert_int_equal(fstat(got[i], &b), 0);
+		assert_true(a.st_ino == b.st_ino && a.st_dev == b.st_dev);
+		assert_true(fcntl(got[i], F_GETFD) & FD_CLOEXEC);
+		assert_int_equal(close(got[i]), 0);
+	}
+
+	/* The parent's way: no room for descriptors. Whatever a worker tries
+	 * to pass is discarded by the kernel and the record refused. */
+	before = open_fds();
+	assert_int_equal(ttt_ipc_send_fds(sv[0], TTT_IPC_READY, fds, TTT_IPC_NFDS), 0);
+	assert_int_equal(ttt_ipc_recv(sv[1], buf, sizeof(buf), NULL, 0, NULL), -EMSGSIZE);
+	assert_int_equal(open_fds(), before);
+
+	/* More descriptors than asked for: refused, and none leaks. */
+	assert_int_equal(ttt_ipc_send_fds(sv[0], TTT_IPC_FDS, fds, TTT_IPC_NFDS), 0);
+	assert_true(ttt_ipc_recv(sv[1], buf, sizeof(buf), got, 1, &nfds) < 0);
+	assert_int_equal(open_fds(), before);
+
+	/* Bounds of the API itself. */
+	assert_int_equal(ttt_ipc_send_fds(sv[0], TTT_IPC_FDS, fds, TTT_IPC_NFDS + 1), -EINVAL);
+	assert_int_equal(ttt_ipc_recv(sv[1], buf, sizeof(buf), got, TTT_IPC_NFDS + 1, &nfds), -EINVAL);
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(close(sv[i]), 0);
+		assert_int_equal(close(pipefd[i]), 0);
+	}
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_each_type_on_its_side_only),
+		cmocka_unit_test(test_bad_headers_and_lengths),
+		cmocka_unit_test(test_config_rules),
+		cmocka_unit_test(test_log_sanitised),
+		cmocka_unit_test(test_peer_conversions),
+		cmocka_unit_test(test_records_over_a_socketpair),
+		cmocka_unit_test(test_descriptors),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
