@@ -258,6 +258,37 @@ test_shared_tag_moves(void **state)
 	assert_true(is_ours(r, old));
 }
 
+/*
+ * After a tag change, a peer stamping with our old tag lands in slots where
+ * we now stamp with the new one: the cache knows our stamp of that slot, so
+ * the peer's is not taken for ours (fuzz_reflect found this refused).
+ */
+static void
+test_old_tag_in_a_new_tag_slot(void **state)
+{
+	struct ttt_reflect *r = fresh(TTT_DEFAULT_WINDOW_NS, TAG);
+	int64_t last = INT64_MIN, now = T0, ours, peer;
+	uint8_t mac[TTT_MAC_LEN];
+	int changed = 0;
+
+	(void)state;
+	(void)send_one(r, &last, now);
+	for (int i = 0; i < TTT_TAG_SAME_RUN; i++)
+		changed |= ttt_reflect_observe(r, ((now + i * 5000) & ~TTT_TAG_MASK) | TAG, 7);
+	assert_true(changed);
+	ours = send_one(r, &last, now + 100000);
+	assert_int_not_equal(ours & TTT_TAG_MASK, TAG);
+	peer = (ours & ~TTT_TAG_MASK) | TAG;	/* same slot, the old tag */
+	our_mac(peer, mac);
+	assert_false(ttt_reflect_check(r, peer, mac));
+	assert_true(is_ours(r, ours));
+	/* A second change waits while the old tag is still honoured. */
+	changed = 0;
+	for (int i = 0; i < 2 * TTT_TAG_SAME_RUN; i++)
+		changed |= ttt_reflect_observe(r, ours, 7);
+	assert_false(changed);
+}
+
 /* The ring's size follows the window and stays within the static bound. */
 static void
 test_sizes(void **state)
@@ -280,6 +311,7 @@ main(void)
 		cmocka_unit_test(test_not_ours),
 		cmocka_unit_test(test_saturates),
 		cmocka_unit_test(test_shared_tag_moves),
+		cmocka_unit_test(test_old_tag_in_a_new_tag_slot),
 		cmocka_unit_test(test_sizes),
 	};
 
