@@ -13,6 +13,8 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "vectors.h"
+
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -139,75 +141,21 @@ decode_at(int64_t ts, int64_t now, int64_t window, size_t flen, size_t max_frame
 	return st;
 }
 
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-/* Strict hex; returns the byte count, or SIZE_MAX on bad input or overflow. */
+/* The shared decoders, in this file's convention: SIZE_MAX on error. */
 static size_t
 hex_decode(const char *s, size_t n, uint8_t *out, size_t cap)
 {
-	if (n % 2 != 0 || n / 2 > cap)
-		return SIZE_MAX;
-	for (size_t i = 0; i < n / 2; i++) {
-		int hi = hexval(s[2 * i]), lo = hexval(s[2 * i + 1]);
+	long r = tv_hex_decode(s, n, out, cap);
 
-		if (hi < 0 || lo < 0)
-			return SIZE_MAX;
-		out[i] = (uint8_t)(hi << 4 | lo);
-	}
-	return n / 2;
+	return r < 0 ? SIZE_MAX : (size_t)r;
 }
 
-static int
-b64val(char c)
-{
-	static const char alphabet[] =
-	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-	const char *p = c != '\0' ? strchr(alphabet, c) : NULL;
-
-	return p != NULL ? (int)(p - alphabet) : -1;
-}
-
-/* Strict padded standard base64 (RFC 4648 section 4); SIZE_MAX on error. */
 static size_t
 b64_decode(const char *s, size_t n, uint8_t *out, size_t cap)
 {
-	size_t o = 0;
+	long r = n == 0 ? -1 : tv_b64_decode(s, n, out, cap);
 
-	if (n == 0 || n % 4 != 0)
-		return SIZE_MAX;
-	for (size_t i = 0; i < n; i += 4) {
-		int v[4], pad = 0;
-		uint32_t w = 0;
-
-		for (size_t j = 0; j < 4; j++) {
-			if (s[i + j] == '=' && i + 4 == n && j >= 2) {
-				v[j] = 0;
-				pad++;
-				continue;
-			}
-			if (pad > 0 || (v[j] = b64val(s[i + j])) < 0)
-				return SIZE_MAX;
-		}
-		w = (uint32_t)v[0] << 18 | (uint32_t)v[1] << 12 | (uint32_t)v[2] << 6 | (uint32_t)v[3];
-		if (o + 3 - (size_t)pad > cap)
-			return SIZE_MAX;
-		out[o++] = (uint8_t)(w >> 16);
-		if (pad < 2)
-			out[o++] = (uint8_t)(w >> 8);
-		if (pad < 1)
-			out[o++] = (uint8_t)w;
-	}
-	return o;
+	return r < 0 ? SIZE_MAX : (size_t)r;
 }
 
 /* ------------------------------------------------------------ the vectors */

@@ -12,6 +12,8 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "vectors.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -94,35 +96,7 @@ read_small_file(const char *path, char *buf, size_t cap)
 	return (size_t)r;
 }
 
-static int
-hex_nibble(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-/* Decode hex[0..len) into out; -1 when malformed or too long. */
-static long
-hex_decode(const char *hex, size_t len, uint8_t *out, size_t cap)
-{
-	int hi, lo;
-
-	if (len % 2 != 0 || len / 2 > cap)
-		return -1;
-	for (size_t i = 0; i < len; i += 2) {
-		hi = hex_nibble(hex[i]);
-		lo = hex_nibble(hex[i + 1]);
-		if (hi < 0 || lo < 0)
-			return -1;
-		out[i / 2] = (uint8_t)(hi << 4 | lo);
-	}
-	return (long)(len / 2);
-}
+#define hex_decode tv_hex_decode
 
 /* The obvious table-driven encoder, to check the branch-free one against. */
 static size_t

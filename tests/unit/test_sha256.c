@@ -13,6 +13,8 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "vectors.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -101,33 +103,7 @@ prng_fill(uint64_t *s, uint8_t *p, size_t n)
 		p[i] = (uint8_t)prng_next(s);
 }
 
-static int
-hex_nibble(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-/* Decode n hex digits into out (cap bytes). Returns the length, or -1. */
-static long
-hex_decode(const char *hex, size_t n, uint8_t *out, size_t cap)
-{
-	if (n % 2 != 0 || n / 2 > cap)
-		return -1;
-	for (size_t i = 0; i < n / 2; i++) {
-		int hi = hex_nibble(hex[2 * i]), lo = hex_nibble(hex[2 * i + 1]);
-
-		if (hi < 0 || lo < 0)
-			return -1;
-		out[i] = (uint8_t)(hi << 4 | lo);
-	}
-	return (long)(n / 2);
-}
+#define hex_decode tv_hex_decode
 
 static void
 hex_to(const char *hex, uint8_t *out, size_t len)
@@ -135,54 +111,7 @@ hex_to(const char *hex, uint8_t *out, size_t len)
 	assert_int_equal(hex_decode(hex, strlen(hex), out, len), (long)len);
 }
 
-static int
-b64_value(char c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+')
-		return 62;
-	if (c == '/')
-		return 63;
-	return -1;
-}
-
-/* Standard base64 with '=' padding, n characters. Returns the length, or -1. */
-static long
-b64_decode(const char *s, size_t n, uint8_t *out, size_t cap)
-{
-	uint32_t acc = 0;
-	size_t len = 0, pad = 0;
-
-	if (n % 4 != 0)
-		return -1;
-	for (size_t i = 0; i < n; i++) {
-		int v = b64_value(s[i]);
-
-		if (s[i] == '=' && i >= n - 2) {
-			pad++;
-			v = 0;
-		} else if (v < 0 || pad != 0) {
-			return -1;
-		}
-		acc = acc << 6 | (uint32_t)v;
-		if (i % 4 == 3) {
-			uint8_t grp[3] = { (uint8_t)(acc >> 16), (uint8_t)(acc >> 8), (uint8_t)acc };
-			size_t take = 3 - (i == n - 1 ? pad : 0);
-
-			if (len + take > cap)
-				return -1;
-			memcpy(out + len, grp, take);
-			len += take;
-			acc = 0;
-		}
-	}
-	return (long)len;
-}
+#define b64_decode tv_b64_decode
 
 static void
 hash_buf(const br_hash_class *h, const void *data, size_t len, uint8_t out[DIGEST_LEN])
