@@ -241,7 +241,7 @@ ttt_ipc_recv(int sock, uint8_t *buf, size_t cap, int *fds, size_t maxfds, size_t
 	if (nfds != NULL)
 		*nfds = 0;
 	if (fds != NULL) {
-		if (maxfds > TTT_IPC_NFDS)
+		if (maxfds > TTT_IPC_NFDS || nfds == NULL)
 			return -EINVAL;
 		mh.msg_control = ctl.buf;
 		mh.msg_controllen = CMSG_SPACE(sizeof(int) * maxfds);

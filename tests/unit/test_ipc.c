@@ -334,6 +334,7 @@ test_descriptors(void **state)
 	/* Bounds of the API itself. */
 	assert_int_equal(ttt_ipc_send_fds(sv[0], TTT_IPC_FDS, fds, TTT_IPC_NFDS + 1), -EINVAL);
 	assert_int_equal(ttt_ipc_recv(sv[1], buf, sizeof(buf), got, TTT_IPC_NFDS + 1, &nfds), -EINVAL);
+	assert_int_equal(ttt_ipc_recv(sv[1], buf, sizeof(buf), got, TTT_IPC_NFDS, NULL), -EINVAL);
 	for (int i = 0; i < 2; i++) {
 		assert_int_equal(close(sv[i]), 0);
 		assert_int_equal(close(pipefd[i]), 0);
