@@ -51,13 +51,18 @@ struct ttt_ipc_peer {
 	uint8_t addr[16];	/* IPv4 uses the first 4 bytes */
 };
 
-/* What TTT_IPC_TEST_SYSCALL asks a test build's worker to attempt. */
+/* What TTT_IPC_TEST_SYSCALL asks a test build's worker to attempt: a
+ * syscall its sandbox forbids... */
 enum ttt_test_syscall {
 	TTT_TEST_OPEN = 1,
 	TTT_TEST_SOCKET,
 	TTT_TEST_EXECVE,
 	TTT_TEST_PTRACE,
 	TTT_TEST_SETUID,
+	/* ... or, playing a compromised worker, something the parent must refuse */
+	TTT_TEST_PARENT_TYPE,	/* send the parent a message only the parent sends */
+	TTT_TEST_BAD_LENGTH,	/* send a record whose header lies about its length */
+	TTT_TEST_PASS_FD,	/* try to pass the parent a descriptor */
 	TTT_TEST_NSYSCALLS
 };
 

@@ -218,7 +218,8 @@ handle_message(struct supervisor *s, const struct ttt_ipc_msg *m)
 		log_info("counters: %s", line);
 		break;
 	default:
-		drop_worker(s, "sent a message only the parent sends");
+		/* ttt_ipc_parse admits no other type from a worker. */
+		drop_worker(s, "sent a message of an unexpected type");
 		break;
 	}
 }
@@ -229,6 +230,7 @@ read_worker(struct supervisor *s)
 	static struct ttt_ipc_msg m;
 	uint8_t buf[TTT_IPC_MSG_MAX];
 	long n;
+	int rc;
 
 	/* No descriptor buffer: the kernel discards any fd the worker sends. */
 	n = ttt_ipc_recv(s->ipc, buf, sizeof(buf), NULL, 0, NULL);
@@ -241,7 +243,12 @@ read_worker(struct supervisor *s)
 		drop_worker(s, "sent an oversized or unreadable message");
 		return;
 	}
-	if (ttt_ipc_parse(TTT_IPC_TO_PARENT, buf, (size_t)n, &m) != 0) {
+	rc = ttt_ipc_parse(TTT_IPC_TO_PARENT, buf, (size_t)n, &m);
+	if (rc == -EPROTO) {
+		drop_worker(s, "sent a message only the parent sends");
+		return;
+	}
+	if (rc != 0) {
 		drop_worker(s, "sent a malformed message");
 		return;
 	}

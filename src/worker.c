@@ -18,6 +18,7 @@
 #include <sys/ptrace.h>
 #include <sys/random.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 
 #include "frame.h"
 #include "ipc.h"
@@ -587,6 +588,24 @@ test_forbidden_syscall(uint8_t which)
 	case TTT_TEST_SETUID:
 		r = setresuid(0, 0, 0);
 		break;
+	case TTT_TEST_PARENT_TYPE: {
+		struct ttt_ipc_config forged = { .window_ns = 0 };
+
+		(void)ttt_ipc_send(w.ipc, TTT_IPC_CONFIG, &forged, sizeof(forged));
+		return;
+	}
+	case TTT_TEST_BAD_LENGTH: {
+		/* A log record whose header claims more than it carries. */
+		uint8_t rec[] = { TTT_IPC_LOG, 0, 200, 0, TTT_LOG_ERR, 'x' };
+		struct iovec iov = { .iov_base = rec, .iov_len = sizeof(rec) };
+		struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+
+		(void)sendmsg(w.ipc, &mh, MSG_NOSIGNAL);
+		return;
+	}
+	case TTT_TEST_PASS_FD:
+		(void)ttt_ipc_send_fds(w.ipc, TTT_IPC_READY, &w.tap, 1);
+		return;
 	default:
 		break;
 	}

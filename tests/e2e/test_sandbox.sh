@@ -15,24 +15,52 @@ TTT_BIN=$HOOK_BIN
 two_peers fixed
 check "tunnel up before the attacks" ping_ok "$NS_A" 10.99.0.2 2
 
-names=(x open socket execve ptrace setresuid)
-for n in 1 2 3 4 5; do
-	log "worker attempts ${names[$n]}"
+# restart_with_hook N: a fresh daemon A whose SIGUSR2 triggers test hook N;
+# sets PID_A and W1 (its worker).
+restart_with_hook() {
 	kill -TERM "$PID_A"; wait "$PID_A"
-	mv "$T_DIR/a.log" "$T_DIR/a-before-$n.log"
-	TTT_TEST_SYSCALL=$n start_ttt "$NS_A" a -i ttt0 "$KEY" :9001 192.0.2.2:9002
+	mv "$T_DIR/a.log" "$T_DIR/a-before-$1.log"
+	TTT_TEST_SYSCALL=$1 start_ttt "$NS_A" a -i ttt0 "$KEY" :9001 192.0.2.2:9002
 	PID_A=$TTT_PID
 	tap_up "$NS_A" ttt0 10.99.0.1/24
 	wait_log a sandboxed
 	W1=$(worker_pid "$PID_A")
+}
+
+# replaced WHAT: a second worker, another process, and the tunnel works.
+replaced() {
+	check "$1: a new worker starts" wait_for 5 sh -c \
+		'[ "$(awk "/sandboxed/ { n++ } END { print n + 0 }" "$1")" -ge 2 ]' _ "$T_DIR/a.log"
+	check "$1: the new worker is another process" \
+		sh -c '[ -n "$1" ] && [ "$1" != "$2" ]' _ "$(worker_pid "$PID_A")" "$W1"
+	check "$1: ping works again" ping_ok "$NS_A" 10.99.0.2 2
+}
+
+names=(x open socket execve ptrace setresuid)
+for n in 1 2 3 4 5; do
+	log "worker attempts ${names[$n]}"
+	restart_with_hook "$n"
 	kill -USR2 "$PID_A"
 	check "${names[$n]}: worker killed by SIGSYS" wait_log a "worker $W1 killed by signal SIGSYS" 5
 	check_not "${names[$n]}: the syscall never returned" grep -q "was NOT stopped" "$T_DIR/a.log"
-	check "${names[$n]}: a new worker starts" wait_for 5 sh -c \
-		'[ "$(awk "/sandboxed/ { n++ } END { print n + 0 }" "$1")" -ge 2 ]' _ "$T_DIR/a.log"
-	check "${names[$n]}: the new worker is another process" \
-		sh -c '[ -n "$1" ] && [ "$1" != "$2" ]' _ "$(worker_pid "$PID_A")" "$W1"
-	check "${names[$n]}: ping works again" ping_ok "$NS_A" 10.99.0.2 2
+	replaced "${names[$n]}"
+done
+
+# A compromised worker talking to the parent: each hostile message gets it
+# killed (SIGKILL from the parent) and replaced; the parent carries on.
+hostile=(x x x x x x "a parent-only message" "a record that lies about its length" "a descriptor")
+said=(x x x x x x "sent a message only the parent sends" "sent a malformed message"
+	"sent an oversized or unreadable message")
+for n in 6 7 8; do
+	log "worker sends the parent ${hostile[$n]}"
+	restart_with_hook "$n"
+	fds_before=$(ls /proc/"$PID_A"/fd | wc -l)
+	kill -USR2 "$PID_A"
+	check "${hostile[$n]}: the parent refuses it" wait_log a "worker $W1 ${said[$n]}; stopping it" 5
+	check "${hostile[$n]}: and kills the worker" wait_log a "worker $W1 killed by signal SIGKILL" 5
+	replaced "${hostile[$n]}"
+	check "${hostile[$n]}: the parent holds no extra descriptor" \
+		test "$(ls /proc/"$PID_A"/fd | wc -l)" -eq "$fds_before"
 done
 
 log "kill -9 of the worker"
