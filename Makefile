@@ -9,6 +9,16 @@
 #   make bench-codec  codec and HMAC speed per SHA-256 implementation
 #   make help       every target
 
+# make V=1 shows every command; by default one short line a file.
+V ?= 0
+ifeq ($(V),0)
+Q  := @
+say = @printf '  %-6s %s\n' '$(1)' '$(2)';
+else
+Q  :=
+say =
+endif
+
 PROG     := tinytaptunnel
 VERSION  := 0.1.0
 BUILD    ?= build
@@ -45,14 +55,17 @@ TOOL_BIN := $(TOOL_SRC:tests/tools/%.c=$(BUILD)/tools/%)
 all: $(PROG)
 
 $(PROG): $(BUILD)/src/main.o $(LIB)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+	$(call say,LINK,$@)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 
 $(LIB): $(LIB_OBJ)
-	$(AR) rcs $@ $^
+	$(call say,AR,$@)
+	$(Q)rm -f $@ && $(AR) rcs $@ $^
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c -o $@ $<
+	$(call say,CC,$<)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c -o $@ $<
 
 # A test-only daemon (never installed): SIGUSR2 makes its worker attempt a
 # forbidden syscall, so the e2e tests can watch the sandbox kill it.
@@ -61,18 +74,22 @@ HOOK_OBJ := $(patsubst %.c,$(BUILD)/hooks/%.o,src/main.c $(LIB_SRC))
 
 $(BUILD)/hooks/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) -DTTT_TEST_HOOKS $(CFLAGS) -MMD -MP -c -o $@ $<
+	$(call say,CC,$< (test hooks))
+	$(Q)$(CC) $(CPPFLAGS) -DTTT_TEST_HOOKS $(CFLAGS) -MMD -MP -c -o $@ $<
 
 $(HOOK_BIN): $(HOOK_OBJ)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+	$(call say,LINK,$@)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
 
 $(BUILD)/tests/%: tests/unit/%.c tests/unit/vectors.h $(LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS) -DTTT_SRCDIR='"$(CURDIR)"' $(LDFLAGS) -o $@ $< $(LIB) -lcmocka $(LIBS)
+	$(call say,CC,$<)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -DTTT_SRCDIR='"$(CURDIR)"' $(LDFLAGS) -o $@ $< $(LIB) -lcmocka $(LIBS)
 
 $(BUILD)/tools/%: tests/tools/%.c $(LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(LIBS)
+	$(call say,CC,$<)
+	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(LIBS)
 
 # Debian packages the build and the tests use; apt-get only runs when one is missing.
 DEB_PKGS := build-essential clang llvm libbearssl-dev libseccomp-dev libcap-ng-dev \
