@@ -22,6 +22,7 @@
 
 #include "frame.h"
 #include "ipc.h"
+#include "keyring.h"
 #include "log.h"
 #include "privdrop.h"
 #include "reflect.h"
@@ -35,27 +36,12 @@
 #define REFUSAL_LOG_PER_SEC 5	/* refused datagrams logged at most this often */
 #define REFUSAL_LOG_BURST   20
 
-/*
- * Keys: the receiver tries the current (newest) key and, until the grace
- * period ends, the previous one. The sender keeps using the previous key
- * until a frame under the new one arrives (the peer has it too) or the
- * grace period ends: sending under the new key at once would lose every
- * frame until the peer rotates as well. A slot is rewritten only after
- * two more rotations, each at least a grace period apart (a rotation that
- * arrives during a grace period waits for its end), so no thread ever reads
- * a key while it is written.
- */
-#define KEY_SLOTS 3
-
 struct counters {
 	_Atomic uint64_t v[TTT_STAT_N];
 } __attribute__((aligned(64)));
 
 static struct worker {
-	struct ttt_key keys[KEY_SLOTS];
-	_Atomic unsigned key_cur, key_prev;
-	_Atomic int peer_has_new;	/* a frame under key_cur has arrived */
-	_Atomic int64_t grace_until_ns;	/* the previous key is honoured until then */
+	struct ttt_keyring keys;	/* rotation rules: keyring.h */
 	int64_t grace_ns;
 	struct ttt_frame_limits lim;
 	struct ttt_reflect reflect;
@@ -204,17 +190,6 @@ send_batch(struct mmsghdr *mm, unsigned n)
 	}
 }
 
-static const struct ttt_key *
-send_key(int64_t now)
-{
-	unsigned cur = atomic_load_explicit(&w.key_cur, memory_order_acquire);
-
-	if (atomic_load_explicit(&w.peer_has_new, memory_order_relaxed) ||
-	    now >= atomic_load_explicit(&w.grace_until_ns, memory_order_relaxed))
-		return &w.keys[cur];
-	return &w.keys[atomic_load_explicit(&w.key_prev, memory_order_relaxed)];
-}
-
 static void *
 tx_thread(void *arg)
 {
@@ -244,9 +219,9 @@ tx_thread(void *arg)
 			continue;
 		}
 		/* One clock read a batch; every stamp is still distinct, tagged
-		 * and recorded (reflect.h). A new key is used at once. */
+		 * and recorded (reflect.h). */
 		now = realtime_ns();
-		key = send_key(now);
+		key = ttt_keyring_send_key(&w.keys, now);
 		bytes = 0;
 		for (unsigned i = 0; i < n; i++) {
 			int64_t ts = ttt_reflect_stamp(&w.reflect, &last_ts, now);
@@ -321,25 +296,6 @@ maybe_move_peer(const struct ttt_addr *src, enum ttt_replay_verdict v)
 	log_info("peer is now %s", a);
 }
 
-/* The current key, or during a grace period the previous one too. */
-static enum ttt_frame_status
-decode(int64_t now, const uint8_t *dgram, size_t len, struct ttt_frame_view *v)
-{
-	unsigned cur = atomic_load_explicit(&w.key_cur, memory_order_acquire);
-	enum ttt_frame_status st = ttt_frame_decode(&w.keys[cur], now, &w.lim, dgram, len, v);
-
-	/* Only a frame that is fully valid under the new key confirms it. */
-	if (st == TTT_FRAME_OK && !atomic_load_explicit(&w.peer_has_new, memory_order_relaxed))
-		atomic_store_explicit(&w.peer_has_new, 1, memory_order_relaxed);
-	if (st == TTT_FRAME_BADMAC &&
-	    now < atomic_load_explicit(&w.grace_until_ns, memory_order_acquire)) {
-		unsigned prev = atomic_load_explicit(&w.key_prev, memory_order_acquire);
-
-		st = ttt_frame_decode(&w.keys[prev], now, &w.lim, dgram, len, v);
-	}
-	return st;
-}
-
 struct rx_state {
 	struct ttt_replay *replay;
 	struct ttt_ratelimit rl;
@@ -370,7 +326,8 @@ deliver(struct rx_state *rx, const struct ttt_addr *src,
 		log_refusal(&rx->rl, "not the configured peer", src);
 		return;
 	}
-	st = truncated ? TTT_FRAME_LONG : decode(now, dgram, len, &v);
+	st = truncated ? TTT_FRAME_LONG :
+	    ttt_keyring_decode(&w.keys, now, &w.lim, dgram, len, &v);
 	if (st != TTT_FRAME_OK) {
 		count(&w.rx_count, refusal_stat[st], 1);
 		log_refusal(&rx->rl, ttt_frame_status_name(st), src);
@@ -451,57 +408,28 @@ struct received {
 	int fds[TTT_IPC_NFDS];
 };
 
-/* A key received while a grace period runs waits for its end (KEY_SLOTS). */
-static struct {
-	int have;
-	size_t len;
-	uint8_t bytes[TTT_KEY_MAX];
-} pending_key;
-
-static void
-rotate_key(const uint8_t *key, size_t len)
-{
-	unsigned cur = atomic_load_explicit(&w.key_cur, memory_order_relaxed);
-	unsigned next = (cur + 1) % KEY_SLOTS;
-
-	ttt_key_init(&w.keys[next], ttt_sha256_best(), key, len);
-	atomic_store_explicit(&w.key_prev, cur, memory_order_release);
-	atomic_store_explicit(&w.peer_has_new, 0, memory_order_release);
-	atomic_store_explicit(&w.grace_until_ns, realtime_ns() + w.grace_ns, memory_order_release);
-	atomic_store_explicit(&w.key_cur, next, memory_order_release);
-}
-
-/* The first key is the key; any later one is a rotation. */
+/* The first key is the key; any later one is a rotation (keyring.h). */
 static void
 take_key(const uint8_t *key, size_t len, int first)
 {
 	if (first) {
-		ttt_key_init(&w.keys[0], ttt_sha256_best(), key, len);
+		ttt_keyring_init(&w.keys, ttt_sha256_best(), w.grace_ns, key, len);
 		return;
 	}
-	if (realtime_ns() < atomic_load_explicit(&w.grace_until_ns, memory_order_acquire)) {
-		memcpy(pending_key.bytes, key, len);
-		pending_key.len = len;
-		pending_key.have = 1;
+	if (ttt_keyring_add(&w.keys, key, len, realtime_ns()) == TTT_KEYRING_QUEUED)
 		log_info("new key queued until the current grace period ends");
-		return;
-	}
-	rotate_key(key, len);
-	log_info("new key loaded; both keys accepted and the old one sent with until "
-	    "the peer shows it has the new one, for at most %lld ms",
-	    (long long)(w.grace_ns / TTT_NSEC_PER_MSEC));
+	else
+		log_info("new key loaded; both keys accepted and the old one sent with until "
+		    "the peer shows it has the new one, for at most %lld ms",
+		    (long long)(w.grace_ns / TTT_NSEC_PER_MSEC));
 }
 
 static void
 apply_pending_key(void)
 {
-	if (!pending_key.have ||
-	    realtime_ns() < atomic_load_explicit(&w.grace_until_ns, memory_order_acquire))
-		return;
-	rotate_key(pending_key.bytes, pending_key.len);
-	explicit_bzero(&pending_key, sizeof(pending_key));
-	log_info("queued key loaded; both keys accepted for at most %lld ms",
-	    (long long)(w.grace_ns / TTT_NSEC_PER_MSEC));
+	if (ttt_keyring_tick(&w.keys, realtime_ns()) == TTT_KEYRING_LOADED)
+		log_info("queued key loaded; both keys accepted for at most %lld ms",
+		    (long long)(w.grace_ns / TTT_NSEC_PER_MSEC));
 }
 
 /* Receive configuration, key and descriptors, in any order, nothing else. */
@@ -528,7 +456,8 @@ receive_setup(struct received *r)
 			w.grace_ns = r->cfg.rekey_grace_ns;
 			r->have_cfg = 1;
 		} else if (m.type == TTT_IPC_KEY && nfds == 0) {
-			if (r->have_key && !r->have_cfg)
+			/* The configuration (its grace period) comes first. */
+			if (!r->have_cfg)
 				die("the parent's set-up message", EPROTO);
 			take_key(m.u.key.bytes, m.u.key.len, !r->have_key);
 			r->have_key = 1;

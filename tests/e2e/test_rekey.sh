@@ -59,10 +59,10 @@ cp -p "$T_DIR/new" "$T_DIR/a.key"
 log "after the grace period the old key is refused"
 cp -p "$T_DIR/newer" "$T_DIR/a.key"; kill -HUP "$PID_A"
 # A rotation that arrives during a grace period waits for its end.
-check "A loads the newest key" wait_for $((GRACE_MS / 1000 + 3)) sh -c \
+check "A loads the newest key" wait_for $((GRACE_MS / 1000 + 5)) sh -c \
 	'[ "$(awk "/key loaded/ { n++ } END { print n + 0 }" "$1")" -ge 2 ]' _ "$T_DIR/a.log"
 check "inside the grace period B's frames (old key) still arrive" ping_ok "$NS_B" 10.99.0.1 2
-sleep $((GRACE_MS / 1000 + 1))
+sleep $((GRACE_MS / 1000 + 3))	# the grace period and its 2 s switch-over margin
 check_not "after it, B's frames (old key) are refused" ping_ok "$NS_B" 10.99.0.1 2
 read_counters "$PID_A" a
 check "A counted them as badmac" test "$(rx badmac)" -gt 0

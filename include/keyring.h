@@ -1,0 +1,76 @@
+/*
+ * The worker's keys across a rotation (SIGHUP), so that two peers rotated
+ * one after the other, in either order, lose no frame:
+ *   - the receiver tries the newest key and, until the grace period ends,
+ *     the previous one;
+ *   - the sender keeps using the previous key until a fully valid frame
+ *     under the newest arrives (the peer has it too) or the grace period
+ *     ends. Sending under a new key at once would lose every frame until
+ *     the peer rotates as well;
+ *   - the receiver honours the previous key TTT_KEYRING_SWITCH_NS longer
+ *     than the sender uses it: when the first peer's grace period ends and
+ *     it switches, the second is still sending under the old key until it
+ *     sees a frame under the new one, a round trip later.
+ * A key that arrives during a grace period waits for its end, so only two
+ * keys are ever in use and a slot is rewritten only after two more
+ * rotations: no thread reads a key while it is written.
+ *
+ * Threads: one writer (the worker's main thread: add, tick), any number of
+ * readers (send_key, decode). Pure otherwise: the clock is an argument.
+ */
+#ifndef TTT_KEYRING_H
+#define TTT_KEYRING_H
+
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "frame.h"
+#include "keyfile.h"
+
+#define TTT_KEYRING_SLOTS 3
+/* A round trip and a poll interval, many times over (capped at the grace). */
+#define TTT_KEYRING_SWITCH_NS (INT64_C(2) * 1000000000)
+
+struct ttt_keyring {
+	struct ttt_key keys[TTT_KEYRING_SLOTS];
+	_Atomic unsigned cur, prev;
+	_Atomic int peer_has_new;	/* a valid frame under keys[cur] has arrived */
+	_Atomic int64_t grace_until_ns;	/* keys[prev] is sent until then... */
+	_Atomic int64_t accept_until_ns;	/* ...and accepted until then */
+	int64_t grace_ns, switch_ns;
+	const br_hash_class *hash;
+	/* writer only */
+	int have_pending;
+	size_t pending_len;
+	uint8_t pending[TTT_KEY_MAX];
+};
+
+enum ttt_keyring_event {
+	TTT_KEYRING_NONE = 0,
+	TTT_KEYRING_LOADED,	/* a new key is in use, the old one honoured */
+	TTT_KEYRING_QUEUED,	/* a grace period runs: the key waits for its end */
+};
+
+void ttt_keyring_init(struct ttt_keyring *kr, const br_hash_class *hash, int64_t grace_ns,
+    const uint8_t *key, size_t len);
+
+/* A new key at time now (len <= TTT_KEY_MAX). */
+enum ttt_keyring_event ttt_keyring_add(struct ttt_keyring *kr, const uint8_t *key,
+    size_t len, int64_t now);
+
+/* Load a queued key once its wait is over. */
+enum ttt_keyring_event ttt_keyring_tick(struct ttt_keyring *kr, int64_t now);
+
+/* The key to send under at time now. */
+const struct ttt_key *ttt_keyring_send_key(const struct ttt_keyring *kr, int64_t now);
+
+/* ttt_frame_decode under the newest key, or during a grace period the
+ * previous one; a valid frame under the newest confirms it. */
+enum ttt_frame_status ttt_keyring_decode(struct ttt_keyring *kr, int64_t now,
+    const struct ttt_frame_limits *lim, const uint8_t *dgram, size_t len,
+    struct ttt_frame_view *v);
+
+void ttt_keyring_wipe(struct ttt_keyring *kr);
+
+#endif
