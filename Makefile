@@ -2,7 +2,7 @@
 #
 #   make            build ./tinytaptunnel and every module
 #   make deps       install what the build and the tests need (Debian)
-#   make check      unit tests, then the end-to-end tests (root)
+#   make check      unit tests, sanitizers, end-to-end tests (root), fuzzing (60 s a harness)
 #   make check-asan unit tests under AddressSanitizer + UBSan
 #   make demo       two peers in two namespaces, pinged both ways (root)
 #   make bench      side-by-side benchmark: bare veth, socat, tinytaptunnel (root)
@@ -131,7 +131,7 @@ clean:
 	rm -rf build build-asan build-fuzz build-cov $(PROG)
 
 help:
-	@sed -n 's/^#   //p' Makefile
+	@sed -n 's/^#   //p' Makefile $(wildcard mk/*.mk)
 
 -include mk/*.mk
 -include $(LIB_OBJ:.o=.d) $(BUILD)/src/main.d $(HOOK_OBJ:.o=.d)
