@@ -19,6 +19,7 @@
 #define TTT_STOP_GRACE_MS    2000	/* SIGTERM, then SIGKILL after this */
 #define TTT_WORKER_LOG_PER_SEC 20	/* a compromised worker cannot flood our log */
 #define TTT_WORKER_LOG_BURST   50
+#define TTT_STATS_POLL_MS      1000	/* counters lost to a crash: at most this much */
 
 struct ttt_parent {
 	int tap, udp;

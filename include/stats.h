@@ -37,6 +37,9 @@ struct ttt_stats {
 
 const char *ttt_stat_name(enum ttt_stat s);
 
+/* to += from, each counter saturating (a worker's numbers are not trusted). */
+void ttt_stats_add(struct ttt_stats *to, const struct ttt_stats *from);
+
 /* "tx frames=1 bytes=98 ... rx ..." on one line; returns the length written. */
 size_t ttt_stats_format(const struct ttt_stats *st, char *buf, size_t cap);
 

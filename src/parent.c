@@ -25,7 +25,14 @@ struct supervisor {
 	int sigfd;
 	pid_t pid;		/* the worker, or 0 */
 	int ipc;		/* its channel, or -1 */
-	long long started_ms, respawn_at_ms, backoff_ms, next_stats_ms;
+	long long started_ms, respawn_at_ms, backoff_ms, next_stats_ms, next_poll_ms;
+	/*
+	 * Counters outlive workers: the totals of the workers that ended, plus
+	 * the current one's latest snapshot (polled every second), so a crash
+	 * does not erase the record of what came before it.
+	 */
+	struct ttt_stats ended, current;
+	unsigned log_replies;	/* replies owed to SIGUSR1 or --stats-interval */
 	unsigned test_syscall;		/* test builds: the next forbidden syscall */
 	struct ttt_ratelimit rl;
 	int stopping;
@@ -214,8 +221,15 @@ handle_message(struct supervisor *s, const struct ttt_ipc_msg *m)
 		record_peer(s, &m->u.peer);
 		break;
 	case TTT_IPC_STATS:
-		(void)ttt_stats_format(&m->u.stats, line, sizeof(line));
-		log_info("counters: %s", line);
+		s->current = m->u.stats;
+		if (s->log_replies > 0) {
+			struct ttt_stats total = s->ended;
+
+			s->log_replies--;
+			ttt_stats_add(&total, &s->current);
+			(void)ttt_stats_format(&total, line, sizeof(line));
+			log_info("counters: %s", line);
+		}
 		break;
 	default:
 		/* ttt_ipc_parse admits no other type from a worker. */
@@ -276,16 +290,23 @@ reap(struct supervisor *s)
 		if (s->ipc >= 0)
 			(void)close(s->ipc);
 		s->ipc = -1;
+		ttt_stats_add(&s->ended, &s->current);
+		memset(&s->current, 0, sizeof(s->current));
+		s->log_replies = 0;
 		if (!s->stopping)
 			schedule_respawn(s);
 	}
 }
 
+/* Ask the worker for its counters; log them (with the ended workers') when
+ * they arrive if to_log. */
 static void
-request_stats(struct supervisor *s)
+request_stats(struct supervisor *s, int to_log)
 {
-	if (s->ipc >= 0)
-		(void)ttt_ipc_send(s->ipc, TTT_IPC_STATS_REQ, NULL, 0);
+	if (s->ipc < 0 || ttt_ipc_send(s->ipc, TTT_IPC_STATS_REQ, NULL, 0) != 0)
+		return;
+	if (to_log)
+		s->log_replies++;
 }
 
 /*
@@ -364,7 +385,7 @@ read_signal(struct supervisor *s)
 		reap(s);
 		break;
 	case SIGUSR1:
-		request_stats(s);
+		request_stats(s, 1);
 		break;
 	case SIGHUP:
 		reload_key(s);
@@ -431,8 +452,8 @@ poll_timeout(const struct supervisor *s)
 		next = s->respawn_at_ms;
 	if (s->p->stats_interval > 0 && (next < 0 || s->next_stats_ms < next))
 		next = s->next_stats_ms;
-	if (next < 0)
-		return -1;
+	if (next < 0 || s->next_poll_ms < next)
+		next = s->next_poll_ms;
 	return next <= t ? 0 : (int)(next - t);
 }
 
@@ -450,8 +471,12 @@ on_timers(struct supervisor *s)
 		}
 	}
 	if (s->p->stats_interval > 0 && t >= s->next_stats_ms) {
-		request_stats(s);
+		request_stats(s, 1);
 		s->next_stats_ms = t + (long long)s->p->stats_interval * 1000;
+	}
+	if (t >= s->next_poll_ms) {
+		request_stats(s, 0);
+		s->next_poll_ms = t + TTT_STATS_POLL_MS;
 	}
 }
 
@@ -470,6 +495,7 @@ ttt_parent_run(struct ttt_parent *p)
 	}
 	s.respawn_at_ms = now_ms();
 	s.next_stats_ms = now_ms() + (long long)p->stats_interval * 1000;
+	s.next_poll_ms = now_ms() + TTT_STATS_POLL_MS;
 	for (;;) {
 		struct pollfd pfd[POLL_N] = {
 			[POLL_SIG] = { .fd = s.sigfd, .events = POLLIN },

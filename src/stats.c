@@ -32,6 +32,13 @@ ttt_stat_name(enum ttt_stat s)
 	return (unsigned)s < TTT_STAT_N ? stat_names[s] : "unknown";
 }
 
+void
+ttt_stats_add(struct ttt_stats *to, const struct ttt_stats *from)
+{
+	for (unsigned i = 0; i < TTT_STAT_N; i++)
+		to->v[i] = to->v[i] > UINT64_MAX - from->v[i] ? UINT64_MAX : to->v[i] + from->v[i];
+}
+
 size_t
 ttt_stats_format(const struct ttt_stats *st, char *buf, size_t cap)
 {

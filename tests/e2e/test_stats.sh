@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Counters against real traffic: SIGUSR1 logs one line whose numbers follow
-# what was sent; --stats-interval logs it by itself.
+# what was sent, across a worker's death too; --stats-interval logs it by itself.
 . "$(dirname "$0")/lib.sh"
 need_root
 
@@ -21,6 +21,17 @@ check "no refusals on a clean tunnel" sh -c '
 	for k in short long badmac stale future replay reflected wrong-peer; do
 		[ "$(printf "%s\n" "$1" | sed -n "s/.* rx .* $k=\([0-9]*\).*/\1/p")" = 0 ] || exit 1
 	done' _ "$CNT"
+log "counters outlive a worker: kill -9 it, the totals go on"
+sleep 1.2	# at least one of the parent's once-a-second polls
+W=$(worker_pid "$PID_A")
+kill -KILL "$W"
+check "a new worker starts" wait_for 5 sh -c \
+	'[ "$(awk "/sandboxed/ { n++ } END { print n + 0 }" "$1")" -ge 2 ]' _ "$T_DIR/a.log"
+ip netns exec "$NS_A" ping -c 5 -i 0.05 -W 2 -q 10.99.0.2 >/dev/null
+read_counters "$PID_A" a
+check "tx frames still count the first worker's, plus 5 ($tx1 -> $(tx frames))" \
+	test "$(tx frames)" -ge $((tx1 + 5))
+
 read_counters "$PID_B" b
 check "B counted the 20 requests received" test "$(rx frames)" -ge 20
 check "--stats-interval 1 logged by itself at least twice" wait_for 5 \
