@@ -156,3 +156,31 @@ $lu_log
 LOG
 	return "$lu_failed"
 }
+
+# The whole of l3_nat_down.sh and l3_proxy_arp_down.sh, given KIND, USAGE
+# and MAXARGS: undo what the matching up recorded, nothing else.
+l3_down_main() {
+	[ $# -ge 2 ] || usage
+	[ -z "$MAXARGS" ] || [ $# -le "$MAXARGS" ] || usage
+	TAP=$1
+	LAN=$2
+	check_ifname "$TAP"
+	check_ifname "$LAN"
+	need_root
+	need_tool ip iproute2
+	state_open "$KIND" "$TAP" "$LAN"
+	if [ ! -f "$STATE_FILE" ]; then
+		note "nothing to undo for $TAP $LAN (no $STATE_FILE)"
+		exit 0
+	fi
+	state_lock
+	[ -f "$STATE_FILE" ] || { note "nothing to undo for $TAP $LAN"; exit 0; }
+	shift 2
+	# The optional arguments must be up's, so a wrong one is caught, not ignored.
+	if [ $# -gt 0 ] && [ "$*" != "$(state_get args)" ]; then
+		die "'$*' is not what up was given ('$(state_get args)'); nothing changed"
+	fi
+	l3_undo || die "could not undo everything; state kept in $STATE_FILE, re-run after fixing"
+	rm -f "$STATE_FILE"
+	note "undone for $TAP $LAN"
+}
