@@ -71,6 +71,4 @@ enum ttt_frame_status ttt_keyring_decode(struct ttt_keyring *kr, int64_t now,
     const struct ttt_frame_limits *lim, const uint8_t *dgram, size_t len,
     struct ttt_frame_view *v);
 
-void ttt_keyring_wipe(struct ttt_keyring *kr);
-
 #endif

@@ -13,7 +13,7 @@ LLVM_PROFDATA ?= $(firstword $(shell command -v llvm-profdata llvm-profdata-14 2
 LLVM_COV      ?= $(firstword $(shell command -v llvm-cov llvm-cov-14 2>/dev/null) llvm-cov)
 # The pure modules the unit tests and the harnesses exercise (src/stamp.c
 # became part of src/reflect.c); a file that does not exist is skipped.
-COV_SRC       ?= $(wildcard src/frame.c src/replay.c src/stamp.c src/reflect.c src/keyfile.c \
+COV_SRC       ?= $(wildcard src/frame.c src/replay.c src/reflect.c src/keyring.c src/keyfile.c \
                  src/addr.c src/ipc.c)
 COV_FLAGS     := -fprofile-instr-generate -fcoverage-mapping
 # Warnings stay on but are not errors here: the daemon's own build (and

@@ -109,9 +109,3 @@ ttt_keyring_decode(struct ttt_keyring *kr, int64_t now, const struct ttt_frame_l
 	}
 	return st;
 }
-
-void
-ttt_keyring_wipe(struct ttt_keyring *kr)
-{
-	explicit_bzero(kr, sizeof(*kr));
-}
