@@ -170,7 +170,8 @@ read_tap_batch(size_t len[TTT_BATCH])
 	return n;
 }
 
-static void
+/* Returns how many were sent; the rest are counted as socket errors. */
+static unsigned
 send_batch(struct mmsghdr *mm, unsigned n)
 {
 	unsigned sent = 0;
@@ -184,10 +185,11 @@ send_batch(struct mmsghdr *mm, unsigned n)
 			/* Drop the rest of the batch: a lost frame is TCP's to resend,
 			 * a stuck sender would stall the whole tunnel. */
 			count(&w.tx_count, TTT_STAT_TX_SOCK_ERR, n - sent);
-			return;
+			return sent;
 		}
 		sent += (unsigned)r;
 	}
+	return sent;
 }
 
 static void *
@@ -199,9 +201,8 @@ tx_thread(void *arg)
 	struct ttt_addr peer;
 	int64_t last_ts = INT64_MIN;
 	size_t len[TTT_BATCH];
-	uint64_t bytes;
 	int64_t now;
-	unsigned n;
+	unsigned n, sent;
 
 	(void)arg;
 	(void)pthread_barrier_wait(&w.ready);
@@ -222,7 +223,6 @@ tx_thread(void *arg)
 		 * and recorded (reflect.h). */
 		now = realtime_ns();
 		key = ttt_keyring_send_key(&w.keys, now);
-		bytes = 0;
 		for (unsigned i = 0; i < n; i++) {
 			int64_t ts = ttt_reflect_stamp(&w.reflect, &last_ts, now);
 			size_t dlen = ttt_frame_encode(key, ts, tx_slot(i) + TTT_HDR_LEN,
@@ -237,11 +237,11 @@ tx_thread(void *arg)
 			mm[i].msg_hdr.msg_namelen = peer.len;
 			mm[i].msg_hdr.msg_iov = &iov[i];
 			mm[i].msg_hdr.msg_iovlen = 1;
-			bytes += len[i];
 		}
-		send_batch(mm, n);
-		count(&w.tx_count, TTT_STAT_TX_FRAMES, n);
-		count(&w.tx_count, TTT_STAT_TX_BYTES, bytes);
+		sent = send_batch(mm, n);
+		count(&w.tx_count, TTT_STAT_TX_FRAMES, sent);
+		for (unsigned i = 0; i < sent; i++)
+			count(&w.tx_count, TTT_STAT_TX_BYTES, len[i]);
 	}
 	return NULL;
 }
@@ -267,40 +267,41 @@ log_refusal(struct ttt_ratelimit *rl, const char *why, const struct ttt_addr *sr
 	log_debug("refused a datagram from %s: %s", a, why);
 }
 
+struct rx_state {
+	struct ttt_replay *replay;
+	struct ttt_ratelimit rl;
+	uint64_t rng;
+	struct ttt_addr peer;	/* the rx thread's copy of w.peer */
+	int have_peer;
+};
+
 /*
  * Move the peer only on a frame that authenticated, is fresh, passed the
  * replay filter and is the newest seen: a replayed or delayed frame sent
  * from elsewhere can then never redirect the tunnel.
  */
 static void
-maybe_move_peer(const struct ttt_addr *src, enum ttt_replay_verdict v)
+maybe_move_peer(struct rx_state *rx, const struct ttt_addr *src, enum ttt_replay_verdict v)
 {
 	struct ttt_ipc_peer p;
 	char a[TTT_ADDR_STR_MAX];
-	int moved = 0;
 
-	if (w.fixed_peer || v != TTT_REPLAY_NEWEST)
+	/* This thread alone moves the peer, so its own copy is current and
+	 * the lock is taken only for a move, not for every frame. */
+	if (w.fixed_peer || v != TTT_REPLAY_NEWEST ||
+	    (rx->have_peer && ttt_addr_equal(&rx->peer, src)))
 		return;
+	rx->peer = *src;
+	rx->have_peer = 1;
 	pthread_mutex_lock(&w.peer_lock);
-	if (!w.have_peer || !ttt_addr_equal(&w.peer, src)) {
-		w.peer = *src;
-		w.have_peer = 1;
-		moved = 1;
-	}
+	w.peer = *src;
+	w.have_peer = 1;
 	pthread_mutex_unlock(&w.peer_lock);
-	if (!moved)
-		return;
 	ttt_ipc_peer_from_addr(src, &p);
 	(void)ttt_ipc_send(w.ipc, TTT_IPC_PEER, &p, sizeof(p));
 	ttt_addr_format(src, a, sizeof(a));
 	log_info("peer is now %s", a);
 }
-
-struct rx_state {
-	struct ttt_replay *replay;
-	struct ttt_ratelimit rl;
-	uint64_t rng;
-};
 
 /* xorshift64: only picks a new timestamp tag, nothing secret. */
 static uint32_t
@@ -348,7 +349,7 @@ deliver(struct rx_state *rx, const struct ttt_addr *src,
 	}
 	if (ttt_reflect_observe(&w.reflect, v.ts, next_random(rx)))
 		log_info("the peer stamps with our timestamp tag; drew a new one");
-	maybe_move_peer(src, rv);
+	maybe_move_peer(rx, src, rv);
 	if (write(w.tap, v.frame, v.len) != (ssize_t)v.len) {
 		count(&w.rx_count, TTT_STAT_RX_TAP_ERR, 1);
 		return;
@@ -367,21 +368,22 @@ rx_thread(void *arg)
 	size_t rcv_len = TTT_HDR_LEN + w.lim.max_frame + 1;
 
 	ttt_ratelimit_init(&rx->rl, REFUSAL_LOG_PER_SEC, REFUSAL_LOG_BURST);
+	/* Built once; the kernel rewrites only the lengths and flags. */
+	for (unsigned i = 0; i < TTT_BATCH; i++) {
+		iov[i].iov_base = rx_slot(i);
+		iov[i].iov_len = rcv_len;
+		memset(&mm[i], 0, sizeof(mm[i]));
+		mm[i].msg_hdr.msg_name = &src[i].ss;
+		mm[i].msg_hdr.msg_namelen = sizeof(src[i].ss);
+		mm[i].msg_hdr.msg_iov = &iov[i];
+		mm[i].msg_hdr.msg_iovlen = 1;
+	}
 	(void)pthread_barrier_wait(&w.ready);
 	(void)pthread_barrier_wait(&w.go);
 	for (;;) {
 		int n;
 		int64_t now;
 
-		for (unsigned i = 0; i < TTT_BATCH; i++) {
-			iov[i].iov_base = rx_slot(i);
-			iov[i].iov_len = rcv_len;
-			memset(&mm[i], 0, sizeof(mm[i]));
-			mm[i].msg_hdr.msg_name = &src[i].ss;
-			mm[i].msg_hdr.msg_namelen = sizeof(src[i].ss);
-			mm[i].msg_hdr.msg_iov = &iov[i];
-			mm[i].msg_hdr.msg_iovlen = 1;
-		}
 		n = recvmmsg(w.udp, mm, TTT_BATCH, MSG_WAITFORONE, NULL);
 		if (n < 0) {
 			if (errno != EINTR)
@@ -395,6 +397,8 @@ rx_thread(void *arg)
 			src[i].len = mm[i].msg_hdr.msg_namelen;
 			deliver(rx, &src[i], rx_slot((unsigned)i), mm[i].msg_len,
 			    (mm[i].msg_hdr.msg_flags & MSG_TRUNC) != 0, now);
+			/* The kernel shrank it to this sender's address size. */
+			mm[i].msg_hdr.msg_namelen = sizeof(src[i].ss);
 		}
 	}
 	return NULL;
@@ -604,6 +608,9 @@ ttt_worker_main(const struct ttt_worker_setup *s)
 	ttt_replay_set_floor(&replay, r.cfg.floor_ns);
 	ttt_reflect_init(&w.reflect, reflect_words, reflect_cache, w.lim.window_ns,
 	    (unsigned)(seed >> 40));
+	/* The peer the parent handed over (a respawn): not a move. */
+	rx.peer = w.peer;
+	rx.have_peer = w.have_peer;
 
 	drop.uid = s->uid;
 	drop.gid = s->gid;
