@@ -15,6 +15,7 @@ enum ttt_stat {
 	TTT_STAT_TX_LONG,	/* a tap frame over the maximum */
 	TTT_STAT_TX_TAP_ERR,
 	TTT_STAT_TX_SOCK_ERR,
+	TTT_STAT_TX_SEGMENTED,	/* of the frames, sent in one message with others (UDP GSO) */
 	/* UDP -> tap */
 	TTT_STAT_RX_FRAMES,
 	TTT_STAT_RX_BYTES,
@@ -28,6 +29,7 @@ enum ttt_stat {
 	TTT_STAT_RX_WRONG_PEER,
 	TTT_STAT_RX_TAP_ERR,
 	TTT_STAT_RX_SOCK_ERR,
+	TTT_STAT_RX_COALESCED,	/* datagrams received in one message with others (UDP GRO) */
 	TTT_STAT_N
 };
 

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <netinet/in.h>
+#include <netinet/udp.h>
 #include <sys/socket.h>
 
 #include "udp.h"
@@ -33,7 +34,7 @@ size_buffers(int fd)
 int
 ttt_udp_open(const struct ttt_addr *local)
 {
-	int fd, err, off = 0;
+	int fd, err, off = 0, on = 1;
 
 	fd = socket(local->ss.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, IPPROTO_UDP);
 	if (fd < 0)
@@ -43,6 +44,9 @@ ttt_udp_open(const struct ttt_addr *local)
 	    setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof(off)) < 0)
 		goto fail;
 	size_buffers(fd);
+	/* Let the kernel hand over a sender's run of datagrams as one message
+	 * (the worker splits it); a kernel without UDP_GRO hands them singly. */
+	(void)setsockopt(fd, SOL_UDP, UDP_GRO, &on, sizeof(on));
 	if (bind(fd, (const struct sockaddr *)&local->ss, local->len) < 0)
 		goto fail;
 	return fd;

@@ -19,8 +19,10 @@
 #include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
+#include <netinet/udp.h>
 
 #include "frame.h"
+#include "gso.h"
 #include "ipc.h"
 #include "keyring.h"
 #include "log.h"
@@ -70,18 +72,11 @@ static struct worker {
 	((TTT_HDR_LEN + (max_frame) + 1 + SLOT_ALIGN - 1) / SLOT_ALIGN * SLOT_ALIGN)
 /* +1: a datagram or tap frame longer than allowed is seen, never truncated. */
 #define SLOT_MAX SLOT_FOR(TTT_MAX_FRAME)
-static uint8_t rx_mem[TTT_BATCH * SLOT_MAX] __attribute__((aligned(SLOT_ALIGN)));
 static uint8_t tx_mem[TTT_BATCH * SLOT_MAX] __attribute__((aligned(SLOT_ALIGN)));
 static size_t slot_len;
 /* Only the words the configured window needs are ever touched. */
 static _Atomic uint64_t reflect_words[TTT_REFLECT_WORDS_MAX];
 static struct ttt_reflect_fp reflect_cache[TTT_REFLECT_CACHE];
-
-static uint8_t *
-rx_slot(unsigned i)
-{
-	return rx_mem + (size_t)i * slot_len;
-}
 
 static uint8_t *
 tx_slot(unsigned i)
@@ -170,33 +165,118 @@ read_tap_batch(size_t len[TTT_BATCH])
 	return n;
 }
 
-/* Returns how many were sent; the rest are counted as socket errors. */
+/*
+ * The datagrams of one batch, as messages for sendmmsg: datagram i is
+ * iov[i]; a message covers a run of them (gso.h), with a UDP_SEGMENT
+ * control message when it holds more than one.
+ */
+struct tx_batch {
+	struct mmsghdr mm[TTT_BATCH];
+	struct iovec iov[TTT_BATCH];
+	struct ttt_gso_msg msg[TTT_BATCH];
+	union {
+		char buf[CMSG_SPACE(sizeof(uint16_t))];
+		struct cmsghdr align;
+	} ctl[TTT_BATCH];
+	size_t dlen[TTT_BATCH];
+	struct ttt_gso_limits gso;	/* what the kernel has not refused */
+};
+
+/* Lay out datagrams first..n-1 as messages; returns how many messages. */
 static unsigned
-send_batch(struct mmsghdr *mm, unsigned n)
+build_messages(struct tx_batch *b, unsigned first, unsigned n, struct ttt_addr *peer)
 {
-	unsigned sent = 0;
+	unsigned nmsg = ttt_gso_group(b->dlen + first, n - first, &b->gso, b->msg);
 
-	while (sent < n) {
-		int r = sendmmsg(w.udp, mm + sent, n - sent, 0);
+	for (unsigned k = 0; k < nmsg; k++) {
+		struct msghdr *h = &b->mm[k].msg_hdr;
 
-		if (r < 0) {
-			if (errno == EINTR)
-				continue;
-			/* Drop the rest of the batch: a lost frame is TCP's to resend,
-			 * a stuck sender would stall the whole tunnel. */
-			count(&w.tx_count, TTT_STAT_TX_SOCK_ERR, n - sent);
-			return sent;
+		b->msg[k].first += first;
+		memset(h, 0, sizeof(*h));
+		h->msg_name = &peer->ss;
+		h->msg_namelen = peer->len;
+		h->msg_iov = &b->iov[b->msg[k].first];
+		h->msg_iovlen = b->msg[k].count;
+		if (b->msg[k].count > 1) {
+			struct cmsghdr *c = &b->ctl[k].align;
+
+			h->msg_control = b->ctl[k].buf;
+			h->msg_controllen = sizeof(b->ctl[k].buf);
+			c->cmsg_level = SOL_UDP;
+			c->cmsg_type = UDP_SEGMENT;
+			c->cmsg_len = CMSG_LEN(sizeof(uint16_t));
+			memcpy(CMSG_DATA(c), &b->msg[k].seg, sizeof(uint16_t));
 		}
-		sent += (unsigned)r;
 	}
-	return sent;
+	return nmsg;
+}
+
+/*
+ * A segmented message was refused. EMSGSIZE (EINVAL before Linux 6.2): its
+ * datagrams do not fit the route's MTU unfragmented, which only datagrams
+ * sent alone may be; or, for datagrams any path carries, the kernel has no
+ * UDP_SEGMENT. EIO: the route cannot offload checksums, so cannot segment.
+ * Returns 0 when the error is not about segmentation.
+ */
+static int
+refuse_gso(struct tx_batch *b, uint16_t seg, int err)
+{
+	if (err != EMSGSIZE && err != EINVAL && err != EIO)
+		return 0;
+	if (err != EIO && seg > TTT_GSO_SURE_SEG) {
+		b->gso.max_seg = (size_t)seg - 1;
+		log_info("the kernel refused to segment %u-byte datagrams (%s); "
+		    "longer than %zu bytes, each goes alone from now on",
+		    (unsigned)seg, strerror(err), b->gso.max_seg);
+	} else {
+		b->gso.max_segs = 1;
+		log_info("the kernel refused UDP segmentation offload (%s); "
+		    "every datagram goes alone from now on", strerror(err));
+	}
+	return 1;
+}
+
+/*
+ * Send datagrams 0..n-1; returns how many were sent, the rest are counted
+ * as socket errors. A message the kernel will not segment is sent again,
+ * its datagrams alone, and the limits learn why (refuse_gso).
+ */
+static unsigned
+send_batch(struct tx_batch *b, unsigned n, struct ttt_addr *peer)
+{
+	unsigned first, nmsg = build_messages(b, 0, n, peer), k = 0;
+
+	while (k < nmsg) {
+		int r = sendmmsg(w.udp, b->mm + k, nmsg - k, 0);
+
+		if (r >= 0) {
+			for (int j = 0; j < r; j++, k++)
+				if (b->msg[k].count > 1)
+					count(&w.tx_count, TTT_STAT_TX_SEGMENTED, b->msg[k].count);
+			continue;
+		}
+		if (errno == EINTR)
+			continue;
+		first = b->msg[k].first;
+		if (b->msg[k].count > 1 && refuse_gso(b, b->msg[k].seg, errno)) {
+			nmsg = build_messages(b, first, n, peer);
+			k = 0;
+			continue;
+		}
+		/* Drop the rest of the batch: a lost frame is TCP's to resend,
+		 * a stuck sender would stall the whole tunnel. */
+		count(&w.tx_count, TTT_STAT_TX_SOCK_ERR, n - first);
+		return first;
+	}
+	return n;
 }
 
 static void *
 tx_thread(void *arg)
 {
-	static struct mmsghdr mm[TTT_BATCH];
-	static struct iovec iov[TTT_BATCH];
+	static struct tx_batch b = {
+		.gso = { .max_segs = TTT_BATCH, .max_seg = UINT16_MAX, .max_bytes = TTT_GSO_MAX_BYTES },
+	};
 	const struct ttt_key *key;
 	struct ttt_addr peer;
 	int64_t last_ts = INT64_MIN;
@@ -225,20 +305,14 @@ tx_thread(void *arg)
 		key = ttt_keyring_send_key(&w.keys, now);
 		for (unsigned i = 0; i < n; i++) {
 			int64_t ts = ttt_reflect_stamp(&w.reflect, &last_ts, now);
-			size_t dlen = ttt_frame_encode(key, ts, tx_slot(i) + TTT_HDR_LEN,
+
+			b.dlen[i] = ttt_frame_encode(key, ts, tx_slot(i) + TTT_HDR_LEN,
 			    len[i], tx_slot(i), slot_len);
-
 			ttt_reflect_record(&w.reflect, ts, tx_slot(i));
-
-			iov[i].iov_base = tx_slot(i);
-			iov[i].iov_len = dlen;
-			memset(&mm[i], 0, sizeof(mm[i]));
-			mm[i].msg_hdr.msg_name = &peer.ss;
-			mm[i].msg_hdr.msg_namelen = peer.len;
-			mm[i].msg_hdr.msg_iov = &iov[i];
-			mm[i].msg_hdr.msg_iovlen = 1;
+			b.iov[i].iov_base = tx_slot(i);
+			b.iov[i].iov_len = b.dlen[i];
 		}
-		sent = send_batch(mm, n);
+		sent = send_batch(&b, n, &peer);
 		count(&w.tx_count, TTT_STAT_TX_FRAMES, sent);
 		for (unsigned i = 0; i < sent; i++)
 			count(&w.tx_count, TTT_STAT_TX_BYTES, len[i]);
@@ -358,25 +432,55 @@ deliver(struct rx_state *rx, const struct ttt_addr *src,
 	count(&w.rx_count, TTT_STAT_RX_BYTES, v.len);
 }
 
+/*
+ * Received messages: with UDP_GRO the kernel may hand over several datagrams
+ * of one sender as one message, each seg bytes long but the last (a
+ * cmsg says seg). A message can then be as long as any UDP datagram, and a
+ * buffer shorter than it would lose the rest, so every buffer holds one.
+ */
+#define RX_MSGS  8
+#define RX_BUF   (1 << 16)	/* more than the largest UDP payload, 65507 */
+static uint8_t rx_mem[RX_MSGS * RX_BUF] __attribute__((aligned(SLOT_ALIGN)));
+
+/* The segment size the kernel reports for a coalesced message, else 0. */
+static size_t
+gro_segment(struct msghdr *h)
+{
+	struct cmsghdr *c;
+	int seg;
+
+	for (c = CMSG_FIRSTHDR(h); c != NULL; c = CMSG_NXTHDR(h, c)) {
+		if (c->cmsg_level == SOL_UDP && c->cmsg_type == UDP_GRO &&
+		    c->cmsg_len >= CMSG_LEN(sizeof(seg))) {
+			memcpy(&seg, CMSG_DATA(c), sizeof(seg));
+			return seg > 0 ? (size_t)seg : 0;
+		}
+	}
+	return 0;
+}
+
 static void *
 rx_thread(void *arg)
 {
-	static struct mmsghdr mm[TTT_BATCH];
-	static struct iovec iov[TTT_BATCH];
-	static struct ttt_addr src[TTT_BATCH];
+	static struct mmsghdr mm[RX_MSGS];
+	static struct iovec iov[RX_MSGS];
+	static struct ttt_addr src[RX_MSGS];
+	static union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} ctl[RX_MSGS];
 	struct rx_state *rx = arg;
-	size_t rcv_len = TTT_HDR_LEN + w.lim.max_frame + 1;
 
 	ttt_ratelimit_init(&rx->rl, REFUSAL_LOG_PER_SEC, REFUSAL_LOG_BURST);
 	/* Built once; the kernel rewrites only the lengths and flags. */
-	for (unsigned i = 0; i < TTT_BATCH; i++) {
-		iov[i].iov_base = rx_slot(i);
-		iov[i].iov_len = rcv_len;
+	for (unsigned i = 0; i < RX_MSGS; i++) {
+		iov[i].iov_base = rx_mem + (size_t)i * RX_BUF;
+		iov[i].iov_len = RX_BUF;
 		memset(&mm[i], 0, sizeof(mm[i]));
 		mm[i].msg_hdr.msg_name = &src[i].ss;
-		mm[i].msg_hdr.msg_namelen = sizeof(src[i].ss);
 		mm[i].msg_hdr.msg_iov = &iov[i];
 		mm[i].msg_hdr.msg_iovlen = 1;
+		mm[i].msg_hdr.msg_control = ctl[i].buf;
 	}
 	(void)pthread_barrier_wait(&w.ready);
 	(void)pthread_barrier_wait(&w.go);
@@ -384,7 +488,12 @@ rx_thread(void *arg)
 		int n;
 		int64_t now;
 
-		n = recvmmsg(w.udp, mm, TTT_BATCH, MSG_WAITFORONE, NULL);
+		/* The kernel shrinks these to what it wrote. */
+		for (unsigned i = 0; i < RX_MSGS; i++) {
+			mm[i].msg_hdr.msg_namelen = sizeof(src[i].ss);
+			mm[i].msg_hdr.msg_controllen = sizeof(ctl[i].buf);
+		}
+		n = recvmmsg(w.udp, mm, RX_MSGS, MSG_WAITFORONE, NULL);
 		if (n < 0) {
 			if (errno != EINTR)
 				count(&w.rx_count, TTT_STAT_RX_SOCK_ERR, 1);
@@ -394,11 +503,24 @@ rx_thread(void *arg)
 		 * to the time the batch took to arrive, microseconds. */
 		now = realtime_ns();
 		for (int i = 0; i < n; i++) {
+			const uint8_t *p = iov[i].iov_base;
+			size_t len = mm[i].msg_len, seg = gro_segment(&mm[i].msg_hdr), off, piece;
+			int trunc = (mm[i].msg_hdr.msg_flags & MSG_TRUNC) != 0;
+
 			src[i].len = mm[i].msg_hdr.msg_namelen;
-			deliver(rx, &src[i], rx_slot((unsigned)i), mm[i].msg_len,
-			    (mm[i].msg_hdr.msg_flags & MSG_TRUNC) != 0, now);
-			/* The kernel shrank it to this sender's address size. */
-			mm[i].msg_hdr.msg_namelen = sizeof(src[i].ss);
+			if (trunc) {
+				deliver(rx, &src[i], p, len, trunc, now);
+				continue;
+			}
+			if (seg != 0 && seg < len)
+				count(&w.rx_count, TTT_STAT_RX_COALESCED, (len + seg - 1) / seg);
+			/* At least once: an empty datagram is refused and counted. */
+			off = 0;
+			do {
+				piece = ttt_gro_piece(len, seg, off);
+				deliver(rx, &src[i], p + off, piece, 0, now);
+				off += piece;
+			} while (off < len);
 		}
 	}
 	return NULL;

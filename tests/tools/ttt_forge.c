@@ -7,7 +7,8 @@
  *   ttt_forge [options] <dest addr>
  *
  *   -k FILE   the key file (ttt_keyfile_load: mode 0600, as the daemon wants it)
- *   -m MODE   what to send (default valid):
+ *   -m MODES  what to send (default valid); a comma-separated list is used in
+ *             turn, one mode a datagram (mix = wrongkey,short,long,flip,junk):
  *               valid     an authentic frame under the key
  *               wrongkey  an authentic frame under a random key of our own
  *               short     0..40 random bytes (-l: exactly that many, 0..40):
@@ -17,6 +18,9 @@
  *               flip      an authentic frame with one random bit flipped
  *               junk      41..1472 random bytes (-l: exactly that many)
  *               mix       wrongkey, short, long (1473..4000 bytes), flip, junk in turn
+ *   -g N      hand the kernel N datagrams at a time, grouped into UDP_SEGMENT
+ *             messages the way the daemon groups them (gso.h), so a receiver
+ *             with UDP_GRO gets them coalesced (default 1: one at a time)
  *   -t MS     timestamp = now + MS milliseconds (may be negative; default 0)
  *   -T NS     timestamp = NS exactly (int64, UNIX nanoseconds); overrides -t.
  *             Every datagram then carries NS: with -n 2 the second is a replay
@@ -45,8 +49,11 @@
 #include <sys/random.h>
 #include <sys/socket.h>
 
+#include <netinet/udp.h>
+
 #include "addr.h"
 #include "frame.h"
+#include "gso.h"
 #include "keyfile.h"
 #include "udp.h"
 #include "wire.h"
@@ -55,6 +62,7 @@
 #define FORGE_MIN_FRAME   60	/* an Ethernet frame without FCS, padded */
 #define FORGE_FLOOD_PPS   20000
 #define FORGE_BUF         (TTT_HDR_LEN + TTT_MAX_FRAME)
+#define FORGE_MODES_MAX   16	/* modes in one -m list */
 
 enum mode { M_VALID, M_WRONGKEY, M_SHORT, M_LONG, M_FLIP, M_JUNK, M_MIX };
 
@@ -111,8 +119,8 @@ static void
 usage(void)
 {
 	fprintf(stderr,
-	    "usage: ttt_forge [-k KEYFILE] [-m valid|wrongkey|short|long|flip|junk|mix]\n"
-	    "                 [-t OFFSET_MS | -T TS_NS] [-s LOCAL] [-n N | -d MS] [-r PPS]\n"
+	    "usage: ttt_forge [-k KEYFILE] [-m valid|wrongkey|short|long|flip|junk|mix[,...]]\n"
+	    "                 [-t OFFSET_MS | -T TS_NS] [-s LOCAL] [-n N | -d MS] [-r PPS] [-g N]\n"
 	    "                 [-l LEN] [-M MARKER] [-e ETHERTYPE] <dest addr>\n");
 	exit(2);
 }
@@ -245,17 +253,130 @@ pace(int64_t start_ns, unsigned long sent, unsigned long pps)
 		;
 }
 
+/* -m: one mode or a comma-separated list of them; mix stands for its five. */
+static size_t
+parse_modes(const char *arg, enum mode *modes, size_t cap)
+{
+	static const enum mode mix[] = { M_WRONGKEY, M_SHORT, M_LONG, M_FLIP, M_JUNK };
+	char buf[256], *save = NULL, *tok;
+	size_t n = 0, i;
+
+	if (strlen(arg) >= sizeof(buf))
+		usage();
+	memcpy(buf, arg, strlen(arg) + 1);
+	for (tok = strtok_r(buf, ",", &save); tok != NULL; tok = strtok_r(NULL, ",", &save)) {
+		for (i = 0; i < sizeof(mode_names) / sizeof(mode_names[0]); i++)
+			if (strcmp(tok, mode_names[i]) == 0)
+				break;
+		if (i == sizeof(mode_names) / sizeof(mode_names[0]))
+			usage();
+		if ((enum mode)i == M_MIX) {
+			if (n + sizeof(mix) / sizeof(mix[0]) > cap)
+				usage();
+			for (size_t j = 0; j < sizeof(mix) / sizeof(mix[0]); j++)
+				modes[n++] = mix[j];
+		} else {
+			if (n == cap)
+				usage();
+			modes[n++] = (enum mode)i;
+		}
+	}
+	if (n == 0)
+		usage();
+	return n;
+}
+
+/* -l must fit every mode that takes it (a "short" datagram is short, a
+ * "long" one long), and some mode must take it. Returns 0 when it does. */
+static int
+check_len(const struct forge *fg, const enum mode *modes, size_t n, const char **bad)
+{
+	int used = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		enum mode m = modes[i];
+
+		*bad = mode_names[m];
+		if ((m == M_SHORT && fg->long_len >= TTT_MIN_DATAGRAM) ||
+		    (m == M_LONG && fg->long_len <= TTT_HDR_LEN + FORGE_MIN_FRAME) ||
+		    (m == M_JUNK && fg->long_len > FORGE_BUF))
+			return -1;
+		used |= m == M_SHORT || m == M_LONG || m == M_JUNK;
+	}
+	return used ? 0 : -1;
+}
+
+static int
+needs_key(const enum mode *modes, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (modes[i] == M_VALID || modes[i] == M_LONG || modes[i] == M_FLIP)
+			return 1;
+	return 0;
+}
+
+/*
+ * Send datagrams 0..n-1 of dg, grouped into UDP_SEGMENT messages (count > 1)
+ * as the daemon groups them. Returns how many were sent; stops at the first
+ * error other than a full buffer (errno says which).
+ */
+static unsigned
+send_group(int fd, const struct ttt_addr *dest, uint8_t (*dg)[FORGE_BUF], const size_t *len,
+    unsigned n)
+{
+	static const struct ttt_gso_limits lim = {
+		.max_segs = TTT_GSO_MAX_SEGS, .max_seg = UINT16_MAX, .max_bytes = TTT_GSO_MAX_BYTES,
+	};
+	struct ttt_gso_msg msg[TTT_GSO_MAX_SEGS];
+	struct iovec iov[TTT_GSO_MAX_SEGS];
+	union {
+		char buf[CMSG_SPACE(sizeof(uint16_t))];
+		struct cmsghdr align;
+	} ctl;
+	unsigned nmsg = ttt_gso_group(len, n, &lim, msg), sent = 0;
+
+	for (unsigned i = 0; i < n; i++) {
+		iov[i].iov_base = dg[i];
+		iov[i].iov_len = len[i];
+	}
+	for (unsigned k = 0; k < nmsg; k++) {
+		struct msghdr h = {
+			.msg_name = (void *)&dest->ss, .msg_namelen = dest->len,
+			.msg_iov = &iov[msg[k].first], .msg_iovlen = msg[k].count,
+		};
+
+		if (msg[k].count > 1) {
+			h.msg_control = ctl.buf;
+			h.msg_controllen = sizeof(ctl.buf);
+			ctl.align.cmsg_level = SOL_UDP;
+			ctl.align.cmsg_type = UDP_SEGMENT;
+			ctl.align.cmsg_len = CMSG_LEN(sizeof(uint16_t));
+			memcpy(CMSG_DATA(&ctl.align), &msg[k].seg, sizeof(uint16_t));
+		}
+		while (sendmsg(fd, &h, 0) < 0) {
+			/* A full socket buffer under a flood is not an error of the peer's. */
+			if (errno != ENOBUFS && errno != EAGAIN)
+				return sent;
+		}
+		sent += msg[k].count;
+	}
+	return sent;
+}
+
 int
 main(int argc, char **argv)
 {
-	static const enum mode mix[] = { M_WRONGKEY, M_SHORT, M_LONG, M_FLIP, M_JUNK };
-	static uint8_t out[FORGE_BUF];
+	static uint8_t dg[TTT_GSO_MAX_SEGS][FORGE_BUF];
+	size_t dlen[TTT_GSO_MAX_SEGS];
+	enum mode modes[FORGE_MODES_MAX] = { M_VALID };
+	size_t nmodes = 1;
+	unsigned group = 1;
+	const char *bad = "";
 	static struct forge fg;
 	uint8_t raw[TTT_KEY_MAX];
 	const char *keypath = NULL, *local_spec = ":0";
 	struct ttt_addr local, dest;
 	enum ttt_addr_status ast;
-	enum mode mode = M_VALID;
 	unsigned long count = 1, sent = 0, pps = 0;
 	long long duration_ms = -1;
 	int have_pps = 0, opt, fd, gai = 0, err = 0, rc = 0;
@@ -264,22 +385,17 @@ main(int argc, char **argv)
 
 	fg.marker = "ttt-forge";
 	fg.etype = 0x88b5;
-	while ((opt = getopt(argc, argv, "k:m:t:T:s:n:d:r:l:M:e:")) != -1) {
+	while ((opt = getopt(argc, argv, "k:m:t:T:s:n:d:r:l:M:e:g:")) != -1) {
 		switch (opt) {
 		case 'k':
 			keypath = optarg;
 			break;
-		case 'm': {
-			size_t i;
-
-			for (i = 0; i < sizeof(mode_names) / sizeof(mode_names[0]); i++)
-				if (strcmp(optarg, mode_names[i]) == 0)
-					break;
-			if (i == sizeof(mode_names) / sizeof(mode_names[0]))
-				usage();
-			mode = (enum mode)i;
+		case 'm':
+			nmodes = parse_modes(optarg, modes, FORGE_MODES_MAX);
 			break;
-		}
+		case 'g':
+			group = (unsigned)parse_ll(optarg, 1, TTT_GSO_MAX_SEGS, 10);
+			break;
 		case 't':
 			fg.offset_ns = parse_ll(optarg, -86400000000LL, 86400000000LL, 10) *
 			    TTT_NSEC_PER_MSEC;
@@ -317,14 +433,8 @@ main(int argc, char **argv)
 	}
 	if (argc - optind != 1)
 		usage();
-	/* -l must fit the mode: a "short" datagram is short, a "long" one long. */
-	if (fg.fixed_len &&
-	    ((mode == M_SHORT && fg.long_len >= TTT_MIN_DATAGRAM) ||
-	     (mode == M_LONG && fg.long_len <= TTT_HDR_LEN + FORGE_MIN_FRAME) ||
-	     (mode == M_JUNK && fg.long_len > sizeof(out)) ||
-	     (mode != M_SHORT && mode != M_LONG && mode != M_JUNK))) {
-		fprintf(stderr, "ttt_forge: -l %zu does not fit mode %s\n", fg.long_len,
-		    mode_names[mode]);
+	if (fg.fixed_len && check_len(&fg, modes, nmodes, &bad) != 0) {
+		fprintf(stderr, "ttt_forge: -l %zu does not fit mode %s\n", fg.long_len, bad);
 		return 2;
 	}
 	if (duration_ms > 0 && !have_pps)
@@ -342,8 +452,8 @@ main(int argc, char **argv)
 		explicit_bzero(raw, sizeof(raw));
 		fg.have_key = 1;
 	}
-	if (!fg.have_key && (mode == M_VALID || mode == M_LONG || mode == M_FLIP || mode == M_MIX)) {
-		fprintf(stderr, "ttt_forge: mode %s needs a key file (-k)\n", mode_names[mode]);
+	if (!fg.have_key && needs_key(modes, nmodes)) {
+		fprintf(stderr, "ttt_forge: modes valid, long, flip and mix need a key file (-k)\n");
 		return 2;
 	}
 	/* The wrong key and the junk generator: fresh randomness every run. */
@@ -375,31 +485,35 @@ main(int argc, char **argv)
 
 	start = monotonic_ns();
 	for (;;) {
-		enum mode m = mode == M_MIX ? mix[sent % (sizeof(mix) / sizeof(mix[0]))] : mode;
-		size_t len;
+		unsigned n = group, done;
 
 		if (duration_ms > 0) {
 			if (monotonic_ns() - start >= duration_ms * TTT_NSEC_PER_MSEC)
 				break;
 		} else if (sent >= count) {
 			break;
+		} else if (count - sent < n) {
+			n = (unsigned)(count - sent);
 		}
-		len = build(&fg, m, sent, out, sizeof(out));
-		if (len == 0 && m != M_SHORT) {
-			fprintf(stderr, "ttt_forge: cannot encode a %s datagram\n", mode_names[m]);
-			rc = 2;
+		for (unsigned i = 0; i < n; i++) {
+			enum mode m = modes[(sent + i) % nmodes];
+
+			dlen[i] = build(&fg, m, sent + i, dg[i], sizeof(dg[i]));
+			if (dlen[i] == 0 && m != M_SHORT) {
+				fprintf(stderr, "ttt_forge: cannot encode a %s datagram\n", mode_names[m]);
+				rc = 2;
+				break;
+			}
+		}
+		if (rc != 0)
 			break;
-		}
-		if (sendto(fd, out, len, 0, (const struct sockaddr *)&dest.ss, dest.len) !=
-		    (ssize_t)len) {
-			/* A full socket buffer under a flood is not an error of the peer's. */
-			if (errno == ENOBUFS || errno == EAGAIN)
-				continue;
-			fprintf(stderr, "ttt_forge: sendto: %s\n", strerror(errno));
+		done = send_group(fd, &dest, dg, dlen, n);
+		sent += done;
+		if (done < n) {
+			fprintf(stderr, "ttt_forge: sendmsg: %s\n", strerror(errno));
 			rc = 1;
 			break;
 		}
-		sent++;
 		pace(start, sent, pps);
 	}
 	printf("sent %lu\n", sent);

@@ -1,0 +1,49 @@
+/*
+ * UDP segmentation offload as pure code (see gso.h).
+ */
+#include "gso.h"
+
+/*
+ * Whether a datagram of next bytes may join a message of count datagrams,
+ * bytes long, cut every seg bytes. The kernel cuts every seg bytes, so only
+ * the last may be shorter; an empty one would vanish in the cut.
+ */
+static int
+joins(const struct ttt_gso_limits *lim, size_t seg, unsigned count, size_t bytes, size_t next)
+{
+	return seg > 0 && seg <= lim->max_seg && count < lim->max_segs &&
+	    next > 0 && next <= seg && bytes + next <= lim->max_bytes;
+}
+
+unsigned
+ttt_gso_group(const size_t *len, unsigned n, const struct ttt_gso_limits *lim,
+    struct ttt_gso_msg *out)
+{
+	unsigned nmsg = 0, i = 0;
+
+	while (i < n) {
+		size_t seg = len[i], bytes = len[i];
+		unsigned count = 1;
+
+		/* Equal lengths extend the run; a shorter one closes it. */
+		while (i + count < n && joins(lim, seg, count, bytes, len[i + count])) {
+			bytes += len[i + count];
+			if (len[i + count++] < seg)
+				break;
+		}
+		out[nmsg].first = i;
+		out[nmsg].count = count;
+		out[nmsg].seg = (uint16_t)seg;
+		nmsg++;
+		i += count;
+	}
+	return nmsg;
+}
+
+size_t
+ttt_gro_piece(size_t len, size_t seg, size_t off)
+{
+	size_t left = len - off;
+
+	return seg == 0 || seg > left ? left : seg;
+}
