@@ -15,7 +15,8 @@ le16()  { printf '%02x%02x' $(($1 & 255)) $(($1 >> 8 & 255)); }
 out()   { xxd -r -p >"$1"; }	# hex on stdin -> file
 
 mkdir -p "$C/fuzz_frame_decode" "$C/fuzz_frame_decode_mac" "$C/fuzz_frame_roundtrip" \
-    "$C/fuzz_replay" "$C/fuzz_keyfile" "$C/fuzz_ipc" "$C/fuzz_addr" "$C/fuzz_reflect"
+    "$C/fuzz_replay" "$C/fuzz_keyfile" "$C/fuzz_ipc" "$C/fuzz_addr" "$C/fuzz_reflect" \
+    "$C/fuzz_gso"
 
 # --- frames: every datagram of the vectors as it would arrive ----------------
 grep -v '^#' "$V/frames.txt" | while IFS='|' read -r name key now dgram expect frame; do
@@ -110,6 +111,25 @@ printf '06%s%s%s' 0001 7ffffffffffff000 "$(rep 12 3f)800000800005" | out "$F/end
 # Raw foreign timestamps and observes of frames that do not carry our tag.
 printf '02%s%s%s%s%s' 0005 0000 000000 c2112233445566778899aabbccddeeff0011 \
     c3000000000000000500 | out "$F/foreign-raw"
+
+# --- gso: selector, max_segs, limit bytes, then lengths (see fuzz_gso.c) ------
+G=$C/fuzz_gso
+# Selector 06: max_seg UINT16_MAX, max_bytes TTT_GSO_MAX_BYTES; 3f: 64 segments.
+# 64 full Ethernet datagrams (1472): the byte limit cuts them at 44.
+printf '063f%s%s' 0005c0 7f | out "$G/eth-64-max-bytes"
+# Runs of 1400 closed by a 600, then a new run.
+printf '063f%s%s%s%s%s' 000578 42 000258 000578 41 | out "$G/run-closed-by-shorter"
+# Selector 05: max_seg TTT_GSO_SURE_SEG: 1400s go alone, 1232s group, 1233s not.
+printf '053f%s%s%s%s%s%s' 000578 41 0004d0 43 c1 41 | out "$G/sure-seg-ceiling"
+# max_segs 3 (02): a run of 9, then one shorter by 5.
+printf '0602%s%s%s' 0003e8 48 85 | out "$G/max-segs-3"
+# max_segs 1 (00): what a kernel refusing UDP_SEGMENT gets.
+printf '0600%s%s%s' 000578 42 000258 | out "$G/max-segs-1"
+# Selector 00: raw max_seg 1024 and max_bytes 3000; 1000s, an empty one, 1s.
+printf '003f%s%s%s%s%s%s%s' 0400 000bb8 0003e8 44 000000 000001 41 | out "$G/raw-limits-empty"
+# Selector 0a: max_bytes SIZE_MAX: the longest datagrams group; then a run
+# going down to empty.
+printf '0a3f%s%s%s%s' 00ffff 41 000003 4181818141 | out "$G/max-lengths-to-empty"
 
 # --- key files: every file of the vectors --------------------------------------
 grep -v '^#' "$V/keyfiles.txt" | while IFS='|' read -r name content expect; do

@@ -11,7 +11,7 @@
 static int
 joins(const struct ttt_gso_limits *lim, size_t seg, unsigned count, size_t bytes, size_t next)
 {
-	return seg > 0 && seg <= lim->max_seg && count < lim->max_segs &&
+	return seg <= lim->max_seg && count < lim->max_segs &&
 	    next > 0 && next <= seg && bytes + next <= lim->max_bytes;
 }
 
