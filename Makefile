@@ -2,7 +2,8 @@
 #
 #   make            build ./tinytaptunnel and every module
 #   make deps       install what the build and the tests need (Debian)
-#   make check      unit tests, sanitizers, end-to-end tests (root), fuzzing (60 s a harness)
+#   make check      docs, unit tests, sanitizers, end-to-end tests (root), fuzzing (60 s a harness)
+#   make check-docs the README's first screen, CI's command and the module list are true
 #   make check-asan unit tests under AddressSanitizer + UBSan
 #   make demo       two peers in two namespaces, pinged both ways (root)
 #   make bench      side-by-side benchmark: bare veth, socat, tinytaptunnel (root)
@@ -49,7 +50,7 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 TOOL_SRC := $(wildcard tests/tools/*.c)
 TOOL_BIN := $(TOOL_SRC:tests/tools/%.c=$(BUILD)/tools/%)
 
-.PHONY: all deps check check-unit check-e2e check-asan check-fuzz clean help
+.PHONY: all deps check check-docs check-unit check-e2e check-asan check-fuzz clean help
 .DEFAULT_GOAL := all
 
 all: $(PROG)
@@ -106,7 +107,11 @@ deps:
 	  apt-get update -qq && apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
 	fi
 
-check: check-unit check-asan check-e2e check-fuzz
+check: check-docs check-unit check-asan check-e2e check-fuzz
+
+# The README's first screen, CI's command and the module list stay true.
+check-docs:
+	@tests/docs/check_docs.sh
 
 check-unit: $(UNIT_BIN)
 	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; $$t; done
