@@ -78,7 +78,7 @@ ref_peer_ok(const struct ttt_ipc_peer *p)
 static int
 ref_config_ok(const struct ttt_ipc_config *c)
 {
-	uint32_t known = TTT_IPC_CFG_FIXED_PEER | TTT_IPC_CFG_HAVE_PEER;
+	uint32_t known = TTT_IPC_CFG_FIXED_PEER | TTT_IPC_CFG_HAVE_PEER | TTT_IPC_CFG_TWO_THREADS;
 
 	if (c->window_ns < 0 || c->rekey_grace_ns < 0)
 		return 0;

@@ -12,6 +12,7 @@
 #define TTT_WINDOW_MS_MAX      (30 * 1000)
 #define TTT_REKEY_GRACE_MS_DEFAULT 30000
 #define TTT_REKEY_GRACE_MS_MAX (3600 * 1000)
+#define TTT_THREADS_MAX        2	/* one forwarding thread a direction */
 #define TTT_STATS_INTERVAL_MAX (24 * 3600)
 #define TTT_CLI_ERR_MAX        256
 
@@ -35,6 +36,7 @@ struct ttt_config {
 	int log_level;
 	unsigned stats_interval;	/* seconds, 0: only on SIGUSR1 */
 	int64_t rekey_grace_ns;		/* old key still accepted this long after SIGHUP */
+	int threads;			/* forwarding threads in the worker: 1 or 2 */
 };
 
 /*

@@ -68,6 +68,7 @@ enum ttt_test_syscall {
 
 #define TTT_IPC_CFG_FIXED_PEER 0x1u	/* accept datagrams from the peer only */
 #define TTT_IPC_CFG_HAVE_PEER  0x2u	/* peer holds an address */
+#define TTT_IPC_CFG_TWO_THREADS 0x4u	/* a forwarding thread a direction */
 
 struct ttt_ipc_config {
 	int64_t window_ns;

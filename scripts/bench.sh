@@ -9,8 +9,8 @@
 #   socat  socat at both ends, tap stap0 (10.98.0.0/24, MTU 1418) over UDP
 #   ttt    tinytaptunnel at both ends, tap ttt0 (10.99.0.0/24, MTU 1418)
 # Each round measures every path (the order rotates from round to round, so
-# a neighbour's load does not always land on the same path): ping RTT, TCP
-# A->B and B->A, 64-byte UDP A->B, and the CPU time the forwarding processes
+# a neighbour's load does not always land on the same path): ping RTT (the
+# paths in turn, a block of pings at a time), TCP A->B and B->A, 64-byte UDP A->B, and the CPU time the forwarding processes
 # spend during the TCP tests. Medians of the rounds are printed with the
 # ratios tinytaptunnel/socat next to their targets. Then one more TCP run
 # with perf counting the workers' syscalls says what limits the figure.
@@ -30,6 +30,7 @@ ROUNDS=${BENCH_ROUNDS:-3}
 TCP_S=${BENCH_TCP_SECONDS:-10}
 UDP_S=${BENCH_UDP_SECONDS:-5}
 PINGS=${BENCH_PINGS:-50}
+PING_BLOCK=10
 UDP_LEN=64
 PORT=5201
 NS_A="ttt-bench-$$-a" NS_B="ttt-bench-$$-b"
@@ -195,15 +196,24 @@ udp() {
 	R["$path.udp_out"]+=" $(calc "($d1 - $d0) / $s / 1000" 1)"
 }
 
-# rtt PATH: median RTT of PINGS pings A->B, in ms.
-rtt() {
-	local path=$1 out m
-	out=$(ip netns exec "$NS_A" timeout 20 ping -n -c "$PINGS" -i 0.02 -W 1 "$(addr_of "$path" "$NS_B")") ||
-	    die "ping over $path failed"
-	m=$(echo "$out" | sed -n 's/.* time=\([0-9.]*\) ms.*/\1/p' | sort -g |
-	    awk '{ v[NR] = $1 } END { if (NR) print v[int((NR + 1) / 2)] }')
-	[ -n "$m" ] || die "no ping reply over $path"
-	R["$path.rtt"]+=" $m"
+# rtts PATH...: median RTT A->B of each path, in ms, over PINGS pings each.
+# The pings go in blocks of PING_BLOCK, one path's block after another's,
+# so a neighbour's load while measuring lands on every path alike.
+rtts() {
+	local path out b m
+	declare -A smp=()
+	for ((b = 0; b < PINGS; b += PING_BLOCK)); do
+		for path in "$@"; do
+			out=$(ip netns exec "$NS_A" timeout 20 ping -n -c "$PING_BLOCK" -i 0.02 -W 1 \
+			    "$(addr_of "$path" "$NS_B")") || die "ping over $path failed"
+			smp[$path]+=" $(echo "$out" | sed -n 's/.* time=\([0-9.]*\) ms.*/\1/p' | tr '\n' ' ')"
+		done
+	done
+	for path in "$@"; do
+		# shellcheck disable=SC2086 # a list of samples
+		m=$(median ${smp[$path]}) || die "no ping reply over $path"
+		R["$path.rtt"]+=" $m"
+	done
 }
 
 ifname_of() {
@@ -222,7 +232,6 @@ addr_of() {
 
 round() {
 	local path=$1 b_ab t_ab
-	rtt "$path"
 	tcp "$NS_A" "$NS_B" "$path" ab
 	b_ab=$TCP_BYTES t_ab=$TCP_TICKS
 	tcp "$NS_B" "$NS_A" "$path" ba
@@ -300,11 +309,14 @@ RSS0_A=$(status_kb "${WORKER[A]}" VmRSS)
 
 say "$ROUNDS rounds: ping x$PINGS, TCP ${TCP_S}s each way, UDP ${UDP_LEN}-byte ${UDP_S}s A->B"
 echo "iperf3 -c DST -t $TCP_S --json; iperf3 -c DST -u -l $UDP_LEN -b 0 -t $UDP_S --json;" \
-    "ping -c $PINGS -i 0.02; CPU = utime+stime of the forwarding processes, both ends"
+    "ping -c $PINGS -i 0.02 in blocks of $PING_BLOCK, the paths in turn; CPU = utime+stime of the forwarding processes, both ends"
 ORDER=(veth socat ttt)
 for r in $(seq 1 "$ROUNDS"); do
 	echo " round $r"
-	for i in 0 1 2; do round "${ORDER[$(((i + r - 1) % 3))]}"; done
+	k=$(((r - 1) % 3))
+	ROT=("${ORDER[@]:k}" "${ORDER[@]:0:k}")
+	rtts "${ROT[@]}"
+	for path in "${ROT[@]}"; do round "$path"; done
 done
 
 # ---- what limits the figure ------------------------------------------------

@@ -72,7 +72,8 @@ parse_config(const uint8_t *p, struct ttt_ipc_msg *m)
 		return -EBADMSG;
 	if (c->sock_family != AF_INET && c->sock_family != AF_INET6)
 		return -EBADMSG;
-	if ((c->flags & ~(TTT_IPC_CFG_FIXED_PEER | TTT_IPC_CFG_HAVE_PEER)) != 0)
+	if ((c->flags & ~(TTT_IPC_CFG_FIXED_PEER | TTT_IPC_CFG_HAVE_PEER |
+	    TTT_IPC_CFG_TWO_THREADS)) != 0)
 		return -EBADMSG;
 	if ((c->flags & TTT_IPC_CFG_FIXED_PEER) && !(c->flags & TTT_IPC_CFG_HAVE_PEER))
 		return -EBADMSG;

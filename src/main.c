@@ -267,6 +267,8 @@ setup(const struct ttt_config *cfg, struct ttt_parent *p)
 	p->wcfg.window_ns = cfg->window_ns;
 	p->wcfg.max_frame = (uint32_t)TTT_FRAME_MAX(cfg->mtu);
 	p->wcfg.log_level = cfg->log_level;
+	if (cfg->threads == 2)
+		p->wcfg.flags |= TTT_IPC_CFG_TWO_THREADS;
 	p->stats_interval = cfg->stats_interval;
 	p->pidfile = cfg->pidfile;
 	if ((p->tap = open_tap(cfg, p)) < 0)

@@ -1,11 +1,16 @@
 /*
  * The worker process (see worker.h).
  *
- * Two threads forward, one a direction, so both directions use both cores:
- *   tx: tap -> encode -> sendmmsg to the peer
- *   rx: recvmmsg -> source check -> decode -> replay filter -> tap
- * The main thread answers the parent. The threads share only the peer
- * address (under a lock) and read-only state; the counters are per thread.
+ * The two directions:
+ *   tap -> encode -> sendmmsg to the peer (runs of datagrams as one message)
+ *   recvmmsg -> cut coalesced messages -> source check -> decode -> replay
+ *   filter -> tap
+ * By default one thread carries both (--threads 1); with --threads 2 each
+ * direction has its own. The main thread answers the parent. The sending
+ * side is under a lock, since the receiving thread also sends the answers
+ * the kernel makes to what it writes into the tap; the threads otherwise
+ * share only the peer address (under a lock) and read-only state; the
+ * counters are per direction.
  */
 #include <errno.h>
 #include <poll.h>
@@ -58,7 +63,7 @@ static struct worker {
 	/* Threads meet at ready once fully started (glibc registers rseq then),
 	 * and wait at go until the seccomp filter covers them. */
 	pthread_barrier_t ready, go;
-	struct counters tx_count, rx_count;	/* each written by one thread only */
+	struct counters tx_count, rx_count;	/* tx_count under tx.lock; rx_count by the receiver */
 } w = { .peer_lock = PTHREAD_MUTEX_INITIALIZER };
 
 /*
@@ -271,19 +276,63 @@ send_batch(struct tx_batch *b, unsigned n, struct ttt_addr *peer)
 	return n;
 }
 
-static void *
-tx_thread(void *arg)
+/*
+ * The sending side, which either thread may run while holding lock: the tx
+ * thread when the tap wakes it, the rx thread right after writing into the
+ * tap, since the kernel often answers a frame (an echo reply, a TCP ACK)
+ * before that write returns; sending the answer at once saves waking the tx
+ * thread for it. Under the lock, frames leave in the order the tap gave
+ * them and stamps stay strictly increasing.
+ */
+static struct tx_state {
+	pthread_mutex_t lock;
+	struct tx_batch b;
+	size_t len[TTT_BATCH];
+	int64_t last_ts;
+} tx = {
+	.lock = PTHREAD_MUTEX_INITIALIZER,
+	.b.gso = { .max_segs = TTT_BATCH, .max_seg = UINT16_MAX, .max_bytes = TTT_GSO_MAX_BYTES },
+	.last_ts = INT64_MIN,
+};
+
+/* Read what the tap has ready, a batch at most, and send it. Holds tx.lock. */
+static void
+forward_tap_batch(void)
 {
-	static struct tx_batch b = {
-		.gso = { .max_segs = TTT_BATCH, .max_seg = UINT16_MAX, .max_bytes = TTT_GSO_MAX_BYTES },
-	};
 	const struct ttt_key *key;
 	struct ttt_addr peer;
-	int64_t last_ts = INT64_MIN;
-	size_t len[TTT_BATCH];
 	int64_t now;
 	unsigned n, sent;
 
+	n = read_tap_batch(tx.len);
+	if (n == 0)
+		return;
+	if (!peer_snapshot(&peer)) {
+		count(&w.tx_count, TTT_STAT_TX_NOPEER, n);
+		return;
+	}
+	/* One clock read a batch; every stamp is still distinct, tagged and
+	 * recorded (reflect.h). */
+	now = realtime_ns();
+	key = ttt_keyring_send_key(&w.keys, now);
+	for (unsigned i = 0; i < n; i++) {
+		int64_t ts = ttt_reflect_stamp(&w.reflect, &tx.last_ts, now);
+
+		tx.b.dlen[i] = ttt_frame_encode(key, ts, tx_slot(i) + TTT_HDR_LEN,
+		    tx.len[i], tx_slot(i), slot_len);
+		ttt_reflect_record(&w.reflect, ts, tx_slot(i));
+		tx.b.iov[i].iov_base = tx_slot(i);
+		tx.b.iov[i].iov_len = tx.b.dlen[i];
+	}
+	sent = send_batch(&tx.b, n, &peer);
+	count(&w.tx_count, TTT_STAT_TX_FRAMES, sent);
+	for (unsigned i = 0; i < sent; i++)
+		count(&w.tx_count, TTT_STAT_TX_BYTES, tx.len[i]);
+}
+
+static void *
+tx_thread(void *arg)
+{
 	(void)arg;
 	(void)pthread_barrier_wait(&w.ready);
 	(void)pthread_barrier_wait(&w.go);
@@ -292,30 +341,9 @@ tx_thread(void *arg)
 
 		if (poll(&pfd, 1, -1) < 0 && errno != EINTR)
 			die("poll on the tap", errno);
-		n = read_tap_batch(len);
-		if (n == 0)
-			continue;
-		if (!peer_snapshot(&peer)) {
-			count(&w.tx_count, TTT_STAT_TX_NOPEER, n);
-			continue;
-		}
-		/* One clock read a batch; every stamp is still distinct, tagged
-		 * and recorded (reflect.h). */
-		now = realtime_ns();
-		key = ttt_keyring_send_key(&w.keys, now);
-		for (unsigned i = 0; i < n; i++) {
-			int64_t ts = ttt_reflect_stamp(&w.reflect, &last_ts, now);
-
-			b.dlen[i] = ttt_frame_encode(key, ts, tx_slot(i) + TTT_HDR_LEN,
-			    len[i], tx_slot(i), slot_len);
-			ttt_reflect_record(&w.reflect, ts, tx_slot(i));
-			b.iov[i].iov_base = tx_slot(i);
-			b.iov[i].iov_len = b.dlen[i];
-		}
-		sent = send_batch(&b, n, &peer);
-		count(&w.tx_count, TTT_STAT_TX_FRAMES, sent);
-		for (unsigned i = 0; i < sent; i++)
-			count(&w.tx_count, TTT_STAT_TX_BYTES, len[i]);
+		pthread_mutex_lock(&tx.lock);
+		forward_tap_batch();
+		pthread_mutex_unlock(&tx.lock);
 	}
 	return NULL;
 }
@@ -387,7 +415,8 @@ next_random(struct rx_state *rx)
 	return (uint32_t)(rx->rng >> 32);
 }
 
-static void
+/* Returns 1 when the frame went into the tap. */
+static int
 deliver(struct rx_state *rx, const struct ttt_addr *src,
     const uint8_t *dgram, size_t len, int truncated, int64_t now)
 {
@@ -399,37 +428,38 @@ deliver(struct rx_state *rx, const struct ttt_addr *src,
 	if (w.fixed_peer && !ttt_addr_equal(src, &w.peer)) {
 		count(&w.rx_count, TTT_STAT_RX_WRONG_PEER, 1);
 		log_refusal(&rx->rl, "not the configured peer", src);
-		return;
+		return 0;
 	}
 	st = truncated ? TTT_FRAME_LONG :
 	    ttt_keyring_decode(&w.keys, now, &w.lim, dgram, len, &v);
 	if (st != TTT_FRAME_OK) {
 		count(&w.rx_count, refusal_stat[st], 1);
 		log_refusal(&rx->rl, ttt_frame_status_name(st), src);
-		return;
+		return 0;
 	}
 	/* Before the replay filter: a bounced datagram of ours was never
 	 * received, so only the record of what we sent can recognise it. */
 	if (ttt_reflect_check(&w.reflect, v.ts, dgram)) {
 		count(&w.rx_count, TTT_STAT_RX_REFLECTED, 1);
 		log_refusal(&rx->rl, "reflected (a datagram we sent)", src);
-		return;
+		return 0;
 	}
 	rv = ttt_replay_update(rx->replay, v.ts);
 	if (!ttt_replay_accepted(rv)) {
 		count(&w.rx_count, TTT_STAT_RX_REPLAY, 1);
 		log_refusal(&rx->rl, "replay", src);
-		return;
+		return 0;
 	}
 	if (ttt_reflect_observe(&w.reflect, v.ts, next_random(rx)))
 		log_info("the peer stamps with our timestamp tag; drew a new one");
 	maybe_move_peer(rx, src, rv);
 	if (write(w.tap, v.frame, v.len) != (ssize_t)v.len) {
 		count(&w.rx_count, TTT_STAT_RX_TAP_ERR, 1);
-		return;
+		return 0;
 	}
 	count(&w.rx_count, TTT_STAT_RX_FRAMES, 1);
 	count(&w.rx_count, TTT_STAT_RX_BYTES, v.len);
+	return 1;
 }
 
 /*
@@ -437,8 +467,10 @@ deliver(struct rx_state *rx, const struct ttt_addr *src,
  * of one sender as one message, each seg bytes long but the last (a
  * cmsg says seg). A message can then be as long as any UDP datagram, and a
  * buffer shorter than it would lose the rest, so every buffer holds one.
+ * Four of them: up to 4 x 64 datagrams a call when they come coalesced,
+ * 4 a call when not, and 256 KiB of the worker's 4 MiB budget.
  */
-#define RX_MSGS  8
+#define RX_MSGS  4
 #define RX_BUF   (1 << 16)	/* more than the largest UDP payload, 65507 */
 static uint8_t rx_mem[RX_MSGS * RX_BUF] __attribute__((aligned(SLOT_ALIGN)));
 
@@ -459,68 +491,130 @@ gro_segment(struct msghdr *h)
 	return 0;
 }
 
-static void *
-rx_thread(void *arg)
-{
-	static struct mmsghdr mm[RX_MSGS];
-	static struct iovec iov[RX_MSGS];
-	static struct ttt_addr src[RX_MSGS];
-	static union {
+/* The receive batch: built once; the kernel rewrites lengths and flags. */
+static struct rx_batch {
+	struct mmsghdr mm[RX_MSGS];
+	struct iovec iov[RX_MSGS];
+	struct ttt_addr src[RX_MSGS];
+	union {
 		char buf[CMSG_SPACE(sizeof(int))];
 		struct cmsghdr align;
 	} ctl[RX_MSGS];
+} rxb;
+
+static void
+rx_batch_init(void)
+{
+	for (unsigned i = 0; i < RX_MSGS; i++) {
+		rxb.iov[i].iov_base = rx_mem + (size_t)i * RX_BUF;
+		rxb.iov[i].iov_len = RX_BUF;
+		memset(&rxb.mm[i], 0, sizeof(rxb.mm[i]));
+		rxb.mm[i].msg_hdr.msg_name = &rxb.src[i].ss;
+		rxb.mm[i].msg_hdr.msg_iov = &rxb.iov[i];
+		rxb.mm[i].msg_hdr.msg_iovlen = 1;
+		rxb.mm[i].msg_hdr.msg_control = rxb.ctl[i].buf;
+	}
+}
+
+/* Deliver every datagram of received message i; returns 1 if any went
+ * into the tap. */
+static int
+deliver_message(struct rx_state *rx, unsigned i, int64_t now)
+{
+	const struct mmsghdr *m = &rxb.mm[i];
+	const uint8_t *p = rxb.iov[i].iov_base;
+	size_t len = m->msg_len, seg = gro_segment(&rxb.mm[i].msg_hdr), off = 0, piece;
+	int wrote = 0;
+
+	rxb.src[i].len = m->msg_hdr.msg_namelen;
+	if (m->msg_hdr.msg_flags & MSG_TRUNC)
+		return deliver(rx, &rxb.src[i], p, len, 1, now);
+	if (seg != 0 && seg < len)
+		count(&w.rx_count, TTT_STAT_RX_COALESCED, (len + seg - 1) / seg);
+	/* At least once: an empty datagram is refused and counted. */
+	do {
+		piece = ttt_gro_piece(len, seg, off);
+		wrote |= deliver(rx, &rxb.src[i], p + off, piece, 0, now);
+		off += piece;
+	} while (off < len);
+	return wrote;
+}
+
+/* Receive a batch (flags: MSG_WAITFORONE to wait for the first) and deliver
+ * it; returns 1 if any frame went into the tap. */
+static int
+receive_batch(struct rx_state *rx, int flags)
+{
+	int n, wrote = 0;
+	int64_t now;
+
+	/* The kernel shrinks these to what it wrote. */
+	for (unsigned i = 0; i < RX_MSGS; i++) {
+		rxb.mm[i].msg_hdr.msg_namelen = sizeof(rxb.src[i].ss);
+		rxb.mm[i].msg_hdr.msg_controllen = sizeof(rxb.ctl[i].buf);
+	}
+	n = recvmmsg(w.udp, rxb.mm, RX_MSGS, flags, NULL);
+	if (n < 0) {
+		if (errno != EINTR && errno != EAGAIN)
+			count(&w.rx_count, TTT_STAT_RX_SOCK_ERR, 1);
+		return 0;
+	}
+	/* Received before now: judging freshness against now is exact up to
+	 * the time the batch took to arrive, microseconds. */
+	now = realtime_ns();
+	for (int i = 0; i < n; i++)
+		wrote |= deliver_message(rx, (unsigned)i, now);
+	return wrote;
+}
+
+static void *
+rx_thread(void *arg)
+{
 	struct rx_state *rx = arg;
 
-	ttt_ratelimit_init(&rx->rl, REFUSAL_LOG_PER_SEC, REFUSAL_LOG_BURST);
-	/* Built once; the kernel rewrites only the lengths and flags. */
-	for (unsigned i = 0; i < RX_MSGS; i++) {
-		iov[i].iov_base = rx_mem + (size_t)i * RX_BUF;
-		iov[i].iov_len = RX_BUF;
-		memset(&mm[i], 0, sizeof(mm[i]));
-		mm[i].msg_hdr.msg_name = &src[i].ss;
-		mm[i].msg_hdr.msg_iov = &iov[i];
-		mm[i].msg_hdr.msg_iovlen = 1;
-		mm[i].msg_hdr.msg_control = ctl[i].buf;
-	}
 	(void)pthread_barrier_wait(&w.ready);
 	(void)pthread_barrier_wait(&w.go);
 	for (;;) {
-		int n;
-		int64_t now;
-
-		/* The kernel shrinks these to what it wrote. */
-		for (unsigned i = 0; i < RX_MSGS; i++) {
-			mm[i].msg_hdr.msg_namelen = sizeof(src[i].ss);
-			mm[i].msg_hdr.msg_controllen = sizeof(ctl[i].buf);
+		/* The answers the kernel made to what we wrote: send them now,
+		 * unless the tx thread is already sending. */
+		if (receive_batch(rx, MSG_WAITFORONE) && pthread_mutex_trylock(&tx.lock) == 0) {
+			forward_tap_batch();
+			pthread_mutex_unlock(&tx.lock);
 		}
-		n = recvmmsg(w.udp, mm, RX_MSGS, MSG_WAITFORONE, NULL);
-		if (n < 0) {
+	}
+	return NULL;
+}
+
+/*
+ * Both directions in one thread (--threads 1): a round trip then wakes one
+ * thread a hop, as socat does, where with a thread a direction the answer
+ * arrives at a thread that slept elsewhere (measured: ~25 us more a round
+ * trip on a 2-core VM, the cost of waking an idle CPU).
+ */
+static void *
+both_thread(void *arg)
+{
+	struct rx_state *rx = arg;
+
+	(void)pthread_barrier_wait(&w.ready);
+	(void)pthread_barrier_wait(&w.go);
+	for (;;) {
+		struct pollfd pfd[2] = {
+			{ .fd = w.udp, .events = POLLIN }, { .fd = w.tap, .events = POLLIN },
+		};
+		int wrote = 0;
+
+		if (poll(pfd, 2, -1) < 0) {
 			if (errno != EINTR)
-				count(&w.rx_count, TTT_STAT_RX_SOCK_ERR, 1);
+				die("poll", errno);
 			continue;
 		}
-		/* Received before now: judging freshness against now is exact up
-		 * to the time the batch took to arrive, microseconds. */
-		now = realtime_ns();
-		for (int i = 0; i < n; i++) {
-			const uint8_t *p = iov[i].iov_base;
-			size_t len = mm[i].msg_len, seg = gro_segment(&mm[i].msg_hdr), off, piece;
-			int trunc = (mm[i].msg_hdr.msg_flags & MSG_TRUNC) != 0;
-
-			src[i].len = mm[i].msg_hdr.msg_namelen;
-			if (trunc) {
-				deliver(rx, &src[i], p, len, trunc, now);
-				continue;
-			}
-			if (seg != 0 && seg < len)
-				count(&w.rx_count, TTT_STAT_RX_COALESCED, (len + seg - 1) / seg);
-			/* At least once: an empty datagram is refused and counted. */
-			off = 0;
-			do {
-				piece = ttt_gro_piece(len, seg, off);
-				deliver(rx, &src[i], p + off, piece, 0, now);
-				off += piece;
-			} while (off < len);
+		if (pfd[0].revents)
+			wrote = receive_batch(rx, MSG_DONTWAIT);
+		if (wrote || pfd[1].revents) {
+			pthread_mutex_lock(&tx.lock);
+			forward_tap_batch();
+			pthread_mutex_unlock(&tx.lock);
 		}
 	}
 	return NULL;
@@ -710,9 +804,10 @@ ttt_worker_main(const struct ttt_worker_setup *s)
 	static struct received r;
 	struct ttt_worker_fds fds;
 	struct ttt_drop drop;
-	pthread_t tx, rx_tid;
+	pthread_t tx_tid, rx_tid;
 	uint64_t seed;
 	const char *step = "";
+	unsigned nthreads;
 	int rc;
 
 	w.ipc = TTT_WORKER_IPC_FD;
@@ -744,13 +839,22 @@ ttt_worker_main(const struct ttt_worker_setup *s)
 
 	/* Start the threads while clone() is still allowed; the filter then
 	 * covers them too (TSYNC) and clone() is never allowed again. */
-	if (pthread_barrier_init(&w.ready, NULL, 3) != 0 ||
-	    pthread_barrier_init(&w.go, NULL, 3) != 0)
+	ttt_ratelimit_init(&rx.rl, REFUSAL_LOG_PER_SEC, REFUSAL_LOG_BURST);
+	rx_batch_init();
+	/* The main thread and the forwarding threads meet at the barriers. */
+	nthreads = (r.cfg.flags & TTT_IPC_CFG_TWO_THREADS) ? 2 : 1;
+	if (pthread_barrier_init(&w.ready, NULL, nthreads + 1) != 0 ||
+	    pthread_barrier_init(&w.go, NULL, nthreads + 1) != 0)
 		die("pthread_barrier_init", EAGAIN);
-	if ((rc = pthread_create(&tx, NULL, tx_thread, NULL)) != 0)
-		die("starting the tap reader", rc);
-	if ((rc = pthread_create(&rx_tid, NULL, rx_thread, &rx)) != 0)
-		die("starting the socket reader", rc);
+	if (nthreads == 1) {
+		if ((rc = pthread_create(&tx_tid, NULL, both_thread, &rx)) != 0)
+			die("starting the forwarding thread", rc);
+	} else {
+		if ((rc = pthread_create(&tx_tid, NULL, tx_thread, NULL)) != 0)
+			die("starting the tap reader", rc);
+		if ((rc = pthread_create(&rx_tid, NULL, rx_thread, &rx)) != 0)
+			die("starting the socket reader", rc);
+	}
 	(void)pthread_barrier_wait(&w.ready);
 	if ((rc = ttt_privdrop_no_procs()) != 0)
 		die("rlimit nproc", -rc);

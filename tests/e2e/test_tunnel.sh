@@ -42,5 +42,21 @@ two_peers discover
 check "A pings B (B learns A)" ping_ok "$NS_A" 10.99.0.2
 check "B pings A" ping_ok "$NS_B" 10.99.0.1
 check "B logged the learnt peer" grep -q "peer is now 192.0.2.1:9001" "$T_DIR/b.log"
+W=$(worker_pid "$PID_A")
+check "by default the worker has 2 threads: main and one forwarding" \
+	test "$(ls /proc/"$W"/task | wc -l)" = 2
+stop_ttt "$PID_A"
+stop_ttt "$PID_B"
+
+log "--threads 2: a forwarding thread a direction, every thread sandboxed"
+TTT_OPTS_A="--threads 2" TTT_OPTS_B="--threads 2" two_peers fixed
+check "A pings B through the tunnel" ping_ok "$NS_A" 10.99.0.2
+check "B pings A through the tunnel" ping_ok "$NS_B" 10.99.0.1
+W=$(worker_pid "$PID_A")
+check "the worker has 3 threads" test "$(ls /proc/"$W"/task | wc -l)" = 3
+for t in /proc/"$W"/task/*; do
+	check "worker thread $(basename "$t") Seccomp is 2, CapEff 0" \
+		sh -c 'grep -qE "^Seccomp:\s+2$" "$1" && grep -qE "^CapEff:\s+0+$" "$1"' _ "$t/status"
+done
 
 finish

@@ -172,6 +172,9 @@ test_config_rules(void **state)
 	c.flags = 0;	/* discovery, no peer yet: fine whatever peer holds */
 	c.peer.family = 0;
 	assert_int_equal(roundtrip(TTT_IPC_TO_WORKER, TTT_IPC_CONFIG, &c, sizeof(c), &m), 0);
+	c.flags = TTT_IPC_CFG_TWO_THREADS;	/* --threads 2 */
+	assert_int_equal(roundtrip(TTT_IPC_TO_WORKER, TTT_IPC_CONFIG, &c, sizeof(c), &m), 0);
+	assert_int_equal(m.u.config.flags, TTT_IPC_CFG_TWO_THREADS);
 }
 
 /* What a worker writes to the parent's log is reduced to printable ASCII. */
