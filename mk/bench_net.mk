@@ -6,7 +6,8 @@
 # (linux-perf) or strace counts the syscalls. About 5 minutes, cut at 7. It
 # never fails on a figure, only when a figure could not be taken.
 # TTT_BIN=/path/to/binary benchmarks another build; BENCH_ROUNDS,
-# BENCH_TCP_SECONDS, BENCH_UDP_SECONDS shorten or lengthen it.
+# BENCH_TCP_SECONDS, BENCH_UDP_SECONDS shorten or lengthen it; BENCH_TTT_OPTS
+# passes options to both daemons (e.g. "--threads 2").
 
 BENCH_NET_LIMIT ?= 420
 

@@ -20,7 +20,8 @@
 # them, and every process it started, on any exit.
 #
 # Environment: TTT_BIN (default ./tinytaptunnel), BENCH_ROUNDS (3),
-# BENCH_TCP_SECONDS (10), BENCH_UDP_SECONDS (5), BENCH_PINGS (50).
+# BENCH_TCP_SECONDS (10), BENCH_UDP_SECONDS (5), BENCH_PINGS (50),
+# BENCH_TTT_OPTS (options for both daemons, e.g. "--threads 2").
 set -euo pipefail
 export LC_ALL=C
 
@@ -30,6 +31,7 @@ ROUNDS=${BENCH_ROUNDS:-3}
 TCP_S=${BENCH_TCP_SECONDS:-10}
 UDP_S=${BENCH_UDP_SECONDS:-5}
 PINGS=${BENCH_PINGS:-50}
+TTT_OPTS=${BENCH_TTT_OPTS:-}
 PING_BLOCK=10
 UDP_LEN=64
 PORT=5201
@@ -286,8 +288,10 @@ done
 echo "socat TUN:10.98.0.1/24,tun-type=tap,iff-no-pi,iff-up,tun-name=stap0 UDP-DATAGRAM:192.0.2.2:9102,bind=192.0.2.1:9101 (tap MTU set to 1418)"
 
 (umask 077 && "$BIN" --genkey > "$DIR/key") || die "$BIN --genkey failed"
-bg "$NS_A" ttt-a "$BIN" -i ttt0 "$DIR/key" ":9001" "$ADDR_B:9002"; TTT[A]=$BG_PID
-bg "$NS_B" ttt-b "$BIN" -i ttt0 "$DIR/key" ":9002" "$ADDR_A:9001"; TTT[B]=$BG_PID
+# shellcheck disable=SC2086 # options, split on purpose
+bg "$NS_A" ttt-a "$BIN" $TTT_OPTS -i ttt0 "$DIR/key" ":9001" "$ADDR_B:9002"; TTT[A]=$BG_PID
+# shellcheck disable=SC2086
+bg "$NS_B" ttt-b "$BIN" $TTT_OPTS -i ttt0 "$DIR/key" ":9002" "$ADDR_A:9001"; TTT[B]=$BG_PID
 wait_for 10 grep -q sandboxed "$DIR/ttt-a.log" || die "tinytaptunnel A did not start"
 wait_for 10 grep -q sandboxed "$DIR/ttt-b.log" || die "tinytaptunnel B did not start"
 ip -n "$NS_A" addr add 10.99.0.1/24 dev ttt0
@@ -295,7 +299,7 @@ ip -n "$NS_B" addr add 10.99.0.2/24 dev ttt0
 WORKER[A]=$(pgrep -P "${TTT[A]}" | head -n 1)
 WORKER[B]=$(pgrep -P "${TTT[B]}" | head -n 1)
 if [ -z "${WORKER[A]}" ] || [ -z "${WORKER[B]}" ]; then die "no tinytaptunnel worker"; fi
-echo "tinytaptunnel -i ttt0 key :9001 $ADDR_B:9002  /  -i ttt0 key :9002 $ADDR_A:9001 (key 0600)"
+echo "tinytaptunnel ${TTT_OPTS:+$TTT_OPTS }-i ttt0 key :9001 $ADDR_B:9002  /  ${TTT_OPTS:+$TTT_OPTS }-i ttt0 key :9002 $ADDR_A:9001 (key 0600)"
 FWD[veth]=""
 FWD[socat]="$SOCAT_A $SOCAT_B"
 FWD[ttt]="${TTT[A]} ${WORKER[A]} ${TTT[B]} ${WORKER[B]}"
@@ -412,15 +416,21 @@ sc() { awk -v t="$1" -v n="$2" '$1 == t && $2 == n { c += $3 } END { print c + 0
 for w in A B; do
 	read -r tx0 rx0 < "$DIR/s0-tap-$w"
 	read -r tx1 rx1 < "$DIR/s1-tap-$w"
+	nthr=$(wc -l < "$DIR/s0-threads-$w")
 	# The thread that sends datagrams carries tap->UDP (the tap's tx
 	# frames), the one that receives them UDP->tap (the tap's rx frames).
 	while read -r tid k0 c0 k1 c1; do
 		role=main frames=0 t=$tid
 		[ "$TRACER" = strace ] && t=${WORKER[$w]}
-		if [ "$TRACER" = perf ] && [ "$(sc "$t" sendmmsg)" -gt 0 ]; then
-			role="tx tap->udp" frames=$((tx1 - tx0))
+		# With --threads 1 (main + one) the forwarding thread carries both
+		# directions: its frames are the tap's tx and rx. With 2, the one
+		# that receives datagrams is rx (it also sends the kernel's answers).
+		if [ "$TRACER" = perf ] && [ "$(sc "$t" recvmmsg)" -gt 0 ] && [ "$nthr" -le 2 ]; then
+			role="both ways" frames=$((tx1 - tx0 + rx1 - rx0))
 		elif [ "$TRACER" = perf ] && [ "$(sc "$t" recvmmsg)" -gt 0 ]; then
 			role="rx udp->tap" frames=$((rx1 - rx0))
+		elif [ "$TRACER" = perf ] && [ "$(sc "$t" sendmmsg)" -gt 0 ]; then
+			role="tx tap->udp" frames=$((tx1 - tx0))
 		fi
 		printf '  worker %s thread %-7s %-12s CPU %3s%% of a core, %6s context switches/s' "$w" "$tid" \
 		    "$role" "$(calc "100 * ($k1 - $k0) / $HZ / $DIAG_S" 0)" "$(calc "($c1 - $c0) / $DIAG_S" 0)"
