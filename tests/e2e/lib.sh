@@ -287,6 +287,30 @@ expect_deltas() {
 	if [ "$ok" = 1 ]; then pass "$what (${got# })"; else failc "$what (want $spec, got:${got:- nothing})"; fi
 }
 
+# forge [FORGE OPTIONS]: datagrams built by ttt_forge ($FORGE, see need_tool)
+# under the tunnel's key, from A's address and port to B.
+forge() {
+	ip netns exec "$NS_A" "$FORGE" -k "$KEY" -s 192.0.2.1:9001 "$@" 192.0.2.2:9002
+}
+# forge_at_b AGE: stop A's daemon so its address and port send forged
+# frames; wait until B's worker is older than AGE seconds (a worker refuses
+# frames stamped before it started); capture what B's tap receives of
+# ethertype 0x88b5 (IEEE local experimental: only ttt_forge sends it) into
+# capture "tap"; remember B's counters (snap).
+forge_at_b() {
+	local w
+	stop_ttt "$PID_A"
+	w=$(worker_pid "$PID_B" || true)
+	check "B's worker is older than $1 s" \
+		wait_for 10 sh -c '[ "$(ps -o etimes= -p "$1")" -gt "$2" ]' _ "$w" "$1"
+	cap_start tap "$NS_B" ttt0 -Q in ether proto 0x88b5
+	check "B answers SIGUSR1 with its counters" snap
+}
+# marker_count NAME MARKER: frames in capture NAME carrying "MARKER seq=".
+marker_count() {
+	tcpdump -n -A -r "$T_DIR/$1.pcap" 2>/dev/null | count_lines "$2 seq=" -
+}
+
 declare -gA CAP_PID=()
 # cap_start NAME NS IFACE FILTER...: tcpdump (50 s at most) into $T_DIR/NAME.pcap; returns once it listens.
 cap_start() {

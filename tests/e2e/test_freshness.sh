@@ -12,33 +12,13 @@ need_root
 
 need_tool FORGE ttt_forge
 
-# ---- helpers ----
-
-# marker_count NAME MARKER: frames in the capture carrying MARKER.
-marker_count() {
-	tcpdump -n -A -r "$T_DIR/$1.pcap" 2>/dev/null | count_lines "$2 seq=" -
-}
-
-# forge [FORGE OPTIONS]: one datagram under the tunnel's key, from A's address
-# and port to B.
-forge() {
-	ip netns exec "$NS_A" "$FORGE" -k "$KEY" -s 192.0.2.1:9001 "$@" 192.0.2.2:9002
-}
-
 # ---- set-up ----
 log "fixed peers; A's daemon stopped so its address and port send forged frames"
 two_peers fixed
 ip netns exec "$NS_B" sysctl -qw net.ipv6.conf.ttt0.disable_ipv6=1
 check "A pings B" ping_ok "$NS_A" 10.99.0.2 2
-stop_ttt "$PID_A"
-# A worker refuses frames stamped before it started (its replay floor): let
-# B's worker be older than the window, so "2 s ago" means only that.
-W=$(worker_pid "$PID_B" || true)
-check "B's worker is older than the window" \
-	wait_for 10 sh -c '[ "$(ps -o etimes= -p "$1")" -gt 3 ]' _ "$W"
-# 0x88b5 (IEEE local experimental): only ttt_forge sends it.
-cap_start tap "$NS_B" ttt0 -Q in ether proto 0x88b5
-check "B answers SIGUSR1 with its counters" snap
+# "2 s ago" must mean only that: B's worker older than the window.
+forge_at_b 3
 
 log "the freshness window (3 s either way)"
 expect_deltas "stamped now: delivered" "frames=1" forge -t 0 -M fresh-now

@@ -18,16 +18,6 @@ flood() {
 	    grep -q "^$3 packets transmitted, $3 received"
 }
 
-# forge [FORGE OPTIONS]: datagrams under the tunnel's key, from A's address
-# and port to B.
-forge() {
-	ip netns exec "$NS_A" "$FORGE" -k "$KEY" -s 192.0.2.1:9001 "$@" 192.0.2.2:9002
-}
-
-marker_count() {
-	tcpdump -n -A -r "$T_DIR/$1.pcap" 2>/dev/null | count_lines "$2" -
-}
-
 log "two daemons: runs of frames leave segmented and arrive coalesced"
 two_peers fixed
 quiet_taps
@@ -46,13 +36,7 @@ check "B refused nothing" sh -c '
 	done' _ "$CNT"
 
 log "forged coalesced messages at B: each datagram judged alone (A stopped to free its address)"
-stop_ttt "$PID_A"
-W=$(worker_pid "$PID_B" || true)
-# A worker refuses frames stamped before it started: keep clear of its floor.
-check "B's worker is older than a second" \
-	wait_for 10 sh -c '[ "$(ps -o etimes= -p "$1")" -ge 1 ]' _ "$W"
-cap_start tap "$NS_B" ttt0 -Q in ether proto 0x88b5
-check "B answers SIGUSR1 with its counters" snap
+forge_at_b 0
 expect_deltas "4 authentic datagrams in one message: 4 delivered, 4 coalesced" \
 	"frames=4 coalesced=4" forge -g 4 -n 4 -M gso-four
 expect_deltas "valid, flipped bit, valid, wrong key in one message: 2 delivered, 2 badmac" \
@@ -70,7 +54,7 @@ check "B's tap got gso-four seq=0..3, each once" sh -c '
 check "B's tap got gso-mixed seq=0 and seq=2 only" sh -c '
 	d=$(tcpdump -n -A -r "$1" 2>/dev/null | grep -o "gso-mixed seq=[0-9]*" | sort | tr "\n" " ")
 	[ "$d" = "gso-mixed seq=0 gso-mixed seq=2 " ]' _ "$T_DIR/tap.pcap"
-check "B's tap got the 32 of the full batch" test "$(marker_count tap "gso-batch seq=")" = 32
+check "B's tap got the 32 of the full batch" test "$(marker_count tap gso-batch)" = 32
 
 log "an underlay of MTU 1400: 1472-byte runs cannot be segmented; sent alone, none lost"
 two_peers fixed

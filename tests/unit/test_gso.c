@@ -1,23 +1,8 @@
 /*
- * UDP segmentation offload as pure code (src/gso.c).
- *
- * ttt_gso_group is checked against the grouping rule of gso.h, stated
- * declaratively rather than as a second copy of the loop:
- *   - coverage: the messages cover datagrams 0 .. n-1 once each, in order;
- *   - validity: a message is a run of equal lengths seg (seg being its first
- *     datagram's length), its last datagram possibly shorter; at most
- *     max_segs datagrams; more than one only if seg <= max_seg, none of them
- *     is empty and the total fits in max_bytes (a lone datagram goes
- *     whatever its size);
- *   - maximality: a message that is not the last could not have taken the
- *     next datagram, i.e. the message plus that datagram would be invalid.
- * Valid and maximal, left to right, leaves exactly one answer, so together
- * they pin the output down. Hand-written cases give the exact messages and
- * run through the same checks, which keeps the checks honest as well.
- *
- * ttt_gro_piece is checked by walking messages the grouping built, as the
- * receiver does (at least one piece: an empty message is an empty datagram):
- * the pieces must be the datagrams that went in.
+ * UDP segmentation offload as pure code (src/gso.c), against the grouping
+ * rule of tests/model/gso_model.h (the fuzz harness drives the same model):
+ * hand-written cases with their exact messages, ttt_gro_piece alone, and
+ * 100k random batches.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -26,6 +11,7 @@
 #include <cmocka.h>
 
 #include "gso.h"
+#include "../model/gso_model.h"
 
 #define MAX_N        (2 * TTT_GSO_MAX_SEGS + 8)	/* the largest batch a test builds */
 #define GUARD        4		/* out[] entries past n that must stay untouched */
@@ -48,100 +34,15 @@ static const struct ttt_gso_limits lim_default = {
 
 /* ------------------------------------------------------------- the rule */
 
-static size_t
-msg_bytes(const size_t *len, unsigned first, unsigned count)
-{
-	size_t total = 0;
-
-	for (unsigned i = first; i < first + count; i++)
-		total += len[i];
-	return total;
-}
-
-/* Could datagrams first .. first + count - 1 go as one message, sized seg?
- * Returns why not, or NULL. */
-static const char *
-msg_invalid(const size_t *len, unsigned first, unsigned count, size_t seg,
-    const struct ttt_gso_limits *lim)
-{
-	if (count == 0)
-		return "empty";
-	if (seg != len[first])
-		return "seg is not the first datagram's length";
-	if (count > lim->max_segs)
-		return "more than max_segs datagrams";
-	if (count == 1)
-		return NULL;
-	if (seg > lim->max_seg)
-		return "several datagrams longer than max_seg";
-	if (msg_bytes(len, first, count) > lim->max_bytes)
-		return "more than max_bytes";
-	for (unsigned i = first; i < first + count - 1; i++)
-		if (len[i] != seg)
-			return "a datagram before the last is not seg long";
-	if (len[first + count - 1] > seg)
-		return "the last datagram is longer than seg";
-	/* The kernel's cut would lose it. */
-	if (seg == 0 || len[first + count - 1] == 0)
-		return "an empty datagram with others";
-	return NULL;
-}
-
-/*
- * Walk the message as the receiver would once the kernel coalesced it: the
- * datagrams' bytes back to back, cut by ttt_gro_piece. seg is what
- * UDP_SEGMENT was given: none for a lone datagram.
- */
-static void
-check_round_trip(const size_t *len, const struct ttt_gso_msg *m)
-{
-	size_t total = msg_bytes(len, m->first, m->count), off = 0;
-	size_t seg = m->count > 1 ? m->seg : 0;
-	unsigned i = m->first;
-
-	do {
-		size_t p = ttt_gro_piece(total, seg, off);
-
-		if (i == m->first + m->count || p != len[i])
-			fail_msg("message at %u (%u x %u, %zu bytes): piece at offset %zu is %zu bytes,"
-			    " want %s%zu", m->first, m->count, (unsigned)m->seg, total, off, p,
-			    i == m->first + m->count ? "none, past the last datagram " : "",
-			    i == m->first + m->count ? (size_t)0 : len[i]);
-		off += p;
-		i++;
-	} while (off < total);
-	assert_int_equal(off, total);
-	assert_int_equal(i, m->first + m->count);
-}
-
-/* Coverage, validity, maximality and round trip of one grouping. */
+/* Fail the test with the model's reason when the grouping breaks the rule. */
 static void
 check_grouping(const size_t *len, unsigned n, const struct ttt_gso_limits *lim,
     const struct ttt_gso_msg *out, unsigned nmsg)
 {
-	unsigned next = 0;
+	const char *why = gso_model_check(len, n, lim, out, nmsg);
 
-	assert_true(nmsg <= n);
-	for (unsigned k = 0; k < nmsg; k++) {
-		const struct ttt_gso_msg *m = &out[k];
-		const char *why;
-
-		if (m->first != next || m->count > n - next)
-			fail_msg("message %u covers %u..+%u: want it to start at %u and end by %u", k,
-			    m->first, m->count, next, n);
-		why = msg_invalid(len, m->first, m->count, m->seg, lim);
-		if (why != NULL)
-			fail_msg("message %u (%u..+%u, seg %u): %s (limits %u segs, seg %zu, %zu bytes)",
-			    k, m->first, m->count, (unsigned)m->seg, why, lim->max_segs,
-			    lim->max_seg, lim->max_bytes);
-		next += m->count;
-		if (next < n && msg_invalid(len, m->first, m->count + 1, m->seg, lim) == NULL)
-			fail_msg("message %u (%u..+%u, seg %u) ended, but datagram %u (%zu bytes)"
-			    " could have joined it", k, m->first, m->count, (unsigned)m->seg, next,
-			    len[next]);
-		check_round_trip(len, m);
-	}
-	assert_int_equal(next, n);
+	if (why != NULL)
+		fail_msg("%s", why);
 }
 
 /* Group, check the rule, and check nothing was written past out[n - 1]. */
