@@ -28,8 +28,9 @@
  * for a v1.4 peer), we draw a new tag and keep honouring the old one for a
  * window.
  *
- * Threads: the sender (tx) alone writes the bitmap and last_slot; the
- * receiver (rx) alone changes the tag. Both sides use relaxed atomics.
+ * Threads: one sender at a time writes the bitmap and last_slot (the
+ * worker serialises whichever thread sends with a lock); one receiver
+ * changes the tag. Both sides use relaxed atomics.
  */
 #ifndef TTT_REFLECT_H
 #define TTT_REFLECT_H
