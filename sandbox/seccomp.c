@@ -23,7 +23,7 @@ static const struct rule worker_any[] = {
 	/* waiting */
 	ALLOW(poll, "wait for the tap or the parent"),
 	ALLOW(ppoll, "glibc may implement poll() with it"),
-	ALLOW(futex, "the peer address lock between the two threads"),
+	ALLOW(futex, "the peer address and send locks between the threads"),
 	/* time */
 	ALLOW(clock_gettime, "freshness; the vDSO falls back to it on some clocks"),
 	/* leaving */
@@ -77,7 +77,7 @@ ttt_seccomp_worker(const struct ttt_worker_fds *fds)
 	ctx = seccomp_init(SCMP_ACT_KILL_PROCESS);
 	if (ctx == NULL)
 		return -ENOMEM;
-	/* Every thread, including the two forwarding threads already started. */
+	/* Every thread, including the forwarding threads already started. */
 	rc = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_TSYNC, 1);
 	if (rc == 0)
 		rc = add_rules(ctx, worker_any, NRULES(worker_any));
@@ -112,7 +112,7 @@ static const struct rule parent_any[] = {
 	ALLOW(connect, "syslog reconnects to /dev/log"),
 	ALLOW(socketpair, "a channel to each new worker"),
 	ALLOW(clone, "fork a new worker"),
-	ALLOW(clone3, "the worker starts its two threads"),
+	ALLOW(clone3, "the worker starts its threads"),
 	ALLOW(wait4, "reap a worker and learn why it died"),
 	ALLOW(kill, "stop the worker on SIGTERM"),
 	ALLOW(close, "descriptors of a dead worker"),

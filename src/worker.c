@@ -277,8 +277,8 @@ send_batch(struct tx_batch *b, unsigned n, struct ttt_addr *peer)
 }
 
 /*
- * The sending side, which either thread may run while holding lock: the tx
- * thread when the tap wakes it, the rx thread right after writing into the
+ * The sending side, which any thread may run while holding lock: the one
+ * the tap wakes, and the one that receives, right after writing into the
  * tap, since the kernel often answers a frame (an echo reply, a TCP ACK)
  * before that write returns; sending the answer at once saves waking the tx
  * thread for it. Under the lock, frames leave in the order the tap gave
@@ -373,7 +373,7 @@ struct rx_state {
 	struct ttt_replay *replay;
 	struct ttt_ratelimit rl;
 	uint64_t rng;
-	struct ttt_addr peer;	/* the rx thread's copy of w.peer */
+	struct ttt_addr peer;	/* the receiving thread's copy of w.peer */
 	int have_peer;
 };
 
@@ -576,7 +576,7 @@ rx_thread(void *arg)
 	(void)pthread_barrier_wait(&w.go);
 	for (;;) {
 		/* The answers the kernel made to what we wrote: send them now,
-		 * unless the tx thread is already sending. */
+		 * unless the tap's thread is already sending. */
 		if (receive_batch(rx, MSG_WAITFORONE) && pthread_mutex_trylock(&tx.lock) == 0) {
 			forward_tap_batch();
 			pthread_mutex_unlock(&tx.lock);
