@@ -295,8 +295,9 @@ static struct tx_state {
 	.last_ts = INT64_MIN,
 };
 
-/* Read what the tap has ready, a batch at most, and send it. Holds tx.lock. */
-static void
+/* Read what the tap has ready, a batch at most, and send it; returns how
+ * many frames were read. Holds tx.lock. */
+static unsigned
 forward_tap_batch(void)
 {
 	const struct ttt_key *key;
@@ -306,10 +307,10 @@ forward_tap_batch(void)
 
 	n = read_tap_batch(tx.len);
 	if (n == 0)
-		return;
+		return 0;
 	if (!peer_snapshot(&peer)) {
 		count(&w.tx_count, TTT_STAT_TX_NOPEER, n);
-		return;
+		return n;
 	}
 	/* One clock read a batch; every stamp is still distinct, tagged and
 	 * recorded (reflect.h). */
@@ -328,6 +329,7 @@ forward_tap_batch(void)
 	count(&w.tx_count, TTT_STAT_TX_FRAMES, sent);
 	for (unsigned i = 0; i < sent; i++)
 		count(&w.tx_count, TTT_STAT_TX_BYTES, tx.len[i]);
+	return n;
 }
 
 static void *
@@ -342,7 +344,7 @@ tx_thread(void *arg)
 		if (poll(&pfd, 1, -1) < 0 && errno != EINTR)
 			die("poll on the tap", errno);
 		pthread_mutex_lock(&tx.lock);
-		forward_tap_batch();
+		(void)forward_tap_batch();
 		pthread_mutex_unlock(&tx.lock);
 	}
 	return NULL;
@@ -578,7 +580,7 @@ rx_thread(void *arg)
 		/* The answers the kernel made to what we wrote: send them now,
 		 * unless the tap's thread is already sending. */
 		if (receive_batch(rx, MSG_WAITFORONE) && pthread_mutex_trylock(&tx.lock) == 0) {
-			forward_tap_batch();
+			(void)forward_tap_batch();
 			pthread_mutex_unlock(&tx.lock);
 		}
 	}
@@ -611,9 +613,12 @@ both_thread(void *arg)
 		}
 		if (pfd[0].revents)
 			wrote = receive_batch(rx, MSG_DONTWAIT);
+		/* As many tap batches as receive messages at most, while the tap
+		 * has a full batch ready: a turn serves both directions alike. */
 		if (wrote || pfd[1].revents) {
 			pthread_mutex_lock(&tx.lock);
-			forward_tap_batch();
+			for (unsigned k = 0; k < RX_MSGS && forward_tap_batch() == TTT_BATCH; k++)
+				;
 			pthread_mutex_unlock(&tx.lock);
 		}
 	}
