@@ -27,13 +27,7 @@ check_ifname "$LAN"
 [ $# -eq 2 ] || check_ifname "$3"
 need_root
 need_tool ip iproute2
-state_open "$KIND" "$TAP" "$LAN"
-if [ ! -f "$STATE_FILE" ]; then
-	note "nothing to undo for $TAP $LAN (no $STATE_FILE)"
-	exit 0
-fi
-state_lock
-[ -f "$STATE_FILE" ] || { note "nothing to undo for $TAP $LAN"; exit 0; }
+state_open_undo "$KIND" "$TAP" "$LAN"
 BR=$(state_get bridge)
 if [ $# -eq 3 ] && [ "$3" != "$BR" ]; then
 	die "up bridged $TAP and $LAN in ${BR:-no bridge}, not $3; nothing changed"

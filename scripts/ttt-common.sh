@@ -89,6 +89,20 @@ state_lock() {
 	export TTT_LOCK_HELD
 }
 
+# For a down script: open KIND's state for TAP and LAN and take the lock;
+# with no state (up never ran, or down already did), say so and exit 0.
+# The file is looked for again under the lock: a concurrent down may have
+# removed it in between.
+state_open_undo() { # KIND TAP LAN
+	state_open "$1" "$2" "$3"
+	if [ ! -f "$STATE_FILE" ]; then
+		note "nothing to undo for $2 $3 (no $STATE_FILE)"
+		exit 0
+	fi
+	state_lock
+	[ -f "$STATE_FILE" ] || { note "nothing to undo for $2 $3"; exit 0; }
+}
+
 state_begin() { # UP-ARGS-AFTER-TAP-AND-LAN...
 	printf 'tinytaptunnel-state 1\nkind %s\ntap %s\nlan %s\nargs %s\n' \
 		"$KIND" "$TAP" "$LAN" "$*" >"$STATE_FILE.new"

@@ -168,13 +168,7 @@ l3_down_main() {
 	check_ifname "$LAN"
 	need_root
 	need_tool ip iproute2
-	state_open "$KIND" "$TAP" "$LAN"
-	if [ ! -f "$STATE_FILE" ]; then
-		note "nothing to undo for $TAP $LAN (no $STATE_FILE)"
-		exit 0
-	fi
-	state_lock
-	[ -f "$STATE_FILE" ] || { note "nothing to undo for $TAP $LAN"; exit 0; }
+	state_open_undo "$KIND" "$TAP" "$LAN"
 	shift 2
 	# The optional arguments must be up's, so a wrong one is caught, not ignored.
 	if [ $# -gt 0 ] && [ "$*" != "$(state_get args)" ]; then
