@@ -69,14 +69,15 @@ $(BUILD)/%.o: %.c
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c -o $@ $<
 
 # A test-only daemon (never installed): SIGUSR2 makes its worker attempt a
-# forbidden syscall, so the e2e tests can watch the sandbox kill it.
+# forbidden syscall, so the e2e tests can watch the sandbox kill it. The
+# hooks themselves live in tests/hooks/, which only this binary links.
 HOOK_BIN := $(BUILD)/tinytaptunnel-testhooks
-HOOK_OBJ := $(patsubst %.c,$(BUILD)/hooks/%.o,src/main.c $(LIB_SRC))
+HOOK_OBJ := $(patsubst %.c,$(BUILD)/hooks/%.o,src/main.c $(LIB_SRC) $(wildcard tests/hooks/*.c))
 
 $(BUILD)/hooks/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(call say,CC,$< (test hooks))
-	$(Q)$(CC) $(CPPFLAGS) -DTTT_TEST_HOOKS $(CFLAGS) -MMD -MP -c -o $@ $<
+	$(Q)$(CC) $(CPPFLAGS) -Itests/hooks -DTTT_TEST_HOOKS $(CFLAGS) -MMD -MP -c -o $@ $<
 
 $(HOOK_BIN): $(HOOK_OBJ)
 	$(call say,LINK,$@)

@@ -16,7 +16,7 @@ out()   { xxd -r -p >"$1"; }	# hex on stdin -> file
 
 mkdir -p "$C/fuzz_frame_decode" "$C/fuzz_frame_decode_mac" "$C/fuzz_frame_roundtrip" \
     "$C/fuzz_replay" "$C/fuzz_keyfile" "$C/fuzz_ipc" "$C/fuzz_addr" "$C/fuzz_reflect" \
-    "$C/fuzz_gso"
+    "$C/fuzz_gso" "$C/fuzz_verdict"
 
 # --- frames: every datagram of the vectors as it would arrive ----------------
 grep -v '^#' "$V/frames.txt" | while IFS='|' read -r name key now dgram expect frame; do
@@ -130,6 +130,19 @@ printf '003f%s%s%s%s%s%s%s' 0400 000bb8 0003e8 44 000000 000001 41 | out "$G/raw
 # Selector 0a: max_bytes SIZE_MAX: the longest datagrams group; then a run
 # going down to empty.
 printf '0a3f%s%s%s%s' 00ffff 41 000003 4181818141 | out "$G/max-lengths-to-empty"
+
+# --- verdict: flags, seed, then operations of 5 bytes (see fuzz_verdict.c) ----
+R=$C/fuzz_verdict
+S=0123456789abcdef
+# Discovery: the peer sends fresh frames from 0, then 2; an old one from 1;
+# each replayed from 2; one of ours comes back.
+printf '00%s%s%s%s%s%s%s' $S 0000801010 0002810020 0001700030 0200000100 \
+    0202000000 0101000000 0302000000 | out "$R/discovery-moves"
+# Fixed peer: frames from elsewhere, forged, flipped, cut, truncated, too long.
+printf '01%s%s%s%s%s%s%s' $S 0001801000 0000801001 0000801002 0000801004 \
+    0000801008 00008060ff | out "$R/fixed-refusals"
+# Time passes past the window: replays turn stale.
+printf '00%s%s%s%s%s' $S 0000800000 01000a0000 03ffffffff 0200000000 | out "$R/stale-replays"
 
 # --- key files: every file of the vectors --------------------------------------
 grep -v '^#' "$V/keyfiles.txt" | while IFS='|' read -r name content expect; do

@@ -15,8 +15,12 @@
  * keys are ever in use and a slot is rewritten only after two more
  * rotations: no thread reads a key while it is written.
  *
+ * Every deadline here runs on the monotonic clock (clock.h): a wall clock
+ * stepped back or forward must neither stretch nor cut a grace period.
+ * Only the freshness check of a decoded frame reads the wall clock.
+ *
  * Threads: one writer (the worker's main thread: add, tick), any number of
- * readers (send_key, decode). Pure otherwise: the clock is an argument.
+ * readers (send_key, decode). Pure otherwise: the clocks are arguments.
  */
 #ifndef TTT_KEYRING_H
 #define TTT_KEYRING_H
@@ -25,6 +29,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "clock.h"
 #include "frame.h"
 #include "keyfile.h"
 
@@ -55,19 +60,23 @@ enum ttt_keyring_event {
 void ttt_keyring_init(struct ttt_keyring *kr, const br_hash_class *hash, int64_t grace_ns,
     const uint8_t *key, size_t len);
 
-/* A new key at time now (len <= TTT_KEY_MAX). */
+/* A new key at monotonic time mono (len <= TTT_KEY_MAX). */
 enum ttt_keyring_event ttt_keyring_add(struct ttt_keyring *kr, const uint8_t *key,
-    size_t len, int64_t now);
+    size_t len, int64_t mono);
 
 /* Load a queued key once its wait is over. */
-enum ttt_keyring_event ttt_keyring_tick(struct ttt_keyring *kr, int64_t now);
+enum ttt_keyring_event ttt_keyring_tick(struct ttt_keyring *kr, int64_t mono);
 
-/* The key to send under at time now. */
-const struct ttt_key *ttt_keyring_send_key(const struct ttt_keyring *kr, int64_t now);
+/* When a queued key may load (monotonic), or INT64_MAX when none waits. */
+int64_t ttt_keyring_pending_at(const struct ttt_keyring *kr);
+
+/* The key to send under at monotonic time mono. */
+const struct ttt_key *ttt_keyring_send_key(const struct ttt_keyring *kr, int64_t mono);
 
 /* ttt_frame_decode under the newest key, or during a grace period the
- * previous one; a valid frame under the newest confirms it. */
-enum ttt_frame_status ttt_keyring_decode(struct ttt_keyring *kr, int64_t now,
+ * previous one; a valid frame under the newest confirms it. Freshness is
+ * judged on now->wall_ns, the grace period on now->mono_ns. */
+enum ttt_frame_status ttt_keyring_decode(struct ttt_keyring *kr, const struct ttt_now *now,
     const struct ttt_frame_limits *lim, const uint8_t *dgram, size_t len,
     struct ttt_frame_view *v);
 

@@ -1,7 +1,8 @@
 /*
  * The worker: unprivileged, confined, and the only process that touches
  * frames. Forked by the parent; receives its descriptors, key and
- * configuration over the socketpair, drops everything, then forwards.
+ * configuration over the socketpair, drops everything, then forwards
+ * (datapath.h).
  */
 #ifndef TTT_WORKER_H
 #define TTT_WORKER_H
@@ -9,7 +10,6 @@
 #include <sys/types.h>
 
 #define TTT_WORKER_IPC_FD 3	/* the channel to the parent, after fork */
-#define TTT_BATCH         32	/* datagrams per recvmmsg/sendmmsg, frames per wake-up */
 
 struct ttt_worker_setup {
 	uid_t uid;

@@ -26,6 +26,8 @@ FUZZ_MODS_fuzz_keyfile          := src/keyfile.c
 FUZZ_MODS_fuzz_addr             := src/addr.c
 FUZZ_MODS_fuzz_ipc              := src/ipc.c
 FUZZ_MODS_fuzz_gso              := src/gso.c
+FUZZ_MODS_fuzz_verdict          := src/verdict.c src/keyring.c src/frame.c src/reflect.c \
+                                   src/replay.c src/addr.c
 
 # Longest input each harness is given: just past the largest thing it parses.
 FUZZ_MAXLEN_fuzz_frame_decode     := 9100	# TTT_MAX_DATAGRAM + 1 and some
@@ -37,6 +39,7 @@ FUZZ_MAXLEN_fuzz_keyfile          := 4200	# TTT_KEYFILE_MAX + 1 and some
 FUZZ_MAXLEN_fuzz_addr             := 400	# TTT_ADDR_SPEC_MAX + 1 and some
 FUZZ_MAXLEN_fuzz_ipc              := 1100	# TTT_IPC_MSG_MAX + 1 and some
 FUZZ_MAXLEN_fuzz_gso              := 256	# 7 bytes of limits + TTT_GSO_MAX_SEGS lengths of 3, and some
+FUZZ_MAXLEN_fuzz_verdict          := 1024	# 9 bytes of set-up + VM_STEPS_MAX operations of 5
 
 FUZZ_NAMES := $(patsubst fuzz/%.c,%,$(wildcard fuzz/fuzz_*.c))
 FUZZ_BINS  := $(FUZZ_NAMES:%=$(FUZZ_BUILD)/%)

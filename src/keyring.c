@@ -82,6 +82,14 @@ ttt_keyring_tick(struct ttt_keyring *kr, int64_t now)
 	return TTT_KEYRING_LOADED;
 }
 
+int64_t
+ttt_keyring_pending_at(const struct ttt_keyring *kr)
+{
+	if (!kr->have_pending)
+		return INT64_MAX;
+	return atomic_load_explicit(&kr->accept_until_ns, memory_order_relaxed);
+}
+
 const struct ttt_key *
 ttt_keyring_send_key(const struct ttt_keyring *kr, int64_t now)
 {
@@ -93,19 +101,21 @@ ttt_keyring_send_key(const struct ttt_keyring *kr, int64_t now)
 }
 
 enum ttt_frame_status
-ttt_keyring_decode(struct ttt_keyring *kr, int64_t now, const struct ttt_frame_limits *lim,
-    const uint8_t *dgram, size_t len, struct ttt_frame_view *v)
+ttt_keyring_decode(struct ttt_keyring *kr, const struct ttt_now *now,
+    const struct ttt_frame_limits *lim, const uint8_t *dgram, size_t len,
+    struct ttt_frame_view *v)
 {
 	unsigned cur = atomic_load_explicit(&kr->cur, memory_order_acquire);
-	enum ttt_frame_status st = ttt_frame_decode(&kr->keys[cur], now, lim, dgram, len, v);
+	enum ttt_frame_status st = ttt_frame_decode(&kr->keys[cur], now->wall_ns, lim, dgram,
+	    len, v);
 
 	/* Only a frame fully valid under the new key shows the peer has it. */
 	if (st == TTT_FRAME_OK && !atomic_load_explicit(&kr->peer_has_new, memory_order_relaxed))
 		atomic_store_explicit(&kr->peer_has_new, 1, memory_order_relaxed);
-	if (st == TTT_FRAME_BADMAC && accepting_prev(kr, now)) {
+	if (st == TTT_FRAME_BADMAC && accepting_prev(kr, now->mono_ns)) {
 		unsigned prev = atomic_load_explicit(&kr->prev, memory_order_acquire);
 
-		st = ttt_frame_decode(&kr->keys[prev], now, lim, dgram, len, v);
+		st = ttt_frame_decode(&kr->keys[prev], now->wall_ns, lim, dgram, len, v);
 	}
 	return st;
 }

@@ -42,7 +42,7 @@ under(const uint8_t *k, struct ttt_keyring *kr, int64_t now)
 
 	ttt_key_init(&key, NULL, k, TTT_KEY_MIN);
 	n = ttt_frame_encode(&key, now, f, sizeof(f), d, sizeof(d));
-	return ttt_keyring_decode(kr, now, &LIM, d, n, &v);
+	return ttt_keyring_decode(kr, &(struct ttt_now){ now, now }, &LIM, d, n, &v);
 }
 
 /* Does kr send under key k at now? Same frame, same datagram. */
@@ -108,7 +108,7 @@ test_stale_frame_does_not_confirm(void **state)
 	(void)ttt_keyring_add(&kr, K1, sizeof(K1), T0);
 	ttt_key_init(&k1, NULL, K1, sizeof(K1));
 	n = ttt_frame_encode(&k1, T0 - 10 * SEC, f, sizeof(f), d, sizeof(d));
-	assert_int_equal(ttt_keyring_decode(&kr, T0, &LIM, d, n, &v), TTT_FRAME_STALE);
+	assert_int_equal(ttt_keyring_decode(&kr, &(struct ttt_now){ T0, T0 }, &LIM, d, n, &v), TTT_FRAME_STALE);
 	assert_true(sends_under(K0, &kr, T0));
 }
 
@@ -139,11 +139,14 @@ test_queued_key(void **state)
 	/* It waits until nobody can be reading the slot it will take. */
 	const int64_t free_at = T0 + GRACE + TTT_KEYRING_SWITCH_NS;
 
+	/* The worker arms its timer for exactly then (timers.h). */
+	assert_int_equal(ttt_keyring_pending_at(&kr), free_at);
 	assert_int_equal(ttt_keyring_tick(&kr, free_at - 1), TTT_KEYRING_NONE);
 	assert_int_equal(ttt_keyring_tick(&kr, free_at), TTT_KEYRING_LOADED);
 	assert_int_equal(under(K2, &kr, free_at), TTT_FRAME_OK);
 	assert_int_equal(under(K1, &kr, free_at), TTT_FRAME_OK);	/* now the old one */
 	assert_int_equal(under(K0, &kr, free_at), TTT_FRAME_BADMAC);
+	assert_int_equal(ttt_keyring_pending_at(&kr), INT64_MAX);
 	assert_int_equal(ttt_keyring_tick(&kr, T0 + 3 * GRACE), TTT_KEYRING_NONE);
 	assert_int_equal(ttt_keyring_add(&kr, K1, TTT_KEY_MAX + 1, T0), TTT_KEYRING_NONE);
 }
@@ -172,9 +175,9 @@ simulate(int64_t first_gap)
 		if (now == tb)
 			(void)ttt_keyring_add(&b, K1, sizeof(K1), now);
 		n = send_from(&a, now, d, sizeof(d));
-		lost += ttt_keyring_decode(&b, now, &LIM, d, n, &v) != TTT_FRAME_OK;
+		lost += ttt_keyring_decode(&b, &(struct ttt_now){ now, now }, &LIM, d, n, &v) != TTT_FRAME_OK;
 		n = send_from(&b, now, d, sizeof(d));
-		lost += ttt_keyring_decode(&a, now, &LIM, d, n, &v) != TTT_FRAME_OK;
+		lost += ttt_keyring_decode(&a, &(struct ttt_now){ now, now }, &LIM, d, n, &v) != TTT_FRAME_OK;
 	}
 	/* And both ended up on the new key alone. */
 	assert_true(sends_under(K1, &a, T0 + 120 * SEC));

@@ -1,0 +1,173 @@
+/*
+ * The worker's data path as one object: everything forwarding touches (the
+ * descriptors, the keys, the replay and reflection records, the peer, the
+ * batch buffers and the counters) lives in one struct ttt_datapath that the
+ * worker owns and passes explicitly, as WireGuard's wg_device and wg_peer.
+ * A second queue or peer becomes one more object, not a hunt for statics.
+ *
+ * Who touches what (threads: forward.c):
+ *   tx      the sending side (send.c), under tx.lock: whichever thread holds
+ *           it, so frames leave in tap order and stamps strictly increase
+ *   rx      the receiving side (receive.c): one thread, the only one that
+ *           moves the peer
+ *   peer    the sender's copy of the peer, written by the receiver under
+ *           peer.lock when the peer moves
+ *   keys, reflect   shared, with the rules their headers state
+ *   counters        relaxed atomics a direction; the main thread sums them
+ * Buffers are fixed at start-up: the data path never allocates.
+ */
+#ifndef TTT_DATAPATH_H
+#define TTT_DATAPATH_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "gso.h"
+#include "keyring.h"
+#include "log.h"
+#include "reflect.h"
+#include "replay.h"
+#include "stats.h"
+#include "verdict.h"
+#include "wire.h"
+
+#define TTT_BATCH 32	/* tap frames read, stamped and sent in one turn */
+
+/*
+ * Send slots: slot i of a batch starts at i * slot_len, slot_len fitted to
+ * the configured maximum frame, so a default-MTU tunnel touches 48 KiB
+ * rather than the whole jumbo-sized array (the worker's resident memory).
+ * +1: a tap frame longer than allowed is seen, never truncated.
+ */
+#define TTT_SLOT_ALIGN 64	/* a cache line */
+#define TTT_SLOT_FOR(max_frame) \
+	((TTT_HDR_LEN + (max_frame) + 1 + TTT_SLOT_ALIGN - 1) / TTT_SLOT_ALIGN * TTT_SLOT_ALIGN)
+#define TTT_SLOT_MAX TTT_SLOT_FOR(TTT_MAX_FRAME)
+
+/*
+ * Receive messages: with UDP_GRO the kernel may hand over several datagrams
+ * of one sender as one message, as long as any UDP datagram, and a buffer
+ * shorter than that would lose the rest, so every buffer holds one. Four:
+ * up to 4 x 64 datagrams a call when they come coalesced, 4 when not, and
+ * 256 KiB of the worker's 4 MiB budget.
+ */
+#define TTT_RX_MSGS 4
+#define TTT_RX_BUF  (1 << 16)	/* more than the largest UDP payload, 65507 */
+
+#define TTT_REFUSAL_LOG_PER_SEC 5	/* refused datagrams logged at most this often */
+#define TTT_REFUSAL_LOG_BURST   20
+
+struct ttt_counters {
+	_Atomic uint64_t v[TTT_STAT_N];
+} __attribute__((aligned(64)));
+
+/* The datagrams of one send batch, as messages for sendmmsg: datagram i is
+ * iov[i]; a message covers a run of them (gso.h), with a UDP_SEGMENT
+ * control message when it holds more than one. */
+struct ttt_tx_batch {
+	struct mmsghdr mm[TTT_BATCH];
+	struct iovec iov[TTT_BATCH];
+	struct ttt_gso_msg msg[TTT_BATCH];
+	union {
+		char buf[CMSG_SPACE(sizeof(uint16_t))];
+		struct cmsghdr align;
+	} ctl[TTT_BATCH];
+	size_t dlen[TTT_BATCH];
+	struct ttt_gso_limits gso;	/* what the kernel has not refused */
+};
+
+struct ttt_sender {
+	pthread_mutex_t lock;
+	struct ttt_tx_batch b;
+	size_t len[TTT_BATCH];		/* frame lengths read from the tap */
+	int64_t last_ts;		/* the last stamp sent: the next is later */
+	size_t slot_len;
+	struct ttt_counters count;
+	uint8_t mem[TTT_BATCH * TTT_SLOT_MAX] __attribute__((aligned(TTT_SLOT_ALIGN)));
+};
+
+/* The receive batch: built once; the kernel rewrites lengths and flags. */
+struct ttt_rx_batch {
+	struct mmsghdr mm[TTT_RX_MSGS];
+	struct iovec iov[TTT_RX_MSGS];
+	struct ttt_addr src[TTT_RX_MSGS];
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} ctl[TTT_RX_MSGS];
+};
+
+struct ttt_receiver {
+	struct ttt_rx_state st;		/* the verdict's state (verdict.h) */
+	struct ttt_replay replay;
+	struct ttt_ratelimit rl;	/* refusals in the log */
+	struct ttt_rx_batch b;
+	struct ttt_counters count;
+	uint8_t mem[TTT_RX_MSGS * TTT_RX_BUF] __attribute__((aligned(TTT_SLOT_ALIGN)));
+};
+
+/* The peer as the sender sees it. */
+struct ttt_peer {
+	pthread_mutex_t lock;
+	struct ttt_addr addr;
+	int have;
+};
+
+struct ttt_datapath {
+	int tap, udp, ipc;
+	struct ttt_frame_limits lim;
+	struct ttt_keyring keys;
+	struct ttt_reflect reflect;
+	struct ttt_peer peer;
+	struct ttt_sender tx;
+	struct ttt_receiver rx;
+	/* The threads meet at ready once fully started (glibc registers rseq
+	 * then), and wait at go until the seccomp filter covers them. */
+	pthread_barrier_t ready, go;
+	/* Only the words the configured window needs are ever touched. */
+	_Atomic uint64_t reflect_words[TTT_REFLECT_WORDS_MAX];
+	struct ttt_reflect_fp reflect_cache[TTT_REFLECT_CACHE];
+};
+
+/*
+ * Set up both sides once tap, udp, ipc, lim, keys, peer and rx.st.fixed_peer
+ * are in place. seed: random bits for the replay hash and the tag (0), and
+ * for drawing a new tag (1). floor_ns: refuse every frame stamped at or
+ * before it (a new worker knows nothing its predecessor received or sent).
+ */
+void ttt_datapath_init(struct ttt_datapath *dp, const uint64_t seed[2], int64_t floor_ns);
+
+/*
+ * Start the forwarding threads while clone() is still allowed: one carrying
+ * both directions (nthreads 1), or one a direction (2). Returns once every
+ * thread is running, 0 or -errno; they wait until ttt_datapath_go, so the
+ * caller can confine them first.
+ */
+int ttt_datapath_start(struct ttt_datapath *dp, unsigned nthreads);
+void ttt_datapath_go(struct ttt_datapath *dp);
+
+/* send.c: read what the tap has ready, a batch at most, and send it.
+ * Returns how many frames were read. The caller holds dp->tx.lock. */
+unsigned ttt_send_tap_batch(struct ttt_datapath *dp);
+
+/* receive.c: build the receive batch once. */
+void ttt_receive_init(struct ttt_datapath *dp);
+
+/* receive.c: receive a batch (flags: MSG_WAITFORONE to wait for the first,
+ * MSG_DONTWAIT not to) and deliver it; returns 1 if a frame reached the tap. */
+int ttt_receive_batch(struct ttt_datapath *dp, int flags);
+
+/* Add n to a counter; relaxed, since only totals are ever read. */
+static inline void
+ttt_count(struct ttt_counters *c, enum ttt_stat s, uint64_t n)
+{
+	atomic_fetch_add_explicit(&c->v[s], n, memory_order_relaxed);
+}
+
+/* Both directions' counters, summed. */
+void ttt_datapath_stats(const struct ttt_datapath *dp, struct ttt_stats *out);
+
+#endif

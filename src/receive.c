@@ -1,0 +1,155 @@
+/*
+ * The receiving side: recvmmsg -> cut coalesced messages -> the verdict
+ * (verdict.h) for each datagram alone -> tap. One thread runs it.
+ */
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+#include <netinet/udp.h>
+
+#include "clock.h"
+#include "datapath.h"
+#include "ipc.h"
+#include "log.h"
+
+static void
+log_refusal(struct ttt_receiver *rx, enum ttt_verdict v, const struct ttt_addr *src)
+{
+	char a[TTT_ADDR_STR_MAX];
+
+	if (ttt_log_level() < TTT_LOG_DEBUG || !ttt_ratelimit_allow(&rx->rl, ttt_mono_ms()))
+		return;
+	ttt_addr_format(src, a, sizeof(a));
+	log_debug("refused a datagram from %s: %s", a, ttt_verdict_name(v));
+}
+
+/* The verdict moved the peer: the sender and the parent learn it. */
+static void
+publish_peer(struct ttt_datapath *dp, const struct ttt_addr *src)
+{
+	struct ttt_ipc_peer p;
+	char a[TTT_ADDR_STR_MAX];
+
+	pthread_mutex_lock(&dp->peer.lock);
+	dp->peer.addr = *src;
+	dp->peer.have = 1;
+	pthread_mutex_unlock(&dp->peer.lock);
+	ttt_ipc_peer_from_addr(src, &p);
+	(void)ttt_ipc_send(dp->ipc, TTT_IPC_PEER, &p, sizeof(p));
+	ttt_addr_format(src, a, sizeof(a));
+	log_info("peer is now %s", a);
+}
+
+/* Judge one datagram and act on the verdict; returns 1 when the frame went
+ * into the tap. */
+static int
+deliver(struct ttt_datapath *dp, const struct ttt_addr *src, const uint8_t *dgram,
+    size_t len, int truncated, const struct ttt_now *now)
+{
+	struct ttt_receiver *rx = &dp->rx;
+	struct ttt_rx_effects fx;
+	enum ttt_verdict v = ttt_verdict_judge(&rx->st, src, dgram, len, truncated, now, &fx);
+	enum ttt_stat stat = ttt_verdict_stat(v);
+
+	if (v != TTT_VERDICT_DELIVER) {
+		if (stat < TTT_STAT_N)
+			ttt_count(&rx->count, stat, 1);
+		log_refusal(rx, v, src);
+		return 0;
+	}
+	if (fx.tag_changed)
+		log_info("the peer stamps with our timestamp tag; drew a new one");
+	if (fx.peer_moved)
+		publish_peer(dp, src);
+	if (write(dp->tap, fx.frame.frame, fx.frame.len) != (ssize_t)fx.frame.len) {
+		ttt_count(&rx->count, TTT_STAT_RX_TAP_ERR, 1);
+		return 0;
+	}
+	ttt_count(&rx->count, TTT_STAT_RX_FRAMES, 1);
+	ttt_count(&rx->count, TTT_STAT_RX_BYTES, fx.frame.len);
+	return 1;
+}
+
+/* The segment size the kernel reports for a coalesced message, else 0. */
+static size_t
+gro_segment(struct msghdr *h)
+{
+	struct cmsghdr *c;
+	int seg;
+
+	for (c = CMSG_FIRSTHDR(h); c != NULL; c = CMSG_NXTHDR(h, c)) {
+		if (c->cmsg_level == SOL_UDP && c->cmsg_type == UDP_GRO &&
+		    c->cmsg_len >= CMSG_LEN(sizeof(seg))) {
+			memcpy(&seg, CMSG_DATA(c), sizeof(seg));
+			return seg > 0 ? (size_t)seg : 0;
+		}
+	}
+	return 0;
+}
+
+/* Deliver every datagram of received message i; returns 1 if any went
+ * into the tap. */
+static int
+deliver_message(struct ttt_datapath *dp, unsigned i, const struct ttt_now *now)
+{
+	struct ttt_rx_batch *b = &dp->rx.b;
+	const struct mmsghdr *m = &b->mm[i];
+	const uint8_t *p = b->iov[i].iov_base;
+	size_t len = m->msg_len, seg = gro_segment(&b->mm[i].msg_hdr), off = 0, piece;
+	int wrote = 0;
+
+	b->src[i].len = m->msg_hdr.msg_namelen;
+	if (m->msg_hdr.msg_flags & MSG_TRUNC)
+		return deliver(dp, &b->src[i], p, len, 1, now);
+	if (seg != 0 && seg < len)
+		ttt_count(&dp->rx.count, TTT_STAT_RX_COALESCED, (len + seg - 1) / seg);
+	/* At least once: an empty datagram is refused and counted. */
+	do {
+		piece = ttt_gro_piece(len, seg, off);
+		wrote |= deliver(dp, &b->src[i], p + off, piece, 0, now);
+		off += piece;
+	} while (off < len);
+	return wrote;
+}
+
+int
+ttt_receive_batch(struct ttt_datapath *dp, int flags)
+{
+	struct ttt_rx_batch *b = &dp->rx.b;
+	struct ttt_now now;
+	int n, wrote = 0;
+
+	/* The kernel shrinks these to what it wrote. */
+	for (unsigned i = 0; i < TTT_RX_MSGS; i++) {
+		b->mm[i].msg_hdr.msg_namelen = sizeof(b->src[i].ss);
+		b->mm[i].msg_hdr.msg_controllen = sizeof(b->ctl[i].buf);
+	}
+	n = recvmmsg(dp->udp, b->mm, TTT_RX_MSGS, flags, NULL);
+	if (n < 0) {
+		if (errno != EINTR && errno != EAGAIN)
+			ttt_count(&dp->rx.count, TTT_STAT_RX_SOCK_ERR, 1);
+		return 0;
+	}
+	/* Received before now: judging freshness against now is exact up to
+	 * the time the batch took to arrive, microseconds. */
+	now = ttt_now();
+	for (int i = 0; i < n; i++)
+		wrote |= deliver_message(dp, (unsigned)i, &now);
+	return wrote;
+}
+
+void
+ttt_receive_init(struct ttt_datapath *dp)
+{
+	struct ttt_rx_batch *b = &dp->rx.b;
+
+	for (unsigned i = 0; i < TTT_RX_MSGS; i++) {
+		b->iov[i].iov_base = dp->rx.mem + (size_t)i * TTT_RX_BUF;
+		b->iov[i].iov_len = TTT_RX_BUF;
+		memset(&b->mm[i], 0, sizeof(b->mm[i]));
+		b->mm[i].msg_hdr.msg_name = &b->src[i].ss;
+		b->mm[i].msg_hdr.msg_iov = &b->iov[i];
+		b->mm[i].msg_hdr.msg_iovlen = 1;
+		b->mm[i].msg_hdr.msg_control = b->ctl[i].buf;
+	}
+}

@@ -1,0 +1,195 @@
+/*
+ * The sending side: tap -> stamp and authenticate -> sendmmsg to the peer,
+ * runs of datagrams as one message (see datapath.h for who may call it).
+ */
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+#include <netinet/udp.h>
+
+#include "clock.h"
+#include "datapath.h"
+#include "frame.h"
+#include "log.h"
+
+static uint8_t *
+tx_slot(struct ttt_sender *tx, unsigned i)
+{
+	return tx->mem + (size_t)i * tx->slot_len;
+}
+
+static int
+peer_snapshot(struct ttt_peer *peer, struct ttt_addr *out)
+{
+	int have;
+
+	pthread_mutex_lock(&peer->lock);
+	have = peer->have;
+	if (have)
+		*out = peer->addr;
+	pthread_mutex_unlock(&peer->lock);
+	return have;
+}
+
+/* Read every frame that is ready, up to a batch; each lands after its header. */
+static unsigned
+read_tap_batch(struct ttt_datapath *dp)
+{
+	struct ttt_sender *tx = &dp->tx;
+	unsigned n = 0;
+
+	while (n < TTT_BATCH) {
+		ssize_t r = read(dp->tap, tx_slot(tx, n) + TTT_HDR_LEN, dp->lim.max_frame + 1);
+
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno != EAGAIN)
+				ttt_count(&tx->count, TTT_STAT_TX_TAP_ERR, 1);
+			break;
+		}
+		if (r < TTT_MIN_FRAME)
+			continue;
+		/* Never truncate: a frame over the maximum is dropped and counted. */
+		if ((size_t)r > dp->lim.max_frame) {
+			ttt_count(&tx->count, TTT_STAT_TX_LONG, 1);
+			continue;
+		}
+		tx->len[n++] = (size_t)r;
+	}
+	return n;
+}
+
+/* Lay out datagrams first..n-1 as messages; returns how many messages. */
+static unsigned
+build_messages(struct ttt_tx_batch *b, unsigned first, unsigned n, struct ttt_addr *peer)
+{
+	unsigned nmsg = ttt_gso_group(b->dlen + first, n - first, &b->gso, b->msg);
+
+	for (unsigned k = 0; k < nmsg; k++) {
+		struct msghdr *h = &b->mm[k].msg_hdr;
+
+		b->msg[k].first += first;
+		memset(h, 0, sizeof(*h));
+		h->msg_name = &peer->ss;
+		h->msg_namelen = peer->len;
+		h->msg_iov = &b->iov[b->msg[k].first];
+		h->msg_iovlen = b->msg[k].count;
+		if (b->msg[k].count > 1) {
+			struct cmsghdr *c = &b->ctl[k].align;
+
+			h->msg_control = b->ctl[k].buf;
+			h->msg_controllen = sizeof(b->ctl[k].buf);
+			c->cmsg_level = SOL_UDP;
+			c->cmsg_type = UDP_SEGMENT;
+			c->cmsg_len = CMSG_LEN(sizeof(uint16_t));
+			memcpy(CMSG_DATA(c), &b->msg[k].seg, sizeof(uint16_t));
+		}
+	}
+	return nmsg;
+}
+
+/*
+ * A segmented message was refused. EMSGSIZE (EINVAL before Linux 6.2): its
+ * datagrams do not fit the route's MTU unfragmented, which only datagrams
+ * sent alone may be; or, for datagrams any path carries, the kernel has no
+ * UDP_SEGMENT. EIO: the route cannot offload checksums, so cannot segment.
+ * Returns 0 when the error is not about segmentation.
+ */
+static int
+refuse_gso(struct ttt_tx_batch *b, uint16_t seg, int err)
+{
+	if (err != EMSGSIZE && err != EINVAL && err != EIO)
+		return 0;
+	if (err != EIO && seg > TTT_GSO_SURE_SEG) {
+		b->gso.max_seg = (size_t)seg - 1;
+		log_info("the kernel refused to segment %u-byte datagrams (%s); "
+		    "longer than %zu bytes, each goes alone from now on",
+		    (unsigned)seg, strerror(err), b->gso.max_seg);
+	} else {
+		b->gso.max_segs = 1;
+		log_info("the kernel refused UDP segmentation offload (%s); "
+		    "every datagram goes alone from now on", strerror(err));
+	}
+	return 1;
+}
+
+/*
+ * Send datagrams 0..n-1; returns how many were sent, the rest are counted
+ * as socket errors. A message the kernel will not segment is sent again,
+ * its datagrams alone, and the limits learn why (refuse_gso).
+ */
+static unsigned
+send_batch(struct ttt_datapath *dp, unsigned n, struct ttt_addr *peer)
+{
+	struct ttt_tx_batch *b = &dp->tx.b;
+	unsigned first, nmsg = build_messages(b, 0, n, peer), k = 0;
+
+	while (k < nmsg) {
+		int r = sendmmsg(dp->udp, b->mm + k, nmsg - k, 0);
+
+		if (r >= 0) {
+			for (int j = 0; j < r; j++, k++)
+				if (b->msg[k].count > 1)
+					ttt_count(&dp->tx.count, TTT_STAT_TX_SEGMENTED,
+					    b->msg[k].count);
+			continue;
+		}
+		if (errno == EINTR)
+			continue;
+		first = b->msg[k].first;
+		if (b->msg[k].count > 1 && refuse_gso(b, b->msg[k].seg, errno)) {
+			nmsg = build_messages(b, first, n, peer);
+			k = 0;
+			continue;
+		}
+		/* Drop the rest of the batch: a lost frame is TCP's to resend,
+		 * a stuck sender would stall the whole tunnel. */
+		ttt_count(&dp->tx.count, TTT_STAT_TX_SOCK_ERR, n - first);
+		return first;
+	}
+	return n;
+}
+
+/* Stamp, authenticate and record frames 0..n-1 in place. */
+static void
+encode_batch(struct ttt_datapath *dp, unsigned n)
+{
+	struct ttt_sender *tx = &dp->tx;
+	/* One read of each clock a batch; every stamp is still distinct,
+	 * tagged and recorded (reflect.h). */
+	int64_t now = ttt_wall_ns();
+	const struct ttt_key *key = ttt_keyring_send_key(&dp->keys, ttt_mono_ns());
+
+	for (unsigned i = 0; i < n; i++) {
+		uint8_t *slot = tx_slot(tx, i);
+		int64_t ts = ttt_reflect_stamp(&dp->reflect, &tx->last_ts, now);
+
+		tx->b.dlen[i] = ttt_frame_encode(key, ts, slot + TTT_HDR_LEN, tx->len[i], slot,
+		    tx->slot_len);
+		ttt_reflect_record(&dp->reflect, ts, slot);
+		tx->b.iov[i].iov_base = slot;
+		tx->b.iov[i].iov_len = tx->b.dlen[i];
+	}
+}
+
+unsigned
+ttt_send_tap_batch(struct ttt_datapath *dp)
+{
+	struct ttt_addr peer;
+	unsigned n, sent;
+
+	n = read_tap_batch(dp);
+	if (n == 0)
+		return 0;
+	if (!peer_snapshot(&dp->peer, &peer)) {
+		ttt_count(&dp->tx.count, TTT_STAT_TX_NOPEER, n);
+		return n;
+	}
+	encode_batch(dp, n);
+	sent = send_batch(dp, n, &peer);
+	ttt_count(&dp->tx.count, TTT_STAT_TX_FRAMES, sent);
+	for (unsigned i = 0; i < sent; i++)
+		ttt_count(&dp->tx.count, TTT_STAT_TX_BYTES, dp->tx.len[i]);
+	return n;
+}

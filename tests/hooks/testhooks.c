@@ -1,0 +1,64 @@
+/*
+ * Test-only hooks (see testhooks.h).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
+#include <sys/ptrace.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+
+#include "ipc.h"
+#include "log.h"
+#include "testhooks.h"
+
+/* Playing a compromised worker: things the parent must refuse. */
+static void
+forge_message(struct ttt_datapath *dp, uint8_t which)
+{
+	if (which == TTT_TEST_PARENT_TYPE) {
+		struct ttt_ipc_config forged = { .window_ns = 0 };
+
+		(void)ttt_ipc_send(dp->ipc, TTT_IPC_CONFIG, &forged, sizeof(forged));
+	} else if (which == TTT_TEST_BAD_LENGTH) {
+		/* A log record whose header claims more than it carries. */
+		uint8_t rec[] = { TTT_IPC_LOG, 0, 200, 0, TTT_LOG_ERR, 'x' };
+		struct iovec iov = { .iov_base = rec, .iov_len = sizeof(rec) };
+		struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+
+		(void)sendmsg(dp->ipc, &mh, MSG_NOSIGNAL);
+	} else if (which == TTT_TEST_PASS_FD) {
+		(void)ttt_ipc_send_fds(dp->ipc, TTT_IPC_READY, &dp->tap, 1);
+	}
+}
+
+void
+ttt_testhook_worker(struct ttt_datapath *dp, uint8_t which)
+{
+	static char *const argv[] = { "/bin/true", NULL };
+	int r = -1;
+
+	log_warn("test hook: attempting forbidden syscall %u", which);
+	switch (which) {
+	case TTT_TEST_OPEN:
+		r = open("/etc/passwd", O_RDONLY);
+		break;
+	case TTT_TEST_SOCKET:
+		r = socket(AF_INET, SOCK_DGRAM, 0);
+		break;
+	case TTT_TEST_EXECVE:
+		r = execve(argv[0], argv, NULL);
+		break;
+	case TTT_TEST_PTRACE:
+		r = (int)ptrace(PTRACE_TRACEME, 0, NULL, NULL);
+		break;
+	case TTT_TEST_SETUID:
+		r = setresuid(0, 0, 0);
+		break;
+	default:
+		forge_message(dp, which);
+		return;
+	}
+	/* Reaching here means the sandbox let it through: say so loudly. */
+	log_err("test hook: syscall %u was NOT stopped (returned %d)", which, r);
+}
