@@ -3,7 +3,7 @@
 #   make            build ./tinytaptunnel and every module
 #   make deps       install what the build and the tests need (Debian)
 #   make check      docs, unit tests, sanitizers, end-to-end tests (root), fuzzing (60 s a harness)
-#   make check-docs the README's first screen, CI's command and the module list are true
+#   make check-docs the README's first screen, CI's command, the module and test lists, and the options are true
 #   make check-asan unit tests under AddressSanitizer + UBSan
 #   make demo       two peers in two namespaces, pinged both ways (root)
 #   make bench      side-by-side benchmark: bare veth, socat, tinytaptunnel (root)
@@ -110,9 +110,10 @@ deps:
 
 check: check-docs check-unit check-asan check-e2e check-fuzz
 
-# The README's first screen, CI's command and the module list stay true.
-check-docs:
-	@tests/docs/check_docs.sh
+# The README's first screen, CI's command, the module and unit test lists stay
+# true, and the documents name the options the binary's --help lists.
+check-docs: $(PROG)
+	@TTT_BIN=./$(PROG) tests/docs/check_docs.sh
 
 check-unit: $(UNIT_BIN)
 	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; $$t; done

@@ -12,6 +12,9 @@
  * a payload length off the type's rule or content out of range is -EBADMSG.
  * On success every field the parser hands over is checked against its
  * contract, and re-encoding the message gives back the record byte for byte.
+ * Parsed counters then go where the parent puts them: added to running
+ * totals, which must saturate rather than wrap, and formatted into a line of
+ * every size, which must stay inside its buffer.
  */
 #include <errno.h>
 #include <netinet/in.h>
@@ -19,6 +22,7 @@
 
 #include "fuzz_common.h"
 #include "ipc.h"
+#include "stats.h"
 
 struct rule {
 	enum ttt_ipc_side to;
@@ -136,6 +140,43 @@ ref_parse(enum ttt_ipc_side side, const uint8_t *b, size_t len)
 	}
 }
 
+/*
+ * What the parent does with a worker's counters: add them to the totals
+ * (here the counters themselves, added twice more, so large values reach
+ * the saturation; nothing carries over between inputs) and log them. Each
+ * total is the exact sum, or UINT64_MAX when that would wrap; the line fits
+ * any buffer, NUL-terminated, and its length is returned.
+ */
+static void
+check_stats(const struct ttt_stats *got)
+{
+	static char line[1024];
+	struct ttt_stats total = *got, before;
+	size_t n, full, cap;
+
+	for (int k = 0; k < 2; k++) {
+		before = total;
+		ttt_stats_add(&total, got);
+		for (unsigned i = 0; i < TTT_STAT_N; i++)
+			FUZZ_CHECK(total.v[i] == (before.v[i] > UINT64_MAX - got->v[i] ?
+			    UINT64_MAX : before.v[i] + got->v[i]));
+	}
+	full = ttt_stats_format(got, line, sizeof(line));
+	FUZZ_CHECK(full < sizeof(line) && line[full] == '\0' && strlen(line) == full);
+	/* A cut buffer gets a prefix of the full line, and nothing past cap. */
+	cap = (size_t)(got->v[0] % (full + 2));
+	memset(line, 0x5a, sizeof(line));
+	n = ttt_stats_format(got, line, cap);
+	if (cap == 0) {
+		FUZZ_CHECK(n == 0 && (unsigned char)line[0] == 0x5a);
+	} else {
+		FUZZ_CHECK(n < cap && line[n] == '\0' && strlen(line) == n);
+		FUZZ_CHECK(n == (full < cap ? full : cap - 1));
+	}
+	for (size_t i = cap; i < sizeof(line); i++)
+		FUZZ_CHECK((unsigned char)line[i] == 0x5a);
+}
+
 /* The fields handed over on success, against their contracts. */
 static void
 check_parsed(const struct ttt_ipc_msg *m, const uint8_t *p, size_t plen)
@@ -183,6 +224,7 @@ check_parsed(const struct ttt_ipc_msg *m, const uint8_t *p, size_t plen)
 		break;
 	case TTT_IPC_STATS:
 		FUZZ_CHECK(memcmp(&m->u.stats, p, sizeof(m->u.stats)) == 0);
+		check_stats(&m->u.stats);
 		break;
 	case TTT_IPC_TEST_SYSCALL:
 		FUZZ_CHECK(plen == 1 && m->u.test_syscall == p[0]);

@@ -162,7 +162,10 @@ rec 00 6 "02$(printf 'peer moved' | xxd -p)" | out "$I/log-info"
 rec 00 6 "00$(printf 'a\033[2Jb\n' | xxd -p)" | out "$I/log-escapes"
 rec 00 7 "02002328000000007f000001000000000000000000000000" | out "$I/peer-v4"
 rec 00 7 "0a0023280300000020010db8000000000000000000000001" | out "$I/peer-v6-scope"
-rec 00 8 "$(head -c 144 /dev/zero | xxd -p | tr -d '\n')" | out "$I/stats"
+# Counters: TTT_STAT_N (20) of 8 bytes; zero, and half of UINT64_MAX + 1
+# each, which the parent's totals must saturate rather than wrap.
+rec 00 8 "$(head -c 160 /dev/zero | xxd -p | tr -d '\n')" | out "$I/stats"
+rec 00 8 "$(for _ in $(seq 20); do printf '0000000000000080'; done)" | out "$I/stats-half-max"
 rec 00 2 "$(head -c 32 /dev/zero | xxd -p | tr -d '\n')" | out "$I/key-to-parent-refused"
 # To the worker: config (window 3 s, max 1432, fixed IPv6 peer, floor 0,
 # rekey grace 30 s), key, fds, and the test-build-only syscall request.

@@ -21,7 +21,9 @@
 /*
  * 256 positions of reordering: ~3 ms of full-size frames at 1 Gbit/s, well
  * past the reordering of multipath underlays and of our own batched sender
- * (a batch is at most 64 frames), while the state stays a few KiB.
+ * (a send batch is at most 32 frames; a receive call, at most 4
+ * messages of up to 64 coalesced datagrams each, is judged in arrival
+ * order), while the state stays a few KiB.
  */
 #define TTT_REPLAY_DEPTH      256
 #define TTT_REPLAY_SLOTS_LOG2 9	/* 512 slots: load factor at most 1/2 */

@@ -37,7 +37,7 @@ forge_c() {
 
 # ---- set-up: B learns A; C sits on a second link to B ----
 log "discovery on B (logging every refusal, rate-limited); C on a second link to B"
-TTT_OPTS_B="-v -v" two_peers discover
+TTT_OPTS_B="-v" two_peers discover
 add_c
 quiet_taps
 check "A pings B (B learns A)" ping_ok "$NS_A" 10.99.0.2 2
