@@ -90,7 +90,7 @@ measure(batch_fn fn, void *arg, double seconds)
 }
 
 struct codec_case {
-	const struct ttt_key *key;
+	const struct ttt_mac_key *key;
 	const uint8_t *frame;
 	size_t len;
 	uint8_t *dgram;
@@ -217,9 +217,9 @@ main(int argc, char **argv)
 	printf("\nencode + decode of one frame (HMAC-SHA256 twice)\n");
 	printf("  %-10s %8s %14s %12s\n", "impl", "frame B", "frames/s", "frame MB/s");
 	for (size_t m = 0; m < nimpl; m++) {
-		struct ttt_key k;
+		struct ttt_mac_key k;
 
-		ttt_key_init(&k, impl[m], key, sizeof(key));
+		ttt_mac_key_init(&k, impl[m], key, sizeof(key));
 		for (size_t s = 0; s < sizeof(frame_sizes) / sizeof(frame_sizes[0]); s++) {
 			struct codec_case cc = { &k, frame, frame_sizes[s], dgram, sizeof(dgram) };
 			struct timing t = measure(codec_batch, &cc, seconds);
@@ -228,7 +228,7 @@ main(int argc, char **argv)
 			printf("  %-10s %8zu %14.0f %12.1f\n", impl_name[m], frame_sizes[s],
 			    fps, fps * (double)frame_sizes[s] / BYTES_PER_MB);
 		}
-		ttt_key_wipe(&k);
+		ttt_mac_key_wipe(&k);
 	}
 
 	printf("\nHMAC-SHA256 of %d-byte messages (key processed once)\n", HMAC_MSG_LEN);

@@ -20,14 +20,14 @@
  */
 #include "fuzz_common.h"
 
-static struct ttt_key key;
+static struct ttt_mac_key key;
 static br_hmac_key_context ref_kc;
 static int ready;
 
 static void
 setup(void)
 {
-	ttt_key_init(&key, NULL, fuzz_vector_key, sizeof(fuzz_vector_key));
+	ttt_mac_key_init(&key, NULL, fuzz_vector_key, sizeof(fuzz_vector_key));
 	br_hmac_key_init(&ref_kc, &br_sha256_vtable, fuzz_vector_key,
 	    sizeof(fuzz_vector_key));
 	ready = 1;

@@ -28,7 +28,7 @@ static const int64_t windows[4] = { TTT_DEFAULT_WINDOW_NS, 0, 1, INT64_MAX };
 
 /* The datagram, altered, in an exact-size buffer of its own. */
 static enum ttt_frame_status
-decode_copy(const struct ttt_key *k, int64_t now, const struct ttt_frame_limits *lim,
+decode_copy(const struct ttt_mac_key *k, int64_t now, const struct ttt_frame_limits *lim,
     const uint8_t *d, size_t n, size_t newlen, int flipbit, uint8_t extra)
 {
 	struct ttt_frame_view v;
@@ -52,7 +52,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct fuzz_in in = { data, size };
 	struct ttt_frame_limits lim;
 	struct ttt_frame_view v;
-	struct ttt_key key, dkey;
+	struct ttt_mac_key key, dkey;
 	br_hmac_key_context ref_kc;
 	enum ttt_frame_status st;
 	uint8_t flags, cut, keylen, mac[TTT_MAC_LEN], *d;
@@ -101,8 +101,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	span = hi - lo + 1;
 	ts = (int64_t)(lo + (__int128)ts_ingr % span);
 
-	ttt_key_init(&key, (flags & 0x20) ? ttt_sha256_best() : NULL, keybytes, keylen);
-	ttt_key_init(&dkey, (flags & 0x40) ? ttt_sha256_best() : NULL, keybytes, keylen);
+	ttt_mac_key_init(&key, (flags & 0x20) ? ttt_sha256_best() : NULL, keybytes, keylen);
+	ttt_mac_key_init(&dkey, (flags & 0x40) ? ttt_sha256_best() : NULL, keybytes, keylen);
 	br_hmac_key_init(&ref_kc, &br_sha256_vtable, keybytes, keylen);
 
 	/* Frames the codec cannot carry are refused by encode, writing nothing. */
@@ -169,7 +169,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* The right datagram under a different key. HMAC pads a short key with
 	 * zeros, so K and K || 00 are the same key: change a bit instead. */
 	{
-		struct ttt_key other;
+		struct ttt_mac_key other;
 		uint8_t kb[129] = { 0x01 };
 		size_t olen = 1;
 
@@ -178,13 +178,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			kb[bitpos % keylen] ^= 0x01;
 			olen = keylen;
 		}
-		ttt_key_init(&other, (flags & 0x40) ? ttt_sha256_best() : NULL, kb, olen);
+		ttt_mac_key_init(&other, (flags & 0x40) ? ttt_sha256_best() : NULL, kb, olen);
 		FUZZ_CHECK(ttt_frame_decode(&other, now, &lim, d, n, &v) == TTT_FRAME_BADMAC);
-		ttt_key_wipe(&other);
+		ttt_mac_key_wipe(&other);
 	}
 out:
-	ttt_key_wipe(&key);
-	ttt_key_wipe(&dkey);
+	ttt_mac_key_wipe(&key);
+	ttt_mac_key_wipe(&dkey);
 	free(d);
 	return 0;
 }

@@ -24,7 +24,7 @@ enum ttt_frame_status {
 };
 
 /* A processed HMAC key: the hash of key^ipad and key^opad, computed once. */
-struct ttt_key {
+struct ttt_mac_key {
 	br_hmac_key_context kc;
 };
 
@@ -47,22 +47,22 @@ const char *ttt_frame_status_name(enum ttt_frame_status st);
  * Process a raw key once. hash is the SHA-256 implementation to use
  * (NULL: BearSSL's portable br_sha256_vtable).
  */
-void ttt_key_init(struct ttt_key *k, const br_hash_class *hash, const void *key, size_t len);
-void ttt_key_wipe(struct ttt_key *k);
+void ttt_mac_key_init(struct ttt_mac_key *k, const br_hash_class *hash, const void *key, size_t len);
+void ttt_mac_key_wipe(struct ttt_mac_key *k);
 
 /*
  * Write MAC | ts | frame into out; frame may already sit at out + TTT_HDR_LEN
  * (encoding in place). Returns the datagram length, or 0 when
  * len is outside [TTT_MIN_FRAME, TTT_MAX_FRAME] or cap is too small.
  */
-size_t ttt_frame_encode(const struct ttt_key *k, int64_t ts, const uint8_t *frame,
+size_t ttt_frame_encode(const struct ttt_mac_key *k, int64_t ts, const uint8_t *frame,
     size_t len, uint8_t *out, size_t cap);
 
 /*
  * Authenticate and check one datagram against the receiver's clock now.
  * On TTT_FRAME_OK, *v points into dgram. The MAC is compared in constant time.
  */
-enum ttt_frame_status ttt_frame_decode(const struct ttt_key *k, int64_t now,
+enum ttt_frame_status ttt_frame_decode(const struct ttt_mac_key *k, int64_t now,
     const struct ttt_frame_limits *lim, const uint8_t *dgram, size_t len,
     struct ttt_frame_view *v);
 

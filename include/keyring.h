@@ -38,7 +38,7 @@
 #define TTT_KEYRING_SWITCH_NS (INT64_C(2) * 1000000000)
 
 struct ttt_keyring {
-	struct ttt_key keys[TTT_KEYRING_SLOTS];
+	struct ttt_mac_key keys[TTT_KEYRING_SLOTS];
 	_Atomic unsigned cur, prev;
 	_Atomic int peer_has_new;	/* a valid frame under keys[cur] has arrived */
 	_Atomic int64_t grace_until_ns;	/* keys[prev] is sent until then... */
@@ -71,7 +71,7 @@ enum ttt_keyring_event ttt_keyring_tick(struct ttt_keyring *kr, int64_t mono);
 int64_t ttt_keyring_pending_at(const struct ttt_keyring *kr);
 
 /* The key to send under at monotonic time mono. */
-const struct ttt_key *ttt_keyring_send_key(const struct ttt_keyring *kr, int64_t mono);
+const struct ttt_mac_key *ttt_keyring_send_key(const struct ttt_keyring *kr, int64_t mono);
 
 /* ttt_frame_decode under the newest key, or during a grace period the
  * previous one; a valid frame under the newest confirms it. Freshness is

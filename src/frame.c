@@ -23,13 +23,13 @@ ttt_frame_status_name(enum ttt_frame_status st)
 }
 
 void
-ttt_key_init(struct ttt_key *k, const br_hash_class *hash, const void *key, size_t len)
+ttt_mac_key_init(struct ttt_mac_key *k, const br_hash_class *hash, const void *key, size_t len)
 {
 	br_hmac_key_init(&k->kc, hash != NULL ? hash : &br_sha256_vtable, key, len);
 }
 
 void
-ttt_key_wipe(struct ttt_key *k)
+ttt_mac_key_wipe(struct ttt_mac_key *k)
 {
 	explicit_bzero(k, sizeof(*k));
 }
@@ -75,7 +75,7 @@ ttt_frame_peek_ts(const uint8_t *dgram)
 
 /* HMAC over timestamp || frame, which sit contiguously after the MAC. */
 static void
-compute_mac(const struct ttt_key *k, const uint8_t *ts_and_frame, size_t len,
+compute_mac(const struct ttt_mac_key *k, const uint8_t *ts_and_frame, size_t len,
     uint8_t mac[TTT_MAC_LEN])
 {
 	br_hmac_context hc;
@@ -86,7 +86,7 @@ compute_mac(const struct ttt_key *k, const uint8_t *ts_and_frame, size_t len,
 }
 
 size_t
-ttt_frame_encode(const struct ttt_key *k, int64_t ts, const uint8_t *frame,
+ttt_frame_encode(const struct ttt_mac_key *k, int64_t ts, const uint8_t *frame,
     size_t len, uint8_t *out, size_t cap)
 {
 	if (len < TTT_MIN_FRAME || len > TTT_MAX_FRAME || cap < TTT_HDR_LEN + len)
@@ -116,7 +116,7 @@ newer_than(int64_t ts, int64_t now, uint64_t window)
 }
 
 enum ttt_frame_status
-ttt_frame_decode(const struct ttt_key *k, int64_t now,
+ttt_frame_decode(const struct ttt_mac_key *k, int64_t now,
     const struct ttt_frame_limits *lim, const uint8_t *dgram, size_t len,
     struct ttt_frame_view *v)
 {

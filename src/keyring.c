@@ -13,7 +13,7 @@ ttt_keyring_init(struct ttt_keyring *kr, const br_hash_class *hash, int64_t grac
 	kr->hash = hash;
 	kr->grace_ns = grace_ns;
 	kr->switch_ns = grace_ns < TTT_KEYRING_SWITCH_NS ? grace_ns : TTT_KEYRING_SWITCH_NS;
-	ttt_key_init(&kr->keys[0], hash, key, len);
+	ttt_mac_key_init(&kr->keys[0], hash, key, len);
 	/* No grace period yet: send and receive under keys[0] alone. */
 	atomic_store_explicit(&kr->grace_until_ns, INT64_MIN, memory_order_release);
 	atomic_store_explicit(&kr->accept_until_ns, INT64_MIN, memory_order_release);
@@ -46,7 +46,7 @@ load(struct ttt_keyring *kr, const uint8_t *key, size_t len, int64_t now)
 	unsigned next = (cur + 1) % TTT_KEYRING_SLOTS;
 	int64_t until = add_sat(now, kr->grace_ns);
 
-	ttt_key_init(&kr->keys[next], kr->hash, key, len);
+	ttt_mac_key_init(&kr->keys[next], kr->hash, key, len);
 	/* Everything a reader needs is in place before cur points at it. */
 	atomic_store_explicit(&kr->prev, cur, memory_order_release);
 	atomic_store_explicit(&kr->peer_has_new, 0, memory_order_release);
@@ -90,7 +90,7 @@ ttt_keyring_pending_at(const struct ttt_keyring *kr)
 	return atomic_load_explicit(&kr->accept_until_ns, memory_order_relaxed);
 }
 
-const struct ttt_key *
+const struct ttt_mac_key *
 ttt_keyring_send_key(const struct ttt_keyring *kr, int64_t now)
 {
 	unsigned cur = atomic_load_explicit(&kr->cur, memory_order_acquire);

@@ -159,7 +159,7 @@ encode_batch(struct ttt_datapath *dp, unsigned n)
 	/* One read of each clock a batch; every stamp is still distinct,
 	 * tagged and recorded (reflect.h). */
 	int64_t now = ttt_wall_ns();
-	const struct ttt_key *key = ttt_keyring_send_key(&dp->keys, ttt_mono_ns());
+	const struct ttt_mac_key *key = ttt_keyring_send_key(&dp->keys, ttt_mono_ns());
 
 	for (unsigned i = 0; i < n; i++) {
 		uint8_t *slot = tx_slot(tx, i);

@@ -19,14 +19,23 @@ cap_stop sent
 
 # Frames B's own tap receives that B itself sent: echo replies from 10.99.0.2.
 cap_start tap "$NS_B" ttt0 "icmp and src host 10.99.0.2"
-read_counters "$PID_B" b
-r0=$(rx reflected) f0=$(rx frames)
 
 log "send them back to B from A's address (A stopped to free its port) and from C"
 kill -TERM "$PID_A"; wait "$PID_A"
-out_a=$(ip netns exec "$NS_A" "$UDPSEND" "$T_DIR/sent.pcap" 192.0.2.1:9001 192.0.2.2:9002 2>&1 | sed -n 's/^sent \([0-9]*\).*/\1/p')
+# A's last frames may still wait in B's socket: take the baseline once B's
+# count of received frames stands still between two reads.
+LAST_F=
+settled() {
+	read_counters "$PID_B" b || return 1
+	[ "$(rx frames)" = "$LAST_F" ] && return 0
+	LAST_F=$(rx frames)
+	return 1
+}
+check "B's counters settled after A stopped" wait_for 10 settled
+r0=$(rx reflected) f0=$(rx frames)
+out_a=$(ip netns exec "$NS_A" "$UDPSEND" -s "$T_DIR/sent.pcap" 192.0.2.1:9001 192.0.2.2:9002 2>&1 | sed -n 's/^sent \([0-9]*\).*/\1/p')
 check "re-sent B's datagrams from A's address ($out_a)" test "${out_a:-0}" -ge 5
-out_c=$(ip netns exec "$NS_C" "$UDPSEND" "$T_DIR/sent.pcap" 198.51.100.3:9009 198.51.100.2:9002 2>&1 |
+out_c=$(ip netns exec "$NS_C" "$UDPSEND" -s "$T_DIR/sent.pcap" 198.51.100.3:9009 198.51.100.2:9002 2>&1 |
 	sed -n 's/^sent \([0-9]*\).*/\1/p')
 check "re-sent them from a third host ($out_c)" test "${out_c:-0}" -ge 5
 sleep 0.5

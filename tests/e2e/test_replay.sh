@@ -18,7 +18,7 @@ WINDOW_OPTS="--window-ms 15000"
 # resend PCAP NS LOCAL DEST: play the captured A->B payloads back; sets SENT.
 resend() {
 	local out
-	out=$(ip netns exec "$2" "$UDPSEND" -p 9002 "$T_DIR/$1.pcap" "$3" "$4") || return 1
+	out=$(ip netns exec "$2" "$UDPSEND" -s -p 9002 "$T_DIR/$1.pcap" "$3" "$4") || return 1
 	SENT=$(printf '%s\n' "$out" | awk '/^sent/ { print $2 }')
 	[ -n "$SENT" ] && [ "$SENT" -gt 0 ]
 }

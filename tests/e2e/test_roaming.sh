@@ -45,7 +45,7 @@ check "A pings B" ping_ok "$NS_A" 10.99.0.2 3
 check "B moved exactly twice so far" peer_moves 2
 
 log "A's old datagrams, replayed from its old address and port, do not take B back"
-out=$(ip netns exec "$NS_A" "$UDPSEND" "$T_DIR/old.pcap" 192.0.2.1:9001 192.0.2.2:9002) || true
+out=$(ip netns exec "$NS_A" "$UDPSEND" -s "$T_DIR/old.pcap" 192.0.2.1:9001 192.0.2.2:9002) || true
 check "re-sent the old datagrams ($out)" sh -c '[ "$(printf "%s" "$1" | awk "{ print \$2 }")" -gt 0 ]' _ "$out"
 sleep 0.5
 check "B stayed with 192.0.2.1:9003" peer_moves 2

@@ -66,7 +66,7 @@ struct vm_world {
 	struct ttt_reflect reflect;
 	struct ttt_replay replay;
 	struct ttt_rx_state st;
-	struct ttt_key wrong_key;
+	struct ttt_mac_key wrong_key;
 	int64_t last_sent;
 	/* the model */
 	int fixed;
@@ -109,7 +109,7 @@ vm_init(struct vm_world *w, int fixed, uint64_t seed)
 	for (unsigned i = 0; i < VM_NSRC; i++)
 		vm_addr(&w->addr[i], i);
 	ttt_keyring_init(&w->keys, NULL, 0, vm_key, sizeof(vm_key));
-	ttt_key_init(&w->wrong_key, NULL, vm_other_key, sizeof(vm_other_key));
+	ttt_mac_key_init(&w->wrong_key, NULL, vm_other_key, sizeof(vm_other_key));
 	w->tag = (unsigned)(seed >> 40) & TTT_TAG_MASK;
 	ttt_reflect_init(&w->reflect, vm_words, vm_cache, VM_WINDOW_NS, w->tag);
 	ttt_replay_init(&w->replay, seed);

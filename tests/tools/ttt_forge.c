@@ -164,7 +164,7 @@ make_frame(uint8_t *f, size_t cap, size_t want, unsigned etype, const char *mark
 }
 
 struct forge {
-	struct ttt_key key, wrong;
+	struct ttt_mac_key key, wrong;
 	int64_t last_ts;	/* strictly increasing: no two datagrams alike */
 	int have_last;
 	int have_key;
@@ -448,7 +448,7 @@ main(int argc, char **argv)
 			    ks == TTT_KEY_IO ? ": " : "", ks == TTT_KEY_IO ? strerror(err) : "");
 			return 2;
 		}
-		ttt_key_init(&fg.key, NULL, raw, keylen);
+		ttt_mac_key_init(&fg.key, NULL, raw, keylen);
 		explicit_bzero(raw, sizeof(raw));
 		fg.have_key = 1;
 	}
@@ -463,7 +463,7 @@ main(int argc, char **argv)
 		return 2;
 	}
 	rng_state |= 1;	/* xorshift never leaves zero */
-	ttt_key_init(&fg.wrong, NULL, raw, TTT_KEY_GEN_LEN);
+	ttt_mac_key_init(&fg.wrong, NULL, raw, TTT_KEY_GEN_LEN);
 	explicit_bzero(raw, sizeof(raw));
 
 	if ((ast = ttt_addr_resolve_local(local_spec, &local, &gai)) != TTT_ADDR_OK) {
@@ -517,8 +517,8 @@ main(int argc, char **argv)
 		pace(start, sent, pps);
 	}
 	printf("sent %lu\n", sent);
-	ttt_key_wipe(&fg.key);
-	ttt_key_wipe(&fg.wrong);
+	ttt_mac_key_wipe(&fg.key);
+	ttt_mac_key_wipe(&fg.wrong);
 	if (close(fd) != 0 && rc == 0)
 		rc = 1;
 	return rc;

@@ -4,8 +4,12 @@
  * replay test captures a tunnel's datagrams with tcpdump and plays them back
  * at a peer with this, from the real sender's address or from elsewhere.
  *
- *   ttt_udpsend [-p DPORT] [-n MAX] [-g USEC] <pcap file> <local addr> <dest addr>
+ *   ttt_udpsend [-s] [-p DPORT] [-n MAX] [-g USEC] <pcap file> <local addr> <dest addr>
  *
+ *   -s        split a payload into the tinytaptunnel datagrams it holds: a
+ *             capture on the sender's side sees a UDP_SEGMENT message whole,
+ *             before the kernel cuts it into datagrams of one size (the
+ *             first's, which its Ethernet frame's IP or ARP header gives)
  *   -p DPORT  only payloads of datagrams sent to this UDP port
  *   -n MAX    at most MAX datagrams
  *   -g USEC   pause between datagrams (default 0)
@@ -231,6 +235,47 @@ udp_payload(uint32_t link, const uint8_t *p, size_t len, const uint8_t **pl,
 	return 0;
 }
 
+#define TTT_HDR           40	/* MAC and timestamp before the frame */
+#define ETYPE_ARP         0x0806
+#define ARP_LEN           28
+
+/* The length of the first tinytaptunnel datagram in a payload, from its
+ * frame's own headers; 0 when they do not say. */
+static size_t
+first_datagram(const uint8_t *pl, size_t len)
+{
+	const uint8_t *f = pl + TTT_HDR;
+	size_t l3;
+
+	if (len < TTT_HDR + ETH_HLEN + 4)
+		return 0;
+	switch (be16(f + 12)) {
+	case ETYPE_IPV4:
+		l3 = be16(f + ETH_HLEN + 2);
+		break;
+	case ETYPE_IPV6:
+		l3 = len >= TTT_HDR + ETH_HLEN + IPV6_HLEN ? IPV6_HLEN + be16(f + ETH_HLEN + 4) : 0;
+		break;
+	case ETYPE_ARP:
+		l3 = ARP_LEN;
+		break;
+	default:
+		return 0;
+	}
+	return l3 == 0 ? 0 : TTT_HDR + ETH_HLEN + l3;
+}
+
+static int
+send_one(int fd, const struct ttt_addr *dest, const uint8_t *p, size_t len)
+{
+	if (sendto(fd, p, len, 0, (const struct sockaddr *)&dest->ss, dest->len) !=
+	    (ssize_t)len) {
+		fprintf(stderr, "ttt_udpsend: sendto: %s\n", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
 static int
 parse_ulong(const char *s, unsigned long max, unsigned long *out)
 {
@@ -257,7 +302,7 @@ pause_us(unsigned long us)
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: ttt_udpsend [-p DPORT] [-n MAX] [-g USEC] <pcap file> "
+	fprintf(stderr, "usage: ttt_udpsend [-s] [-p DPORT] [-n MAX] [-g USEC] <pcap file> "
 	    "<local addr> <dest addr>\n");
 	exit(2);
 }
@@ -271,10 +316,13 @@ main(int argc, char **argv)
 	unsigned long dport = 0, max = (unsigned long)-1, gap = 0;
 	unsigned long sent = 0, skipped = 0;
 	enum ttt_addr_status st;
-	int opt, fd, gai = 0, rc = 0;
+	int opt, fd, gai = 0, rc = 0, split = 0;
 
-	while ((opt = getopt(argc, argv, "p:n:g:")) != -1) {
+	while ((opt = getopt(argc, argv, "sp:n:g:")) != -1) {
 		switch (opt) {
+		case 's':
+			split = 1;
+			break;
 		case 'p':
 			if (parse_ulong(optarg, 65535, &dport) != 0 || dport == 0)
 				usage();
@@ -332,15 +380,21 @@ main(int argc, char **argv)
 			skipped++;
 			continue;
 		}
-		if (sendto(fd, pl, pllen, 0, (const struct sockaddr *)&dest.ss, dest.len) !=
-		    (ssize_t)pllen) {
-			fprintf(stderr, "ttt_udpsend: sendto: %s\n", strerror(errno));
-			rc = 1;
-			break;
+		for (size_t off = 0, seg = split ? first_datagram(pl, pllen) : 0;
+		    off < pllen && sent < max && rc == 0;) {
+			size_t piece = seg == 0 || seg > pllen - off ? pllen - off : seg;
+
+			if (send_one(fd, &dest, pl + off, piece) != 0) {
+				rc = 1;
+				break;
+			}
+			off += piece;
+			sent++;
+			if (gap > 0)
+				pause_us(gap);
 		}
-		sent++;
-		if (gap > 0)
-			pause_us(gap);
+		if (rc != 0)
+			break;
 	}
 	printf("sent %lu skipped %lu\n", sent, skipped);
 	if (fclose(pc.f) != 0 || close(fd) != 0)

@@ -92,9 +92,9 @@ build(const uint8_t *key, size_t keylen, int64_t ts, size_t flen, unsigned salt,
 }
 
 static void
-test_key_setup(struct ttt_key *k)
+test_key_setup(struct ttt_mac_key *k)
 {
-	ttt_key_init(k, NULL, test_key, sizeof(test_key));
+	ttt_mac_key_init(k, NULL, test_key, sizeof(test_key));
 }
 
 /*
@@ -122,7 +122,7 @@ hash_classes(const br_hash_class *out[MAX_HASHES], const char *names[MAX_HASHES]
 static enum ttt_frame_status
 decode_at(int64_t ts, int64_t now, int64_t window, size_t flen, size_t max_frame)
 {
-	struct ttt_key k;
+	struct ttt_mac_key k;
 	struct ttt_frame_limits lim = { window, max_frame };
 	struct ttt_frame_view v;
 	enum ttt_frame_status st;
@@ -185,7 +185,7 @@ run_vector(char *line, const br_hash_class *hash, struct vec_tally *t)
 	char *field[VEC_FIELDS], *p = line, *bar;
 	size_t nf = 0, keylen, dlen, flen;
 	uint8_t key[VEC_KEY_MAX], *dgram, *frame, *re;
-	struct ttt_key k;
+	struct ttt_mac_key k;
 	struct ttt_frame_limits lim = { TTT_DEFAULT_WINDOW_NS, TTT_DEFAULT_MAX_FRAME };
 	struct ttt_frame_view v;
 	enum ttt_frame_status want, got;
@@ -230,7 +230,7 @@ run_vector(char *line, const br_hash_class *hash, struct vec_tally *t)
 	}
 
 	want = status_from_name(field[4]);
-	ttt_key_init(&k, hash, key, keylen);
+	ttt_mac_key_init(&k, hash, key, keylen);
 	memset(&v, 0, sizeof(v));
 	got = ttt_frame_decode(&k, (int64_t)now, &lim, dgram, dlen, &v);
 	if (got != want)
@@ -256,7 +256,7 @@ run_vector(char *line, const br_hash_class *hash, struct vec_tally *t)
 		fail_msg("vector %s: a refused vector carries no frame", field[0]);
 	}
 
-	ttt_key_wipe(&k);
+	ttt_mac_key_wipe(&k);
 	free(dgram);
 	free(frame);
 	t->per_status[want]++;
@@ -358,7 +358,7 @@ test_rfc4231_hmac(void **state)
 			uint8_t key[BYTE_VALUES], data[BYTE_VALUES];
 			uint8_t want[TTT_MAC_LEN], got[TTT_MAC_LEN];
 			size_t keylen, datalen, maclen;
-			struct ttt_key k;
+			struct ttt_mac_key k;
 			br_hmac_context hc;
 
 			if (tc->key_hex != NULL) {
@@ -378,7 +378,7 @@ test_rfc4231_hmac(void **state)
 			assert_true(keylen != SIZE_MAX && maclen != SIZE_MAX);
 			assert_true(maclen == TTT_MAC_LEN || maclen == RFC4231_TRUNC);
 
-			ttt_key_init(&k, hashes[h], key, keylen);
+			ttt_mac_key_init(&k, hashes[h], key, keylen);
 			/* The full output, as the codec asks for it... */
 			br_hmac_init(&hc, &k.kc, 0);
 			br_hmac_update(&hc, data, datalen);
@@ -393,7 +393,7 @@ test_rfc4231_hmac(void **state)
 			assert_int_equal(br_hmac_out(&hc, got), maclen);
 			assert_memory_equal(got, want, maclen);
 
-			ttt_key_wipe(&k);
+			ttt_mac_key_wipe(&k);
 			ran++;
 		}
 	}
@@ -403,13 +403,13 @@ test_rfc4231_hmac(void **state)
 static void
 test_key_wipe(void **state)
 {
-	struct ttt_key k;
-	static const uint8_t zero[sizeof(struct ttt_key)];
+	struct ttt_mac_key k;
+	static const uint8_t zero[sizeof(struct ttt_mac_key)];
 
 	(void)state;
 	test_key_setup(&k);
 	assert_true(memcmp(&k, zero, sizeof(k)) != 0);
-	ttt_key_wipe(&k);
+	ttt_mac_key_wipe(&k);
 	assert_memory_equal(&k, zero, sizeof(k));
 }
 
@@ -418,7 +418,7 @@ test_key_wipe(void **state)
 static void
 test_short_boundary(void **state)
 {
-	struct ttt_key k;
+	struct ttt_mac_key k;
 	struct ttt_frame_limits lim = { TTT_DEFAULT_WINDOW_NS, TTT_DEFAULT_MAX_FRAME };
 	struct ttt_frame_view v;
 	size_t full, ran = 0;
@@ -480,7 +480,7 @@ test_long_boundary(void **state)
 	    TTT_MAX_FRAME), TTT_FRAME_LONG);
 	/* Long is judged before the MAC: a forged over-long datagram is "long". */
 	{
-		struct ttt_key k;
+		struct ttt_mac_key k;
 		struct ttt_frame_limits lim = { win3s, TTT_DEFAULT_MAX_FRAME };
 		struct ttt_frame_view v;
 		size_t len;
@@ -615,7 +615,7 @@ test_extreme_timestamps(void **state)
 static void
 test_every_bit_flip_is_badmac(void **state)
 {
-	struct ttt_key k;
+	struct ttt_mac_key k;
 	struct ttt_frame_limits lim = { win3s, TTT_DEFAULT_MAX_FRAME };
 	struct ttt_frame_view v;
 	size_t len, ran = 0, per_region[3] = { 0, 0, 0 };
@@ -650,7 +650,7 @@ test_every_bit_flip_is_badmac(void **state)
 static void
 test_wrong_key_is_badmac(void **state)
 {
-	struct ttt_key k;
+	struct ttt_mac_key k;
 	struct ttt_frame_limits lim = { win3s, TTT_DEFAULT_MAX_FRAME };
 	struct ttt_frame_view v;
 	uint8_t other[TEST_KEY_LEN];
@@ -661,13 +661,13 @@ test_wrong_key_is_badmac(void **state)
 	for (size_t bit = 0; bit < sizeof(other) * BITS_PER_BYTE; bit++) {
 		memcpy(other, test_key, sizeof(other));
 		other[bit / BITS_PER_BYTE] ^= (uint8_t)(1u << (bit % BITS_PER_BYTE));
-		ttt_key_init(&k, NULL, other, sizeof(other));
+		ttt_mac_key_init(&k, NULL, other, sizeof(other));
 		assert_int_equal(ttt_frame_decode(&k, SOME_NOW, &lim, d, len, &v), TTT_FRAME_BADMAC);
 		ran++;
 	}
 	assert_int_equal(ran, sizeof(other) * BITS_PER_BYTE);
 	/* A prefix of the right key is another key. */
-	ttt_key_init(&k, NULL, test_key, sizeof(test_key) - 1);
+	ttt_mac_key_init(&k, NULL, test_key, sizeof(test_key) - 1);
 	assert_int_equal(ttt_frame_decode(&k, SOME_NOW, &lim, d, len, &v), TTT_FRAME_BADMAC);
 	/* And the right one still works. */
 	test_key_setup(&k);
@@ -682,7 +682,7 @@ test_forged_out_of_window_is_badmac(void **state)
 	static const int64_t offsets[] = {
 		-TTT_DEFAULT_WINDOW_NS - 1, TTT_DEFAULT_WINDOW_NS + 1, INT64_C(-3600000000000),
 	};
-	struct ttt_key k;
+	struct ttt_mac_key k;
 	struct ttt_frame_limits lim = { win3s, TTT_DEFAULT_MAX_FRAME };
 	struct ttt_frame_view v;
 	size_t ran = 0;
@@ -721,9 +721,9 @@ test_encode_matches_independent_build(void **state)
 
 	(void)state;
 	for (size_t h = 0; h < nh; h++) {
-		struct ttt_key k;
+		struct ttt_mac_key k;
 
-		ttt_key_init(&k, hashes[h], test_key, sizeof(test_key));
+		ttt_mac_key_init(&k, hashes[h], test_key, sizeof(test_key));
 		for (size_t s = 0; s < ns; s++) {
 			for (size_t l = 0; l < nl; l++) {
 				size_t want_len;
@@ -752,7 +752,7 @@ test_encode_matches_independent_build(void **state)
 				ran++;
 			}
 		}
-		ttt_key_wipe(&k);
+		ttt_mac_key_wipe(&k);
 	}
 	assert_int_equal(ran, nh * ns * nl);
 }
@@ -760,7 +760,7 @@ test_encode_matches_independent_build(void **state)
 static void
 test_encode_refusals(void **state)
 {
-	struct ttt_key k;
+	struct ttt_mac_key k;
 	uint8_t frame[TTT_MAX_FRAME + 1];
 	uint8_t *out;
 	size_t ran = 0;
@@ -913,10 +913,10 @@ test_negative_window_is_none(void **state)
 	const int64_t now = INT64_C(1764000000000000000);
 	uint8_t d[TTT_HDR_LEN + sizeof(frame)];
 	struct ttt_frame_view v;
-	struct ttt_key k;
+	struct ttt_mac_key k;
 
 	(void)state;
-	ttt_key_init(&k, NULL, key, sizeof(key));
+	ttt_mac_key_init(&k, NULL, key, sizeof(key));
 	assert_int_equal(ttt_frame_encode(&k, now, frame, sizeof(frame), d, sizeof(d)), sizeof(d));
 	assert_int_equal(ttt_frame_decode(&k, now, &lim, d, sizeof(d), &v), TTT_FRAME_OK);
 	assert_int_equal(ttt_frame_decode(&k, now + 1, &lim, d, sizeof(d), &v), TTT_FRAME_STALE);

@@ -35,12 +35,12 @@ send_from(const struct ttt_keyring *kr, int64_t now, uint8_t *d, size_t cap)
 static enum ttt_frame_status
 under(const uint8_t *k, struct ttt_keyring *kr, int64_t now)
 {
-	struct ttt_key key;
+	struct ttt_mac_key key;
 	struct ttt_frame_view v;
 	uint8_t d[128], f[10] = { 1 };
 	size_t n;
 
-	ttt_key_init(&key, NULL, k, TTT_KEY_MIN);
+	ttt_mac_key_init(&key, NULL, k, TTT_KEY_MIN);
 	n = ttt_frame_encode(&key, now, f, sizeof(f), d, sizeof(d));
 	return ttt_keyring_decode(kr, &(struct ttt_now){ now, now }, &LIM, d, n, &v);
 }
@@ -50,11 +50,11 @@ static int
 sends_under(const uint8_t *k, const struct ttt_keyring *kr, int64_t now)
 {
 	static const uint8_t f[10] = { 2 };
-	struct ttt_key key;
+	struct ttt_mac_key key;
 	uint8_t mine[64], theirs[64];
 	size_t n;
 
-	ttt_key_init(&key, NULL, k, TTT_KEY_MIN);
+	ttt_mac_key_init(&key, NULL, k, TTT_KEY_MIN);
 	n = ttt_frame_encode(&key, now, f, sizeof(f), mine, sizeof(mine));
 	assert_int_equal(ttt_frame_encode(ttt_keyring_send_key(kr, now), now, f, sizeof(f),
 	    theirs, sizeof(theirs)), n);
@@ -98,7 +98,7 @@ static void
 test_stale_frame_does_not_confirm(void **state)
 {
 	static struct ttt_keyring kr;
-	struct ttt_key k1;
+	struct ttt_mac_key k1;
 	struct ttt_frame_view v;
 	uint8_t d[128], f[10] = { 1 };
 	size_t n;
@@ -106,7 +106,7 @@ test_stale_frame_does_not_confirm(void **state)
 	(void)state;
 	ttt_keyring_init(&kr, NULL, GRACE, K0, sizeof(K0));
 	(void)ttt_keyring_add(&kr, K1, sizeof(K1), T0);
-	ttt_key_init(&k1, NULL, K1, sizeof(K1));
+	ttt_mac_key_init(&k1, NULL, K1, sizeof(K1));
 	n = ttt_frame_encode(&k1, T0 - 10 * SEC, f, sizeof(f), d, sizeof(d));
 	assert_int_equal(ttt_keyring_decode(&kr, &(struct ttt_now){ T0, T0 }, &LIM, d, n, &v), TTT_FRAME_STALE);
 	assert_true(sends_under(K0, &kr, T0));

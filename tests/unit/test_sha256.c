@@ -473,7 +473,7 @@ check_vector(const br_hash_class *h, char *field[VECTOR_FIELDS], uint8_t *dgram,
 	};
 	uint8_t key[MAX_KEY_LEN];
 	long klen, dlen, flen;
-	struct ttt_key k;
+	struct ttt_mac_key k;
 	struct ttt_frame_view v;
 	enum ttt_frame_status st;
 	char *end;
@@ -486,7 +486,7 @@ check_vector(const br_hash_class *h, char *field[VECTOR_FIELDS], uint8_t *dgram,
 	if (klen <= 0 || *end != '\0' || dlen < 0 || flen < 0)
 		fail_msg("%s: malformed vector", name);
 
-	ttt_key_init(&k, h, key, (size_t)klen);
+	ttt_mac_key_init(&k, h, key, (size_t)klen);
 	st = ttt_frame_decode(&k, (int64_t)now, &lim, dgram, (size_t)dlen, &v);
 	if (strcmp(ttt_frame_status_name(st), expect) != 0)
 		fail_msg("%s: decoded as %s, expected %s", name,
@@ -499,7 +499,7 @@ check_vector(const br_hash_class *h, char *field[VECTOR_FIELDS], uint8_t *dgram,
 		    != (size_t)dlen || memcmp(reenc, dgram, (size_t)dlen) != 0)
 			fail_msg("%s: re-encoded datagram differs", name);
 	}
-	ttt_key_wipe(&k);
+	ttt_mac_key_wipe(&k);
 }
 
 static void
