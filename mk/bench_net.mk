@@ -5,9 +5,12 @@
 # and deletes; nothing outside them. Needs root, iperf3 and socat; perf
 # (linux-perf) or strace counts the syscalls. About 5 minutes, cut at 7. It
 # never fails on a figure, only when a figure could not be taken.
-# TTT_BIN=/path/to/binary benchmarks another build; BENCH_ROUNDS,
-# BENCH_TCP_SECONDS, BENCH_UDP_SECONDS shorten or lengthen it; BENCH_TTT_OPTS
-# passes options to both daemons (e.g. "--threads 2").
+# TTT_BIN=/path/to/binary benchmarks another build; BENCH_TTT_BASE=/path/to/
+# another/tinytaptunnel adds that build as a fourth path in the same rounds,
+# with a column of its own and the ratios ttt/base (about 5.5 minutes: the
+# limit stays 7); BENCH_ROUNDS, BENCH_TCP_SECONDS, BENCH_UDP_SECONDS shorten
+# or lengthen it; BENCH_TTT_OPTS passes options to every tinytaptunnel daemon
+# (e.g. "--threads 2").
 
 BENCH_NET_LIMIT ?= 420
 

@@ -4,29 +4,35 @@
 # is a ratio of measurements taken on the same machine minutes apart.
 #
 # Two namespaces joined by a veth pair (192.0.2.1 <-> 192.0.2.2) carry three
-# paths at once:
+# paths at once, four with BENCH_TTT_BASE:
 #   veth   iperf3/ping straight between the underlay addresses
 #   socat  socat at both ends, tap stap0 (10.98.0.0/24, MTU 1418) over UDP
 #   ttt    tinytaptunnel at both ends, tap ttt0 (10.99.0.0/24, MTU 1418)
+#   base   BENCH_TTT_BASE=/path/to/another/tinytaptunnel at both ends, tap
+#          tttb0 (10.97.0.0/24, UDP ports 9011/9012): an older build measured
+#          exactly like ttt, in the same rounds, printed as a column of its
+#          own with the ratios ttt/base (medians of this run) next to it
 # Each round measures every path (the order rotates from round to round, so
 # a neighbour's load does not always land on the same path): ping RTT (the
 # paths in turn, a block of pings at a time), TCP A->B and B->A, 64-byte UDP A->B, and the CPU time the forwarding processes
 # spend during the TCP tests. Medians of the rounds are printed with the
 # ratios tinytaptunnel/socat next to their targets. Then one more TCP run
-# with perf counting the workers' syscalls says what limits the figure.
+# with perf counting the ttt workers' syscalls says what limits the figure.
 #
 # A figure never fails the run; a figure that could not be taken does
 # (exit 1). Touches nothing outside the namespaces it creates and deletes
 # them, and every process it started, on any exit.
 #
-# Environment: TTT_BIN (default ./tinytaptunnel), BENCH_ROUNDS (3),
-# BENCH_TCP_SECONDS (10), BENCH_UDP_SECONDS (5), BENCH_PINGS (50),
-# BENCH_TTT_OPTS (options for both daemons, e.g. "--threads 2").
+# Environment: TTT_BIN (default ./tinytaptunnel), BENCH_TTT_BASE (unset: no
+# base path), BENCH_ROUNDS (3), BENCH_TCP_SECONDS (10), BENCH_UDP_SECONDS (5),
+# BENCH_PINGS (50), BENCH_TTT_OPTS (options for every tinytaptunnel daemon,
+# base included, e.g. "--threads 2").
 set -euo pipefail
 export LC_ALL=C
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BIN=${TTT_BIN:-$ROOT/tinytaptunnel}
+BASE_BIN=${BENCH_TTT_BASE:-}
 ROUNDS=${BENCH_ROUNDS:-3}
 TCP_S=${BENCH_TCP_SECONDS:-10}
 UDP_S=${BENCH_UDP_SECONDS:-5}
@@ -171,7 +177,7 @@ tcp() {
 # rx_packets IFNAME: packets B's interface IFNAME handed to B's stack (for a
 # tap: the frames its forwarder wrote into it).
 rx_packets() {
-	awk -v i="$1:" '$1 ~ "^" i { sub(/.*:/, ""); print $2 }' "/proc/${TTT[B]}/net/dev"
+	awk -v i="$1:" '$1 ~ "^" i { sub(/.*:/, ""); print $2 }' "/proc/${TTT[ttt.B]}/net/dev"
 }
 
 # udp PATH: 64-byte UDP A->B as fast as iperf3 sends: packets/s iperf3
@@ -219,7 +225,7 @@ rtts() {
 }
 
 ifname_of() {
-	case $1 in veth) echo ul0 ;; socat) echo stap0 ;; ttt) echo ttt0 ;; esac
+	case $1 in veth) echo ul0 ;; socat) echo stap0 ;; ttt) echo ttt0 ;; base) echo tttb0 ;; esac
 }
 
 addr_of() {
@@ -229,6 +235,7 @@ addr_of() {
 	veth) echo "192.0.2.$side" ;;
 	socat) echo "10.98.0.$side" ;;
 	ttt) echo "10.99.0.$side" ;;
+	base) echo "10.97.0.$side" ;;
 	esac
 }
 
@@ -251,16 +258,21 @@ round() {
 
 [ "$(id -u)" = 0 ] || die "needs root (namespaces, tap devices)"
 [ -x "$BIN" ] || die "$BIN is not built; run make"
+[ -z "$BASE_BIN" ] || [ -x "$BASE_BIN" ] || die "BENCH_TTT_BASE=$BASE_BIN is not an executable"
 for t in iperf3 socat ip ping ss awk timeout; do
 	command -v "$t" >/dev/null || die "$t is missing; run make deps"
 done
 
 declare -A R FWD TTT WORKER TRACE
+# The paths, in the first round's order; TTT_PATHS: those tinytaptunnel carries.
+ORDER=(veth socat ttt) TTT_PATHS=(ttt)
+[ -z "$BASE_BIN" ] || ORDER+=(base) TTT_PATHS+=(base)
 
 say "machine"
 CPU_MODEL=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)
 echo "nproc $(nproc), ${CPU_MODEL:-unknown CPU}, kernel $(uname -r), load $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "binary $BIN"
+[ -z "$BASE_BIN" ] || echo "base binary $BASE_BIN"
 
 say "namespaces $NS_A / $NS_B, veth underlay $ADDR_A <-> $ADDR_B"
 for ns in "$NS_A" "$NS_B"; do ip netns add "$ns"; NSS+=("$ns"); ip -n "$ns" link set lo up; done
@@ -287,37 +299,47 @@ for ns in "$NS_A" "$NS_B"; do
 done
 echo "socat TUN:10.98.0.1/24,tun-type=tap,iff-no-pi,iff-up,tun-name=stap0 UDP-DATAGRAM:192.0.2.2:9102,bind=192.0.2.1:9101 (tap MTU set to 1418)"
 
-(umask 077 && "$BIN" --genkey > "$DIR/key") || die "$BIN --genkey failed"
-# shellcheck disable=SC2086 # options, split on purpose
-bg "$NS_A" ttt-a "$BIN" $TTT_OPTS -i ttt0 "$DIR/key" ":9001" "$ADDR_B:9002"; TTT[A]=$BG_PID
-# shellcheck disable=SC2086
-bg "$NS_B" ttt-b "$BIN" $TTT_OPTS -i ttt0 "$DIR/key" ":9002" "$ADDR_A:9001"; TTT[B]=$BG_PID
-wait_for 10 grep -q sandboxed "$DIR/ttt-a.log" || die "tinytaptunnel A did not start"
-wait_for 10 grep -q sandboxed "$DIR/ttt-b.log" || die "tinytaptunnel B did not start"
-ip -n "$NS_A" addr add 10.99.0.1/24 dev ttt0
-ip -n "$NS_B" addr add 10.99.0.2/24 dev ttt0
-WORKER[A]=$(pgrep -P "${TTT[A]}" | head -n 1)
-WORKER[B]=$(pgrep -P "${TTT[B]}" | head -n 1)
-if [ -z "${WORKER[A]}" ] || [ -z "${WORKER[B]}" ]; then die "no tinytaptunnel worker"; fi
-echo "tinytaptunnel ${TTT_OPTS:+$TTT_OPTS }-i ttt0 key :9001 $ADDR_B:9002  /  ${TTT_OPTS:+$TTT_OPTS }-i ttt0 key :9002 $ADDR_A:9001 (key 0600)"
+# ttt_at PATH BINARY LABEL PORT_A PORT_B: BINARY at both ends, on PATH's tap
+# and subnet with a key of its own; parents in TTT[PATH.A] and TTT[PATH.B],
+# workers in WORKER[PATH.A] and WORKER[PATH.B].
+ttt_at() {
+	local path=$1 bin=$2 label=$3 pa=$4 pb=$5 tap w
+	tap=$(ifname_of "$path")
+	(umask 077 && "$bin" --genkey > "$DIR/key-$path") || die "$bin --genkey failed"
+	# shellcheck disable=SC2086 # options, split on purpose
+	bg "$NS_A" "$path-a" "$bin" $TTT_OPTS -i "$tap" "$DIR/key-$path" ":$pa" "$ADDR_B:$pb"
+	TTT[$path.A]=$BG_PID
+	# shellcheck disable=SC2086
+	bg "$NS_B" "$path-b" "$bin" $TTT_OPTS -i "$tap" "$DIR/key-$path" ":$pb" "$ADDR_A:$pa"
+	TTT[$path.B]=$BG_PID
+	for w in A B; do
+		wait_for 10 grep -q sandboxed "$DIR/$path-${w,}.log" || die "$label $w did not start"
+		WORKER[$path.$w]=$(pgrep -P "${TTT[$path.$w]}" | head -n 1)
+		[ -n "${WORKER[$path.$w]}" ] || die "no $label worker $w"
+	done
+	ip -n "$NS_A" addr add "$(addr_of "$path" "$NS_A")/24" dev "$tap"
+	ip -n "$NS_B" addr add "$(addr_of "$path" "$NS_B")/24" dev "$tap"
+	FWD[$path]="${TTT[$path.A]} ${WORKER[$path.A]} ${TTT[$path.B]} ${WORKER[$path.B]}"
+	echo "$label ${TTT_OPTS:+$TTT_OPTS }-i $tap key :$pa $ADDR_B:$pb  /  ${TTT_OPTS:+$TTT_OPTS }-i $tap key :$pb $ADDR_A:$pa (key 0600)"
+}
+ttt_at ttt "$BIN" tinytaptunnel 9001 9002
+[ -z "$BASE_BIN" ] || ttt_at base "$BASE_BIN" "base $BASE_BIN" 9011 9012
 FWD[veth]=""
 FWD[socat]="$SOCAT_A $SOCAT_B"
-FWD[ttt]="${TTT[A]} ${WORKER[A]} ${TTT[B]} ${WORKER[B]}"
 
-for path in veth socat ttt; do
+for path in "${ORDER[@]}"; do
 	ip netns exec "$NS_A" ping -n -c 3 -i 0.1 -W 2 -q "$(addr_of "$path" "$NS_B")" >/dev/null ||
 	    die "no ping over $path"
 done
-DATA0_A=$(status_kb "${WORKER[A]}" VmData) DATA0_B=$(status_kb "${WORKER[B]}" VmData)
-RSS0_A=$(status_kb "${WORKER[A]}" VmRSS)
+DATA0_A=$(status_kb "${WORKER[ttt.A]}" VmData) DATA0_B=$(status_kb "${WORKER[ttt.B]}" VmData)
+RSS0_A=$(status_kb "${WORKER[ttt.A]}" VmRSS)
 
 say "$ROUNDS rounds: ping x$PINGS, TCP ${TCP_S}s each way, UDP ${UDP_LEN}-byte ${UDP_S}s A->B"
 echo "iperf3 -c DST -t $TCP_S --json; iperf3 -c DST -u -l $UDP_LEN -b 0 -t $UDP_S --json;" \
     "ping -c $PINGS -i 0.02 in blocks of $PING_BLOCK, the paths in turn; CPU = utime+stime of the forwarding processes, both ends"
-ORDER=(veth socat ttt)
 for r in $(seq 1 "$ROUNDS"); do
 	echo " round $r"
-	k=$(((r - 1) % 3))
+	k=$(((r - 1) % ${#ORDER[@]}))
 	ROT=("${ORDER[@]:k}" "${ORDER[@]:0:k}")
 	rtts "${ROT[@]}"
 	for path in "${ROT[@]}"; do round "$path"; done
@@ -374,13 +396,13 @@ wait_for 5 ip netns exec "$NS_B" sh -c "ss -Hltn 'sport = :$PORT' | grep -q ." |
 bg "$NS_A" cli-diag timeout $((TCP_S + 20)) iperf3 -c 10.99.0.2 -p "$PORT" -t "$TCP_S" --json
 DIAG_CLI=$BG_PID
 sleep 1.5
-WIN=(bash "$DIR/window.sh" "$DIR" "$DIAG_S" "${WORKER[A]}" "${TTT[A]}" "${WORKER[B]}" "${TTT[B]}")
+WIN=(bash "$DIR/window.sh" "$DIR" "$DIAG_S" "${WORKER[ttt.A]}" "${TTT[ttt.A]}" "${WORKER[ttt.B]}" "${TTT[ttt.B]}")
 if [ "$TRACER" = perf ]; then
-	perf stat -x, --per-thread -e "$SC_EV" -p "${WORKER[A]},${WORKER[B]}" -o "$DIR/sc.csv" \
+	perf stat -x, --per-thread -e "$SC_EV" -p "${WORKER[ttt.A]},${WORKER[ttt.B]}" -o "$DIR/sc.csv" \
 	    -- "${WIN[@]}" > /dev/null 2>&1 || die "perf stat on the workers failed"
 else
 	for w in A B; do
-		strace -c -f -p "${WORKER[$w]}" -o "$DIR/sc-$w.txt" > /dev/null 2>&1 &
+		strace -c -f -p "${WORKER[ttt.$w]}" -o "$DIR/sc-$w.txt" > /dev/null 2>&1 &
 		TRACE[$w]=$!
 		PIDS+=("$!")
 	done
@@ -404,7 +426,7 @@ if [ "$TRACER" = perf ]; then
 	    print tid, (n == "") ? "all" : n, ($2 ~ /^[0-9]+$/) ? $2 : 0 }' "$DIR/sc.csv" > "$DIR/sc.lines"
 else
 	for w in A B; do
-		awk -v t="${WORKER[$w]}" '$NF != "total" && $4 ~ /^[0-9]+$/ { print t, $NF, $4; all += $4 }
+		awk -v t="${WORKER[ttt.$w]}" '$NF != "total" && $4 ~ /^[0-9]+$/ { print t, $NF, $4; all += $4 }
 		    END { print t, "all", all + 0 }' "$DIR/sc-$w.txt"
 	done > "$DIR/sc.lines"
 fi
@@ -421,7 +443,7 @@ for w in A B; do
 	# frames), the one that receives them UDP->tap (the tap's rx frames).
 	while read -r tid k0 c0 k1 c1; do
 		role=main frames=0 t=$tid
-		[ "$TRACER" = strace ] && t=${WORKER[$w]}
+		[ "$TRACER" = strace ] && t=${WORKER[ttt.$w]}
 		# With --threads 1 (main + one) the forwarding thread carries both
 		# directions: its frames are the tap's tx and rx. With 2, the one
 		# that receives datagrams is rx (it also sends the kernel's answers).
@@ -444,67 +466,89 @@ for w in A B; do
 	done < <(join "$DIR/s0-threads-$w" "$DIR/s1-threads-$w")
 	if [ "$TRACER" = strace ]; then
 		printf '  worker %s, all threads, under strace: %s syscalls/frame\n' "$w" \
-		    "$(calc "$(sc "${WORKER[$w]}" all) / ($tx1 - $tx0 + $rx1 - $rx0 + 1)" 3)"
+		    "$(calc "$(sc "${WORKER[ttt.$w]}" all) / ($tx1 - $tx0 + $rx1 - $rx0 + 1)" 3)"
 	fi
 done
 
 # ---- results ---------------------------------------------------------------
 
-for w in A B; do
-	[ "$(pgrep -P "${TTT[$w]}" | head -n 1)" = "${WORKER[$w]}" ] ||
-	    die "worker $w died or was replaced during the benchmark (see its log)"
+for path in "${TTT_PATHS[@]}"; do
+	for w in A B; do
+		[ "$(pgrep -P "${TTT[$path.$w]}" | head -n 1)" = "${WORKER[$path.$w]}" ] ||
+		    die "$path worker $w died or was replaced during the benchmark (see its log)"
+	done
 done
-HWM=$(status_kb "${WORKER[A]}" VmHWM) HWM_B=$(status_kb "${WORKER[B]}" VmHWM)
-[ "$HWM_B" -gt "$HWM" ] && HWM=$HWM_B
-SOCAT_HWM=$(status_kb "$SOCAT_A" VmHWM) s=$(status_kb "$SOCAT_B" VmHWM)
-[ "$s" -gt "$SOCAT_HWM" ] && SOCAT_HWM=$s
-DATA1_A=$(status_kb "${WORKER[A]}" VmData) DATA1_B=$(status_kb "${WORKER[B]}" VmData)
-RSS1_A=$(status_kb "${WORKER[A]}" VmRSS)
+DATA1_A=$(status_kb "${WORKER[ttt.A]}" VmData) DATA1_B=$(status_kb "${WORKER[ttt.B]}" VmData)
+RSS1_A=$(status_kb "${WORKER[ttt.A]}" VmRSS)
 
 med() {
 	# shellcheck disable=SC2086
 	median ${R[$1]} || die "no figure for $1"
 }
+# peak_kb PID...: the highest VmHWM among the processes.
+peak_kb() {
+	local p
+	for p in "$@"; do status_kb "$p" VmHWM; done | sort -n | tail -n 1
+}
+# M[PATH.FIGURE]: the medians; "added": RTT over the veth's; "hwm": peak RSS.
 declare -A M
-for path in veth socat ttt; do
+for path in "${ORDER[@]}"; do
 	for f in rtt tcp_ab tcp_ba udp_kpps udp_out udp_loss cpu_gb; do
 		[ -n "${R[$path.$f]:-}" ] && M[$path.$f]=$(med "$path.$f")
 	done
+	M[$path.added]=$(calc "${M[$path.rtt]} - ${M[veth.rtt]}" 3)
 done
-ADD_SOCAT=$(calc "${M[socat.rtt]} - ${M[veth.rtt]}" 3)
-ADD_TTT=$(calc "${M[ttt.rtt]} - ${M[veth.rtt]}" 3)
+M[socat.hwm]=$(peak_kb "$SOCAT_A" "$SOCAT_B")
+for path in "${TTT_PATHS[@]}"; do M[$path.hwm]=$(peak_kb "${WORKER[$path.A]}" "${WORKER[$path.B]}"); done
 
 verdict() { awk "BEGIN { print ($1) ? \"met\" : \"NOT met\" }"; }
 ratio() { calc "$2 > 0 ? $1 / $2 : 0" 2; }
+# vs_base FIGURE: with a base path, its column and ttt/base; else nothing.
+vs_base() {
+	[ -n "$BASE_BIN" ] || return 0
+	if awk "BEGIN { exit !(${M[base.$1]} > 0) }"; then
+		printf ' %10s %9sx' "${M[base.$1]}" "$(ratio "${M[ttt.$1]}" "${M[base.$1]}")"
+	else
+		printf ' %10s %10s' "${M[base.$1]}" -
+	fi
+}
 
-say "raw figures, every round (veth / socat / ttt)"
+say "raw figures, every round (veth / socat / ttt${BASE_BIN:+ / base})"
 for f in rtt tcp_ab tcp_ba udp_kpps udp_out udp_loss cpu_gb; do
-	printf '  %-9s veth:%-24s socat:%-24s ttt:%s\n' "$f" "${R[veth.$f]:- -}" "${R[socat.$f]:- -}" "${R[ttt.$f]:- -}"
+	t=${R[ttt.$f]:- -}
+	[ -z "$BASE_BIN" ] || printf -v t '%-24s base:%s' "$t" "${R[base.$f]:- -}"
+	printf '  %-9s veth:%-24s socat:%-24s ttt:%s\n' "$f" "${R[veth.$f]:- -}" "${R[socat.$f]:- -}" "$t"
 done
 
 say "results: medians of $ROUNDS rounds"
 echo "machine: nproc $(nproc), ${CPU_MODEL:-unknown CPU}, kernel $(uname -r), load now $(cut -d' ' -f1-3 /proc/loadavg)"
-printf '%-32s %10s %10s %10s %10s  %s\n' "" veth socat ttt ttt/socat target
-printf '%-32s %10s %10s %10s %9sx  %s\n' "TCP A->B (Mbit/s)" "${M[veth.tcp_ab]}" "${M[socat.tcp_ab]}" \
-    "${M[ttt.tcp_ab]}" "$(ratio "${M[ttt.tcp_ab]}" "${M[socat.tcp_ab]}")" \
+printf '%-32s %10s %10s %10s%s %10s  %s\n' "" veth socat ttt \
+    "${BASE_BIN:+$(printf ' %10s %10s' base ttt/base)}" ttt/socat target
+printf '%-32s %10s %10s %10s%s %9sx  %s\n' "TCP A->B (Mbit/s)" "${M[veth.tcp_ab]}" "${M[socat.tcp_ab]}" \
+    "${M[ttt.tcp_ab]}" "$(vs_base tcp_ab)" "$(ratio "${M[ttt.tcp_ab]}" "${M[socat.tcp_ab]}")" \
     ">= ${TGT_TCP}x: $(verdict "${M[ttt.tcp_ab]} >= $TGT_TCP * ${M[socat.tcp_ab]}")"
-printf '%-32s %10s %10s %10s %9sx  %s\n' "TCP B->A (Mbit/s)" "${M[veth.tcp_ba]}" "${M[socat.tcp_ba]}" \
-    "${M[ttt.tcp_ba]}" "$(ratio "${M[ttt.tcp_ba]}" "${M[socat.tcp_ba]}")" \
+printf '%-32s %10s %10s %10s%s %9sx  %s\n' "TCP B->A (Mbit/s)" "${M[veth.tcp_ba]}" "${M[socat.tcp_ba]}" \
+    "${M[ttt.tcp_ba]}" "$(vs_base tcp_ba)" "$(ratio "${M[ttt.tcp_ba]}" "${M[socat.tcp_ba]}")" \
     ">= ${TGT_TCP}x: $(verdict "${M[ttt.tcp_ba]} >= $TGT_TCP * ${M[socat.tcp_ba]}")"
-printf '%-32s %10s %10s %10s %9sx  %s\n' "UDP ${UDP_LEN} B A->B received (kpps)" "${M[veth.udp_kpps]}" \
-    "${M[socat.udp_kpps]}" "${M[ttt.udp_kpps]}" "$(ratio "${M[ttt.udp_kpps]}" "${M[socat.udp_kpps]}")" \
+printf '%-32s %10s %10s %10s%s %9sx  %s\n' "UDP ${UDP_LEN} B A->B received (kpps)" "${M[veth.udp_kpps]}" \
+    "${M[socat.udp_kpps]}" "${M[ttt.udp_kpps]}" "$(vs_base udp_kpps)" \
+    "$(ratio "${M[ttt.udp_kpps]}" "${M[socat.udp_kpps]}")" \
     ">= ${TGT_UDP}x: $(verdict "${M[ttt.udp_kpps]} >= $TGT_UDP * ${M[socat.udp_kpps]}")"
-printf '%-32s %10s %10s %10s %9sx  %s\n' "  delivered into B (kpps)" "${M[veth.udp_out]}" \
-    "${M[socat.udp_out]}" "${M[ttt.udp_out]}" "$(ratio "${M[ttt.udp_out]}" "${M[socat.udp_out]}")" \
+printf '%-32s %10s %10s %10s%s %9sx  %s\n' "  delivered into B (kpps)" "${M[veth.udp_out]}" \
+    "${M[socat.udp_out]}" "${M[ttt.udp_out]}" "$(vs_base udp_out)" \
+    "$(ratio "${M[ttt.udp_out]}" "${M[socat.udp_out]}")" \
     ">= ${TGT_UDP}x: $(verdict "${M[ttt.udp_out]} >= $TGT_UDP * ${M[socat.udp_out]}")"
-printf '%-32s %10s %10s %10s\n' "  loss, end to end (%)" "${M[veth.udp_loss]}" "${M[socat.udp_loss]}" "${M[ttt.udp_loss]}"
-printf '%-32s %10s %10s %10s\n' "ping RTT, median (ms)" "${M[veth.rtt]}" "${M[socat.rtt]}" "${M[ttt.rtt]}"
-printf '%-32s %10s %10s %10s %9sx  %s\n' "  added over the veth (ms)" - "$ADD_SOCAT" "$ADD_TTT" \
-    "$(ratio "$ADD_TTT" "$ADD_SOCAT")" "<= socat's: $(verdict "$ADD_TTT <= $ADD_SOCAT")"
-printf '%-32s %10s %10s %10s %9sx  %s\n' "CPU s/GB, TCP, both ends" - "${M[socat.cpu_gb]}" "${M[ttt.cpu_gb]}" \
-    "$(ratio "${M[ttt.cpu_gb]}" "${M[socat.cpu_gb]}")" "lower is better"
-printf '%-32s %10s %10s %10s %10s  %s\n' "peak RSS, VmHWM (KiB)" - "$SOCAT_HWM" "$HWM" - \
-    "worker <= $TGT_RSS_KB KiB: $(verdict "$HWM <= $TGT_RSS_KB")"
+printf '%-32s %10s %10s %10s%s\n' "  loss, end to end (%)" "${M[veth.udp_loss]}" "${M[socat.udp_loss]}" \
+    "${M[ttt.udp_loss]}" "$(vs_base udp_loss)"
+printf '%-32s %10s %10s %10s%s\n' "ping RTT, median (ms)" "${M[veth.rtt]}" "${M[socat.rtt]}" "${M[ttt.rtt]}" \
+    "$(vs_base rtt)"
+printf '%-32s %10s %10s %10s%s %9sx  %s\n' "  added over the veth (ms)" - "${M[socat.added]}" "${M[ttt.added]}" \
+    "$(vs_base added)" "$(ratio "${M[ttt.added]}" "${M[socat.added]}")" \
+    "<= socat's: $(verdict "${M[ttt.added]} <= ${M[socat.added]}")"
+printf '%-32s %10s %10s %10s%s %9sx  %s\n' "CPU s/GB, TCP, both ends" - "${M[socat.cpu_gb]}" "${M[ttt.cpu_gb]}" \
+    "$(vs_base cpu_gb)" "$(ratio "${M[ttt.cpu_gb]}" "${M[socat.cpu_gb]}")" "lower is better"
+printf '%-32s %10s %10s %10s%s %10s  %s\n' "peak RSS, VmHWM (KiB)" - "${M[socat.hwm]}" "${M[ttt.hwm]}" \
+    "$(vs_base hwm)" - "worker <= $TGT_RSS_KB KiB: $(verdict "${M[ttt.hwm]} <= $TGT_RSS_KB")"
 echo "allocations during load: $ALLOCS brk/mmap/munmap/mremap/mprotect/madvise calls by the workers" \
     "($TRACER, ${DIAG_S}s of TCP); worker VmData ${DATA0_A}->${DATA1_A} KiB (A)," \
     "${DATA0_B}->${DATA1_B} KiB (B), VmRSS A ${RSS0_A}->${RSS1_A} KiB over the whole run; workers never replaced"
