@@ -19,6 +19,8 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 SCRIPTS=$(cd "$HERE/../../scripts" && pwd)
 ID=$$
 TMP=$(mktemp -d "/tmp/ttt-s-$ID.XXXXXX") || exit 1
+# Copies of the scripts for the not-root checks, made there (see scenario_static).
+NOBODY_SCRIPTS=
 # Not created here: the first up must create it, mode 0700.
 export TTT_STATE_DIR=$TMP/state
 NSES=()
@@ -40,6 +42,7 @@ delete_netns() {
 cleanup() {
 	delete_netns
 	rm -rf "$TMP"
+	[ -z "$NOBODY_SCRIPTS" ] || rm -rf "$NOBODY_SCRIPTS"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM HUP
@@ -174,6 +177,34 @@ lone() {
 	in_ns "$1" ip link add "$2" type veth peer name "$2p" &&
 		in_ns "$1" ip link set "$2" up && in_ns "$1" ip link set "$2p" up
 }
+# copy_for_nobody: the scripts, and the files they source, copied into a
+# fresh directory that nobody may read and search, named in NOBODY_SCRIPTS.
+# This checkout can sit where nobody cannot reach it: under /root, or under a
+# mktemp -d directory (both 0700), and the shell would then exit 2 before a
+# script could refuse. Only root can write there. cleanup removes it.
+copy_for_nobody() {
+	local f
+	NOBODY_SCRIPTS=$(mktemp -d "/tmp/ttt-s-$ID-nobody.XXXXXX") || return 1
+	for f in "$SCRIPTS"/*.sh; do
+		cp "$f" "$NOBODY_SCRIPTS/" || return 1
+	done
+	chmod 0755 "$NOBODY_SCRIPTS" && chmod 0644 "$NOBODY_SCRIPTS"/*.sh || return 1
+	# Not a given: /tmp itself could be out of nobody's reach.
+	# shellcheck disable=SC2016 # expanded by the inner shell
+	setpriv --reuid=65534 --regid=65534 --clear-groups \
+		sh -c 'for f; do [ -r "$f" ] || exit 1; done' sh "$NOBODY_SCRIPTS"/*.sh
+}
+# as_nobody NS SCRIPT ARGS...: the copy of SCRIPT run by user and group 65534
+# (nobody), from that copy's directory (the inherited working directory may
+# be out of reach too); sets RC; output in $TMP/out and $TMP/err.
+as_nobody() {
+	local ns=$1 script=$2
+	shift 2
+	(cd "$NOBODY_SCRIPTS" && timeout -k 2 30 ip netns exec "$ns" \
+		setpriv --reuid=65534 --regid=65534 --clear-groups sh "$NOBODY_SCRIPTS/$script" "$@") \
+		>"$TMP/out" 2>"$TMP/err"
+	RC=$?
+}
 ALL=(l2_bridge_up.sh l2_bridge_down.sh l3_nat_up.sh l3_nat_down.sh l3_proxy_arp_up.sh l3_proxy_arp_down.sh)
 L3=(l3_nat_up.sh l3_nat_down.sh l3_proxy_arp_up.sh l3_proxy_arp_down.sh)
 
@@ -238,13 +269,12 @@ scenario_static() {
 	check_eq "no state after argument errors" "$(state_files)" 0
 
 	if command -v setpriv >/dev/null; then
+		copy_for_nobody || { fail "copy the scripts where nobody can read them"; return; }
 		for cmd in "l2_bridge_up.sh tap0 lan0" "l2_bridge_down.sh tap0 lan0" \
 			"l3_nat_up.sh tap0 lan0 10.0.0.0/24" "l3_nat_down.sh tap0 lan0" \
 			"l3_proxy_arp_up.sh tap0 lan0 10.0.0.9" "l3_proxy_arp_down.sh tap0 lan0"; do
-			# shellcheck disable=SC2086
-			timeout -k 2 30 ip netns exec "$ns" setpriv --reuid=65534 --regid=65534 --clear-groups \
-				sh "$SCRIPTS/${cmd%% *}" ${cmd#* } >"$TMP/out" 2>"$TMP/err"
-			RC=$?
+			# shellcheck disable=SC2086 # the words after the name are the arguments
+			as_nobody "$ns" "${cmd%% *}" ${cmd#* }
 			check_eq "'$cmd' as nobody exits 77" "$RC" 77
 			check_err "'$cmd' as nobody says it needs root" "must be run as root"
 		done
