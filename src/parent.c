@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sysexits.h>
 #include <time.h>
 #include <unistd.h>
 #include <sys/signalfd.h>
@@ -491,7 +492,7 @@ ttt_parent_run(struct ttt_parent *p)
 	s.sigfd = open_signals();
 	if (s.sigfd < 0) {
 		log_err("signalfd: %s", strerror(-s.sigfd));
-		return 71;
+		return EX_OSERR;
 	}
 	s.respawn_at_ms = now_ms();
 	s.next_stats_ms = now_ms() + (long long)p->stats_interval * 1000;
