@@ -37,7 +37,6 @@ ref_rule(unsigned type, struct rule *r)
 	case TTT_IPC_KEY:
 		*r = (struct rule){ TTT_IPC_TO_WORKER, TTT_KEY_MIN, TTT_KEY_MAX };
 		return 1;
-	case TTT_IPC_FDS:
 	case TTT_IPC_STATS_REQ:
 		*r = (struct rule){ TTT_IPC_TO_WORKER, 0, 0 };
 		return 1;
@@ -95,6 +94,10 @@ ref_config_ok(const struct ttt_ipc_config *c)
 		return 0;
 	if ((c->flags & TTT_IPC_CFG_HAVE_PEER) &&
 	    (!ref_peer_ok(&c->peer) || c->peer.family != c->sock_family))
+		return 0;
+	/* Never root; an absolute, terminated chroot. */
+	if (c->uid == 0 || c->gid == 0 || c->chroot_dir[0] != '/' ||
+	    memchr(c->chroot_dir, 0, sizeof(c->chroot_dir)) == NULL)
 		return 0;
 	return 1;
 }

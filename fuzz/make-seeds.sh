@@ -144,21 +144,20 @@ printf 'AAAAAAAAAAAAAAAAAAAAAA==\v\f' >"$C/fuzz_keyfile/trailing-vt-ff"
 I=$C/fuzz_ipc
 # Host byte order (little-endian on the machines we build on).
 rec() { printf '%s%s%s%s' "$1" "$(le16 "$2")" "$(le16 $((${#3} / 2)))" "$3"; }
-rec 00 5 '' | out "$I/ready"
-rec 00 6 "02$(printf 'peer moved' | xxd -p)" | out "$I/log-info"
-rec 00 6 "00$(printf 'a\033[2Jb\n' | xxd -p)" | out "$I/log-escapes"
-rec 00 7 "02002328000000007f000001000000000000000000000000" | out "$I/peer-v4"
-rec 00 7 "0a0023280300000020010db8000000000000000000000001" | out "$I/peer-v6-scope"
-rec 00 8 "$(head -c 144 /dev/zero | xxd -p | tr -d '\n')" | out "$I/stats"
+rec 00 4 '' | out "$I/ready"
+rec 00 5 "02$(printf 'peer moved' | xxd -p)" | out "$I/log-info"
+rec 00 5 "00$(printf 'a\033[2Jb\n' | xxd -p)" | out "$I/log-escapes"
+rec 00 6 "02002328000000007f000001000000000000000000000000" | out "$I/peer-v4"
+rec 00 6 "0a0023280300000020010db8000000000000000000000001" | out "$I/peer-v6-scope"
+rec 00 7 "$(head -c 144 /dev/zero | xxd -p | tr -d '\n')" | out "$I/stats"
 rec 00 2 "$(head -c 32 /dev/zero | xxd -p | tr -d '\n')" | out "$I/key-to-parent-refused"
 # To the worker: config (window 3 s, max 1432, fixed IPv6 peer, floor 0,
-# rekey grace 30 s), key, fds, and the test-build-only syscall request.
+# rekey grace 30 s), key, and the test-build-only syscall request.
 rec 01 1 "005ed0b200000000980500000300000002000000""0a000000""0a0023280000000020010db8000000000000000000000001""0000000000000000""00ac23fc06000000" |
     out "$I/config-fixed-peer-v6"
 rec 01 2 "$(printf '%s' 73dd8fdbecc7777382da96302fcd8379a19dcb2f18724d241789cfe3b1a20a98)" | out "$I/key-32"
-rec 01 3 '' | out "$I/fds"
-rec 01 4 '' | out "$I/stats-req"
-rec 01 9 01 | out "$I/test-syscall"
+rec 01 3 '' | out "$I/stats-req"
+rec 01 8 01 | out "$I/test-syscall"
 # --- addresses: flags byte, then the text (see fuzz_addr.c) -------------------
 A=$C/fuzz_addr
 # The flags byte as an octal escape in printf's format: the one place a

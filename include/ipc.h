@@ -24,7 +24,6 @@ enum ttt_ipc_type {
 	/* parent -> worker */
 	TTT_IPC_CONFIG = 1,	/* struct ttt_ipc_config */
 	TTT_IPC_KEY,		/* raw key, TTT_KEY_MIN..TTT_KEY_MAX bytes; later ones rotate */
-	TTT_IPC_FDS,		/* no payload; SCM_RIGHTS carries tap and socket */
 	TTT_IPC_STATS_REQ,	/* no payload: report the counters */
 	/* worker -> parent */
 	TTT_IPC_READY,		/* no payload: sandboxed and forwarding */
@@ -41,7 +40,7 @@ enum ttt_ipc_type {
 /* The largest payload any type carries (the key or a log line). */
 #define TTT_IPC_PAYLOAD_MAX (TTT_KEY_MAX > TTT_IPC_LOG_MAX + 1 ? TTT_KEY_MAX : TTT_IPC_LOG_MAX + 1)
 #define TTT_IPC_MSG_MAX   (TTT_IPC_HDR_LEN + TTT_IPC_PAYLOAD_MAX)
-#define TTT_IPC_NFDS      2	/* tap, socket */
+#define TTT_IPC_NFDS      2	/* most descriptors a record may carry (none does; tests) */
 
 /* A socket address in a fixed layout, independent of sockaddr padding. */
 struct ttt_ipc_peer {
@@ -66,6 +65,8 @@ enum ttt_test_syscall {
 	TTT_TEST_NSYSCALLS
 };
 
+#define TTT_IPC_PATH_MAX  256	/* the worker's chroot, with its NUL */
+
 #define TTT_IPC_CFG_FIXED_PEER 0x1u	/* accept datagrams from the peer only */
 #define TTT_IPC_CFG_HAVE_PEER  0x2u	/* peer holds an address */
 #define TTT_IPC_CFG_TWO_THREADS 0x4u	/* a forwarding thread a direction */
@@ -79,7 +80,11 @@ struct ttt_ipc_config {
 	struct ttt_ipc_peer peer;
 	int64_t floor_ns;	/* refuse frames stamped at or before: this worker's start */
 	int64_t rekey_grace_ns;	/* a new key's grace period for the old one */
+	/* A re-executed worker remembers nothing: who to become and where. */
+	uint32_t uid, gid;	/* never 0 */
+	char chroot_dir[TTT_IPC_PATH_MAX];	/* absolute, NUL-terminated */
 };
+_Static_assert(sizeof(struct ttt_ipc_config) <= TTT_IPC_PAYLOAD_MAX, "config fits a record");
 
 /* A parsed message; which member is valid follows from type. */
 struct ttt_ipc_msg {

@@ -23,6 +23,7 @@
 
 struct ttt_parent {
 	int tap, udp;
+	int exe;			/* our own binary, opened at start: each worker execs it */
 	char ifname[IFNAMSIZ];
 	const char *keyfile;		/* re-read on SIGHUP */
 	uint8_t key[TTT_KEY_MAX];
@@ -32,7 +33,6 @@ struct ttt_parent {
 	size_t old_keylen;
 	long long old_key_until_ms;
 	struct ttt_ipc_config wcfg;	/* handed to each worker; peer kept current */
-	struct ttt_worker_setup ws;
 	unsigned stats_interval;	/* seconds, 0: off */
 	const char *pidfile;
 };

@@ -18,7 +18,6 @@ static const struct {
 	[TTT_IPC_CONFIG] = { TTT_IPC_TO_WORKER, sizeof(struct ttt_ipc_config),
 	    sizeof(struct ttt_ipc_config) },
 	[TTT_IPC_KEY] = { TTT_IPC_TO_WORKER, TTT_KEY_MIN, TTT_KEY_MAX },
-	[TTT_IPC_FDS] = { TTT_IPC_TO_WORKER, 0, 0 },
 	[TTT_IPC_STATS_REQ] = { TTT_IPC_TO_WORKER, 0, 0 },
 	[TTT_IPC_READY] = { TTT_IPC_TO_PARENT, 0, 0 },
 	[TTT_IPC_LOG] = { TTT_IPC_TO_PARENT, 2, TTT_IPC_LOG_MAX + 1 },
@@ -79,6 +78,10 @@ parse_config(const uint8_t *p, struct ttt_ipc_msg *m)
 		return -EBADMSG;
 	if ((c->flags & TTT_IPC_CFG_HAVE_PEER) &&
 	    (!peer_valid(&c->peer) || c->peer.family != c->sock_family))
+		return -EBADMSG;
+	/* A worker that stayed root, or chrooted to a relative path, would not be confined. */
+	if (c->uid == 0 || c->gid == 0 || c->chroot_dir[0] != '/' ||
+	    memchr(c->chroot_dir, '\0', sizeof(c->chroot_dir)) == NULL)
 		return -EBADMSG;
 	return 0;
 }

@@ -28,6 +28,7 @@
 #include "seccomp_policy.h"
 #include "tap.h"
 #include "udp.h"
+#include "worker.h"
 
 #define PIDFILE_MODE 0644
 
@@ -128,8 +129,8 @@ resolve_user(const char *name, struct ttt_parent *p)
 	if (pw->pw_uid == 0 || pw->pw_gid == 0)
 		return fail(EX_CONFIG, "user '%s' has uid or gid 0; the worker must not run "
 		    "as root (see --user)", name);
-	p->ws.uid = pw->pw_uid;
-	p->ws.gid = pw->pw_gid;
+	p->wcfg.uid = pw->pw_uid;
+	p->wcfg.gid = pw->pw_gid;
 	return 0;
 }
 
@@ -261,7 +262,10 @@ setup(const struct ttt_config *cfg, struct ttt_parent *p)
 	if ((rc = resolve_user(cfg->user, p)) != 0 || (rc = check_chroot(cfg->chroot_dir)) != 0 ||
 	    (rc = read_key(cfg->keyfile, p)) != 0 || (rc = resolve_addresses(cfg, &local, p)) != 0)
 		return rc;
-	p->ws.chroot_dir = cfg->chroot_dir;
+	if (strlen(cfg->chroot_dir) >= sizeof(p->wcfg.chroot_dir))
+		return fail(EX_USAGE, "bad --chroot '%s' (at most %zu characters)", cfg->chroot_dir,
+		    sizeof(p->wcfg.chroot_dir) - 1);
+	memcpy(p->wcfg.chroot_dir, cfg->chroot_dir, strlen(cfg->chroot_dir) + 1);
 	p->keyfile = cfg->keyfile;
 	p->wcfg.rekey_grace_ns = cfg->rekey_grace_ns;
 	p->wcfg.window_ns = cfg->window_ns;
@@ -312,6 +316,18 @@ main(int argc, char **argv)
 	char err[TTT_CLI_ERR_MAX];
 	int rc;
 
+	/* A worker the parent re-executed: nothing of the command line applies. */
+	if (argc == 2 && strcmp(argv[1], TTT_WORKER_ARG) == 0) {
+		(void)ttt_worker_main();
+		return fail(EX_USAGE, "%s is for the daemon's own use: it needs the parent's "
+		    "channel, tap and socket at descriptors %d to %d", TTT_WORKER_ARG,
+		    TTT_WORKER_IPC_FD, TTT_WORKER_MAX_FD);
+	}
+	/* Each worker re-executes this very image, whatever happens on disk
+	 * to the path we were started from. */
+	parent.exe = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+	if (parent.exe < 0)
+		return fail(EX_OSERR, "opening our own binary, /proc/self/exe: %s", strerror(errno));
 	rc = ttt_cli_parse(argc, argv, &cfg, err, sizeof(err));
 	if (rc != 0) {
 		(void)fprintf(stderr, "%s: %s\nTry '%s --help' for more information.\n",

@@ -67,16 +67,54 @@ ttt_parent_describe_status(int status, char *buf, size_t cap)
 
 /* ---- starting a worker ---- */
 
-/* In the child: only the channel survives, at a fixed number. The tap and
- * socket arrive again by SCM_RIGHTS, as a re-executed worker would get them. */
-__attribute__((noreturn)) static void
-become_worker(struct ttt_parent *p, int chan)
+/*
+ * In the child: /dev/null at 0..2, then the channel, the tap, the socket and
+ * our binary at the numbers worker.h fixes, nothing else. Each source is
+ * first copied above every target, so one already sitting at another's
+ * target is not clobbered, and each copy lands on its target by dup2 from a
+ * different number, which clears close-on-exec (dup2(fd, fd) would not).
+ */
+static int
+place_fds(const struct ttt_parent *p, int chan)
 {
+	enum { NULLFD, CHAN, TAP, UDP, EXE, N };
+	const int target[N] = { -1, TTT_WORKER_IPC_FD, TTT_WORKER_TAP_FD, TTT_WORKER_UDP_FD,
+	    TTT_WORKER_EXEC_FD };
+	int src[N] = { -1, chan, p->tap, p->udp, p->exe }, tmp[N];
+
+	src[NULLFD] = open("/dev/null", O_RDWR | O_CLOEXEC);
+	for (int i = 0; i < N; i++)
+		if (src[i] < 0 || (tmp[i] = fcntl(src[i], F_DUPFD_CLOEXEC, TTT_WORKER_EXEC_FD + 1)) < 0)
+			return -1;
+	if (dup2(tmp[NULLFD], STDIN_FILENO) < 0 || dup2(tmp[NULLFD], STDOUT_FILENO) < 0 ||
+	    dup2(tmp[NULLFD], STDERR_FILENO) < 0)
+		return -1;
+	for (int i = CHAN; i < EXE; i++)
+		if (dup2(tmp[i], target[i]) < 0)
+			return -1;
+	/* execveat needs it; the new image must not inherit it. */
+	if (dup3(tmp[EXE], target[EXE], O_CLOEXEC) < 0)
+		return -1;
+	return close_range(TTT_WORKER_EXEC_FD + 1, ~0U, 0);
+}
+
+/*
+ * In the child: re-execute our own binary as a worker. A fresh image gets
+ * its own address-space layout (as sshd-session and ntpd's children do),
+ * and none of the parent's memory survives it, so the keys (p->key,
+ * p->old_key, and any secret added later) need no wipe list here. The
+ * environment stays behind: no LD_* variable reaches the worker.
+ */
+__attribute__((noreturn)) static void
+become_worker(const struct ttt_parent *p, int chan)
+{
+	static char *const argv[] = { "tinytaptunnel", TTT_WORKER_ARG, NULL };
+	static char *const envp[] = { NULL };
 	sigset_t none;
-	int null;
 
 	/* Signals meant for the daemon (systemctl kill, pkill) must not end the
-	 * worker: only the parent answers them. SIGTERM still stops it. */
+	 * worker: only the parent answers them. SIGTERM still stops it. Ignored
+	 * dispositions and the mask survive the exec. */
 	(void)signal(SIGHUP, SIG_IGN);
 	(void)signal(SIGINT, SIG_IGN);
 	(void)signal(SIGUSR1, SIG_IGN);
@@ -84,17 +122,10 @@ become_worker(struct ttt_parent *p, int chan)
 	(void)signal(SIGPIPE, SIG_IGN);
 	(void)sigemptyset(&none);
 	(void)sigprocmask(SIG_SETMASK, &none, NULL);
-	if (dup2(chan, TTT_WORKER_IPC_FD) < 0)
-		_exit(1);
-	null = open("/dev/null", O_RDWR | O_CLOEXEC);
-	if (null < 0 || dup2(null, STDIN_FILENO) < 0 || dup2(null, STDOUT_FILENO) < 0 ||
-	    dup2(null, STDERR_FILENO) < 0)
-		_exit(1);
-	if (close_range(TTT_WORKER_IPC_FD + 1, ~0U, 0) != 0)
-		_exit(1);
-	explicit_bzero(p->key, sizeof(p->key));
-	explicit_bzero(p->old_key, sizeof(p->old_key));
-	ttt_worker_main(&p->ws);
+	if (place_fds(p, chan) != 0)
+		_exit(EX_OSERR);
+	(void)execveat(TTT_WORKER_EXEC_FD, "", argv, envp, AT_EMPTY_PATH);
+	_exit(EX_OSERR);
 }
 
 static int64_t
@@ -109,7 +140,6 @@ realtime_ns(void)
 static int
 send_setup(struct ttt_parent *p, int chan)
 {
-	int fds[TTT_IPC_NFDS] = { p->tap, p->udp };
 	int rc;
 
 	/* The new worker refuses what was stamped before it existed: its
@@ -122,8 +152,6 @@ send_setup(struct ttt_parent *p, int chan)
 		rc = ttt_ipc_send(chan, TTT_IPC_KEY, p->old_key, p->old_keylen);
 	if (rc == 0)
 		rc = ttt_ipc_send(chan, TTT_IPC_KEY, p->key, p->keylen);
-	if (rc == 0)
-		rc = ttt_ipc_send_fds(chan, TTT_IPC_FDS, fds, TTT_IPC_NFDS);
 	return rc;
 }
 

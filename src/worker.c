@@ -23,6 +23,7 @@
 #include <sys/ptrace.h>
 #include <sys/random.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/uio.h>
 #include <netinet/udp.h>
 
@@ -629,8 +630,7 @@ both_thread(void *arg)
 
 struct received {
 	struct ttt_ipc_config cfg;
-	int have_cfg, have_key, have_fds;
-	int fds[TTT_IPC_NFDS];
+	int have_cfg, have_key;
 };
 
 /* The first key is the key; any later one is a rotation (keyring.h). */
@@ -657,34 +657,29 @@ apply_pending_key(void)
 		    (long long)(w.grace_ns / TTT_NSEC_PER_MSEC));
 }
 
-/* Receive configuration, key and descriptors, in any order, nothing else. */
+/* Receive the configuration, then a key, nothing else. The descriptors
+ * came through the exec, at fixed numbers; none may come this way. */
 static void
 receive_setup(struct received *r)
 {
 	static struct ttt_ipc_msg m;
 	uint8_t buf[TTT_IPC_MSG_MAX];
 
-	while (!(r->have_cfg && r->have_key && r->have_fds)) {
-		size_t nfds = 0;
-		int fds[TTT_IPC_NFDS];
-		long n = ttt_ipc_recv(w.ipc, buf, sizeof(buf), fds, TTT_IPC_NFDS, &nfds);
+	while (!(r->have_cfg && r->have_key)) {
+		long n = ttt_ipc_recv(w.ipc, buf, sizeof(buf), NULL, 0, NULL);
 
 		if (n <= 0)
 			die("receiving the set-up from the parent", n == 0 ? EPIPE : (int)-n);
 		if (ttt_ipc_parse(TTT_IPC_TO_WORKER, buf, (size_t)n, &m) != 0)
 			die("the parent's set-up message", EBADMSG);
-		if (m.type == TTT_IPC_FDS && nfds == TTT_IPC_NFDS && !r->have_fds) {
-			memcpy(r->fds, fds, sizeof(fds));
-			r->have_fds = 1;
-		} else if (m.type == TTT_IPC_CONFIG && nfds == 0 && !r->have_cfg) {
+		if (m.type == TTT_IPC_CONFIG && !r->have_cfg) {
 			r->cfg = m.u.config;
 			w.grace_ns = r->cfg.rekey_grace_ns;
 			r->have_cfg = 1;
-		} else if (m.type == TTT_IPC_KEY && nfds == 0) {
-			/* The configuration (its grace period) comes first. */
-			if (!r->have_cfg)
-				die("the parent's set-up message", EPROTO);
-			take_key(m.u.key.bytes, m.u.key.len, !r->have_key);
+		} else if (m.type == TTT_IPC_KEY && r->have_cfg) {
+			/* The configuration (its grace period) comes first; a
+			 * second key (mid-rotation) arrives later as a rotation. */
+			take_key(m.u.key.bytes, m.u.key.len, 1);
 			r->have_key = 1;
 		} else {
 			die("the parent's set-up message", EPROTO);
@@ -697,8 +692,8 @@ receive_setup(struct received *r)
 static void
 apply_setup(const struct received *r)
 {
-	w.tap = r->fds[0];
-	w.udp = r->fds[1];
+	w.tap = TTT_WORKER_TAP_FD;
+	w.udp = TTT_WORKER_UDP_FD;
 	w.lim.window_ns = r->cfg.window_ns;
 	w.lim.max_frame = r->cfg.max_frame;
 	w.sock_family = (int)r->cfg.sock_family;
@@ -801,8 +796,21 @@ answer_parent(void)
 	(void)ttt_ipc_send(w.ipc, TTT_IPC_STATS, &st, sizeof(st));
 }
 
-void
-ttt_worker_main(const struct ttt_worker_setup *s)
+/* Started by hand, a worker would find no parent's descriptors there. */
+static int
+inherited_fds_ok(void)
+{
+	struct stat st;
+
+	if (fstat(TTT_WORKER_IPC_FD, &st) != 0 || !S_ISSOCK(st.st_mode) ||
+	    fstat(TTT_WORKER_TAP_FD, &st) != 0 || !S_ISCHR(st.st_mode) ||
+	    fstat(TTT_WORKER_UDP_FD, &st) != 0 || !S_ISSOCK(st.st_mode))
+		return -EBADF;
+	return 0;
+}
+
+int
+ttt_worker_main(void)
 {
 	static struct ttt_replay replay;
 	static struct rx_state rx = { .replay = &replay };
@@ -815,6 +823,8 @@ ttt_worker_main(const struct ttt_worker_setup *s)
 	unsigned nthreads;
 	int rc;
 
+	if (inherited_fds_ok() != 0)
+		return -EBADF;
 	w.ipc = TTT_WORKER_IPC_FD;
 	ttt_log_set_name("worker");
 	ttt_log_set_sink(log_to_parent);
@@ -834,10 +844,10 @@ ttt_worker_main(const struct ttt_worker_setup *s)
 	rx.peer = w.peer;
 	rx.have_peer = w.have_peer;
 
-	drop.uid = s->uid;
-	drop.gid = s->gid;
-	drop.chroot_dir = s->chroot_dir;
-	drop.max_fd = w.tap > w.udp ? w.tap : w.udp;
+	drop.uid = r.cfg.uid;
+	drop.gid = r.cfg.gid;
+	drop.chroot_dir = r.cfg.chroot_dir;
+	drop.max_fd = TTT_WORKER_MAX_FD;
 	rc = ttt_privdrop_worker(&drop, &step);
 	if (rc != 0)
 		die(step, -rc);
