@@ -18,6 +18,7 @@
 #include <sys/socket.h>
 
 #include "fuzz_common.h"
+#include "cli.h"
 #include "ipc.h"
 
 struct rule {
@@ -31,8 +32,8 @@ ref_rule(unsigned type, struct rule *r)
 {
 	switch (type) {
 	case TTT_IPC_CONFIG:
-		*r = (struct rule){ TTT_IPC_TO_WORKER, sizeof(struct ttt_ipc_config),
-		    sizeof(struct ttt_ipc_config) };
+		*r = (struct rule){ TTT_IPC_TO_WORKER, sizeof(struct ttt_config),
+		    sizeof(struct ttt_config) };
 		return 1;
 	case TTT_IPC_KEY:
 		*r = (struct rule){ TTT_IPC_TO_WORKER, TTT_KEY_MIN, TTT_KEY_MAX };
@@ -74,32 +75,70 @@ ref_peer_ok(const struct ttt_ipc_peer *p)
 	return (p->family == AF_INET && p->scope_id == 0) || p->family == AF_INET6;
 }
 
+/* A string field as the option table describes it (cli.h). */
 static int
-ref_config_ok(const struct ttt_ipc_config *c)
+ref_string_ok(const struct ttt_option *o, const char *s)
 {
-	uint32_t known = TTT_IPC_CFG_FIXED_PEER | TTT_IPC_CFG_HAVE_PEER | TTT_IPC_CFG_TWO_THREADS;
+	size_t len = strnlen(s, o->size);
 
-	if (c->window_ns < 0 || c->rekey_grace_ns < 0)
+	if (len == o->size)
+		return 0;	/* unterminated */
+	if (len == 0)	/* "not given": only where the default is "" */
+		return o->sdef != NULL && o->sdef[0] == '\0';
+	switch (o->check) {
+	case TTT_STR_NONEMPTY:
+		return 1;
+	case TTT_STR_ABSPATH:
+		return s[0] == '/';
+	case TTT_STR_IFNAME:
+		return len <= IFNAMSIZ - 1 && memchr(s, '/', len) == NULL;
+	default:
+		return 1;
+	}
+}
+
+/*
+ * The command-line fields, walking the exported option table by kind (so a
+ * new option needs nothing here), then the run section from config.h.
+ */
+static int
+ref_config_ok(const struct ttt_config *c)
+{
+	uint32_t known = TTT_CONFIG_FIXED_PEER | TTT_CONFIG_HAVE_PEER;
+
+	if (c->version != TTT_CONFIG_VERSION || c->action != TTT_CLI_RUN)
 		return 0;
-	if (c->max_frame < TTT_MIN_FRAME || c->max_frame > TTT_MAX_FRAME)
+	for (size_t i = 0; i < ttt_cli_noptions; i++) {
+		const struct ttt_option *o = &ttt_cli_options[i];
+		const char *field = (const char *)c + o->offset;
+		int64_t v;
+
+		if (o->kind == TTT_OPT_STR) {
+			if (!ref_string_ok(o, field))
+				return 0;
+			continue;
+		}
+		if (o->kind == TTT_OPT_ACTION)
+			continue;
+		FUZZ_CHECK(o->size == sizeof(v));
+		memcpy(&v, field, sizeof(v));
+		if (v < (o->kind == TTT_OPT_NUM ? o->min : 0) || v > o->max)
+			return 0;
+	}
+	if (c->quiet && c->verbose)
 		return 0;
-	if (c->log_level < TTT_LOG_ERR || c->log_level > TTT_LOG_DEBUG)
+	if (c->run.sock_family != AF_INET && c->run.sock_family != AF_INET6)
 		return 0;
-	if (c->sock_family != AF_INET && c->sock_family != AF_INET6)
-		return 0;
-	if (c->flags & ~known)
+	if (c->run.flags & ~known)
 		return 0;
 	/* A fixed peer needs an address, and it must be reachable. */
-	if ((c->flags & TTT_IPC_CFG_FIXED_PEER) && !(c->flags & TTT_IPC_CFG_HAVE_PEER))
+	if ((c->run.flags & TTT_CONFIG_FIXED_PEER) && !(c->run.flags & TTT_CONFIG_HAVE_PEER))
 		return 0;
-	if ((c->flags & TTT_IPC_CFG_HAVE_PEER) &&
-	    (!ref_peer_ok(&c->peer) || c->peer.family != c->sock_family))
+	if ((c->run.flags & TTT_CONFIG_HAVE_PEER) &&
+	    (!ref_peer_ok(&c->run.peer) || c->run.peer.family != c->run.sock_family))
 		return 0;
-	/* Never root; an absolute, terminated chroot. */
-	if (c->uid == 0 || c->gid == 0 || c->chroot_dir[0] != '/' ||
-	    memchr(c->chroot_dir, 0, sizeof(c->chroot_dir)) == NULL)
-		return 0;
-	return 1;
+	/* Never root; no floor before the epoch. */
+	return c->run.uid != 0 && c->run.gid != 0 && c->run.floor_ns >= 0;
 }
 
 static int
@@ -119,7 +158,7 @@ ref_parse(enum ttt_ipc_side side, const uint8_t *b, size_t len)
 		return -EBADMSG;
 	switch (type) {
 	case TTT_IPC_CONFIG: {
-		struct ttt_ipc_config c;
+		static struct ttt_config c;
 
 		memcpy(&c, p, sizeof(c));
 		return ref_config_ok(&c) ? 0 : -EBADMSG;

@@ -8,15 +8,19 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "cli.h"
 #include "ipc.h"
+
+_Static_assert(TTT_KEY_MAX <= TTT_IPC_PAYLOAD_MAX && TTT_IPC_LOG_MAX + 1 <= TTT_IPC_PAYLOAD_MAX,
+    "the configuration is the largest payload");
 
 /* Which side may receive each type, and its exact or largest payload. */
 static const struct {
 	enum ttt_ipc_side to;
 	size_t min, max;
 } ipc_rules[TTT_IPC_TYPE_MAX] = {
-	[TTT_IPC_CONFIG] = { TTT_IPC_TO_WORKER, sizeof(struct ttt_ipc_config),
-	    sizeof(struct ttt_ipc_config) },
+	[TTT_IPC_CONFIG] = { TTT_IPC_TO_WORKER, sizeof(struct ttt_config),
+	    sizeof(struct ttt_config) },
 	[TTT_IPC_KEY] = { TTT_IPC_TO_WORKER, TTT_KEY_MIN, TTT_KEY_MAX },
 	[TTT_IPC_STATS_REQ] = { TTT_IPC_TO_WORKER, 0, 0 },
 	[TTT_IPC_READY] = { TTT_IPC_TO_PARENT, 0, 0 },
@@ -59,29 +63,26 @@ parse_log(const uint8_t *p, size_t len, struct ttt_ipc_msg *m)
 	return 0;
 }
 
+/* The command-line fields against cli.c's table; the run section here. */
 static int
 parse_config(const uint8_t *p, struct ttt_ipc_msg *m)
 {
-	struct ttt_ipc_config *c = &m->u.config;
+	struct ttt_config *c = &m->u.config;
 
 	memcpy(c, p, sizeof(*c));
-	if (c->rekey_grace_ns < 0 || c->window_ns < 0 || c->max_frame < TTT_MIN_FRAME || c->max_frame > TTT_MAX_FRAME)
+	if (ttt_config_check(c) != 0)
 		return -EBADMSG;
-	if (c->log_level < TTT_LOG_ERR || c->log_level > TTT_LOG_DEBUG)
+	if (c->run.sock_family != AF_INET && c->run.sock_family != AF_INET6)
 		return -EBADMSG;
-	if (c->sock_family != AF_INET && c->sock_family != AF_INET6)
+	if ((c->run.flags & ~(TTT_CONFIG_FIXED_PEER | TTT_CONFIG_HAVE_PEER)) != 0)
 		return -EBADMSG;
-	if ((c->flags & ~(TTT_IPC_CFG_FIXED_PEER | TTT_IPC_CFG_HAVE_PEER |
-	    TTT_IPC_CFG_TWO_THREADS)) != 0)
+	if ((c->run.flags & TTT_CONFIG_FIXED_PEER) && !(c->run.flags & TTT_CONFIG_HAVE_PEER))
 		return -EBADMSG;
-	if ((c->flags & TTT_IPC_CFG_FIXED_PEER) && !(c->flags & TTT_IPC_CFG_HAVE_PEER))
+	if ((c->run.flags & TTT_CONFIG_HAVE_PEER) &&
+	    (!peer_valid(&c->run.peer) || c->run.peer.family != c->run.sock_family))
 		return -EBADMSG;
-	if ((c->flags & TTT_IPC_CFG_HAVE_PEER) &&
-	    (!peer_valid(&c->peer) || c->peer.family != c->sock_family))
-		return -EBADMSG;
-	/* A worker that stayed root, or chrooted to a relative path, would not be confined. */
-	if (c->uid == 0 || c->gid == 0 || c->chroot_dir[0] != '/' ||
-	    memchr(c->chroot_dir, '\0', sizeof(c->chroot_dir)) == NULL)
+	/* A worker that stayed root would not be confined. */
+	if (c->run.uid == 0 || c->run.gid == 0 || c->run.floor_ns < 0)
 		return -EBADMSG;
 	return 0;
 }

@@ -144,8 +144,8 @@ send_setup(struct ttt_parent *p, int chan)
 
 	/* The new worker refuses what was stamped before it existed: its
 	 * predecessor may have received it (replay) or sent it (reflection). */
-	p->wcfg.floor_ns = realtime_ns();
-	rc = ttt_ipc_send(chan, TTT_IPC_CONFIG, &p->wcfg, sizeof(p->wcfg));
+	p->cfg.run.floor_ns = realtime_ns();
+	rc = ttt_ipc_send(chan, TTT_IPC_CONFIG, &p->cfg, sizeof(p->cfg));
 	/* Mid-rotation, the old key first: the worker takes the second key as
 	 * a rotation and honours the first for a grace period. */
 	if (rc == 0 && p->old_keylen > 0 && now_ms() < p->old_key_until_ms)
@@ -221,13 +221,13 @@ record_peer(struct supervisor *s, const struct ttt_ipc_peer *peer)
 	char str[TTT_ADDR_STR_MAX];
 
 	/* The worker may only tell us where the peer is, within the rules. */
-	if ((s->p->wcfg.flags & TTT_IPC_CFG_FIXED_PEER) || peer->family != s->p->wcfg.sock_family ||
+	if ((s->p->cfg.run.flags & TTT_CONFIG_FIXED_PEER) || peer->family != s->p->cfg.run.sock_family ||
 	    ttt_ipc_peer_to_addr(peer, &a) != 0) {
 		drop_worker(s, "reported a peer it may not have");
 		return;
 	}
-	s->p->wcfg.peer = *peer;
-	s->p->wcfg.flags |= TTT_IPC_CFG_HAVE_PEER;
+	s->p->cfg.run.peer = *peer;
+	s->p->cfg.run.flags |= TTT_CONFIG_HAVE_PEER;
 	ttt_addr_format(&a, str, sizeof(str));
 	log_debug("worker reports the peer at %s", str);
 }
@@ -349,28 +349,28 @@ reload_key(struct supervisor *s)
 	uint8_t key[TTT_KEY_MAX];
 	size_t len = 0;
 	int err = 0, rc;
-	enum ttt_key_status st = ttt_keyfile_load(p->keyfile, key, sizeof(key), &len, &err);
+	enum ttt_key_status st = ttt_keyfile_load(p->cfg.keyfile, key, sizeof(key), &len, &err);
 
 	if (st != TTT_KEY_OK) {
-		log_err("SIGHUP: key file %s %s%s%s; keeping the current key", p->keyfile,
+		log_err("SIGHUP: key file %s %s%s%s; keeping the current key", p->cfg.keyfile,
 		    ttt_key_strerror(st), st == TTT_KEY_IO ? ": " : "",
 		    st == TTT_KEY_IO ? strerror(err) : "");
 		explicit_bzero(key, sizeof(key));
 		return;
 	}
 	if (len == p->keylen && memcmp(key, p->key, len) == 0) {
-		log_info("SIGHUP: key file %s unchanged", p->keyfile);
+		log_info("SIGHUP: key file %s unchanged", p->cfg.keyfile);
 		explicit_bzero(key, sizeof(key));
 		return;
 	}
 	memcpy(p->old_key, p->key, p->keylen);
 	p->old_keylen = p->keylen;
-	p->old_key_until_ms = now_ms() + p->wcfg.rekey_grace_ns / 1000000;
+	p->old_key_until_ms = now_ms() + p->cfg.rekey_grace_ms;
 	memcpy(p->key, key, len);
 	p->keylen = len;
 	explicit_bzero(key, sizeof(key));
 	log_info("SIGHUP: new key from %s; the old one stays valid for at most %lld ms",
-	    p->keyfile, (long long)(p->wcfg.rekey_grace_ns / 1000000));
+	    p->cfg.keyfile, (long long)p->cfg.rekey_grace_ms);
 	if (s->ipc >= 0 && (rc = ttt_ipc_send(s->ipc, TTT_IPC_KEY, p->key, p->keylen)) != 0)
 		log_err("sending the new key to the worker: %s", strerror(-rc));
 }
@@ -479,7 +479,7 @@ poll_timeout(const struct supervisor *s)
 
 	if (s->pid == 0)
 		next = s->respawn_at_ms;
-	if (s->p->stats_interval > 0 && (next < 0 || s->next_stats_ms < next))
+	if (s->p->cfg.stats_interval > 0 && (next < 0 || s->next_stats_ms < next))
 		next = s->next_stats_ms;
 	if (next < 0 || s->next_poll_ms < next)
 		next = s->next_poll_ms;
@@ -499,9 +499,9 @@ on_timers(struct supervisor *s)
 			schedule_respawn(s);
 		}
 	}
-	if (s->p->stats_interval > 0 && t >= s->next_stats_ms) {
+	if (s->p->cfg.stats_interval > 0 && t >= s->next_stats_ms) {
 		request_stats(s, 1);
-		s->next_stats_ms = t + (long long)s->p->stats_interval * 1000;
+		s->next_stats_ms = t + (long long)s->p->cfg.stats_interval * 1000;
 	}
 	if (t >= s->next_poll_ms) {
 		request_stats(s, 0);
@@ -523,7 +523,7 @@ ttt_parent_run(struct ttt_parent *p)
 		return EX_OSERR;
 	}
 	s.respawn_at_ms = now_ms();
-	s.next_stats_ms = now_ms() + (long long)p->stats_interval * 1000;
+	s.next_stats_ms = now_ms() + (long long)p->cfg.stats_interval * 1000;
 	s.next_poll_ms = now_ms() + TTT_STATS_POLL_MS;
 	for (;;) {
 		struct pollfd pfd[POLL_N] = {

@@ -629,7 +629,7 @@ both_thread(void *arg)
 /* ---- set-up ---- */
 
 struct received {
-	struct ttt_ipc_config cfg;
+	struct ttt_config cfg;
 	int have_cfg, have_key;
 };
 
@@ -674,7 +674,7 @@ receive_setup(struct received *r)
 			die("the parent's set-up message", EBADMSG);
 		if (m.type == TTT_IPC_CONFIG && !r->have_cfg) {
 			r->cfg = m.u.config;
-			w.grace_ns = r->cfg.rekey_grace_ns;
+			w.grace_ns = r->cfg.rekey_grace_ms * TTT_NSEC_PER_MSEC;
 			r->have_cfg = 1;
 		} else if (m.type == TTT_IPC_KEY && r->have_cfg) {
 			/* The configuration (its grace period) comes first; a
@@ -694,18 +694,18 @@ apply_setup(const struct received *r)
 {
 	w.tap = TTT_WORKER_TAP_FD;
 	w.udp = TTT_WORKER_UDP_FD;
-	w.lim.window_ns = r->cfg.window_ns;
-	w.lim.max_frame = r->cfg.max_frame;
-	w.sock_family = (int)r->cfg.sock_family;
-	w.fixed_peer = (r->cfg.flags & TTT_IPC_CFG_FIXED_PEER) != 0;
-	if (r->cfg.flags & TTT_IPC_CFG_HAVE_PEER) {
-		if (ttt_ipc_peer_to_addr(&r->cfg.peer, &w.peer) != 0)
+	w.lim.window_ns = r->cfg.window_ms * TTT_NSEC_PER_MSEC;
+	w.lim.max_frame = (size_t)TTT_FRAME_MAX(r->cfg.mtu);
+	w.sock_family = (int)r->cfg.run.sock_family;
+	w.fixed_peer = (r->cfg.run.flags & TTT_CONFIG_FIXED_PEER) != 0;
+	if (r->cfg.run.flags & TTT_CONFIG_HAVE_PEER) {
+		if (ttt_ipc_peer_to_addr(&r->cfg.run.peer, &w.peer) != 0)
 			die("the parent's peer address", EINVAL);
 		w.have_peer = 1;
 	}
 	/* Header, the largest frame, and one byte to see a longer one. */
 	slot_len = SLOT_FOR(w.lim.max_frame);
-	ttt_log_init("worker", r->cfg.log_level, 0);
+	ttt_log_init("worker", ttt_config_log_level(&r->cfg), 0);
 	ttt_log_set_sink(log_to_parent);
 }
 
@@ -837,17 +837,15 @@ ttt_worker_main(void)
 	ttt_replay_init(&replay, seed);
 	/* A new worker knows nothing its predecessor (or a previous daemon)
 	 * received or sent: refuse everything stamped before it started. */
-	ttt_replay_set_floor(&replay, r.cfg.floor_ns);
+	ttt_replay_set_floor(&replay, r.cfg.run.floor_ns);
 	ttt_reflect_init(&w.reflect, reflect_words, reflect_cache, w.lim.window_ns,
 	    (unsigned)(seed >> 40));
 	/* The peer the parent handed over (a respawn): not a move. */
 	rx.peer = w.peer;
 	rx.have_peer = w.have_peer;
 
-	drop.uid = r.cfg.uid;
-	drop.gid = r.cfg.gid;
-	drop.chroot_dir = r.cfg.chroot_dir;
-	drop.max_fd = TTT_WORKER_MAX_FD;
+	drop = (struct ttt_drop){ .uid = r.cfg.run.uid, .gid = r.cfg.run.gid,
+	    .chroot_dir = r.cfg.chroot_dir, .max_fd = TTT_WORKER_MAX_FD };
 	rc = ttt_privdrop_worker(&drop, &step);
 	if (rc != 0)
 		die(step, -rc);
@@ -857,7 +855,7 @@ ttt_worker_main(void)
 	ttt_ratelimit_init(&rx.rl, REFUSAL_LOG_PER_SEC, REFUSAL_LOG_BURST);
 	rx_batch_init();
 	/* The main thread and the forwarding threads meet at the barriers. */
-	nthreads = (r.cfg.flags & TTT_IPC_CFG_TWO_THREADS) ? 2 : 1;
+	nthreads = (unsigned)r.cfg.threads;
 	if (pthread_barrier_init(&w.ready, NULL, nthreads + 1) != 0 ||
 	    pthread_barrier_init(&w.go, NULL, nthreads + 1) != 0)
 		die("pthread_barrier_init", EAGAIN);
