@@ -149,7 +149,7 @@ rec 00 5 "02$(printf 'peer moved' | xxd -p)" | out "$I/log-info"
 rec 00 5 "00$(printf 'a\033[2Jb\n' | xxd -p)" | out "$I/log-escapes"
 rec 00 6 "02002328000000007f000001000000000000000000000000" | out "$I/peer-v4"
 rec 00 6 "0a0023280300000020010db8000000000000000000000001" | out "$I/peer-v6-scope"
-rec 00 7 "$(head -c 144 /dev/zero | xxd -p | tr -d '\n')" | out "$I/stats"
+rec 00 7 "$(head -c 160 /dev/zero | xxd -p | tr -d '\n')" | out "$I/stats"
 rec 00 2 "$(head -c 32 /dev/zero | xxd -p | tr -d '\n')" | out "$I/key-to-parent-refused"
 # To the worker: the configuration (struct ttt_config, config.h: version 1,
 # defaults, fixed IPv6 peer, uid/gid 65534, floor 0; 1584 bytes, the last 6
