@@ -4,14 +4,17 @@
  * the one that matters; the worker's side is fuzzed as well.
  *
  * Input: one byte choosing the side (bit 0: 0 the parent parses, 1 the
- * worker parses), then the record exactly as received.
+ * worker parses) and, in bits 1..7, which of types 1..7 that side has
+ * already received; then the record exactly as received.
  *
  * The verdict is compared with a reference built from ipc.h alone: a record
  * is a host-order {uint16 type, uint16 len} header and a payload of exactly
  * len bytes; a type the side must not receive is -EPROTO whatever follows;
  * a payload length off the type's rule or content out of range is -EBADMSG.
  * On success every field the parser hands over is checked against its
- * contract, and re-encoding the message gives back the record byte for byte.
+ * contract, re-encoding the message gives back the record byte for byte,
+ * and ttt_ipc_permit's verdict on it after the types already seen matches
+ * the order the comments in ipc.h give.
  */
 #include <errno.h>
 #include <netinet/in.h>
@@ -178,6 +181,32 @@ ref_parse(enum ttt_ipc_side side, const uint8_t *b, size_t len)
 	}
 }
 
+/* The "when" of ipc.h: whether type may follow the types in seen. */
+static int
+ref_permit(uint32_t seen, unsigned type)
+{
+#define SEEN(t) ((seen >> TTT_IPC_##t) & 1u)
+	switch (type) {
+	case TTT_IPC_CONFIG:
+		return !SEEN(CONFIG);
+	case TTT_IPC_READY:
+		return !SEEN(READY);
+	case TTT_IPC_KEY:
+		return SEEN(CONFIG);
+	case TTT_IPC_STATS_REQ:
+	case TTT_IPC_TEST_SYSCALL:
+		return SEEN(KEY);
+	case TTT_IPC_PEER:
+	case TTT_IPC_STATS:
+		return SEEN(READY);
+	case TTT_IPC_LOG:
+		return 1;
+	default:
+		return 0;
+	}
+#undef SEEN
+}
+
 /* The fields handed over on success, against their contracts. */
 static void
 check_parsed(const struct ttt_ipc_msg *m, const uint8_t *p, size_t plen)
@@ -242,6 +271,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct ttt_ipc_msg m;
 	static uint8_t again[TTT_IPC_MSG_MAX];
+	struct ttt_ipc_seen seen;
 	enum ttt_ipc_side side;
 	const uint8_t *rec;
 	size_t len;
@@ -268,6 +298,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memcpy(&type, rec, 2);
 	FUZZ_CHECK((unsigned)m.type == type);
 	check_parsed(&m, rec + TTT_IPC_HDR_LEN, len - TTT_IPC_HDR_LEN);
+
+	/* In turn or not, after the types the first byte says came before. */
+	seen.types = data[0] & 0xfeu;
+	rc = ttt_ipc_permit(&seen, m.type);
+	FUZZ_CHECK((rc == 0) == ref_permit(data[0] & 0xfeu, type));
+	FUZZ_CHECK(seen.types == (rc == 0 ? ((data[0] & 0xfeu) | 1u << type) : (data[0] & 0xfeu)));
 
 	/* The sender's encoding of the same message is this very record. */
 	n = ttt_ipc_encode(m.type, rec + TTT_IPC_HDR_LEN, len - TTT_IPC_HDR_LEN,

@@ -101,6 +101,20 @@ enum ttt_ipc_side {
 int ttt_ipc_parse(enum ttt_ipc_side side, const uint8_t *buf, size_t len,
     struct ttt_ipc_msg *m);
 
+/* What one side has received so far. Zero for each new worker. */
+struct ttt_ipc_seen {
+	uint32_t types;		/* bit t: a record of type t arrived */
+};
+
+/*
+ * The protocol's "when": CONFIG once (so first: nothing else may precede
+ * it), KEY after CONFIG, STATS_REQ and the test hook after a KEY; READY
+ * once, PEER and STATS only after READY; LOG at any time. Call it on each
+ * record ttt_ipc_parse accepted; it records the type in *seen. Pure apart
+ * from that. Returns 0, or -EPROTO for a record out of turn (seen unchanged).
+ */
+int ttt_ipc_permit(struct ttt_ipc_seen *seen, enum ttt_ipc_type type);
+
 /* Encode a header and payload into out; returns the length or -EMSGSIZE. */
 long ttt_ipc_encode(enum ttt_ipc_type type, const void *payload, size_t len,
     uint8_t *out, size_t cap);

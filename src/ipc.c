@@ -14,28 +14,55 @@
 _Static_assert(TTT_KEY_MAX <= TTT_IPC_PAYLOAD_MAX && TTT_IPC_LOG_MAX + 1 <= TTT_IPC_PAYLOAD_MAX,
     "the configuration is the largest payload");
 
-/* Which side may receive each type, and its exact or largest payload. */
+/*
+ * Which side may receive each type, its exact or largest payload, and when
+ * (as OpenSSH's monitor marks requests MON_ONCE and MON_PERMIT): once at
+ * most, and only after a record of type "after" (0: any time).
+ */
+#define ONCE 1
 static const struct {
 	enum ttt_ipc_side to;
 	size_t min, max;
+	int once;
+	enum ttt_ipc_type after;
 } ipc_rules[TTT_IPC_TYPE_MAX] = {
+	/* Settings fixed for the worker's life; the first thing it reads. */
 	[TTT_IPC_CONFIG] = { TTT_IPC_TO_WORKER, sizeof(struct ttt_config),
-	    sizeof(struct ttt_config) },
-	[TTT_IPC_KEY] = { TTT_IPC_TO_WORKER, TTT_KEY_MIN, TTT_KEY_MAX },
-	[TTT_IPC_STATS_REQ] = { TTT_IPC_TO_WORKER, 0, 0 },
-	[TTT_IPC_READY] = { TTT_IPC_TO_PARENT, 0, 0 },
-	[TTT_IPC_LOG] = { TTT_IPC_TO_PARENT, 2, TTT_IPC_LOG_MAX + 1 },
+	    sizeof(struct ttt_config), ONCE, 0 },
+	/* The grace period of a rotation comes with the configuration. */
+	[TTT_IPC_KEY] = { TTT_IPC_TO_WORKER, TTT_KEY_MIN, TTT_KEY_MAX, 0, TTT_IPC_CONFIG },
+	[TTT_IPC_STATS_REQ] = { TTT_IPC_TO_WORKER, 0, 0, 0, TTT_IPC_KEY },
+	/* A worker is sandboxed once; before that it has no peer or counters. */
+	[TTT_IPC_READY] = { TTT_IPC_TO_PARENT, 0, 0, ONCE, 0 },
+	[TTT_IPC_LOG] = { TTT_IPC_TO_PARENT, 2, TTT_IPC_LOG_MAX + 1, 0, 0 },
 	[TTT_IPC_PEER] = { TTT_IPC_TO_PARENT, sizeof(struct ttt_ipc_peer),
-	    sizeof(struct ttt_ipc_peer) },
+	    sizeof(struct ttt_ipc_peer), 0, TTT_IPC_READY },
 	[TTT_IPC_STATS] = { TTT_IPC_TO_PARENT, sizeof(struct ttt_stats),
-	    sizeof(struct ttt_stats) },
+	    sizeof(struct ttt_stats), 0, TTT_IPC_READY },
 #ifdef TTT_TEST_HOOKS
 	/* A test asks the worker to break its sandbox; never in a real build. */
-	[TTT_IPC_TEST_SYSCALL] = { TTT_IPC_TO_WORKER, 1, 1 },
+	[TTT_IPC_TEST_SYSCALL] = { TTT_IPC_TO_WORKER, 1, 1, 0, TTT_IPC_KEY },
 #else
-	[TTT_IPC_TEST_SYSCALL] = { TTT_IPC_NOBODY, 0, 0 },
+	[TTT_IPC_TEST_SYSCALL] = { TTT_IPC_NOBODY, 0, 0, 0, TTT_IPC_KEY },
 #endif
 };
+_Static_assert(TTT_IPC_TYPE_MAX <= 32, "struct ttt_ipc_seen has a bit a type");
+
+int
+ttt_ipc_permit(struct ttt_ipc_seen *seen, enum ttt_ipc_type type)
+{
+	uint32_t bit;
+
+	if ((unsigned)type == 0 || (unsigned)type >= TTT_IPC_TYPE_MAX)
+		return -EPROTO;
+	bit = UINT32_C(1) << type;
+	if (ipc_rules[type].once && (seen->types & bit))
+		return -EPROTO;
+	if (ipc_rules[type].after != 0 && !(seen->types & (UINT32_C(1) << ipc_rules[type].after)))
+		return -EPROTO;
+	seen->types |= bit;
+	return 0;
+}
 
 static int
 peer_valid(const struct ttt_ipc_peer *p)

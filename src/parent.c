@@ -26,6 +26,7 @@ struct supervisor {
 	int sigfd;
 	pid_t pid;		/* the worker, or 0 */
 	int ipc;		/* its channel, or -1 */
+	struct ttt_ipc_seen seen;	/* what it has sent: it may not repeat READY, ... */
 	long long started_ms, respawn_at_ms, backoff_ms, next_stats_ms, next_poll_ms;
 	/*
 	 * Counters outlive workers: the totals of the workers that ended, plus
@@ -177,6 +178,7 @@ spawn(struct supervisor *s)
 	(void)close(sv[1]);
 	s->pid = pid;
 	s->ipc = sv[0];
+	memset(&s->seen, 0, sizeof(s->seen));
 	s->started_ms = now_ms();
 	rc = send_setup(s->p, s->ipc);
 	if (rc != 0) {
@@ -293,6 +295,10 @@ read_worker(struct supervisor *s)
 	}
 	if (rc != 0) {
 		drop_worker(s, "sent a malformed message");
+		return;
+	}
+	if (ttt_ipc_permit(&s->seen, m.type) != 0) {
+		drop_worker(s, "sent a message out of turn");
 		return;
 	}
 	handle_message(s, &m);

@@ -630,7 +630,8 @@ both_thread(void *arg)
 
 struct received {
 	struct ttt_config cfg;
-	int have_cfg, have_key;
+	struct ttt_ipc_seen seen;	/* the order rules: ttt_ipc_permit */
+	int have_key;
 };
 
 /* The first key is the key; any later one is a rotation (keyring.h). */
@@ -657,7 +658,8 @@ apply_pending_key(void)
 		    (long long)(w.grace_ns / TTT_NSEC_PER_MSEC));
 }
 
-/* Receive the configuration, then a key, nothing else. The descriptors
+/* Receive the configuration, then a key (in that order: ttt_ipc_permit),
+ * nothing else. The descriptors
  * came through the exec, at fixed numbers; none may come this way. */
 static void
 receive_setup(struct received *r)
@@ -665,20 +667,20 @@ receive_setup(struct received *r)
 	static struct ttt_ipc_msg m;
 	uint8_t buf[TTT_IPC_MSG_MAX];
 
-	while (!(r->have_cfg && r->have_key)) {
+	while (!r->have_key) {
 		long n = ttt_ipc_recv(w.ipc, buf, sizeof(buf), NULL, 0, NULL);
 
 		if (n <= 0)
 			die("receiving the set-up from the parent", n == 0 ? EPIPE : (int)-n);
 		if (ttt_ipc_parse(TTT_IPC_TO_WORKER, buf, (size_t)n, &m) != 0)
 			die("the parent's set-up message", EBADMSG);
-		if (m.type == TTT_IPC_CONFIG && !r->have_cfg) {
+		if (ttt_ipc_permit(&r->seen, m.type) != 0)
+			die("the parent's set-up message", EPROTO);
+		if (m.type == TTT_IPC_CONFIG) {
 			r->cfg = m.u.config;
 			w.grace_ns = r->cfg.rekey_grace_ms * TTT_NSEC_PER_MSEC;
-			r->have_cfg = 1;
-		} else if (m.type == TTT_IPC_KEY && r->have_cfg) {
-			/* The configuration (its grace period) comes first; a
-			 * second key (mid-rotation) arrives later as a rotation. */
+		} else if (m.type == TTT_IPC_KEY) {
+			/* A second key (mid-rotation) arrives later, as a rotation. */
 			take_key(m.u.key.bytes, m.u.key.len, 1);
 			r->have_key = 1;
 		} else {

@@ -210,6 +210,47 @@ test_config_rules(void **state)
 	assert_memory_equal(&m.u.config, &c, sizeof(c));
 }
 
+#define PERMIT(seen, type) ttt_ipc_permit(&(seen), TTT_IPC_##type)
+
+/* When each record may come, besides what size it has. */
+static void
+test_order(void **state)
+{
+	struct ttt_ipc_seen w = { 0 }, p = { 0 }, before;
+
+	(void)state;
+	/* To the worker: CONFIG first and once, KEY after it, requests after a key. */
+	assert_int_equal(PERMIT(w, KEY), -EPROTO);
+	assert_int_equal(PERMIT(w, STATS_REQ), -EPROTO);
+	assert_int_equal(PERMIT(w, TEST_SYSCALL), -EPROTO);
+	assert_int_equal(PERMIT(w, CONFIG), 0);
+	assert_int_equal(PERMIT(w, CONFIG), -EPROTO);
+	assert_int_equal(PERMIT(w, STATS_REQ), -EPROTO);
+	assert_int_equal(PERMIT(w, KEY), 0);
+	assert_int_equal(PERMIT(w, KEY), 0);			/* rotations */
+	assert_int_equal(PERMIT(w, STATS_REQ), 0);
+	assert_int_equal(PERMIT(w, STATS_REQ), 0);
+	assert_int_equal(PERMIT(w, CONFIG), -EPROTO);
+
+	/* To the parent: logs any time; PEER and STATS only once READY, READY once. */
+	assert_int_equal(PERMIT(p, LOG), 0);
+	assert_int_equal(PERMIT(p, PEER), -EPROTO);
+	assert_int_equal(PERMIT(p, STATS), -EPROTO);
+	before = p;
+	assert_int_equal(PERMIT(p, STATS), -EPROTO);
+	assert_memory_equal(&p, &before, sizeof(p));		/* a refusal records nothing */
+	assert_int_equal(PERMIT(p, READY), 0);
+	assert_int_equal(PERMIT(p, READY), -EPROTO);
+	assert_int_equal(PERMIT(p, PEER), 0);
+	assert_int_equal(PERMIT(p, STATS), 0);
+	assert_int_equal(PERMIT(p, PEER), 0);
+	assert_int_equal(PERMIT(p, LOG), 0);
+	/* No such type. */
+	assert_int_equal(ttt_ipc_permit(&p, (enum ttt_ipc_type)0), -EPROTO);
+	assert_int_equal(ttt_ipc_permit(&p, TTT_IPC_TYPE_MAX), -EPROTO);
+}
+#undef PERMIT
+
 /* What a worker writes to the parent's log is reduced to printable ASCII. */
 static void
 test_log_sanitised(void **state)
@@ -385,6 +426,7 @@ main(void)
 		cmocka_unit_test(test_each_type_on_its_side_only),
 		cmocka_unit_test(test_bad_headers_and_lengths),
 		cmocka_unit_test(test_config_rules),
+		cmocka_unit_test(test_order),
 		cmocka_unit_test(test_log_sanitised),
 		cmocka_unit_test(test_peer_conversions),
 		cmocka_unit_test(test_records_over_a_socketpair),
