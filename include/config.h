@@ -6,8 +6,12 @@
  * Fixed layout, no pointers: numbers, and strings in bounded arrays (an
  * argument longer than its array is refused, never cut).
  *
- * Adding an option: a field here, a line in cli.c's table, the code that
- * uses the field, and the documentation. Nothing else carries it.
+ * Adding an option: a field here, a line in cli.c's table (and its help
+ * text), the code that uses the field, and the documentation. Nothing else
+ * carries or checks it. A number also needs its bounds case in
+ * tests/unit/test_cli.c (the test counts them); since the layout changes,
+ * bump TTT_CONFIG_VERSION and rerun fuzz/make-seeds.sh, whose config()
+ * writes the record field by field.
  */
 #ifndef TTT_CONFIG_H
 #define TTT_CONFIG_H

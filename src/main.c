@@ -5,8 +5,9 @@
  *   read the key                      (parent, root)
  *   open the tap, bind the socket     (parent, root)
  *   drop to what respawning needs, confine the parent
- *   supervise: fork a worker, hand it the tap, the socket and the key;
- *     the worker chroots, drops to its user, confines itself and forwards
+ *   supervise: fork and re-execute a worker (a fresh image), the tap and
+ *     the socket at fixed descriptors; send it the configuration and the
+ *     key; the worker chroots, drops to its user, confines itself, forwards
  */
 #include <errno.h>
 #include <fcntl.h>

@@ -659,8 +659,8 @@ apply_pending_key(void)
 }
 
 /* Receive the configuration, then a key (in that order: ttt_ipc_permit),
- * nothing else. The descriptors
- * came through the exec, at fixed numbers; none may come this way. */
+ * nothing else. The descriptors came through the exec, at fixed numbers;
+ * none may come this way. */
 static void
 receive_setup(struct received *r)
 {
