@@ -4,23 +4,27 @@
  * the one that matters; the worker's side is fuzzed as well.
  *
  * Input: one byte choosing the side (bit 0: 0 the parent parses, 1 the
- * worker parses), then the record exactly as received.
+ * worker parses) and, in bits 1..7, which of types 1..7 that side has
+ * already received; then the record exactly as received.
  *
  * The verdict is compared with a reference built from ipc.h alone: a record
  * is a host-order {uint16 type, uint16 len} header and a payload of exactly
  * len bytes; a type the side must not receive is -EPROTO whatever follows;
  * a payload length off the type's rule or content out of range is -EBADMSG.
  * On success every field the parser hands over is checked against its
- * contract, and re-encoding the message gives back the record byte for byte.
- * Parsed counters then go where the parent puts them: added to running
- * totals, which must saturate rather than wrap, and formatted into a line of
- * every size, which must stay inside its buffer.
+ * contract, re-encoding the message gives back the record byte for byte,
+ * and ttt_ipc_permit's verdict on it after the types already seen matches
+ * the order the comments in ipc.h give. Parsed counters then go where the
+ * parent puts them: added to running totals, which must saturate rather
+ * than wrap, and formatted into a line of every size, which must stay
+ * inside its buffer.
  */
 #include <errno.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 
 #include "fuzz_common.h"
+#include "cli.h"
 #include "ipc.h"
 #include "stats.h"
 
@@ -35,13 +39,12 @@ ref_rule(unsigned type, struct rule *r)
 {
 	switch (type) {
 	case TTT_IPC_CONFIG:
-		*r = (struct rule){ TTT_IPC_TO_WORKER, sizeof(struct ttt_ipc_config),
-		    sizeof(struct ttt_ipc_config) };
+		*r = (struct rule){ TTT_IPC_TO_WORKER, sizeof(struct ttt_config),
+		    sizeof(struct ttt_config) };
 		return 1;
 	case TTT_IPC_KEY:
 		*r = (struct rule){ TTT_IPC_TO_WORKER, TTT_KEY_MIN, TTT_KEY_MAX };
 		return 1;
-	case TTT_IPC_FDS:
 	case TTT_IPC_STATS_REQ:
 		*r = (struct rule){ TTT_IPC_TO_WORKER, 0, 0 };
 		return 1;
@@ -79,28 +82,70 @@ ref_peer_ok(const struct ttt_ipc_peer *p)
 	return (p->family == AF_INET && p->scope_id == 0) || p->family == AF_INET6;
 }
 
+/* A string field as the option table describes it (cli.h). */
 static int
-ref_config_ok(const struct ttt_ipc_config *c)
+ref_string_ok(const struct ttt_option *o, const char *s)
 {
-	uint32_t known = TTT_IPC_CFG_FIXED_PEER | TTT_IPC_CFG_HAVE_PEER | TTT_IPC_CFG_TWO_THREADS;
+	size_t len = strnlen(s, o->size);
 
-	if (c->window_ns < 0 || c->rekey_grace_ns < 0)
+	if (len == o->size)
+		return 0;	/* unterminated */
+	if (len == 0)	/* "not given": only where the default is "" */
+		return o->sdef != NULL && o->sdef[0] == '\0';
+	switch (o->check) {
+	case TTT_STR_NONEMPTY:
+		return 1;
+	case TTT_STR_ABSPATH:
+		return s[0] == '/';
+	case TTT_STR_IFNAME:
+		return len <= IFNAMSIZ - 1 && memchr(s, '/', len) == NULL;
+	default:
+		return 1;
+	}
+}
+
+/*
+ * The command-line fields, walking the exported option table by kind (so a
+ * new option needs nothing here), then the run section from config.h.
+ */
+static int
+ref_config_ok(const struct ttt_config *c)
+{
+	uint32_t known = TTT_CONFIG_FIXED_PEER | TTT_CONFIG_HAVE_PEER;
+
+	if (c->version != TTT_CONFIG_VERSION || c->action != TTT_CLI_RUN)
 		return 0;
-	if (c->max_frame < TTT_MIN_FRAME || c->max_frame > TTT_MAX_FRAME)
+	for (size_t i = 0; i < ttt_cli_noptions; i++) {
+		const struct ttt_option *o = &ttt_cli_options[i];
+		const char *field = (const char *)c + o->offset;
+		int64_t v;
+
+		if (o->kind == TTT_OPT_STR) {
+			if (!ref_string_ok(o, field))
+				return 0;
+			continue;
+		}
+		if (o->kind == TTT_OPT_ACTION)
+			continue;
+		FUZZ_CHECK(o->size == sizeof(v));
+		memcpy(&v, field, sizeof(v));
+		if (v < (o->kind == TTT_OPT_NUM ? o->min : 0) || v > o->max)
+			return 0;
+	}
+	if (c->quiet && c->verbose)
 		return 0;
-	if (c->log_level < TTT_LOG_ERR || c->log_level > TTT_LOG_DEBUG)
+	if (c->run.sock_family != AF_INET && c->run.sock_family != AF_INET6)
 		return 0;
-	if (c->sock_family != AF_INET && c->sock_family != AF_INET6)
-		return 0;
-	if (c->flags & ~known)
+	if (c->run.flags & ~known)
 		return 0;
 	/* A fixed peer needs an address, and it must be reachable. */
-	if ((c->flags & TTT_IPC_CFG_FIXED_PEER) && !(c->flags & TTT_IPC_CFG_HAVE_PEER))
+	if ((c->run.flags & TTT_CONFIG_FIXED_PEER) && !(c->run.flags & TTT_CONFIG_HAVE_PEER))
 		return 0;
-	if ((c->flags & TTT_IPC_CFG_HAVE_PEER) &&
-	    (!ref_peer_ok(&c->peer) || c->peer.family != c->sock_family))
+	if ((c->run.flags & TTT_CONFIG_HAVE_PEER) &&
+	    (!ref_peer_ok(&c->run.peer) || c->run.peer.family != c->run.sock_family))
 		return 0;
-	return 1;
+	/* Never root; no floor before the epoch. */
+	return c->run.uid != 0 && c->run.gid != 0 && c->run.floor_ns >= 0;
 }
 
 static int
@@ -120,7 +165,7 @@ ref_parse(enum ttt_ipc_side side, const uint8_t *b, size_t len)
 		return -EBADMSG;
 	switch (type) {
 	case TTT_IPC_CONFIG: {
-		struct ttt_ipc_config c;
+		static struct ttt_config c;
 
 		memcpy(&c, p, sizeof(c));
 		return ref_config_ok(&c) ? 0 : -EBADMSG;
@@ -175,6 +220,32 @@ check_stats(const struct ttt_stats *got)
 	}
 	for (size_t i = cap; i < sizeof(line); i++)
 		FUZZ_CHECK((unsigned char)line[i] == 0x5a);
+}
+
+/* The "when" of ipc.h: whether type may follow the types in seen. */
+static int
+ref_permit(uint32_t seen, unsigned type)
+{
+#define SEEN(t) ((seen >> TTT_IPC_##t) & 1u)
+	switch (type) {
+	case TTT_IPC_CONFIG:
+		return !SEEN(CONFIG);
+	case TTT_IPC_READY:
+		return !SEEN(READY);
+	case TTT_IPC_KEY:
+		return SEEN(CONFIG);
+	case TTT_IPC_STATS_REQ:
+	case TTT_IPC_TEST_SYSCALL:
+		return SEEN(KEY);
+	case TTT_IPC_PEER:
+	case TTT_IPC_STATS:
+		return SEEN(READY);
+	case TTT_IPC_LOG:
+		return 1;
+	default:
+		return 0;
+	}
+#undef SEEN
 }
 
 /* The fields handed over on success, against their contracts. */
@@ -242,6 +313,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static struct ttt_ipc_msg m;
 	static uint8_t again[TTT_IPC_MSG_MAX];
+	struct ttt_ipc_seen seen;
 	enum ttt_ipc_side side;
 	const uint8_t *rec;
 	size_t len;
@@ -268,6 +340,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memcpy(&type, rec, 2);
 	FUZZ_CHECK((unsigned)m.type == type);
 	check_parsed(&m, rec + TTT_IPC_HDR_LEN, len - TTT_IPC_HDR_LEN);
+
+	/* In turn or not, after the types the first byte says came before. */
+	seen.types = data[0] & 0xfeu;
+	rc = ttt_ipc_permit(&seen, m.type);
+	FUZZ_CHECK((rc == 0) == ref_permit(data[0] & 0xfeu, type));
+	FUZZ_CHECK(seen.types == (rc == 0 ? ((data[0] & 0xfeu) | 1u << type) : (data[0] & 0xfeu)));
 
 	/* The sender's encoding of the same message is this very record. */
 	n = ttt_ipc_encode(m.type, rec + TTT_IPC_HDR_LEN, len - TTT_IPC_HDR_LEN,

@@ -32,6 +32,15 @@ struct ttt_addr {
 	socklen_t len;
 };
 
+/* A socket address in a fixed layout, independent of sockaddr padding, as it
+ * crosses the socketpair (ipc.h, config.h). */
+struct ttt_ipc_peer {
+	uint16_t family;	/* AF_INET or AF_INET6 */
+	uint16_t port;		/* network byte order */
+	uint32_t scope_id;
+	uint8_t addr[16];	/* IPv4 uses the first 4 bytes */
+};
+
 const char *ttt_addr_strerror(enum ttt_addr_status st);
 
 /*

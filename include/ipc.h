@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "addr.h"
+#include "config.h"
 #include "keyfile.h"
 #include "log.h"
 #include "stats.h"
@@ -22,9 +23,8 @@
 
 enum ttt_ipc_type {
 	/* parent -> worker */
-	TTT_IPC_CONFIG = 1,	/* struct ttt_ipc_config */
+	TTT_IPC_CONFIG = 1,	/* struct ttt_config (config.h), version TTT_CONFIG_VERSION */
 	TTT_IPC_KEY,		/* raw key, TTT_KEY_MIN..TTT_KEY_MAX bytes; later ones rotate */
-	TTT_IPC_FDS,		/* no payload; SCM_RIGHTS carries tap and socket */
 	TTT_IPC_STATS_REQ,	/* no payload: report the counters */
 	/* worker -> parent */
 	TTT_IPC_READY,		/* no payload: sandboxed and forwarding */
@@ -38,18 +38,10 @@ enum ttt_ipc_type {
 
 #define TTT_IPC_HDR_LEN   4
 #define TTT_IPC_LOG_MAX   (TTT_LOG_LINE_MAX - 1)
-/* The largest payload any type carries (the key or a log line). */
-#define TTT_IPC_PAYLOAD_MAX (TTT_KEY_MAX > TTT_IPC_LOG_MAX + 1 ? TTT_KEY_MAX : TTT_IPC_LOG_MAX + 1)
+/* The largest payload any type carries: the configuration (asserted in ipc.c). */
+#define TTT_IPC_PAYLOAD_MAX sizeof(struct ttt_config)
 #define TTT_IPC_MSG_MAX   (TTT_IPC_HDR_LEN + TTT_IPC_PAYLOAD_MAX)
-#define TTT_IPC_NFDS      2	/* tap, socket */
-
-/* A socket address in a fixed layout, independent of sockaddr padding. */
-struct ttt_ipc_peer {
-	uint16_t family;	/* AF_INET or AF_INET6 */
-	uint16_t port;		/* network byte order */
-	uint32_t scope_id;
-	uint8_t addr[16];	/* IPv4 uses the first 4 bytes */
-};
+#define TTT_IPC_NFDS      2	/* most descriptors a record may carry (none does; tests) */
 
 /* What TTT_IPC_TEST_SYSCALL asks a test build's worker to attempt: a
  * syscall its sandbox forbids... */
@@ -66,26 +58,12 @@ enum ttt_test_syscall {
 	TTT_TEST_NSYSCALLS
 };
 
-#define TTT_IPC_CFG_FIXED_PEER 0x1u	/* accept datagrams from the peer only */
-#define TTT_IPC_CFG_HAVE_PEER  0x2u	/* peer holds an address */
-#define TTT_IPC_CFG_TWO_THREADS 0x4u	/* a forwarding thread a direction */
-
-struct ttt_ipc_config {
-	int64_t window_ns;
-	uint32_t max_frame;
-	uint32_t flags;
-	int32_t log_level;
-	uint32_t sock_family;	/* the UDP socket's family; peers must match */
-	struct ttt_ipc_peer peer;
-	int64_t floor_ns;	/* refuse frames stamped at or before: this worker's start */
-	int64_t rekey_grace_ns;	/* a new key's grace period for the old one */
-};
 
 /* A parsed message; which member is valid follows from type. */
 struct ttt_ipc_msg {
 	enum ttt_ipc_type type;
 	union {
-		struct ttt_ipc_config config;
+		struct ttt_config config;
 		struct {
 			size_t len;
 			uint8_t bytes[TTT_KEY_MAX];
@@ -112,6 +90,20 @@ enum ttt_ipc_side {
  */
 int ttt_ipc_parse(enum ttt_ipc_side side, const uint8_t *buf, size_t len,
     struct ttt_ipc_msg *m);
+
+/* What one side has received so far. Zero for each new worker. */
+struct ttt_ipc_seen {
+	uint32_t types;		/* bit t: a record of type t arrived */
+};
+
+/*
+ * The protocol's "when": CONFIG once (so first: nothing else may precede
+ * it), KEY after CONFIG, STATS_REQ and the test hook after a KEY; READY
+ * once, PEER and STATS only after READY; LOG at any time. Call it on each
+ * record ttt_ipc_parse accepted; it records the type in *seen. Pure apart
+ * from that. Returns 0, or -EPROTO for a record out of turn (seen unchanged).
+ */
+int ttt_ipc_permit(struct ttt_ipc_seen *seen, enum ttt_ipc_type type);
 
 /* Encode a header and payload into out; returns the length or -EMSGSIZE. */
 long ttt_ipc_encode(enum ttt_ipc_type type, const void *payload, size_t len,

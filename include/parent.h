@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "config.h"
 #include "ipc.h"
 #include "keyfile.h"
 #include "worker.h"
@@ -23,18 +24,15 @@
 
 struct ttt_parent {
 	int tap, udp;
+	int exe;			/* our own binary, opened at start: each worker execs it */
 	char ifname[IFNAMSIZ];
-	const char *keyfile;		/* re-read on SIGHUP */
 	uint8_t key[TTT_KEY_MAX];
 	size_t keylen;
 	/* During a rotation's grace period a new worker gets the old key too. */
 	uint8_t old_key[TTT_KEY_MAX];
 	size_t old_keylen;
 	long long old_key_until_ms;
-	struct ttt_ipc_config wcfg;	/* handed to each worker; peer kept current */
-	struct ttt_worker_setup ws;
-	unsigned stats_interval;	/* seconds, 0: off */
-	const char *pidfile;
+	struct ttt_config cfg;		/* handed whole to each worker; run.peer kept current */
 };
 
 /* Supervise until SIGTERM/SIGINT. Returns the exit status. */

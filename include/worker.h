@@ -1,23 +1,33 @@
 /*
  * The worker: unprivileged, confined, and the only process that touches
- * frames. Forked by the parent; receives its descriptors, key and
- * configuration over the socketpair, drops everything, then forwards
- * (datapath.h).
+ * frames. Each one is a fresh image: the parent forks, puts the descriptors
+ * below at fixed numbers, and re-executes its own binary with
+ * TTT_WORKER_ARG, so every worker gets its own address-space layout. The
+ * key and configuration then arrive over the channel; the worker drops
+ * everything and forwards (datapath.h).
  */
 #ifndef TTT_WORKER_H
 #define TTT_WORKER_H
 
-#include <sys/types.h>
+#define TTT_WORKER_ARG    "--worker-internal"	/* hidden: not in --help */
 
-#define TTT_WORKER_IPC_FD 3	/* the channel to the parent, after fork */
+/*
+ * Descriptors across the exec, at fixed numbers: the worker's seccomp rules
+ * key on them. 0..2 are /dev/null.
+ */
+#define TTT_WORKER_IPC_FD  3	/* the channel to the parent */
+#define TTT_WORKER_TAP_FD  4	/* the tap */
+#define TTT_WORKER_UDP_FD  5	/* the bound UDP socket */
+#define TTT_WORKER_MAX_FD  TTT_WORKER_UDP_FD	/* the highest the worker keeps */
+/* The parent's binary, close-on-exec: gone once execveat has used it. The
+ * parent's seccomp filter allows execveat on this number only. */
+#define TTT_WORKER_EXEC_FD (TTT_WORKER_MAX_FD + 1)
 
-struct ttt_worker_setup {
-	uid_t uid;
-	gid_t gid;
-	const char *chroot_dir;
-};
-
-/* Runs in the forked child, with the channel at TTT_WORKER_IPC_FD. Never returns. */
-__attribute__((noreturn)) void ttt_worker_main(const struct ttt_worker_setup *s);
+/*
+ * The entry point of a re-executed worker (main() with TTT_WORKER_ARG).
+ * Returns -EBADF only when the descriptors above are not what the parent
+ * passes (someone ran it by hand); otherwise it never returns.
+ */
+int ttt_worker_main(void);
 
 #endif

@@ -4,11 +4,13 @@
  * compromised process cannot probe the filter and carry on.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stddef.h>
 #include <sys/socket.h>
 #include <seccomp.h>
 
 #include "seccomp_policy.h"
+#include "worker.h"
 
 struct rule {
 	int nr;
@@ -96,8 +98,10 @@ ttt_seccomp_worker(const struct ttt_worker_fds *fds)
 }
 
 /*
- * Parent: supervising, and everything a worker does, since a forked worker
- * inherits this filter and stacks its own on top (the narrower one wins).
+ * Parent: supervising, and everything a worker does, since a worker, forked
+ * and re-executed, inherits this filter (it survives exec) and stacks its
+ * own on top (the narrower one wins). Plain execve is not here: only
+ * execveat of our own binary, below ttt_seccomp_parent's table.
  */
 static const struct rule parent_any[] = {
 	/* supervising */
@@ -117,10 +121,10 @@ static const struct rule parent_any[] = {
 	ALLOW(kill, "stop the worker on SIGTERM"),
 	ALLOW(close, "descriptors of a dead worker"),
 	ALLOW(close_range, "a new worker closes what it must not hold"),
-	ALLOW(dup2, "a new worker moves its channel to a fixed number"),
+	ALLOW(dup2, "a new worker puts its descriptors at fixed numbers"),
 	ALLOW(dup3, "glibc may implement dup2() with it"),
-	ALLOW(fcntl, "descriptor flags"),
-	ALLOW(openat, "re-read the key file on SIGHUP; /dev/null"),
+	ALLOW(fcntl, "descriptor flags; a new worker copies its descriptors out of the way"),
+	ALLOW(openat, "re-read the key file on SIGHUP; /dev/null; ld.so: the libraries"),
 	ALLOW(newfstatat, "check the key file's mode"),
 	ALLOW(fstat, "check the key file's mode"),
 	ALLOW(geteuid, "check the key file's owner"),
@@ -143,11 +147,17 @@ static const struct rule parent_any[] = {
 	ALLOW(brk, "malloc in libseccomp and libcap-ng"),
 	ALLOW(mmap, "malloc; thread stacks"),
 	ALLOW(munmap, "free"),
-	ALLOW(mprotect, "thread stack guard pages"),
+	ALLOW(mprotect, "thread stack guard pages; ld.so: RELRO"),
 	ALLOW(madvise, "free"),
 	ALLOW(futex, "locks in glibc"),
 	ALLOW(set_robust_list, "a new thread"),
 	ALLOW(rseq, "a new thread"),
+	/* a new worker's image starting (ld.so, libc, libcap-ng), found with strace -f */
+	ALLOW(access, "ld.so: is there an /etc/ld.so.preload"),
+	ALLOW(pread64, "ld.so: read the shared libraries' ELF headers"),
+	ALLOW(arch_prctl, "libc start-up: set the thread pointer (ARCH_SET_FS)"),
+	ALLOW(set_tid_address, "libc start-up: the main thread's clear-tid address"),
+	ALLOW(fstatfs, "libcap-ng start-up: check /proc/sys/kernel/cap_last_cap is procfs"),
 	/* what a new worker does to drop its privileges (privdrop.c) */
 	ALLOW(chroot, "worker: into the empty directory"),
 	ALLOW(chdir, "worker: to the new root"),
@@ -185,6 +195,16 @@ ttt_seccomp_parent(void)
 		};
 
 		rc = seccomp_rule_add_array(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 1, &unix_only);
+	}
+	/* A new worker re-executes our own binary, by the descriptor opened at
+	 * start and moved to its fixed number: no path, so no other program. */
+	if (rc == 0) {
+		struct scmp_arg_cmp own_binary[] = {
+			{ .arg = 0, .op = SCMP_CMP_EQ, .datum_a = TTT_WORKER_EXEC_FD },
+			{ .arg = 4, .op = SCMP_CMP_EQ, .datum_a = AT_EMPTY_PATH },
+		};
+
+		rc = seccomp_rule_add_array(ctx, SCMP_ACT_ALLOW, SCMP_SYS(execveat), 2, own_binary);
 	}
 	if (rc == 0)
 		rc = seccomp_load(ctx);

@@ -1,5 +1,5 @@
 /*
- * Command-line parsing (see cli.h).
+ * Command-line parsing (see cli.h), driven by one table.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -90,38 +90,60 @@ const char ttt_cli_usage[] =
 "  tinytaptunnel /etc/tinytaptunnel/key :9123 peer.example.net:9123\n"
 "  ip addr add 10.0.0.1/24 dev tap0\n";
 
-enum {
-	OPT_MTU = 256,
-	OPT_WINDOW,
-	OPT_CHROOT,
-	OPT_PIDFILE,
-	OPT_SYSLOG,
-	OPT_STATS,
-	OPT_GENKEY,
-	OPT_VERSION,
-	OPT_GRACE,
-	OPT_THREADS,
-};
+#define FIELD(f) offsetof(struct ttt_config, f), sizeof(((struct ttt_config *)0)->f)
+#define NUM(name, sh, f, lo, hi, dflt, words) \
+	{ name, sh, 0, TTT_OPT_NUM, FIELD(f), .range = words, .min = lo, .max = hi, .def = dflt }
+#define STR(name, sh, f, chk, dflt) \
+	{ name, sh, 0, TTT_OPT_STR, FIELD(f), .check = chk, .sdef = dflt }
+#define FLAG(name, sh, f)	{ name, sh, 0, TTT_OPT_FLAG, FIELD(f), .max = 1 }
+#define COUNT(name, sh, f, hi)	{ name, sh, 0, TTT_OPT_COUNT, FIELD(f), .max = hi }
+#define ACTION(name, sh, act)	{ name, sh, 0, TTT_OPT_ACTION, FIELD(action), .def = act }
+#define ARG(noun, f, chk, dflt)	{ noun, 0, 1, TTT_OPT_STR, FIELD(f), .check = chk, .sdef = dflt }
 
-static const struct option long_opts[] = {
-	{ "ifname", required_argument, NULL, 'i' },
-	{ "mtu", required_argument, NULL, OPT_MTU },
-	{ "window-ms", required_argument, NULL, OPT_WINDOW },
-	{ "user", required_argument, NULL, 'u' },
-	{ "chroot", required_argument, NULL, OPT_CHROOT },
-	{ "daemon", no_argument, NULL, 'd' },
-	{ "pidfile", required_argument, NULL, OPT_PIDFILE },
-	{ "syslog", no_argument, NULL, OPT_SYSLOG },
-	{ "stats-interval", required_argument, NULL, OPT_STATS },
-	{ "rekey-grace-ms", required_argument, NULL, OPT_GRACE },
-	{ "threads", required_argument, NULL, OPT_THREADS },
-	{ "verbose", no_argument, NULL, 'v' },
-	{ "quiet", no_argument, NULL, 'q' },
-	{ "genkey", no_argument, NULL, OPT_GENKEY },
-	{ "version", no_argument, NULL, OPT_VERSION },
-	{ "help", no_argument, NULL, 'h' },
-	{ NULL, 0, NULL, 0 },
+/*
+ * Every option and argument: the field it writes, its bounds or check, its
+ * default. The parser, the defaults and the worker's check of a received
+ * configuration (ttt_config_check) all read this and nothing else.
+ */
+const struct ttt_option ttt_cli_options[] = {
+	STR("ifname", 'i', ifname, TTT_STR_IFNAME, TTT_TAP_DEFAULT_NAME),
+	NUM("mtu", 0, mtu, TTT_MIN_MTU, TTT_MAX_MTU, TTT_DEFAULT_MTU, TTT_RANGE_NUMBER),
+	NUM("window-ms", 0, window_ms, 1, TTT_WINDOW_MS_MAX,
+	    TTT_DEFAULT_WINDOW_NS / TTT_NSEC_PER_MSEC, TTT_RANGE_NUMBER),
+	STR("user", 'u', user, TTT_STR_NONEMPTY, ""),
+	STR("chroot", 0, chroot_dir, TTT_STR_ABSPATH, TTT_DEFAULT_CHROOT),
+	FLAG("daemon", 'd', daemonize),
+	STR("pidfile", 0, pidfile, TTT_STR_ABSPATH, ""),
+	FLAG("syslog", 0, use_syslog),
+	NUM("stats-interval", 0, stats_interval, 0, TTT_STATS_INTERVAL_MAX, 0, TTT_RANGE_SECONDS),
+	NUM("rekey-grace-ms", 0, rekey_grace_ms, 0, TTT_REKEY_GRACE_MS_MAX,
+	    TTT_REKEY_GRACE_MS_DEFAULT, TTT_RANGE_NUMBER),
+	NUM("threads", 0, threads, 1, TTT_THREADS_MAX, 1, TTT_RANGE_CHOICE),
+	COUNT("verbose", 'v', verbose, TTT_VERBOSE_MAX),
+	FLAG("quiet", 'q', quiet),
+	ACTION("genkey", 0, TTT_CLI_GENKEY),
+	ACTION("version", 0, TTT_CLI_VERSION),
+	ACTION("help", 'h', TTT_CLI_HELP),
+	ARG("key file name", keyfile, TTT_STR_NONEMPTY, NULL),
+	ARG("local address", local, TTT_STR_ANY, NULL),
+	ARG("peer address", peer, TTT_STR_NONEMPTY, ""),
 };
+const size_t ttt_cli_noptions = sizeof(ttt_cli_options) / sizeof(ttt_cli_options[0]);
+#define NOPTS (sizeof(ttt_cli_options) / sizeof(ttt_cli_options[0]))
+#define OPT_BASE 256	/* getopt values of long options without a short form */
+
+/* A field of cfg, as the table describes it. */
+static int64_t *
+num_field(struct ttt_config *cfg, const struct ttt_option *o)
+{
+	return (int64_t *)(void *)((char *)cfg + o->offset);
+}
+
+static const int64_t *
+num_value(const struct ttt_config *cfg, const struct ttt_option *o)
+{
+	return (const int64_t *)(const void *)((const char *)cfg + o->offset);
+}
 
 /* A whole decimal number in [min, max], nothing before or after it. */
 static int
@@ -140,6 +162,21 @@ parse_num(const char *s, long long min, long long max, long long *out)
 	return 0;
 }
 
+static int
+str_ok(enum ttt_opt_check check, const char *s)
+{
+	switch (check) {
+	case TTT_STR_NONEMPTY:
+		return s[0] != '\0';
+	case TTT_STR_ABSPATH:
+		return s[0] == '/';
+	case TTT_STR_IFNAME:
+		return s[0] != '\0' && strlen(s) < IFNAMSIZ && strchr(s, '/') == NULL;
+	default:
+		return 1;
+	}
+}
+
 __attribute__((format(printf, 3, 4))) static int
 usage_error(char *err, size_t errlen, const char *fmt, ...)
 {
@@ -151,126 +188,219 @@ usage_error(char *err, size_t errlen, const char *fmt, ...)
 	return EX_USAGE;
 }
 
-static void
-defaults(struct ttt_config *cfg)
+static int
+bad_number(const struct ttt_option *o, const char *arg, char *err, size_t errlen)
+{
+	char range[64];
+
+	if (o->range == TTT_RANGE_SECONDS)
+		(void)snprintf(range, sizeof(range), "seconds, %lld to %lld", o->min, o->max);
+	else if (o->range == TTT_RANGE_CHOICE)
+		(void)snprintf(range, sizeof(range), "%lld or %lld", o->min, o->max);
+	else
+		(void)snprintf(range, sizeof(range), "a number from %lld to %lld", o->min, o->max);
+	return usage_error(err, errlen, "bad --%s '%s' (%s)", o->name, arg, range);
+}
+
+static int
+bad_string(const struct ttt_option *o, const char *arg, char *err, size_t errlen)
+{
+	const char *dashes = o->positional ? "" : "--";
+
+	switch (o->check) {
+	case TTT_STR_IFNAME:
+		return usage_error(err, errlen, "bad interface name '%s' (1 to %d characters, "
+		    "no '/')", arg, IFNAMSIZ - 1);
+	case TTT_STR_ABSPATH:
+		return usage_error(err, errlen, "bad %s%s '%s' (an absolute path)", dashes,
+		    o->name, arg);
+	default:
+		return usage_error(err, errlen, "empty %s%s", dashes, o->name);
+	}
+}
+
+/* Copied whole or refused: a cut path or address would name something else. */
+static int
+set_string(const struct ttt_option *o, const char *arg, struct ttt_config *cfg, char *err,
+    size_t errlen)
+{
+	size_t len = strlen(arg);
+
+	if (!str_ok(o->check, arg))
+		return bad_string(o, arg, err, errlen);
+	if (len >= o->size)
+		return usage_error(err, errlen, "%s%s is too long (at most %zu characters)",
+		    o->positional ? "" : "--", o->name, o->size - 1);
+	memcpy((char *)cfg + o->offset, arg, len + 1);
+	return 0;
+}
+
+static int
+apply(const struct ttt_option *o, const char *arg, struct ttt_config *cfg, char *err,
+    size_t errlen)
+{
+	long long v;
+
+	switch (o->kind) {
+	case TTT_OPT_NUM:
+		if (parse_num(arg, o->min, o->max, &v) != 0)
+			return bad_number(o, arg, err, errlen);
+		*num_field(cfg, o) = v;
+		return 0;
+	case TTT_OPT_STR:
+		return set_string(o, arg, cfg, err, errlen);
+	case TTT_OPT_FLAG:
+		*num_field(cfg, o) = 1;
+		return 0;
+	case TTT_OPT_COUNT:
+		if (*num_field(cfg, o) < o->max)
+			++*num_field(cfg, o);
+		return 0;
+	case TTT_OPT_ACTION:
+		cfg->action = (int32_t)o->def;
+		return 0;
+	}
+	return 0;
+}
+
+void
+ttt_config_defaults(struct ttt_config *cfg)
 {
 	memset(cfg, 0, sizeof(*cfg));
-	cfg->chroot_dir = TTT_DEFAULT_CHROOT;
-	cfg->ifname = TTT_TAP_DEFAULT_NAME;
-	cfg->mtu = TTT_DEFAULT_MTU;
-	cfg->threads = 1;
-	cfg->window_ns = TTT_DEFAULT_WINDOW_NS;
-	cfg->log_level = TTT_LOG_INFO;
-	cfg->rekey_grace_ns = TTT_REKEY_GRACE_MS_DEFAULT * TTT_NSEC_PER_MSEC;
+	cfg->version = TTT_CONFIG_VERSION;
+	cfg->action = TTT_CLI_RUN;
+	for (size_t i = 0; i < NOPTS; i++) {
+		const struct ttt_option *o = &ttt_cli_options[i];
+
+		if (o->kind == TTT_OPT_NUM)
+			*num_field(cfg, o) = o->def;
+		else if (o->kind == TTT_OPT_STR && o->sdef != NULL)
+			(void)snprintf((char *)cfg + o->offset, o->size, "%s", o->sdef);
+	}
+}
+
+int
+ttt_config_log_level(const struct ttt_config *c)
+{
+	return c->quiet ? TTT_LOG_ERR : c->verbose == 0 ? TTT_LOG_INFO : TTT_LOG_DEBUG;
+}
+
+/* getopt_long's view of the table. */
+static void
+getopt_tables(struct option *longs, char *shorts)
+{
+	size_t n = 0, k = 0;
+
+	shorts[k++] = ':';	/* a missing value is ':', worded by us */
+	for (size_t i = 0; i < NOPTS; i++) {
+		const struct ttt_option *o = &ttt_cli_options[i];
+		int takes = o->kind == TTT_OPT_NUM || o->kind == TTT_OPT_STR;
+
+		if (o->positional)
+			continue;
+		longs[n++] = (struct option){ o->name, takes ? required_argument : no_argument,
+		    NULL, o->short_name ? o->short_name : OPT_BASE + (int)i };
+		if (o->short_name) {
+			shorts[k++] = o->short_name;
+			if (takes)
+				shorts[k++] = ':';
+		}
+	}
+	longs[n] = (struct option){ NULL, 0, NULL, 0 };
+	shorts[k] = '\0';
+}
+
+static const struct ttt_option *
+option_for(int c)
+{
+	if (c >= OPT_BASE && (size_t)(c - OPT_BASE) < NOPTS)
+		return &ttt_cli_options[c - OPT_BASE];
+	for (size_t i = 0; i < NOPTS; i++)
+		if (ttt_cli_options[i].short_name != 0 && ttt_cli_options[i].short_name == c)
+			return &ttt_cli_options[i];
+	return NULL;
+}
+
+/* The arguments after the options, in table order. */
+static int
+parse_positional(int n, char **args, struct ttt_config *cfg, char *err, size_t errlen)
+{
+	int k = 0, rc, required = 0, most = 0;
+
+	for (size_t i = 0; i < NOPTS; i++) {
+		if (ttt_cli_options[i].positional) {
+			most++;
+			required += ttt_cli_options[i].sdef == NULL;
+		}
+	}
+	if (n < required)
+		return usage_error(err, errlen, "missing %s",
+		    n == 0 ? "key file and local address" : "local address");
+	if (n > most)
+		return usage_error(err, errlen, "unexpected argument '%s'", args[most]);
+	for (size_t i = 0; i < NOPTS && k < n; i++) {
+		if (!ttt_cli_options[i].positional)
+			continue;
+		if ((rc = set_string(&ttt_cli_options[i], args[k++], cfg, err, errlen)) != 0)
+			return rc;
+	}
+	return 0;
 }
 
 int
 ttt_cli_parse(int argc, char **argv, struct ttt_config *cfg, char *err, size_t errlen)
 {
-	long long v;
-	int c, verbose = 0, quiet = 0;
+	struct option longs[NOPTS + 1];
+	char shorts[3 * NOPTS + 2];
+	const struct ttt_option *o;
+	int c, rc;
 
-	defaults(cfg);
+	ttt_config_defaults(cfg);
+	getopt_tables(longs, shorts);
 	err[0] = '\0';
-	optind = 1;
+	optind = 0;	/* a full reset of glibc's getopt, so a second parse starts afresh */
 	opterr = 0;	/* we word the errors ourselves, one line each */
-	while ((c = getopt_long(argc, argv, ":i:u:dvqh", long_opts, NULL)) != -1) {
-		switch (c) {
-		case 'i':
-			if (optarg[0] == '\0' || strlen(optarg) >= IFNAMSIZ || strchr(optarg, '/'))
-				return usage_error(err, errlen,
-				    "bad interface name '%s' (1 to 15 characters, no '/')", optarg);
-			cfg->ifname = optarg;
-			break;
-		case OPT_MTU:
-			if (parse_num(optarg, TTT_MIN_MTU, TTT_MAX_MTU, &v) != 0)
-				return usage_error(err, errlen,
-				    "bad --mtu '%s' (a number from 68 to 9000)", optarg);
-			cfg->mtu = (int)v;
-			break;
-		case OPT_WINDOW:
-			if (parse_num(optarg, 1, TTT_WINDOW_MS_MAX, &v) != 0)
-				return usage_error(err, errlen,
-				    "bad --window-ms '%s' (a number from 1 to 30000)", optarg);
-			cfg->window_ns = v * TTT_NSEC_PER_MSEC;
-			break;
-		case 'u':
-			if (optarg[0] == '\0')
-				return usage_error(err, errlen, "empty --user");
-			cfg->user = optarg;
-			break;
-		case OPT_CHROOT:
-			if (optarg[0] != '/')
-				return usage_error(err, errlen,
-				    "bad --chroot '%s' (an absolute path)", optarg);
-			cfg->chroot_dir = optarg;
-			break;
-		case 'd':
-			cfg->daemonize = 1;
-			cfg->use_syslog = 1;
-			break;
-		case OPT_PIDFILE:
-			if (optarg[0] != '/')
-				return usage_error(err, errlen,
-				    "bad --pidfile '%s' (an absolute path)", optarg);
-			cfg->pidfile = optarg;
-			break;
-		case OPT_SYSLOG:
-			cfg->use_syslog = 1;
-			break;
-		case OPT_STATS:
-			if (parse_num(optarg, 0, TTT_STATS_INTERVAL_MAX, &v) != 0)
-				return usage_error(err, errlen,
-				    "bad --stats-interval '%s' (seconds, 0 to 86400)", optarg);
-			cfg->stats_interval = (unsigned)v;
-			break;
-		case OPT_GRACE:
-			if (parse_num(optarg, 0, TTT_REKEY_GRACE_MS_MAX, &v) != 0)
-				return usage_error(err, errlen,
-				    "bad --rekey-grace-ms '%s' (a number from 0 to 3600000)", optarg);
-			cfg->rekey_grace_ns = v * TTT_NSEC_PER_MSEC;
-			break;
-		case OPT_THREADS:
-			if (parse_num(optarg, 1, TTT_THREADS_MAX, &v) != 0)
-				return usage_error(err, errlen, "bad --threads '%s' (1 or 2)", optarg);
-			cfg->threads = (int)v;
-			break;
-		case 'v':
-			verbose++;
-			break;
-		case 'q':
-			quiet = 1;
-			break;
-		case OPT_GENKEY:
-			cfg->action = TTT_CLI_GENKEY;
-			break;
-		case OPT_VERSION:
-			cfg->action = TTT_CLI_VERSION;
-			break;
-		case 'h':
-			cfg->action = TTT_CLI_HELP;
-			return 0;
-		case ':':
+	while ((c = getopt_long(argc, argv, shorts, longs, NULL)) != -1) {
+		if (c == ':')
 			return usage_error(err, errlen, "option '%s' needs a value",
 			    argv[optind - 1]);
-		default:
+		if ((o = option_for(c)) == NULL)
 			return usage_error(err, errlen, "unknown option '%s'", argv[optind - 1]);
-		}
+		if ((rc = apply(o, optarg, cfg, err, errlen)) != 0)
+			return rc;
+		if (cfg->action == TTT_CLI_HELP)
+			return 0;
 	}
-	if (quiet && verbose)
+	if (cfg->quiet && cfg->verbose)
 		return usage_error(err, errlen, "--quiet and --verbose together");
-	cfg->log_level = quiet ? TTT_LOG_ERR : verbose == 0 ? TTT_LOG_INFO : TTT_LOG_DEBUG;
 	if (cfg->action != TTT_CLI_RUN)
 		return 0;
-	if (argc - optind < 2)
-		return usage_error(err, errlen, "missing %s",
-		    argc - optind == 0 ? "key file and local address" : "local address");
-	if (argc - optind > 3)
-		return usage_error(err, errlen, "unexpected argument '%s'", argv[optind + 3]);
-	cfg->keyfile = argv[optind];
-	cfg->local = argv[optind + 1];
-	cfg->peer = argc - optind == 3 ? argv[optind + 2] : NULL;
-	if (cfg->keyfile[0] == '\0')
-		return usage_error(err, errlen, "empty key file name");
-	return 0;
+	return parse_positional(argc - optind, argv + optind, cfg, err, errlen);
+}
+
+/* Every command-line field of a received configuration, against the table. */
+int
+ttt_config_check(const struct ttt_config *c)
+{
+	if (c->version != TTT_CONFIG_VERSION || c->action != TTT_CLI_RUN)
+		return -EBADMSG;
+	for (size_t i = 0; i < NOPTS; i++) {
+		const struct ttt_option *o = &ttt_cli_options[i];
+		const char *s = (const char *)c + o->offset;
+		int64_t v = o->kind == TTT_OPT_STR || o->kind == TTT_OPT_ACTION ? 0 :
+		    *num_value(c, o);
+
+		if (o->kind == TTT_OPT_NUM && (v < o->min || v > o->max))
+			return -EBADMSG;
+		if ((o->kind == TTT_OPT_FLAG || o->kind == TTT_OPT_COUNT) && (v < 0 || v > o->max))
+			return -EBADMSG;
+		if (o->kind != TTT_OPT_STR)
+			continue;
+		if (memchr(s, '\0', o->size) == NULL)
+			return -EBADMSG;
+		/* Empty means "not given", which only an option with a default of "" allows. */
+		if (s[0] == '\0' ? !(o->sdef != NULL && o->sdef[0] == '\0') : !str_ok(o->check, s))
+			return -EBADMSG;
+	}
+	return c->quiet && c->verbose ? -EBADMSG : 0;
 }

@@ -8,31 +8,61 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "cli.h"
 #include "ipc.h"
 
-/* Which side may receive each type, and its exact or largest payload. */
+_Static_assert(TTT_KEY_MAX <= TTT_IPC_PAYLOAD_MAX && TTT_IPC_LOG_MAX + 1 <= TTT_IPC_PAYLOAD_MAX,
+    "the configuration is the largest payload");
+
+/*
+ * Which side may receive each type, its exact or largest payload, and when
+ * (as OpenSSH's monitor marks requests MON_ONCE and MON_PERMIT): once at
+ * most, and only after a record of type "after" (0: any time).
+ */
+#define ONCE 1
 static const struct {
 	enum ttt_ipc_side to;
 	size_t min, max;
+	int once;
+	enum ttt_ipc_type after;
 } ipc_rules[TTT_IPC_TYPE_MAX] = {
-	[TTT_IPC_CONFIG] = { TTT_IPC_TO_WORKER, sizeof(struct ttt_ipc_config),
-	    sizeof(struct ttt_ipc_config) },
-	[TTT_IPC_KEY] = { TTT_IPC_TO_WORKER, TTT_KEY_MIN, TTT_KEY_MAX },
-	[TTT_IPC_FDS] = { TTT_IPC_TO_WORKER, 0, 0 },
-	[TTT_IPC_STATS_REQ] = { TTT_IPC_TO_WORKER, 0, 0 },
-	[TTT_IPC_READY] = { TTT_IPC_TO_PARENT, 0, 0 },
-	[TTT_IPC_LOG] = { TTT_IPC_TO_PARENT, 2, TTT_IPC_LOG_MAX + 1 },
+	/* Settings fixed for the worker's life; the first thing it reads. */
+	[TTT_IPC_CONFIG] = { TTT_IPC_TO_WORKER, sizeof(struct ttt_config),
+	    sizeof(struct ttt_config), ONCE, 0 },
+	/* The grace period of a rotation comes with the configuration. */
+	[TTT_IPC_KEY] = { TTT_IPC_TO_WORKER, TTT_KEY_MIN, TTT_KEY_MAX, 0, TTT_IPC_CONFIG },
+	[TTT_IPC_STATS_REQ] = { TTT_IPC_TO_WORKER, 0, 0, 0, TTT_IPC_KEY },
+	/* A worker is sandboxed once; before that it has no peer or counters. */
+	[TTT_IPC_READY] = { TTT_IPC_TO_PARENT, 0, 0, ONCE, 0 },
+	[TTT_IPC_LOG] = { TTT_IPC_TO_PARENT, 2, TTT_IPC_LOG_MAX + 1, 0, 0 },
 	[TTT_IPC_PEER] = { TTT_IPC_TO_PARENT, sizeof(struct ttt_ipc_peer),
-	    sizeof(struct ttt_ipc_peer) },
+	    sizeof(struct ttt_ipc_peer), 0, TTT_IPC_READY },
 	[TTT_IPC_STATS] = { TTT_IPC_TO_PARENT, sizeof(struct ttt_stats),
-	    sizeof(struct ttt_stats) },
+	    sizeof(struct ttt_stats), 0, TTT_IPC_READY },
 #ifdef TTT_TEST_HOOKS
 	/* A test asks the worker to break its sandbox; never in a real build. */
-	[TTT_IPC_TEST_SYSCALL] = { TTT_IPC_TO_WORKER, 1, 1 },
+	[TTT_IPC_TEST_SYSCALL] = { TTT_IPC_TO_WORKER, 1, 1, 0, TTT_IPC_KEY },
 #else
-	[TTT_IPC_TEST_SYSCALL] = { TTT_IPC_NOBODY, 0, 0 },
+	[TTT_IPC_TEST_SYSCALL] = { TTT_IPC_NOBODY, 0, 0, 0, TTT_IPC_KEY },
 #endif
 };
+_Static_assert(TTT_IPC_TYPE_MAX <= 32, "struct ttt_ipc_seen has a bit a type");
+
+int
+ttt_ipc_permit(struct ttt_ipc_seen *seen, enum ttt_ipc_type type)
+{
+	uint32_t bit;
+
+	if ((unsigned)type == 0 || (unsigned)type >= TTT_IPC_TYPE_MAX)
+		return -EPROTO;
+	bit = UINT32_C(1) << type;
+	if (ipc_rules[type].once && (seen->types & bit))
+		return -EPROTO;
+	if (ipc_rules[type].after != 0 && !(seen->types & (UINT32_C(1) << ipc_rules[type].after)))
+		return -EPROTO;
+	seen->types |= bit;
+	return 0;
+}
 
 static int
 peer_valid(const struct ttt_ipc_peer *p)
@@ -60,25 +90,26 @@ parse_log(const uint8_t *p, size_t len, struct ttt_ipc_msg *m)
 	return 0;
 }
 
+/* The command-line fields against cli.c's table; the run section here. */
 static int
 parse_config(const uint8_t *p, struct ttt_ipc_msg *m)
 {
-	struct ttt_ipc_config *c = &m->u.config;
+	struct ttt_config *c = &m->u.config;
 
 	memcpy(c, p, sizeof(*c));
-	if (c->rekey_grace_ns < 0 || c->window_ns < 0 || c->max_frame < TTT_MIN_FRAME || c->max_frame > TTT_MAX_FRAME)
+	if (ttt_config_check(c) != 0)
 		return -EBADMSG;
-	if (c->log_level < TTT_LOG_ERR || c->log_level > TTT_LOG_DEBUG)
+	if (c->run.sock_family != AF_INET && c->run.sock_family != AF_INET6)
 		return -EBADMSG;
-	if (c->sock_family != AF_INET && c->sock_family != AF_INET6)
+	if ((c->run.flags & ~(TTT_CONFIG_FIXED_PEER | TTT_CONFIG_HAVE_PEER)) != 0)
 		return -EBADMSG;
-	if ((c->flags & ~(TTT_IPC_CFG_FIXED_PEER | TTT_IPC_CFG_HAVE_PEER |
-	    TTT_IPC_CFG_TWO_THREADS)) != 0)
+	if ((c->run.flags & TTT_CONFIG_FIXED_PEER) && !(c->run.flags & TTT_CONFIG_HAVE_PEER))
 		return -EBADMSG;
-	if ((c->flags & TTT_IPC_CFG_FIXED_PEER) && !(c->flags & TTT_IPC_CFG_HAVE_PEER))
+	if ((c->run.flags & TTT_CONFIG_HAVE_PEER) &&
+	    (!peer_valid(&c->run.peer) || c->run.peer.family != c->run.sock_family))
 		return -EBADMSG;
-	if ((c->flags & TTT_IPC_CFG_HAVE_PEER) &&
-	    (!peer_valid(&c->peer) || c->peer.family != c->sock_family))
+	/* A worker that stayed root would not be confined. */
+	if (c->run.uid == 0 || c->run.gid == 0 || c->run.floor_ns < 0)
 		return -EBADMSG;
 	return 0;
 }

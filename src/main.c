@@ -5,8 +5,9 @@
  *   read the key                      (parent, root)
  *   open the tap, bind the socket     (parent, root)
  *   drop to what respawning needs, confine the parent
- *   supervise: fork a worker, hand it the tap, the socket and the key;
- *     the worker chroots, drops to its user, confines itself and forwards
+ *   supervise: fork and re-execute a worker (a fresh image), the tap and
+ *     the socket at fixed descriptors; send it the configuration and the
+ *     key; the worker chroots, drops to its user, confines itself, forwards
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -28,6 +29,7 @@
 #include "seccomp_policy.h"
 #include "tap.h"
 #include "udp.h"
+#include "worker.h"
 
 #define PIDFILE_MODE 0644
 
@@ -115,7 +117,7 @@ resolve_user(const char *name, struct ttt_parent *p)
 {
 	const struct passwd *pw;
 
-	if (name == NULL) {
+	if (name[0] == '\0') {
 		pw = getpwnam(TTT_DEFAULT_USER);
 		if (pw == NULL)
 			pw = getpwnam(TTT_FALLBACK_USER);
@@ -128,8 +130,8 @@ resolve_user(const char *name, struct ttt_parent *p)
 	if (pw->pw_uid == 0 || pw->pw_gid == 0)
 		return fail(EX_CONFIG, "user '%s' has uid or gid 0; the worker must not run "
 		    "as root (see --user)", name);
-	p->ws.uid = pw->pw_uid;
-	p->ws.gid = pw->pw_gid;
+	p->cfg.run.uid = pw->pw_uid;
+	p->cfg.run.gid = pw->pw_gid;
 	return 0;
 }
 
@@ -161,17 +163,17 @@ resolve_addresses(const struct ttt_config *cfg, struct ttt_addr *local, struct t
 		return fail(st == TTT_ADDR_RESOLVE ? EX_NOHOST : EX_USAGE,
 		    "local address '%s': %s%s%s", cfg->local, ttt_addr_strerror(st),
 		    st == TTT_ADDR_RESOLVE ? ": " : "", st == TTT_ADDR_RESOLVE ? gai_strerror(gai) : "");
-	p->wcfg.sock_family = (uint32_t)local->ss.ss_family;
-	if (cfg->peer == NULL)
+	p->cfg.run.sock_family = (uint32_t)local->ss.ss_family;
+	if (cfg->peer[0] == '\0')
 		return 0;
 	st = ttt_addr_resolve_peer(cfg->peer, local->ss.ss_family, &peer, &gai);
 	if (st != TTT_ADDR_OK)
 		return fail(st == TTT_ADDR_RESOLVE ? EX_NOHOST : EX_USAGE,
 		    "peer address '%s': %s%s%s", cfg->peer, ttt_addr_strerror(st),
 		    st == TTT_ADDR_RESOLVE ? ": " : "", st == TTT_ADDR_RESOLVE ? gai_strerror(gai) : "");
-	ttt_ipc_peer_from_addr(&peer, &p->wcfg.peer);
+	ttt_ipc_peer_from_addr(&peer, &p->cfg.run.peer);
 	/* A peer given on the command line is the only source we accept. */
-	p->wcfg.flags |= TTT_IPC_CFG_FIXED_PEER | TTT_IPC_CFG_HAVE_PEER;
+	p->cfg.run.flags |= TTT_CONFIG_FIXED_PEER | TTT_CONFIG_HAVE_PEER;
 	return 0;
 }
 
@@ -189,10 +191,10 @@ open_tap(const struct ttt_config *cfg, struct ttt_parent *p)
 	if (fd < 0)
 		return -fail(EX_OSERR, "cannot create tap interface %s: %s", cfg->ifname,
 		    strerror(-fd));
-	rc = ttt_tap_configure(p->ifname, cfg->mtu);
+	rc = ttt_tap_configure(p->ifname, (int)cfg->mtu);
 	if (rc != 0) {
 		(void)close(fd);	/* the interface goes with its last descriptor */
-		return -fail(EX_OSERR, "cannot set MTU %d and bring up %s: %s", cfg->mtu,
+		return -fail(EX_OSERR, "cannot set MTU %lld and bring up %s: %s", (long long)cfg->mtu,
 		    p->ifname, strerror(-rc));
 	}
 	return fd;
@@ -261,16 +263,6 @@ setup(const struct ttt_config *cfg, struct ttt_parent *p)
 	if ((rc = resolve_user(cfg->user, p)) != 0 || (rc = check_chroot(cfg->chroot_dir)) != 0 ||
 	    (rc = read_key(cfg->keyfile, p)) != 0 || (rc = resolve_addresses(cfg, &local, p)) != 0)
 		return rc;
-	p->ws.chroot_dir = cfg->chroot_dir;
-	p->keyfile = cfg->keyfile;
-	p->wcfg.rekey_grace_ns = cfg->rekey_grace_ns;
-	p->wcfg.window_ns = cfg->window_ns;
-	p->wcfg.max_frame = (uint32_t)TTT_FRAME_MAX(cfg->mtu);
-	p->wcfg.log_level = cfg->log_level;
-	if (cfg->threads == 2)
-		p->wcfg.flags |= TTT_IPC_CFG_TWO_THREADS;
-	p->stats_interval = cfg->stats_interval;
-	p->pidfile = cfg->pidfile;
 	if ((p->tap = open_tap(cfg, p)) < 0)
 		return -p->tap;
 	if ((p->udp = open_socket(cfg->local, &local)) < 0) {
@@ -282,15 +274,15 @@ setup(const struct ttt_config *cfg, struct ttt_parent *p)
 }
 
 static int
-confine_parent(const struct ttt_config *cfg, struct ttt_parent *p)
+confine_parent(const struct ttt_config *cfg)
 {
 	int rc;
 
 	if (cfg->daemonize && (rc = daemonize()) != 0)
 		return fail(EX_OSERR, "detaching: %s", strerror(-rc));
-	ttt_log_init(progname, cfg->log_level, cfg->use_syslog);
-	if (p->pidfile != NULL && (rc = write_pidfile(p->pidfile)) != 0) {
-		log_err("pid file %s: %s", p->pidfile, strerror(-rc));
+	ttt_log_init(progname, ttt_config_log_level(cfg), cfg->use_syslog || cfg->daemonize);
+	if (cfg->pidfile[0] != '\0' && (rc = write_pidfile(cfg->pidfile)) != 0) {
+		log_err("pid file %s: %s", cfg->pidfile, strerror(-rc));
 		return EX_CANTCREAT;
 	}
 	if (ttt_privdrop_parent() != 0) {
@@ -308,17 +300,29 @@ int
 main(int argc, char **argv)
 {
 	static struct ttt_parent parent;
-	struct ttt_config cfg;
+	const struct ttt_config *cfg = &parent.cfg;
 	char err[TTT_CLI_ERR_MAX];
 	int rc;
 
-	rc = ttt_cli_parse(argc, argv, &cfg, err, sizeof(err));
+	/* A worker the parent re-executed: nothing of the command line applies. */
+	if (argc == 2 && strcmp(argv[1], TTT_WORKER_ARG) == 0) {
+		(void)ttt_worker_main();
+		return fail(EX_USAGE, "%s is for the daemon's own use: it needs the parent's "
+		    "channel, tap and socket at descriptors %d to %d", TTT_WORKER_ARG,
+		    TTT_WORKER_IPC_FD, TTT_WORKER_MAX_FD);
+	}
+	/* Each worker re-executes this very image, whatever happens on disk
+	 * to the path we were started from. */
+	parent.exe = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+	if (parent.exe < 0)
+		return fail(EX_OSERR, "opening our own binary, /proc/self/exe: %s", strerror(errno));
+	rc = ttt_cli_parse(argc, argv, &parent.cfg, err, sizeof(err));
 	if (rc != 0) {
 		(void)fprintf(stderr, "%s: %s\nTry '%s --help' for more information.\n",
 		    progname, err, progname);
 		return rc;
 	}
-	switch (cfg.action) {
+	switch (cfg->action) {
 	case TTT_CLI_HELP:
 		(void)fputs(ttt_cli_usage, stdout);
 		return 0;
@@ -330,22 +334,22 @@ main(int argc, char **argv)
 	case TTT_CLI_RUN:
 		break;
 	}
-	if ((rc = setup(&cfg, &parent)) != 0)
+	if ((rc = setup(cfg, &parent)) != 0)
 		return rc;
-	if ((rc = confine_parent(&cfg, &parent)) != 0) {
-		if (parent.pidfile != NULL)
-			(void)unlink(parent.pidfile);
+	if ((rc = confine_parent(cfg)) != 0) {
+		if (cfg->pidfile[0] != '\0')
+			(void)unlink(cfg->pidfile);
 		return rc;
 	}
-	log_info("tunnel on %s, mtu %d, listening on %s%s%s", parent.ifname, cfg.mtu, cfg.local,
-	    cfg.peer != NULL ? ", peer " : ", peer learnt from traffic",
-	    cfg.peer != NULL ? cfg.peer : "");
+	log_info("tunnel on %s, mtu %lld, listening on %s%s%s", parent.ifname,
+	    (long long)cfg->mtu, cfg->local,
+	    cfg->peer[0] != '\0' ? ", peer " : ", peer learnt from traffic", cfg->peer);
 	rc = ttt_parent_run(&parent);
 	explicit_bzero(parent.key, sizeof(parent.key));
 	/* Closing the last descriptor removes the tap interface. */
 	(void)close(parent.tap);
 	(void)close(parent.udp);
-	if (parent.pidfile != NULL)
-		(void)unlink(parent.pidfile);
+	if (cfg->pidfile[0] != '\0')
+		(void)unlink(cfg->pidfile);
 	return rc;
 }

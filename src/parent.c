@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sysexits.h>
 #include <time.h>
 #include <unistd.h>
 #include <sys/signalfd.h>
@@ -25,6 +26,7 @@ struct supervisor {
 	int sigfd;
 	pid_t pid;		/* the worker, or 0 */
 	int ipc;		/* its channel, or -1 */
+	struct ttt_ipc_seen seen;	/* what it has sent: it may not repeat READY, ... */
 	long long started_ms, respawn_at_ms, backoff_ms, next_stats_ms, next_poll_ms;
 	/*
 	 * Counters outlive workers: the totals of the workers that ended, plus
@@ -66,16 +68,54 @@ ttt_parent_describe_status(int status, char *buf, size_t cap)
 
 /* ---- starting a worker ---- */
 
-/* In the child: only the channel survives, at a fixed number. The tap and
- * socket arrive again by SCM_RIGHTS, as a re-executed worker would get them. */
-__attribute__((noreturn)) static void
-become_worker(struct ttt_parent *p, int chan)
+/*
+ * In the child: /dev/null at 0..2, then the channel, the tap, the socket and
+ * our binary at the numbers worker.h fixes, nothing else. Each source is
+ * first copied above every target, so one already sitting at another's
+ * target is not clobbered, and each copy lands on its target by dup2 from a
+ * different number, which clears close-on-exec (dup2(fd, fd) would not).
+ */
+static int
+place_fds(const struct ttt_parent *p, int chan)
 {
+	enum { NULLFD, CHAN, TAP, UDP, EXE, N };
+	const int target[N] = { -1, TTT_WORKER_IPC_FD, TTT_WORKER_TAP_FD, TTT_WORKER_UDP_FD,
+	    TTT_WORKER_EXEC_FD };
+	int src[N] = { -1, chan, p->tap, p->udp, p->exe }, tmp[N];
+
+	src[NULLFD] = open("/dev/null", O_RDWR | O_CLOEXEC);
+	for (int i = 0; i < N; i++)
+		if (src[i] < 0 || (tmp[i] = fcntl(src[i], F_DUPFD_CLOEXEC, TTT_WORKER_EXEC_FD + 1)) < 0)
+			return -1;
+	if (dup2(tmp[NULLFD], STDIN_FILENO) < 0 || dup2(tmp[NULLFD], STDOUT_FILENO) < 0 ||
+	    dup2(tmp[NULLFD], STDERR_FILENO) < 0)
+		return -1;
+	for (int i = CHAN; i < EXE; i++)
+		if (dup2(tmp[i], target[i]) < 0)
+			return -1;
+	/* execveat needs it; the new image must not inherit it. */
+	if (dup3(tmp[EXE], target[EXE], O_CLOEXEC) < 0)
+		return -1;
+	return close_range(TTT_WORKER_EXEC_FD + 1, ~0U, 0);
+}
+
+/*
+ * In the child: re-execute our own binary as a worker. A fresh image gets
+ * its own address-space layout (as sshd-session and ntpd's children do),
+ * and none of the parent's memory survives it, so the keys (p->key,
+ * p->old_key, and any secret added later) need no wipe list here. The
+ * environment stays behind: no LD_* variable reaches the worker.
+ */
+__attribute__((noreturn)) static void
+become_worker(const struct ttt_parent *p, int chan)
+{
+	static char *const argv[] = { "tinytaptunnel", TTT_WORKER_ARG, NULL };
+	static char *const envp[] = { NULL };
 	sigset_t none;
-	int null;
 
 	/* Signals meant for the daemon (systemctl kill, pkill) must not end the
-	 * worker: only the parent answers them. SIGTERM still stops it. */
+	 * worker: only the parent answers them. SIGTERM still stops it. Ignored
+	 * dispositions and the mask survive the exec. */
 	(void)signal(SIGHUP, SIG_IGN);
 	(void)signal(SIGINT, SIG_IGN);
 	(void)signal(SIGUSR1, SIG_IGN);
@@ -83,17 +123,10 @@ become_worker(struct ttt_parent *p, int chan)
 	(void)signal(SIGPIPE, SIG_IGN);
 	(void)sigemptyset(&none);
 	(void)sigprocmask(SIG_SETMASK, &none, NULL);
-	if (dup2(chan, TTT_WORKER_IPC_FD) < 0)
-		_exit(1);
-	null = open("/dev/null", O_RDWR | O_CLOEXEC);
-	if (null < 0 || dup2(null, STDIN_FILENO) < 0 || dup2(null, STDOUT_FILENO) < 0 ||
-	    dup2(null, STDERR_FILENO) < 0)
-		_exit(1);
-	if (close_range(TTT_WORKER_IPC_FD + 1, ~0U, 0) != 0)
-		_exit(1);
-	explicit_bzero(p->key, sizeof(p->key));
-	explicit_bzero(p->old_key, sizeof(p->old_key));
-	ttt_worker_main(&p->ws);
+	if (place_fds(p, chan) != 0)
+		_exit(EX_OSERR);
+	(void)execveat(TTT_WORKER_EXEC_FD, "", argv, envp, AT_EMPTY_PATH);
+	_exit(EX_OSERR);
 }
 
 static int64_t
@@ -108,21 +141,18 @@ realtime_ns(void)
 static int
 send_setup(struct ttt_parent *p, int chan)
 {
-	int fds[TTT_IPC_NFDS] = { p->tap, p->udp };
 	int rc;
 
 	/* The new worker refuses what was stamped before it existed: its
 	 * predecessor may have received it (replay) or sent it (reflection). */
-	p->wcfg.floor_ns = realtime_ns();
-	rc = ttt_ipc_send(chan, TTT_IPC_CONFIG, &p->wcfg, sizeof(p->wcfg));
+	p->cfg.run.floor_ns = realtime_ns();
+	rc = ttt_ipc_send(chan, TTT_IPC_CONFIG, &p->cfg, sizeof(p->cfg));
 	/* Mid-rotation, the old key first: the worker takes the second key as
 	 * a rotation and honours the first for a grace period. */
 	if (rc == 0 && p->old_keylen > 0 && now_ms() < p->old_key_until_ms)
 		rc = ttt_ipc_send(chan, TTT_IPC_KEY, p->old_key, p->old_keylen);
 	if (rc == 0)
 		rc = ttt_ipc_send(chan, TTT_IPC_KEY, p->key, p->keylen);
-	if (rc == 0)
-		rc = ttt_ipc_send_fds(chan, TTT_IPC_FDS, fds, TTT_IPC_NFDS);
 	return rc;
 }
 
@@ -148,6 +178,7 @@ spawn(struct supervisor *s)
 	(void)close(sv[1]);
 	s->pid = pid;
 	s->ipc = sv[0];
+	memset(&s->seen, 0, sizeof(s->seen));
 	s->started_ms = now_ms();
 	rc = send_setup(s->p, s->ipc);
 	if (rc != 0) {
@@ -192,13 +223,13 @@ record_peer(struct supervisor *s, const struct ttt_ipc_peer *peer)
 	char str[TTT_ADDR_STR_MAX];
 
 	/* The worker may only tell us where the peer is, within the rules. */
-	if ((s->p->wcfg.flags & TTT_IPC_CFG_FIXED_PEER) || peer->family != s->p->wcfg.sock_family ||
+	if ((s->p->cfg.run.flags & TTT_CONFIG_FIXED_PEER) || peer->family != s->p->cfg.run.sock_family ||
 	    ttt_ipc_peer_to_addr(peer, &a) != 0) {
 		drop_worker(s, "reported a peer it may not have");
 		return;
 	}
-	s->p->wcfg.peer = *peer;
-	s->p->wcfg.flags |= TTT_IPC_CFG_HAVE_PEER;
+	s->p->cfg.run.peer = *peer;
+	s->p->cfg.run.flags |= TTT_CONFIG_HAVE_PEER;
 	ttt_addr_format(&a, str, sizeof(str));
 	log_debug("worker reports the peer at %s", str);
 }
@@ -266,6 +297,10 @@ read_worker(struct supervisor *s)
 		drop_worker(s, "sent a malformed message");
 		return;
 	}
+	if (ttt_ipc_permit(&s->seen, m.type) != 0) {
+		drop_worker(s, "sent a message out of turn");
+		return;
+	}
 	handle_message(s, &m);
 }
 
@@ -320,28 +355,28 @@ reload_key(struct supervisor *s)
 	uint8_t key[TTT_KEY_MAX];
 	size_t len = 0;
 	int err = 0, rc;
-	enum ttt_key_status st = ttt_keyfile_load(p->keyfile, key, sizeof(key), &len, &err);
+	enum ttt_key_status st = ttt_keyfile_load(p->cfg.keyfile, key, sizeof(key), &len, &err);
 
 	if (st != TTT_KEY_OK) {
-		log_err("SIGHUP: key file %s %s%s%s; keeping the current key", p->keyfile,
+		log_err("SIGHUP: key file %s %s%s%s; keeping the current key", p->cfg.keyfile,
 		    ttt_key_strerror(st), st == TTT_KEY_IO ? ": " : "",
 		    st == TTT_KEY_IO ? strerror(err) : "");
 		explicit_bzero(key, sizeof(key));
 		return;
 	}
 	if (len == p->keylen && memcmp(key, p->key, len) == 0) {
-		log_info("SIGHUP: key file %s unchanged", p->keyfile);
+		log_info("SIGHUP: key file %s unchanged", p->cfg.keyfile);
 		explicit_bzero(key, sizeof(key));
 		return;
 	}
 	memcpy(p->old_key, p->key, p->keylen);
 	p->old_keylen = p->keylen;
-	p->old_key_until_ms = now_ms() + p->wcfg.rekey_grace_ns / 1000000;
+	p->old_key_until_ms = now_ms() + p->cfg.rekey_grace_ms;
 	memcpy(p->key, key, len);
 	p->keylen = len;
 	explicit_bzero(key, sizeof(key));
 	log_info("SIGHUP: new key from %s; the old one stays valid for at most %lld ms",
-	    p->keyfile, (long long)(p->wcfg.rekey_grace_ns / 1000000));
+	    p->cfg.keyfile, (long long)p->cfg.rekey_grace_ms);
 	if (s->ipc >= 0 && (rc = ttt_ipc_send(s->ipc, TTT_IPC_KEY, p->key, p->keylen)) != 0)
 		log_err("sending the new key to the worker: %s", strerror(-rc));
 }
@@ -450,7 +485,7 @@ poll_timeout(const struct supervisor *s)
 
 	if (s->pid == 0)
 		next = s->respawn_at_ms;
-	if (s->p->stats_interval > 0 && (next < 0 || s->next_stats_ms < next))
+	if (s->p->cfg.stats_interval > 0 && (next < 0 || s->next_stats_ms < next))
 		next = s->next_stats_ms;
 	if (next < 0 || s->next_poll_ms < next)
 		next = s->next_poll_ms;
@@ -470,9 +505,9 @@ on_timers(struct supervisor *s)
 			schedule_respawn(s);
 		}
 	}
-	if (s->p->stats_interval > 0 && t >= s->next_stats_ms) {
+	if (s->p->cfg.stats_interval > 0 && t >= s->next_stats_ms) {
 		request_stats(s, 1);
-		s->next_stats_ms = t + (long long)s->p->stats_interval * 1000;
+		s->next_stats_ms = t + (long long)s->p->cfg.stats_interval * 1000;
 	}
 	if (t >= s->next_poll_ms) {
 		request_stats(s, 0);
@@ -491,10 +526,10 @@ ttt_parent_run(struct ttt_parent *p)
 	s.sigfd = open_signals();
 	if (s.sigfd < 0) {
 		log_err("signalfd: %s", strerror(-s.sigfd));
-		return 71;
+		return EX_OSERR;
 	}
 	s.respawn_at_ms = now_ms();
-	s.next_stats_ms = now_ms() + (long long)p->stats_interval * 1000;
+	s.next_stats_ms = now_ms() + (long long)p->cfg.stats_interval * 1000;
 	s.next_poll_ms = now_ms() + TTT_STATS_POLL_MS;
 	for (;;) {
 		struct pollfd pfd[POLL_N] = {

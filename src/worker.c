@@ -4,7 +4,8 @@
  * lives in datapath.c (threads), send.c, receive.c and verdict.c.
  *
  * Start-up, in order:
- *   1. receive the configuration, the key(s) and the descriptors
+ *   0. check the descriptors the parent placed before the exec (worker.h)
+ *   1. receive the configuration, then the key
  *   2. build the data path object (datapath.h)
  *   3. drop privileges (privdrop.c)
  *   4. start the forwarding threads while clone() is still allowed
@@ -16,8 +17,10 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/random.h>
+#include <sys/stat.h>
 
 #include "clock.h"
+#include "config.h"
 #include "datapath.h"
 #include "ipc.h"
 #include "keyring.h"
@@ -41,9 +44,9 @@ struct worker {
 
 /* What the parent's set-up has delivered so far. */
 struct received {
-	struct ttt_ipc_config cfg;
-	int have_cfg, have_key, have_fds;
-	int fds[TTT_IPC_NFDS];
+	struct ttt_config cfg;
+	struct ttt_ipc_seen seen;	/* the order rules: ttt_ipc_permit */
+	int have_key;
 };
 
 /* The worker cannot reach stderr or syslog: its lines go to the parent. */
@@ -97,43 +100,39 @@ run_timer(struct worker *w, enum ttt_timer id)
 
 /* Take one set-up message; dies on anything out of turn. */
 static void
-take_setup(struct worker *w, struct received *r, const struct ttt_ipc_msg *m,
-    const int *fds, size_t nfds)
+take_setup(struct worker *w, struct received *r, const struct ttt_ipc_msg *m)
 {
-	if (m->type == TTT_IPC_FDS && nfds == TTT_IPC_NFDS && !r->have_fds) {
-		memcpy(r->fds, fds, sizeof(r->fds));
-		r->have_fds = 1;
-	} else if (m->type == TTT_IPC_CONFIG && nfds == 0 && !r->have_cfg) {
+	if (ttt_ipc_permit(&r->seen, m->type) != 0)
+		die("the parent's set-up message", EPROTO);
+	if (m->type == TTT_IPC_CONFIG) {
 		r->cfg = m->u.config;
-		w->grace_ns = r->cfg.rekey_grace_ns;
-		r->have_cfg = 1;
-	} else if (m->type == TTT_IPC_KEY && nfds == 0 && r->have_cfg) {
-		/* The configuration (its grace period) comes first. */
-		take_key(w, m->u.key.bytes, m->u.key.len, !r->have_key);
+		w->grace_ns = r->cfg.rekey_grace_ms * TTT_NSEC_PER_MSEC;
+	} else if (m->type == TTT_IPC_KEY) {
+		/* A second key (mid-rotation) arrives later, as a rotation. */
+		take_key(w, m->u.key.bytes, m->u.key.len, 1);
 		r->have_key = 1;
 	} else {
 		die("the parent's set-up message", EPROTO);
 	}
 }
 
-/* Receive configuration, key and descriptors, in any order, nothing else. */
+/* Receive the configuration, then a key (in that order: ttt_ipc_permit),
+ * nothing else. The descriptors came through the exec, at fixed numbers;
+ * none may come this way. */
 static void
 receive_setup(struct worker *w, struct received *r)
 {
 	static struct ttt_ipc_msg m;
 	uint8_t buf[TTT_IPC_MSG_MAX];
 
-	while (!(r->have_cfg && r->have_key && r->have_fds)) {
-		size_t nfds = 0;
-		int fds[TTT_IPC_NFDS];
-		long n = ttt_ipc_recv(TTT_WORKER_IPC_FD, buf, sizeof(buf), fds, TTT_IPC_NFDS,
-		    &nfds);
+	while (!r->have_key) {
+		long n = ttt_ipc_recv(TTT_WORKER_IPC_FD, buf, sizeof(buf), NULL, 0, NULL);
 
 		if (n <= 0)
 			die("receiving the set-up from the parent", n == 0 ? EPIPE : (int)-n);
 		if (ttt_ipc_parse(TTT_IPC_TO_WORKER, buf, (size_t)n, &m) != 0)
 			die("the parent's set-up message", EBADMSG);
-		take_setup(w, r, &m, fds, nfds);
+		take_setup(w, r, &m);
 		explicit_bzero(buf, sizeof(buf));
 		explicit_bzero(&m, sizeof(m));
 	}
@@ -145,19 +144,19 @@ apply_setup(struct worker *w, const struct received *r)
 	struct ttt_datapath *dp = &w->dp;
 
 	dp->ipc = TTT_WORKER_IPC_FD;
-	dp->tap = r->fds[0];
-	dp->udp = r->fds[1];
-	dp->lim.window_ns = r->cfg.window_ns;
-	dp->lim.max_frame = r->cfg.max_frame;
-	dp->rx.st.fixed_peer = (r->cfg.flags & TTT_IPC_CFG_FIXED_PEER) != 0;
-	if (r->cfg.flags & TTT_IPC_CFG_HAVE_PEER) {
-		if (ttt_ipc_peer_to_addr(&r->cfg.peer, &dp->peer.addr) != 0)
+	dp->tap = TTT_WORKER_TAP_FD;
+	dp->udp = TTT_WORKER_UDP_FD;
+	dp->lim.window_ns = r->cfg.window_ms * TTT_NSEC_PER_MSEC;
+	dp->lim.max_frame = (size_t)TTT_FRAME_MAX(r->cfg.mtu);
+	dp->rx.st.fixed_peer = (r->cfg.run.flags & TTT_CONFIG_FIXED_PEER) != 0;
+	if (r->cfg.run.flags & TTT_CONFIG_HAVE_PEER) {
+		if (ttt_ipc_peer_to_addr(&r->cfg.run.peer, &dp->peer.addr) != 0)
 			die("the parent's peer address", EINVAL);
 		dp->peer.have = 1;
 	}
-	w->floor_ns = r->cfg.floor_ns;
-	w->nthreads = (r->cfg.flags & TTT_IPC_CFG_TWO_THREADS) ? 2 : 1;
-	ttt_log_init("worker", r->cfg.log_level, 0);
+	w->floor_ns = r->cfg.run.floor_ns;
+	w->nthreads = (unsigned)r->cfg.threads;
+	ttt_log_init("worker", ttt_config_log_level(&r->cfg), 0);
 	ttt_log_set_sink(log_to_parent);
 }
 
@@ -194,13 +193,13 @@ answer_parent(struct worker *w)
 
 /* Steps 2-6 of start-up (see the top of this file). */
 static void
-demote_and_start(struct worker *w, const struct ttt_worker_setup *s)
+demote_and_start(struct worker *w, const struct ttt_config *cfg)
 {
 	struct ttt_datapath *dp = &w->dp;
 	struct ttt_worker_fds fds = { .tap = dp->tap, .udp = dp->udp, .ipc = dp->ipc };
 	struct ttt_drop drop = {
-		.uid = s->uid, .gid = s->gid, .chroot_dir = s->chroot_dir,
-		.max_fd = dp->tap > dp->udp ? dp->tap : dp->udp,
+		.uid = cfg->run.uid, .gid = cfg->run.gid, .chroot_dir = cfg->chroot_dir,
+		.max_fd = TTT_WORKER_MAX_FD,
 	};
 	uint64_t seed[2];
 	const char *step = "";
@@ -223,18 +222,33 @@ demote_and_start(struct worker *w, const struct ttt_worker_setup *s)
 	ttt_datapath_go(dp);
 }
 
-void
-ttt_worker_main(const struct ttt_worker_setup *s)
+/* Started by hand, a worker would find no parent's descriptors there. */
+static int
+inherited_fds_ok(void)
+{
+	struct stat st;
+
+	if (fstat(TTT_WORKER_IPC_FD, &st) != 0 || !S_ISSOCK(st.st_mode) ||
+	    fstat(TTT_WORKER_TAP_FD, &st) != 0 || !S_ISCHR(st.st_mode) ||
+	    fstat(TTT_WORKER_UDP_FD, &st) != 0 || !S_ISSOCK(st.st_mode))
+		return -EBADF;
+	return 0;
+}
+
+int
+ttt_worker_main(void)
 {
 	static struct worker w;
 	static struct received r;
 
+	if (inherited_fds_ok() != 0)
+		return -EBADF;
 	ttt_log_set_name("worker");
 	ttt_log_set_sink(log_to_parent);
 	ttt_timers_init(&w.timers);
 	receive_setup(&w, &r);
 	apply_setup(&w, &r);
-	demote_and_start(&w, s);
+	demote_and_start(&w, &r.cfg);
 	for (;;) {
 		struct pollfd pfd = { .fd = w.dp.ipc, .events = POLLIN };
 		enum ttt_timer id;

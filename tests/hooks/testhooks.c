@@ -17,9 +17,10 @@ static void
 forge_message(struct ttt_datapath *dp, uint8_t which)
 {
 	if (which == TTT_TEST_PARENT_TYPE) {
-		struct ttt_ipc_config forged = { .window_ns = 0 };
+		/* Any payload does: the parent refuses the type before reading one. */
+		static const uint8_t forged[8];
 
-		(void)ttt_ipc_send(dp->ipc, TTT_IPC_CONFIG, &forged, sizeof(forged));
+		(void)ttt_ipc_send(dp->ipc, TTT_IPC_CONFIG, forged, sizeof(forged));
 	} else if (which == TTT_TEST_BAD_LENGTH) {
 		/* A log record whose header claims more than it carries. */
 		uint8_t rec[] = { TTT_IPC_LOG, 0, 200, 0, TTT_LOG_ERR, 'x' };

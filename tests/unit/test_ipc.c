@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <cmocka.h>
 
+#include "cli.h"
 #include "ipc.h"
 
 static void
@@ -24,21 +25,23 @@ pair(int sv[2])
 	assert_int_equal(socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv), 0);
 }
 
-static struct ttt_ipc_config
+/* What the parent sends: the command line's defaults, resolved. */
+static struct ttt_config
 good_config(void)
 {
-	struct ttt_ipc_config c;
+	struct ttt_config c;
 
-	memset(&c, 0, sizeof(c));
-	c.window_ns = 3000000000;
-	c.max_frame = TTT_DEFAULT_MAX_FRAME;
-	c.log_level = TTT_LOG_INFO;
-	c.sock_family = AF_INET6;
-	c.flags = TTT_IPC_CFG_FIXED_PEER | TTT_IPC_CFG_HAVE_PEER;
-	c.peer.family = AF_INET6;
-	c.peer.port = htons(9123);
-	c.peer.addr[15] = 1;
-	c.rekey_grace_ns = 30000000000;
+	ttt_config_defaults(&c);
+	memcpy(c.keyfile, "/etc/ttt/key", sizeof("/etc/ttt/key"));
+	memcpy(c.local, ":9123", sizeof(":9123"));
+	memcpy(c.peer, "[2001:db8::1]:9123", sizeof("[2001:db8::1]:9123"));
+	c.run.sock_family = AF_INET6;
+	c.run.flags = TTT_CONFIG_FIXED_PEER | TTT_CONFIG_HAVE_PEER;
+	c.run.peer.family = AF_INET6;
+	c.run.peer.port = htons(9123);
+	c.run.peer.addr[15] = 1;
+	c.run.uid = 65534;
+	c.run.gid = 65534;
 	return c;
 }
 
@@ -58,9 +61,9 @@ static void
 test_each_type_on_its_side_only(void **state)
 {
 	static struct ttt_ipc_msg m;
-	struct ttt_ipc_config c = good_config();
+	struct ttt_config c = good_config();
 	struct ttt_stats st;
-	struct ttt_ipc_peer p = c.peer;
+	struct ttt_ipc_peer p = c.run.peer;
 	uint8_t key[TTT_KEY_MIN] = { 7 };
 	uint8_t logmsg[] = { TTT_LOG_WARN, 'h', 'i' };
 
@@ -71,7 +74,6 @@ test_each_type_on_its_side_only(void **state)
 	assert_memory_equal(&m.u.config, &c, sizeof(c));
 	assert_int_equal(roundtrip(TTT_IPC_TO_WORKER, TTT_IPC_KEY, key, sizeof(key), &m), 0);
 	assert_int_equal(m.u.key.len, sizeof(key));
-	assert_int_equal(roundtrip(TTT_IPC_TO_WORKER, TTT_IPC_FDS, NULL, 0, &m), 0);
 	assert_int_equal(roundtrip(TTT_IPC_TO_WORKER, TTT_IPC_STATS_REQ, NULL, 0, &m), 0);
 	assert_int_equal(roundtrip(TTT_IPC_TO_PARENT, TTT_IPC_READY, NULL, 0, &m), 0);
 	assert_int_equal(roundtrip(TTT_IPC_TO_PARENT, TTT_IPC_LOG, logmsg, sizeof(logmsg), &m), 0);
@@ -84,7 +86,7 @@ test_each_type_on_its_side_only(void **state)
 	/* A worker cannot send the parent's messages, nor the parent the worker's. */
 	assert_int_equal(roundtrip(TTT_IPC_TO_PARENT, TTT_IPC_CONFIG, &c, sizeof(c), &m), -EPROTO);
 	assert_int_equal(roundtrip(TTT_IPC_TO_PARENT, TTT_IPC_KEY, key, sizeof(key), &m), -EPROTO);
-	assert_int_equal(roundtrip(TTT_IPC_TO_PARENT, TTT_IPC_FDS, NULL, 0, &m), -EPROTO);
+	assert_int_equal(roundtrip(TTT_IPC_TO_PARENT, TTT_IPC_STATS_REQ, NULL, 0, &m), -EPROTO);
 	assert_int_equal(roundtrip(TTT_IPC_TO_WORKER, TTT_IPC_PEER, &p, sizeof(p), &m), -EPROTO);
 	assert_int_equal(roundtrip(TTT_IPC_TO_WORKER, TTT_IPC_READY, NULL, 0, &m), -EPROTO);
 #ifndef TTT_TEST_HOOKS
@@ -106,7 +108,7 @@ test_bad_headers_and_lengths(void **state)
 	static struct ttt_ipc_msg m;
 	uint8_t buf[TTT_IPC_MSG_MAX] = { 0 };
 	uint16_t t, l;
-	struct ttt_ipc_peer p = good_config().peer;
+	struct ttt_ipc_peer p = good_config().run.peer;
 	uint8_t key[TTT_KEY_MAX + 1];
 
 	(void)state;
@@ -149,33 +151,105 @@ static void
 test_config_rules(void **state)
 {
 	static struct ttt_ipc_msg m;
-	struct ttt_ipc_config c;
+	static struct ttt_config c;
 
 	(void)state;
 #define REFUSED(field_change) do {						\
 	c = good_config(); field_change;					\
 	assert_int_equal(roundtrip(TTT_IPC_TO_WORKER, TTT_IPC_CONFIG, &c, sizeof(c), &m), -EBADMSG); \
 } while (0)
-	REFUSED(c.window_ns = -1);
-	REFUSED(c.rekey_grace_ns = -1);
-	REFUSED(c.max_frame = 0);
-	REFUSED(c.max_frame = TTT_MAX_FRAME + 1);
-	REFUSED(c.log_level = TTT_LOG_DEBUG + 1);
-	REFUSED(c.log_level = -1);
-	REFUSED(c.sock_family = AF_UNIX);
-	REFUSED(c.flags = 0x80);
-	REFUSED(c.flags = TTT_IPC_CFG_FIXED_PEER);		/* fixed, but no peer */
-	REFUSED(c.peer.family = AF_INET);			/* not the socket's family */
-	REFUSED(c.peer.family = AF_UNIX);
+	/* The record itself. */
+	REFUSED(c.version = TTT_CONFIG_VERSION + 1);
+	REFUSED(c.action = TTT_CLI_HELP);
+	/* Each command-line field against the option table's bounds. */
+	REFUSED(c.mtu = TTT_MIN_MTU - 1);
+	REFUSED(c.mtu = TTT_MAX_MTU + 1);
+	REFUSED(c.window_ms = 0);
+	REFUSED(c.window_ms = TTT_WINDOW_MS_MAX + 1);
+	REFUSED(c.rekey_grace_ms = -1);
+	REFUSED(c.rekey_grace_ms = TTT_REKEY_GRACE_MS_MAX + 1);
+	REFUSED(c.stats_interval = TTT_STATS_INTERVAL_MAX + 1);
+	REFUSED(c.threads = 0);
+	REFUSED(c.threads = TTT_THREADS_MAX + 1);
+	REFUSED(c.daemonize = 2);
+	REFUSED(c.use_syslog = -1);
+	REFUSED(c.verbose = TTT_VERBOSE_MAX + 1);
+	REFUSED(c.quiet = 1; c.verbose = 1);			/* both */
+	/* Strings: terminated, valid, and empty only where that means "none". */
+	REFUSED(memset(c.chroot_dir, '/', sizeof(c.chroot_dir)));	/* unterminated */
+	REFUSED(memset(c.ifname, 'x', sizeof(c.ifname)));
+	REFUSED(memset(c.peer, 'x', sizeof(c.peer)));
+	REFUSED(c.chroot_dir[0] = 'v');				/* relative */
+	REFUSED(c.chroot_dir[0] = '\0');
+	REFUSED(c.pidfile[0] = 'r');
+	REFUSED(memcpy(c.ifname, "a/b", 4));
+	REFUSED(c.keyfile[0] = '\0');
+	REFUSED(c.local[0] = '\0');
+	/* The run section the parent resolved. */
+	REFUSED(c.run.sock_family = AF_UNIX);
+	REFUSED(c.run.flags = 0x80);
+	REFUSED(c.run.flags = TTT_CONFIG_FIXED_PEER);		/* fixed, but no peer */
+	REFUSED(c.run.peer.family = AF_INET);			/* not the socket's family */
+	REFUSED(c.run.peer.family = AF_UNIX);
+	REFUSED(c.run.uid = 0);					/* the worker would stay root */
+	REFUSED(c.run.gid = 0);
+	REFUSED(c.run.floor_ns = -1);
 #undef REFUSED
 	c = good_config();
-	c.flags = 0;	/* discovery, no peer yet: fine whatever peer holds */
-	c.peer.family = 0;
+	c.run.flags = 0;	/* discovery, no peer yet: fine whatever peer holds */
+	c.run.peer.family = 0;
+	c.peer[0] = '\0';
+	c.user[0] = '\0';
+	c.pidfile[0] = '\0';
 	assert_int_equal(roundtrip(TTT_IPC_TO_WORKER, TTT_IPC_CONFIG, &c, sizeof(c), &m), 0);
-	c.flags = TTT_IPC_CFG_TWO_THREADS;	/* --threads 2 */
+	c.threads = TTT_THREADS_MAX;
+	c.mtu = TTT_MAX_MTU;
+	c.verbose = TTT_VERBOSE_MAX;
+	memcpy(c.pidfile, "/run/ttt.pid", sizeof("/run/ttt.pid"));
 	assert_int_equal(roundtrip(TTT_IPC_TO_WORKER, TTT_IPC_CONFIG, &c, sizeof(c), &m), 0);
-	assert_int_equal(m.u.config.flags, TTT_IPC_CFG_TWO_THREADS);
+	assert_memory_equal(&m.u.config, &c, sizeof(c));
 }
+
+#define PERMIT(seen, type) ttt_ipc_permit(&(seen), TTT_IPC_##type)
+
+/* When each record may come, besides what size it has. */
+static void
+test_order(void **state)
+{
+	struct ttt_ipc_seen w = { 0 }, p = { 0 }, before;
+
+	(void)state;
+	/* To the worker: CONFIG first and once, KEY after it, requests after a key. */
+	assert_int_equal(PERMIT(w, KEY), -EPROTO);
+	assert_int_equal(PERMIT(w, STATS_REQ), -EPROTO);
+	assert_int_equal(PERMIT(w, TEST_SYSCALL), -EPROTO);
+	assert_int_equal(PERMIT(w, CONFIG), 0);
+	assert_int_equal(PERMIT(w, CONFIG), -EPROTO);
+	assert_int_equal(PERMIT(w, STATS_REQ), -EPROTO);
+	assert_int_equal(PERMIT(w, KEY), 0);
+	assert_int_equal(PERMIT(w, KEY), 0);			/* rotations */
+	assert_int_equal(PERMIT(w, STATS_REQ), 0);
+	assert_int_equal(PERMIT(w, STATS_REQ), 0);
+	assert_int_equal(PERMIT(w, CONFIG), -EPROTO);
+
+	/* To the parent: logs any time; PEER and STATS only once READY, READY once. */
+	assert_int_equal(PERMIT(p, LOG), 0);
+	assert_int_equal(PERMIT(p, PEER), -EPROTO);
+	assert_int_equal(PERMIT(p, STATS), -EPROTO);
+	before = p;
+	assert_int_equal(PERMIT(p, STATS), -EPROTO);
+	assert_memory_equal(&p, &before, sizeof(p));		/* a refusal records nothing */
+	assert_int_equal(PERMIT(p, READY), 0);
+	assert_int_equal(PERMIT(p, READY), -EPROTO);
+	assert_int_equal(PERMIT(p, PEER), 0);
+	assert_int_equal(PERMIT(p, STATS), 0);
+	assert_int_equal(PERMIT(p, PEER), 0);
+	assert_int_equal(PERMIT(p, LOG), 0);
+	/* No such type. */
+	assert_int_equal(ttt_ipc_permit(&p, (enum ttt_ipc_type)0), -EPROTO);
+	assert_int_equal(ttt_ipc_permit(&p, TTT_IPC_TYPE_MAX), -EPROTO);
+}
+#undef PERMIT
 
 /* What a worker writes to the parent's log is reduced to printable ASCII. */
 static void
@@ -256,7 +330,7 @@ static void
 test_records_over_a_socketpair(void **state)
 {
 	static struct ttt_ipc_msg m;
-	struct ttt_ipc_config c = good_config();
+	struct ttt_config c = good_config();
 	uint8_t buf[TTT_IPC_MSG_MAX];
 	int sv[2];
 	long n;
@@ -308,8 +382,9 @@ test_descriptors(void **state)
 	fds[0] = pipefd[0];
 	fds[1] = pipefd[1];
 
-	/* The worker's way: both descriptors arrive, as the same files. */
-	assert_int_equal(ttt_ipc_send_fds(sv[0], TTT_IPC_FDS, fds, TTT_IPC_NFDS), 0);
+	/* Descriptors arrive as the same files. No record carries any today
+	 * (the worker gets its own through exec), so any type will do. */
+	assert_int_equal(ttt_ipc_send_fds(sv[0], TTT_IPC_STATS_REQ, fds, TTT_IPC_NFDS), 0);
 	n = ttt_ipc_recv(sv[1], buf, sizeof(buf), got, TTT_IPC_NFDS, &nfds);
 	assert_int_equal(n, TTT_IPC_HDR_LEN);
 	assert_int_equal(nfds, TTT_IPC_NFDS);
@@ -330,12 +405,12 @@ test_descriptors(void **state)
 	assert_int_equal(open_fds(), before);
 
 	/* More descriptors than asked for: refused, and none leaks. */
-	assert_int_equal(ttt_ipc_send_fds(sv[0], TTT_IPC_FDS, fds, TTT_IPC_NFDS), 0);
+	assert_int_equal(ttt_ipc_send_fds(sv[0], TTT_IPC_STATS_REQ, fds, TTT_IPC_NFDS), 0);
 	assert_true(ttt_ipc_recv(sv[1], buf, sizeof(buf), got, 1, &nfds) < 0);
 	assert_int_equal(open_fds(), before);
 
 	/* Bounds of the API itself. */
-	assert_int_equal(ttt_ipc_send_fds(sv[0], TTT_IPC_FDS, fds, TTT_IPC_NFDS + 1), -EINVAL);
+	assert_int_equal(ttt_ipc_send_fds(sv[0], TTT_IPC_STATS_REQ, fds, TTT_IPC_NFDS + 1), -EINVAL);
 	assert_int_equal(ttt_ipc_recv(sv[1], buf, sizeof(buf), got, TTT_IPC_NFDS + 1, &nfds), -EINVAL);
 	assert_int_equal(ttt_ipc_recv(sv[1], buf, sizeof(buf), got, TTT_IPC_NFDS, NULL), -EINVAL);
 	for (int i = 0; i < 2; i++) {
@@ -351,6 +426,7 @@ main(void)
 		cmocka_unit_test(test_each_type_on_its_side_only),
 		cmocka_unit_test(test_bad_headers_and_lengths),
 		cmocka_unit_test(test_config_rules),
+		cmocka_unit_test(test_order),
 		cmocka_unit_test(test_log_sanitised),
 		cmocka_unit_test(test_peer_conversions),
 		cmocka_unit_test(test_records_over_a_socketpair),

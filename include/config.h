@@ -1,0 +1,91 @@
+/*
+ * The one configuration. cli.c's option table fills it from the command
+ * line; the parent completes the run section once it has resolved names;
+ * each worker receives the whole of it as one record (TTT_IPC_CONFIG) and
+ * checks it against the same table, since it trusts nothing it receives.
+ * Fixed layout, no pointers: numbers, and strings in bounded arrays (an
+ * argument longer than its array is refused, never cut).
+ *
+ * Adding an option: a field here, a line in cli.c's table (and its help
+ * text), the code that uses the field, and the documentation. Nothing else
+ * carries or checks it. A number also needs its bounds case in
+ * tests/unit/test_cli.c (the test counts them); since the layout changes,
+ * bump TTT_CONFIG_VERSION and rerun fuzz/make-seeds.sh, whose config()
+ * writes the record field by field.
+ */
+#ifndef TTT_CONFIG_H
+#define TTT_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <net/if.h>
+
+#include "addr.h"
+
+#define TTT_CONFIG_VERSION  1	/* bump on any change of the layout below */
+
+/* String fields, each with its NUL. */
+#define TTT_CONFIG_PATH_MAX 256	/* key file, chroot, pid file */
+#define TTT_CONFIG_ADDR_MAX (TTT_ADDR_SPEC_MAX + 1)
+#define TTT_CONFIG_USER_MAX 64	/* useradd allows 32 */
+#define TTT_CONFIG_IFNAME_MAX IFNAMSIZ
+
+/* Numeric bounds the option table refers to. */
+/* 30 s: the reflection record covers this much; more is hardly freshness. */
+#define TTT_WINDOW_MS_MAX      (30 * 1000)
+#define TTT_REKEY_GRACE_MS_DEFAULT 30000
+#define TTT_REKEY_GRACE_MS_MAX (3600 * 1000)
+#define TTT_THREADS_MAX        2	/* one forwarding thread a direction */
+#define TTT_STATS_INTERVAL_MAX (24 * 3600)
+#define TTT_VERBOSE_MAX        2	/* -v -v logs every refused datagram; more adds nothing */
+
+enum ttt_cli_action {
+	TTT_CLI_RUN = 0,
+	TTT_CLI_HELP,
+	TTT_CLI_VERSION,
+	TTT_CLI_GENKEY,
+};
+
+#define TTT_CONFIG_FIXED_PEER 0x1u	/* accept datagrams from the peer only */
+#define TTT_CONFIG_HAVE_PEER  0x2u	/* run.peer holds an address */
+
+struct ttt_config {
+	uint32_t version;		/* TTT_CONFIG_VERSION */
+	int32_t action;			/* enum ttt_cli_action; a worker gets TTT_CLI_RUN */
+	/* From the command line: each field written by one entry of cli.c's table. */
+	int64_t mtu;
+	int64_t window_ms;		/* freshness window */
+	int64_t stats_interval;		/* seconds, 0: only on SIGUSR1 */
+	int64_t rekey_grace_ms;		/* old key still accepted this long after SIGHUP */
+	int64_t threads;		/* forwarding threads in the worker: 1 or 2 */
+	int64_t daemonize, use_syslog;	/* flags: 0 or 1 (-d implies syslog) */
+	int64_t verbose, quiet;		/* -v count, -q flag: see ttt_config_log_level */
+	/* Resolved by the parent: who the worker becomes, where, and its peer. */
+	struct {
+		uint32_t uid, gid;	/* the worker's user; never 0 */
+		uint32_t sock_family;	/* the UDP socket's; peers must match */
+		uint32_t flags;		/* TTT_CONFIG_FIXED_PEER, TTT_CONFIG_HAVE_PEER */
+		struct ttt_ipc_peer peer;
+		int64_t floor_ns;	/* refuse frames stamped at or before: this worker's start */
+	} run;
+	char keyfile[TTT_CONFIG_PATH_MAX];
+	char local[TTT_CONFIG_ADDR_MAX];
+	char peer[TTT_CONFIG_ADDR_MAX];		/* "": learnt from traffic */
+	char user[TTT_CONFIG_USER_MAX];		/* "": tinytaptunnel if it exists, else nobody */
+	char chroot_dir[TTT_CONFIG_PATH_MAX];
+	char ifname[TTT_CONFIG_IFNAME_MAX];
+	char pidfile[TTT_CONFIG_PATH_MAX];	/* "": none */
+};
+
+/* The configuration's own log level, from -q and -v. */
+int ttt_config_log_level(const struct ttt_config *c);
+
+/*
+ * Check every command-line field of a received configuration against the
+ * option table: its version, numbers within bounds, strings NUL-terminated
+ * and valid, flags 0 or 1, -q and -v not both. Pure. Returns 0 or -EBADMSG.
+ * (The run section is ipc.c's to check.)
+ */
+int ttt_config_check(const struct ttt_config *c);
+
+#endif
