@@ -9,15 +9,19 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
-#include <time.h>
 #include <unistd.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 
+#include "clock.h"
 #include "keyfile.h"
 #include "log.h"
 #include "parent.h"
+#include "timers.h"
+#ifdef TTT_TEST_HOOKS
+#include "testhooks.h"
+#endif
 
 enum { POLL_SIG, POLL_WORKER, POLL_N };
 
@@ -27,7 +31,8 @@ struct supervisor {
 	pid_t pid;		/* the worker, or 0 */
 	int ipc;		/* its channel, or -1 */
 	struct ttt_ipc_seen seen;	/* what it has sent: it may not repeat READY, ... */
-	long long started_ms, respawn_at_ms, backoff_ms, next_stats_ms, next_poll_ms;
+	struct ttt_timers timers;	/* respawn, stats poll, stats log: timers.h */
+	long long started_ms, backoff_ms;	/* monotonic */
 	/*
 	 * Counters outlive workers: the totals of the workers that ended, plus
 	 * the current one's latest snapshot (polled every second), so a crash
@@ -39,15 +44,6 @@ struct supervisor {
 	struct ttt_ratelimit rl;
 	int stopping;
 };
-
-static long long
-now_ms(void)
-{
-	struct timespec ts;
-
-	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 void
 ttt_parent_describe_status(int status, char *buf, size_t cap)
@@ -129,15 +125,6 @@ become_worker(const struct ttt_parent *p, int chan)
 	_exit(EX_OSERR);
 }
 
-static int64_t
-realtime_ns(void)
-{
-	struct timespec ts;
-
-	(void)clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
-
 static int
 send_setup(struct ttt_parent *p, int chan)
 {
@@ -145,11 +132,11 @@ send_setup(struct ttt_parent *p, int chan)
 
 	/* The new worker refuses what was stamped before it existed: its
 	 * predecessor may have received it (replay) or sent it (reflection). */
-	p->cfg.run.floor_ns = realtime_ns();
+	p->cfg.run.floor_ns = ttt_wall_ns();
 	rc = ttt_ipc_send(chan, TTT_IPC_CONFIG, &p->cfg, sizeof(p->cfg));
 	/* Mid-rotation, the old key first: the worker takes the second key as
 	 * a rotation and honours the first for a grace period. */
-	if (rc == 0 && p->old_keylen > 0 && now_ms() < p->old_key_until_ms)
+	if (rc == 0 && p->old_keylen > 0 && ttt_mono_ms() < p->old_key_until_ms)
 		rc = ttt_ipc_send(chan, TTT_IPC_KEY, p->old_key, p->old_keylen);
 	if (rc == 0)
 		rc = ttt_ipc_send(chan, TTT_IPC_KEY, p->key, p->keylen);
@@ -179,7 +166,7 @@ spawn(struct supervisor *s)
 	s->pid = pid;
 	s->ipc = sv[0];
 	memset(&s->seen, 0, sizeof(s->seen));
-	s->started_ms = now_ms();
+	s->started_ms = ttt_mono_ms();
 	rc = send_setup(s->p, s->ipc);
 	if (rc != 0) {
 		log_err("sending the set-up to worker %ld: %s", (long)pid, strerror(-rc));
@@ -192,13 +179,14 @@ spawn(struct supervisor *s)
 static void
 schedule_respawn(struct supervisor *s)
 {
-	long long t = now_ms();
+	long long t = ttt_mono_ms();
 
 	/* A worker that ran longer than the longest back-off was healthy:
 	 * start the next one promptly. */
 	if (t - s->started_ms >= TTT_BACKOFF_MAX_MS)
 		s->backoff_ms = TTT_BACKOFF_MIN_MS;
-	s->respawn_at_ms = t + s->backoff_ms;
+	ttt_timers_arm(&s->timers, TTT_TIMER_RESPAWN,
+	    (int64_t)(t + s->backoff_ms) * TTT_NSEC_PER_MSEC);
 	log_info("starting a new worker in %lld s", s->backoff_ms / 1000);
 	s->backoff_ms = s->backoff_ms * 2 > TTT_BACKOFF_MAX_MS ? TTT_BACKOFF_MAX_MS :
 	    s->backoff_ms * 2;
@@ -245,7 +233,7 @@ handle_message(struct supervisor *s, const struct ttt_ipc_msg *m)
 		    s->p->ifname);
 		break;
 	case TTT_IPC_LOG:
-		if (ttt_ratelimit_allow(&s->rl, now_ms()))
+		if (ttt_ratelimit_allow(&s->rl, ttt_mono_ms()))
 			ttt_log(m->u.log.level, "worker: %s", m->u.log.text);
 		break;
 	case TTT_IPC_PEER:
@@ -371,7 +359,7 @@ reload_key(struct supervisor *s)
 	}
 	memcpy(p->old_key, p->key, p->keylen);
 	p->old_keylen = p->keylen;
-	p->old_key_until_ms = now_ms() + p->cfg.rekey_grace_ms;
+	p->old_key_until_ms = ttt_mono_ms() + p->cfg.rekey_grace_ms;
 	memcpy(p->key, key, len);
 	p->keylen = len;
 	explicit_bzero(key, sizeof(key));
@@ -380,27 +368,6 @@ reload_key(struct supervisor *s)
 	if (s->ipc >= 0 && (rc = ttt_ipc_send(s->ipc, TTT_IPC_KEY, p->key, p->keylen)) != 0)
 		log_err("sending the new key to the worker: %s", strerror(-rc));
 }
-
-#ifdef TTT_TEST_HOOKS
-/*
- * Test builds: SIGUSR2 asks the worker to try a forbidden syscall: the one
- * TTT_TEST_SYSCALL names (1 open .. 5 setresuid), else the next in turn.
- */
-static void
-test_hook(struct supervisor *s)
-{
-	const char *env = getenv("TTT_TEST_SYSCALL");
-	uint8_t which = (uint8_t)(TTT_TEST_OPEN + s->test_syscall % (TTT_TEST_NSYSCALLS - 1));
-
-	if (env != NULL && env[0] >= '1' && env[0] < '0' + TTT_TEST_NSYSCALLS && env[1] == '\0')
-		which = (uint8_t)(env[0] - '0');
-	s->test_syscall++;
-	log_warn("test hook: asking worker %ld to attempt forbidden syscall %u", (long)s->pid,
-	    which);
-	if (s->ipc >= 0)
-		(void)ttt_ipc_send(s->ipc, TTT_IPC_TEST_SYSCALL, &which, sizeof(which));
-}
-#endif
 
 /* Returns 1 when asked to stop. */
 static int
@@ -427,7 +394,7 @@ read_signal(struct supervisor *s)
 		break;
 #ifdef TTT_TEST_HOOKS
 	case SIGUSR2:
-		test_hook(s);
+		ttt_testhook_parent(s->ipc, s->pid, &s->test_syscall);
 		break;
 #endif
 	default:
@@ -439,15 +406,15 @@ read_signal(struct supervisor *s)
 static void
 stop_worker(struct supervisor *s)
 {
-	long long deadline = now_ms() + TTT_STOP_GRACE_MS;
+	long long deadline = ttt_mono_ms() + TTT_STOP_GRACE_MS;
 	struct pollfd pfd = { .fd = s->sigfd, .events = POLLIN };
 
 	s->stopping = 1;
 	if (s->pid <= 0)
 		return;
 	(void)kill(s->pid, SIGTERM);
-	while (s->pid > 0 && now_ms() < deadline) {
-		if (poll(&pfd, 1, (int)(deadline - now_ms())) > 0)
+	while (s->pid > 0 && ttt_mono_ms() < deadline) {
+		if (poll(&pfd, 1, (int)(deadline - ttt_mono_ms())) > 0)
 			(void)read_signal(s);
 	}
 	if (s->pid > 0) {
@@ -478,41 +445,47 @@ open_signals(void)
 	return signalfd(-1, &set, SFD_CLOEXEC);
 }
 
-static int
-poll_timeout(const struct supervisor *s)
-{
-	long long t = now_ms(), next = -1;
-
-	if (s->pid == 0)
-		next = s->respawn_at_ms;
-	if (s->p->cfg.stats_interval > 0 && (next < 0 || s->next_stats_ms < next))
-		next = s->next_stats_ms;
-	if (next < 0 || s->next_poll_ms < next)
-		next = s->next_poll_ms;
-	return next <= t ? 0 : (int)(next - t);
-}
-
 static void
-on_timers(struct supervisor *s)
+on_timer(struct supervisor *s, enum ttt_timer id)
 {
-	long long t = now_ms();
+	int64_t now = ttt_mono_ns();
 	int rc;
 
-	if (s->pid == 0 && t >= s->respawn_at_ms) {
-		rc = spawn(s);
-		if (rc != 0) {
+	switch (id) {
+	case TTT_TIMER_RESPAWN:
+		if (s->pid == 0 && (rc = spawn(s)) != 0) {
 			log_err("starting a worker: %s", strerror(-rc));
 			schedule_respawn(s);
 		}
-	}
-	if (s->p->cfg.stats_interval > 0 && t >= s->next_stats_ms) {
+		break;
+	case TTT_TIMER_STATS_LOG:
 		request_stats(s, 1);
-		s->next_stats_ms = t + (long long)s->p->cfg.stats_interval * 1000;
-	}
-	if (t >= s->next_poll_ms) {
+		ttt_timers_arm(&s->timers, id,
+		    now + (int64_t)s->p->cfg.stats_interval * TTT_NSEC_PER_SEC);
+		break;
+	case TTT_TIMER_STATS_POLL:
 		request_stats(s, 0);
-		s->next_poll_ms = t + TTT_STATS_POLL_MS;
+		ttt_timers_arm(&s->timers, id, now + TTT_STATS_POLL_MS * TTT_NSEC_PER_MSEC);
+		break;
+	default:
+		break;	/* the worker's timers are never armed here */
 	}
+}
+
+/* The timers at start-up (timers.h): a worker now, counters every second,
+ * and logged every --stats-interval seconds when asked. */
+static void
+arm_timers(struct supervisor *s)
+{
+	int64_t now = ttt_mono_ns();
+
+	ttt_timers_init(&s->timers);
+	ttt_timers_arm(&s->timers, TTT_TIMER_RESPAWN, now);
+	ttt_timers_arm(&s->timers, TTT_TIMER_STATS_POLL,
+	    now + TTT_STATS_POLL_MS * TTT_NSEC_PER_MSEC);
+	if (s->p->cfg.stats_interval > 0)
+		ttt_timers_arm(&s->timers, TTT_TIMER_STATS_LOG,
+		    now + (int64_t)s->p->cfg.stats_interval * TTT_NSEC_PER_SEC);
 }
 
 int
@@ -528,16 +501,16 @@ ttt_parent_run(struct ttt_parent *p)
 		log_err("signalfd: %s", strerror(-s.sigfd));
 		return EX_OSERR;
 	}
-	s.respawn_at_ms = now_ms();
-	s.next_stats_ms = now_ms() + (long long)p->cfg.stats_interval * 1000;
-	s.next_poll_ms = now_ms() + TTT_STATS_POLL_MS;
+	arm_timers(&s);
 	for (;;) {
+		enum ttt_timer id;
 		struct pollfd pfd[POLL_N] = {
 			[POLL_SIG] = { .fd = s.sigfd, .events = POLLIN },
 			[POLL_WORKER] = { .fd = s.ipc, .events = POLLIN },
 		};
 
-		if (poll(pfd, POLL_N, poll_timeout(&s)) < 0 && errno != EINTR) {
+		if (poll(pfd, POLL_N, ttt_timers_poll_ms(&s.timers, ttt_mono_ns())) < 0 &&
+		    errno != EINTR) {
 			log_err("poll: %s", strerror(errno));
 			break;
 		}
@@ -545,7 +518,8 @@ ttt_parent_run(struct ttt_parent *p)
 			break;
 		if (s.ipc >= 0 && (pfd[POLL_WORKER].revents & (POLLIN | POLLHUP | POLLERR)))
 			read_worker(&s);
-		on_timers(&s);
+		while ((id = ttt_timers_take(&s.timers, ttt_mono_ns())) != TTT_TIMER_N)
+			on_timer(&s, id);
 	}
 	stop_worker(&s);
 	(void)close(s.sigfd);

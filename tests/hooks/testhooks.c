@@ -3,6 +3,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdlib.h>
 #include <unistd.h>
 #include <sys/ptrace.h>
 #include <sys/socket.h>
@@ -62,4 +63,19 @@ ttt_testhook_worker(struct ttt_datapath *dp, uint8_t which)
 	}
 	/* Reaching here means the sandbox let it through: say so loudly. */
 	log_err("test hook: syscall %u was NOT stopped (returned %d)", which, r);
+}
+
+void
+ttt_testhook_parent(int ipc, pid_t pid, unsigned *count)
+{
+	const char *env = getenv("TTT_TEST_SYSCALL");
+	uint8_t which = (uint8_t)(TTT_TEST_OPEN + *count % (TTT_TEST_NSYSCALLS - 1));
+
+	if (env != NULL && env[0] >= '1' && env[0] < '0' + TTT_TEST_NSYSCALLS && env[1] == '\0')
+		which = (uint8_t)(env[0] - '0');
+	(*count)++;
+	log_warn("test hook: asking worker %ld to attempt forbidden syscall %u", (long)pid,
+	    which);
+	if (ipc >= 0)
+		(void)ttt_ipc_send(ipc, TTT_IPC_TEST_SYSCALL, &which, sizeof(which));
 }

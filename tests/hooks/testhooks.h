@@ -7,6 +7,7 @@
 #define TTT_TESTHOOKS_H
 
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "datapath.h"
 
@@ -14,5 +15,10 @@
  * a forbidden syscall must end in SIGSYS; a forged message in the parent
  * stopping the worker. */
 void ttt_testhook_worker(struct ttt_datapath *dp, uint8_t which);
+
+/* The parent, on SIGUSR2: ask worker pid (channel ipc, or -1) to attempt
+ * the misdeed TTT_TEST_SYSCALL names (1..8), else the next in turn after
+ * *count. */
+void ttt_testhook_parent(int ipc, pid_t pid, unsigned *count);
 
 #endif
