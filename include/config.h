@@ -37,7 +37,7 @@
 #define TTT_REKEY_GRACE_MS_MAX (3600 * 1000)
 #define TTT_THREADS_MAX        2	/* one forwarding thread a direction */
 #define TTT_STATS_INTERVAL_MAX (24 * 3600)
-#define TTT_VERBOSE_MAX        2	/* -v -v logs every refused datagram; more adds nothing */
+#define TTT_VERBOSE_MAX        2	/* -v logs every refused datagram; more adds nothing */
 
 enum ttt_cli_action {
 	TTT_CLI_RUN = 0,

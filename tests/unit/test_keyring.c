@@ -31,9 +31,9 @@ send_from(const struct ttt_keyring *kr, int64_t now, uint8_t *d, size_t cap)
 	return ttt_frame_encode(ttt_keyring_send_key(kr, now), now, frame, sizeof(frame), d, cap);
 }
 
-/* Does a datagram made under key k decode at kr? */
+/* A frame under key k, stamped at wall, decoded at (wall, mono). */
 static enum ttt_frame_status
-under(const uint8_t *k, struct ttt_keyring *kr, int64_t now)
+under_at(const uint8_t *k, struct ttt_keyring *kr, int64_t wall, int64_t mono)
 {
 	struct ttt_mac_key key;
 	struct ttt_frame_view v;
@@ -41,8 +41,15 @@ under(const uint8_t *k, struct ttt_keyring *kr, int64_t now)
 	size_t n;
 
 	ttt_mac_key_init(&key, NULL, k, TTT_KEY_MIN);
-	n = ttt_frame_encode(&key, now, f, sizeof(f), d, sizeof(d));
-	return ttt_keyring_decode(kr, &(struct ttt_now){ now, now }, &LIM, d, n, &v);
+	n = ttt_frame_encode(&key, wall, f, sizeof(f), d, sizeof(d));
+	return ttt_keyring_decode(kr, &(struct ttt_now){ wall, mono }, &LIM, d, n, &v);
+}
+
+/* Does a datagram made under key k decode at kr? */
+static enum ttt_frame_status
+under(const uint8_t *k, struct ttt_keyring *kr, int64_t now)
+{
+	return under_at(k, kr, now, now);
 }
 
 /* Does kr send under key k at now? Same frame, same datagram. */
@@ -110,6 +117,24 @@ test_stale_frame_does_not_confirm(void **state)
 	n = ttt_frame_encode(&k1, T0 - 10 * SEC, f, sizeof(f), d, sizeof(d));
 	assert_int_equal(ttt_keyring_decode(&kr, &(struct ttt_now){ T0, T0 }, &LIM, d, n, &v), TTT_FRAME_STALE);
 	assert_true(sends_under(K0, &kr, T0));
+}
+
+/* The grace period runs on the monotonic clock: the wall clock stepping
+ * forward or back by a minute neither ends it early nor stretches it. */
+static void
+test_grace_ignores_wall_steps(void **state)
+{
+	static struct ttt_keyring kr;
+	const int64_t M0 = 1000 * SEC, end = M0 + GRACE + TTT_KEYRING_SWITCH_NS;
+
+	(void)state;
+	ttt_keyring_init(&kr, NULL, GRACE, K0, sizeof(K0));
+	(void)ttt_keyring_add(&kr, K1, sizeof(K1), M0);
+	assert_int_equal(under_at(K0, &kr, T0 + 60 * SEC, M0 + SEC), TTT_FRAME_OK);
+	assert_int_equal(under_at(K0, &kr, T0 - 60 * SEC, end - 1), TTT_FRAME_OK);
+	assert_int_equal(under_at(K0, &kr, T0 - 60 * SEC, end), TTT_FRAME_BADMAC);
+	assert_true(sends_under(K0, &kr, M0 + GRACE - 1));
+	assert_true(sends_under(K1, &kr, M0 + GRACE));
 }
 
 /* Unconfirmed, the new key is sent once the grace period is over. */
@@ -207,6 +232,7 @@ main(void)
 		cmocka_unit_test(test_stale_frame_does_not_confirm),
 		cmocka_unit_test(test_rotation_unconfirmed),
 		cmocka_unit_test(test_queued_key),
+		cmocka_unit_test(test_grace_ignores_wall_steps),
 		cmocka_unit_test(test_two_peers_lose_nothing),
 	};
 
