@@ -14,6 +14,7 @@ LLVM_COV      ?= $(firstword $(shell command -v llvm-cov llvm-cov-14 2>/dev/null
 # The pure modules the unit tests and the harnesses exercise (src/stamp.c
 # became part of src/reflect.c); a file that does not exist is skipped.
 COV_SRC       ?= $(wildcard src/frame.c src/replay.c src/reflect.c src/keyring.c src/keyfile.c \
+                 src/verdict.c src/timers.c src/cli.c src/stats.c \
                  src/addr.c src/ipc.c src/gso.c)
 COV_FLAGS     := -fprofile-instr-generate -fcoverage-mapping
 # Warnings stay on but are not errors here: the daemon's own build (and
