@@ -21,8 +21,7 @@ PREFIX         ?= /usr/local
 DESTDIR        ?=
 SBINDIR        ?= $(PREFIX)/sbin
 MANDIR         ?= $(PREFIX)/share/man
-TTT_DATADIR    := $(PREFIX)/share/tinytaptunnel
-SCRIPTSDIR     ?= $(TTT_DATADIR)/scripts
+SCRIPTSDIR     ?= $(PREFIX)/libexec/tinytaptunnel
 SYSCONFDIR     ?= /etc
 ifeq ($(PREFIX),/usr)
 SYSTEMDUNITDIR ?= /lib/systemd/system
@@ -37,8 +36,12 @@ TTT_UNIT       := tinytaptunnel@.service
 TTT_SYSUSERS   := tinytaptunnel.conf
 TTT_EXAMPLE    := example.conf
 TTT_MAN        := doc/tinytaptunnel.8
-# Whatever bridge/NAT/proxy-ARP scripts the tree holds (not demo.sh).
-TTT_SCRIPTS    := $(notdir $(wildcard scripts/l[23]_*.sh scripts/ttt-common.sh scripts/ttt-l3-common.sh))
+# Whatever bridge/NAT/proxy-ARP scripts the tree holds (not demo.sh), and the
+# helpers they source (not executable: they are never run on their own).
+# They go to libexec: programs an administrator runs by path, not commands
+# for everyone's PATH.
+TTT_SCRIPTS    := $(notdir $(wildcard scripts/l[23]_*.sh))
+TTT_SCRIPT_LIBS := $(notdir $(wildcard scripts/ttt-common.sh scripts/ttt-l3-common.sh))
 
 .PHONY: install uninstall
 
@@ -59,6 +62,7 @@ install: $(PROG)
 ifneq ($(TTT_SCRIPTS),)
 	$(INSTALL) -d -m 0755 "$(DESTDIR)$(SCRIPTSDIR)"
 	$(INSTALL) -m 0755 $(addprefix scripts/,$(TTT_SCRIPTS)) "$(DESTDIR)$(SCRIPTSDIR)/"
+	$(INSTALL) -m 0644 $(addprefix scripts/,$(TTT_SCRIPT_LIBS)) "$(DESTDIR)$(SCRIPTSDIR)/"
 endif
 	@f="$(DESTDIR)$(TTT_CONFDIR)/$(TTT_EXAMPLE)"; \
 	if [ -e "$$f" ]; then \
@@ -68,14 +72,14 @@ endif
 	  $(INSTALL) -m 0644 dist/$(TTT_EXAMPLE) "$$f"; \
 	fi
 
-# Shared directories (sbin, man8, the systemd ones) stay; our own go if empty.
+# Shared directories (sbin, man8, libexec, the systemd ones) stay; our own go if empty.
 # The example config goes only if it is still the one we ship, and its
 # directory only if nothing else (keys, instance files) is in it.
 uninstall:
 	rm -f "$(DESTDIR)$(SBINDIR)/tinytaptunnel" "$(DESTDIR)$(MANDIR)/man8/tinytaptunnel.8" \
 	    "$(DESTDIR)$(SYSTEMDUNITDIR)/$(TTT_UNIT)" "$(DESTDIR)$(SYSUSERSDIR)/$(TTT_SYSUSERS)"
-	for f in $(TTT_SCRIPTS); do rm -f "$(DESTDIR)$(SCRIPTSDIR)/$$f"; done
-	rmdir "$(DESTDIR)$(SCRIPTSDIR)" "$(DESTDIR)$(TTT_DATADIR)" 2>/dev/null || true
+	for f in $(TTT_SCRIPTS) $(TTT_SCRIPT_LIBS); do rm -f "$(DESTDIR)$(SCRIPTSDIR)/$$f"; done
+	rmdir "$(DESTDIR)$(SCRIPTSDIR)" 2>/dev/null || true
 	@f="$(DESTDIR)$(TTT_CONFDIR)/$(TTT_EXAMPLE)"; \
 	if [ -f "$$f" ] && ! cmp -s dist/$(TTT_EXAMPLE) "$$f"; then \
 	  echo "uninstall: keeping $$f: it differs from dist/$(TTT_EXAMPLE)"; \

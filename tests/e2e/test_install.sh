@@ -16,9 +16,14 @@
 # (2.7): a change that loosens the unit fails here until this is raised.
 EXPOSURE_MAX=${TTT_EXPOSURE_MAX:-27}
 
+# The scripts (run by path, mode 755) and the helpers they source (644).
 SCRIPTS=()
-for s in "$TTT_ROOT"/scripts/l[23]_*.sh "$TTT_ROOT"/scripts/ttt-common.sh "$TTT_ROOT"/scripts/ttt-l3-common.sh; do
+for s in "$TTT_ROOT"/scripts/l[23]_*.sh; do
 	[ -e "$s" ] && SCRIPTS+=("${s##*/}")
+done
+SCRIPT_LIBS=()
+for s in "$TTT_ROOT"/scripts/ttt-common.sh "$TTT_ROOT"/scripts/ttt-l3-common.sh; do
+	[ -e "$s" ] && SCRIPT_LIBS+=("${s##*/}")
 done
 
 # manifest PREFIX UNITDIR SYSUSERSDIR: every file install puts under DESTDIR.
@@ -27,7 +32,7 @@ manifest() {
 	printf '%s\n' "$p/sbin/tinytaptunnel" "$p/share/man/man8/tinytaptunnel.8" \
 		"$2/tinytaptunnel@.service" "$3/tinytaptunnel.conf" \
 		/etc/tinytaptunnel/example.conf
-	for s in "${SCRIPTS[@]}"; do printf '%s\n' "$p/share/tinytaptunnel/scripts/$s"; done
+	for s in "${SCRIPTS[@]}" "${SCRIPT_LIBS[@]}"; do printf '%s\n' "$p/libexec/tinytaptunnel/$s"; done
 }
 
 # mk LOGNAME ARGS...: make in the tree, isolated from any make that runs us.
@@ -129,8 +134,12 @@ else
 fi
 
 for s in "${SCRIPTS[@]}"; do
-	f="$D$P/share/tinytaptunnel/scripts/$s"
+	f="$D$P/libexec/tinytaptunnel/$s"
 	check "script $s installed, mode 755" same_file "$TTT_ROOT/scripts/$s" "$f" 755
+done
+for s in "${SCRIPT_LIBS[@]}"; do
+	f="$D$P/libexec/tinytaptunnel/$s"
+	check "sourced helper $s installed, mode 644" same_file "$TTT_ROOT/scripts/$s" "$f" 644
 done
 check "at least one bridge/NAT/proxy-ARP script installed" [ "${#SCRIPTS[@]}" -gt 0 ]
 
@@ -143,7 +152,7 @@ check "make uninstall exits 0" [ "$rc" -eq 0 ]
 left=$(files "$D")
 check "no file left after uninstall" [ -z "$left" ]
 [ -z "$left" ] || printf 'left: %s\n' "$left"
-check "our own directories are gone" gone "$D$P/share/tinytaptunnel" "$D/etc/tinytaptunnel"
+check "our own directories are gone" gone "$D$P/libexec/tinytaptunnel" "$D/etc/tinytaptunnel"
 
 log "an edited example config is the admin's"
 rc=0; mk install2 install PREFIX=$P DESTDIR="$D" || rc=$?
