@@ -31,8 +31,10 @@ CPPFLAGS += -Iinclude -Isandbox -isystem /usr/include/bearssl -D_GNU_SOURCE \
 WARN     := -Wall -Wextra -Werror -Wshadow -Wpointer-arith -Wstrict-prototypes \
             -Wmissing-prototypes -Wvla -Wformat=2 -Wconversion -Wno-sign-conversion
 OPT      ?= -O2 -g
-HARDEN   ?= -D_FORTIFY_SOURCE=3 -fstack-protector-strong -fstack-clash-protection \
-            -fcf-protection -fPIE
+# -U first: CPPFLAGS from the environment may define it already (dpkg-buildflags
+# passes -D_FORTIFY_SOURCE=2), and a redefinition is a warning, hence an error.
+HARDEN   ?= -U_FORTIFY_SOURCE -D_FORTIFY_SOURCE=3 -fstack-protector-strong \
+            -fstack-clash-protection -fcf-protection -fPIE
 CFLAGS   ?= $(OPT)
 CFLAGS   += -std=c11 $(WARN) $(HARDEN) $(SAN)
 LDHARDEN ?= -pie -Wl,-z,relro,-z,now -Wl,-z,noexecstack
@@ -55,9 +57,11 @@ TOOL_BIN := $(TOOL_SRC:tests/tools/%.c=$(BUILD)/tools/%)
 
 all: $(PROG)
 
+# CFLAGS at link time too: code-generation flags (-fPIE, -fstack-protector-*,
+# sanitizers) belong on the link line, and blhc checks that they are there.
 $(PROG): $(BUILD)/src/main.o $(LIB)
 	$(call say,LINK,$@)
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
 
 $(LIB): $(LIB_OBJ)
 	$(call say,AR,$@)
@@ -81,7 +85,7 @@ $(BUILD)/hooks/%.o: %.c
 
 $(HOOK_BIN): $(HOOK_OBJ)
 	$(call say,LINK,$@)
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
 
 $(BUILD)/tests/%: tests/unit/%.c tests/unit/vectors.h $(LIB)
 	@mkdir -p $(dir $@)
