@@ -8,6 +8,7 @@
 #   make demo       two peers in two namespaces, pinged both ways (root)
 #   make bench      side-by-side benchmark: bare veth, socat, tinytaptunnel (root)
 #   make bench-codec  codec and HMAC speed per SHA-256 implementation
+#   make deb        a Debian package in build/deb/ (debian/, mk/deb.mk)
 #   make help       every target
 
 # make V=1 shows every command; by default one short line a file.
@@ -101,7 +102,7 @@ $(BUILD)/tools/%: tests/tools/%.c $(LIB)
 DEB_PKGS := build-essential clang llvm libbearssl-dev libseccomp-dev libcap-ng-dev \
             libcmocka-dev iproute2 iputils-ping socat iperf3 tcpdump nftables \
             procps mandoc systemd shellcheck openssl python3 linux-perf strace \
-            libclang-rt-14-dev xxd
+            libclang-rt-14-dev xxd debhelper dpkg-dev lintian blhc
 deps:
 	@missing=$$(for p in $(DEB_PKGS); do \
 	    dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; \
