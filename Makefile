@@ -22,7 +22,13 @@ say =
 endif
 
 PROG     := tinytaptunnel
-VERSION  := 0.1.0
+# The one place the version lives is debian/changelog's top entry ("0.1.0" in
+# "tinytaptunnel (0.1.0) unstable; ..."); --version prints it and
+# tests/docs/check_docs.sh checks the man page against it.
+VERSION  := $(shell sed -n '1s/^tinytaptunnel [(]\([^ ]*\)[)] .*/\1/p' debian/changelog)
+ifeq ($(VERSION),)
+$(error no version: debian/changelog must start with "tinytaptunnel (VERSION) ...")
+endif
 BUILD    ?= build
 
 CC       ?= cc
@@ -67,6 +73,9 @@ $(PROG): $(BUILD)/src/main.o $(LIB)
 $(LIB): $(LIB_OBJ)
 	$(call say,AR,$@)
 	$(Q)rm -f $@ && $(AR) rcs $@ $^
+
+# The version is compiled into main(): a new changelog entry rebuilds it.
+$(BUILD)/src/main.o $(BUILD)/hooks/src/main.o: debian/changelog
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)

@@ -3,8 +3,9 @@
 # set-up commands, CI runs the README's test command, the README's module
 # list names every module and nothing else, README and SECURITY.md name
 # every unit test file, the man page documents exactly the options --help
-# lists, no document names an option the daemon lacks, and no document has
-# grown by a runaway edit. Run by make check-docs (part of make check),
+# lists, no document names an option the daemon lacks, the version is one
+# (debian/changelog's, which --version and the man page repeat), and no
+# document has grown by a runaway edit. Run by make check-docs (part of make check),
 # which builds the binary first: its --help is the source of truth for
 # options.
 # shellcheck disable=SC2016 # backticks in patterns are Markdown's, not the shell's
@@ -147,6 +148,27 @@ done
 [ "$fail" = "$before" ] && ok "README and SECURITY.md name every unit test file, and no other"
 
 check_options
+
+# One version: debian/changelog's top entry is the source (the Makefile reads
+# it for -DTTT_VERSION); --version and the man page's footer (.Os) repeat it.
+check_version() {
+	local want bin man parsed
+	want=$(sed -n '1s/^tinytaptunnel (\([^ ]*\)) .*/\1/p' debian/changelog)
+	if [ -z "$want" ]; then
+		bad "debian/changelog does not start with 'tinytaptunnel (VERSION) ...'"
+		return
+	fi
+	if command -v dpkg-parsechangelog > /dev/null; then
+		parsed=$(dpkg-parsechangelog -S Version 2>&1)
+		[ "$parsed" = "$want" ] || bad "dpkg-parsechangelog reads version '$parsed', not '$want'"
+	fi
+	bin=$("$BIN" --version | sed -n 's/^tinytaptunnel \([^ ]*\) .*/\1/p')
+	[ "$bin" = "$want" ] || bad "$BIN --version says '$bin', debian/changelog '$want'"
+	man=$(sed -n 's/^\.Os tinytaptunnel //p' "$MAN")
+	[ "$man" = "$want" ] || bad "$MAN's .Os says '$man', debian/changelog '$want'"
+	[ "$bin" = "$want" ] && [ "$man" = "$want" ] && ok "version $want: debian/changelog, --version and $MAN agree"
+}
+check_version
 
 for f in README.md SECURITY.md doc/INSTALL.md fuzz/README.md scripts/README doc/tinytaptunnel.8; do
 	n=$(wc -l < "$f")
