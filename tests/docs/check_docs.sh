@@ -150,7 +150,7 @@ done
 check_options
 
 # One version: debian/changelog's top entry is the source (the Makefile reads
-# it for -DTTT_VERSION); --version and the man page's footer (.Os) repeat it.
+# it for -DTTT_VERSION); --version and the man page's HISTORY section repeat it.
 check_version() {
 	local want bin man parsed
 	want=$(sed -n '1s/^tinytaptunnel (\([^ ]*\)) .*/\1/p' debian/changelog)
@@ -164,8 +164,8 @@ check_version() {
 	fi
 	bin=$("$BIN" --version | sed -n 's/^tinytaptunnel \([^ ]*\) .*/\1/p')
 	[ "$bin" = "$want" ] || bad "$BIN --version says '$bin', debian/changelog '$want'"
-	man=$(sed -n 's/^\.Os tinytaptunnel //p' "$MAN")
-	[ "$man" = "$want" ] || bad "$MAN's .Os says '$man', debian/changelog '$want'"
+	man=$(sed -n '/^\.Sh HISTORY/,/^\.Sh /s/^version \([^ ]*\) .*/\1/p' "$MAN")
+	[ "$man" = "$want" ] || bad "$MAN's HISTORY says version '$man', debian/changelog '$want'"
 	[ "$bin" = "$want" ] && [ "$man" = "$want" ] && ok "version $want: debian/changelog, --version and $MAN agree"
 }
 check_version
