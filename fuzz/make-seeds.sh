@@ -162,9 +162,13 @@ rec 00 5 "02$(printf 'peer moved' | xxd -p)" | out "$I/log-info"
 rec 00 5 "00$(printf 'a\033[2Jb\n' | xxd -p)" | out "$I/log-escapes"
 rec 00 6 "02002328000000007f000001000000000000000000000000" | out "$I/peer-v4"
 rec 00 6 "0a0023280300000020010db8000000000000000000000001" | out "$I/peer-v6-scope"
-rec 00 7 "$(head -c 160 /dev/zero | xxd -p | tr -d '\n')" | out "$I/stats"
+# A worker's report (struct ttt_worker_report, stats.h): 20 counters, the
+# monotonic times of its last frame received and sent, the key flag, 0.
+rec 00 7 "$(head -c 184 /dev/zero | xxd -p | tr -d '\n')" | out "$I/stats"
 # Counters, half of UINT64_MAX + 1 each: the parent's totals must saturate.
-rec 00 7 "$(for _ in $(seq 20); do printf '0000000000000080'; done)" | out "$I/stats-half-max"
+rec 00 7 "$(for _ in $(seq 20); do printf '0000000000000080'; done)$(head -c 24 /dev/zero | xxd -p | tr -d '\n')" | out "$I/stats-half-max"
+# A negative time and a flag of 2: refused.
+rec 00 7 "$(head -c 160 /dev/zero | xxd -p | tr -d '\n')ffffffffffffffff00000000000000000200000000000000" | out "$I/stats-bad-report"
 rec 00 2 "$(head -c 32 /dev/zero | xxd -p | tr -d '\n')" | out "$I/key-to-parent-refused"
 # To the worker: the configuration (struct ttt_config, config.h: version 1,
 # defaults, fixed IPv6 peer, uid/gid 65534, floor 0; 1584 bytes, the last 6

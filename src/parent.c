@@ -222,6 +222,16 @@ record_peer(struct supervisor *s, const struct ttt_ipc_peer *peer)
 	log_debug("worker reports the peer at %s", str);
 }
 
+/* The worker's clock is ours (CLOCK_MONOTONIC); its times lie within its life. */
+static int
+report_times_sane(const struct supervisor *s, const struct ttt_worker_report *r)
+{
+	int64_t born = (int64_t)s->started_ms * TTT_NSEC_PER_MSEC, now = ttt_mono_ns();
+
+	return (r->last_rx_ns == 0 || (r->last_rx_ns >= born && r->last_rx_ns <= now)) &&
+	    (r->last_tx_ns == 0 || (r->last_tx_ns >= born && r->last_tx_ns <= now));
+}
+
 static void
 handle_message(struct supervisor *s, const struct ttt_ipc_msg *m)
 {
@@ -240,7 +250,11 @@ handle_message(struct supervisor *s, const struct ttt_ipc_msg *m)
 		record_peer(s, &m->u.peer);
 		break;
 	case TTT_IPC_STATS:
-		s->current = m->u.stats;
+		if (!report_times_sane(s, &m->u.stats)) {
+			drop_worker(s, "reported a time outside its life");
+			break;
+		}
+		s->current = m->u.stats.counters;
 		if (s->log_replies > 0) {
 			struct ttt_stats total = s->ended;
 
