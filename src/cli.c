@@ -51,6 +51,11 @@ const char ttt_cli_usage[] =
 "  -d, --daemon           detach from the terminal and log to syslog (default:\n"
 "                         stay in the foreground, as v1.4 and systemd expect)\n"
 "      --pidfile FILE     write the parent's process id to FILE\n"
+"      --status-file FILE rewrite FILE every second with the tunnel's state\n"
+"                         and counters, as JSON (mode 0644, nothing secret;\n"
+"                         read it with 'tinytaptunnel show FILE')\n"
+"      --metrics-file FILE  the same figures every second in Prometheus text\n"
+"                         format, for node_exporter's textfile collector\n"
 "      --syslog           log to syslog instead of standard error\n"
 "      --stats-interval N log the counters every N seconds (default 0: only\n"
 "                         on SIGUSR1)\n"
@@ -114,6 +119,8 @@ const struct ttt_option ttt_cli_options[] = {
 	STR("chroot", 0, chroot_dir, TTT_STR_ABSPATH, TTT_DEFAULT_CHROOT),
 	FLAG("daemon", 'd', daemonize),
 	STR("pidfile", 0, pidfile, TTT_STR_ABSPATH, ""),
+	STR("status-file", 0, status_file, TTT_STR_ABSPATH, ""),
+	STR("metrics-file", 0, metrics_file, TTT_STR_ABSPATH, ""),
 	FLAG("syslog", 0, use_syslog),
 	NUM("stats-interval", 0, stats_interval, 0, TTT_STATS_INTERVAL_MAX, 0, TTT_RANGE_SECONDS),
 	NUM("rekey-grace-ms", 0, rekey_grace_ms, 0, TTT_REKEY_GRACE_MS_MAX,
