@@ -191,6 +191,16 @@ rec 01 1 "$(config 2)" | out "$I/config-two-threads"
 rec 01 2 "$(printf '%s' 73dd8fdbecc7777382da96302fcd8379a19dcb2f18724d241789cfe3b1a20a98)" | out "$I/key-32"
 rec 01 3 '' | out "$I/stats-req"
 rec 01 8 01 | out "$I/test-syscall"
+# --- json: status files, as status.c writes them and as it never does --------
+J=$C/fuzz_json
+mkdir -p "$J"
+cp tests/show/status.json "$J/status"
+printf '{"a": [1]}' >"$J/array"
+printf '{"a": 1.5, "b": 01}' >"$J/fraction"
+printf '{"a": "\\u0041\\u1234"}' >"$J/escape-wide"
+printf '{"a": {"b": {"c": {"d": {"e": 1}}}}}' >"$J/too-deep"
+printf '{"a": 1, "a": 2}' >"$J/duplicate"
+printf '{"a": 18446744073709551616}' >"$J/number-over"
 # --- addresses: flags byte, then the text (see fuzz_addr.c) -------------------
 A=$C/fuzz_addr
 # The flags byte as an octal escape in printf's format: the one place a

@@ -19,6 +19,7 @@
 
 const char ttt_cli_usage[] =
 "Usage: tinytaptunnel [options] <key file> <local address> [peer address]\n"
+"       tinytaptunnel show [status file]\n"
 "\n"
 "A point-to-point layer-2 tunnel over UDP, wire-compatible with tinytaptunnel\n"
 "v1.4. Ethernet frames written to the tap interface on one peer come out of\n"
@@ -77,6 +78,13 @@ const char ttt_cli_usage[] =
 "      --genkey           print a new key (base64) on standard output and exit\n"
 "      --version          print the version and exit\n"
 "  -h, --help             print this help and exit\n"
+"\n"
+"Show:\n"
+"  tinytaptunnel show [FILE] summarises a status file (--status-file), or with\n"
+"                    no FILE every /run/tinytaptunnel/*/status.json; it reads\n"
+"                    the files only and needs no privilege. A first argument\n"
+"                    \"show\" is always this command: a key file named show\n"
+"                    is written ./show.\n"
 "\n"
 "Signals:\n"
 "  SIGTERM, SIGINT        stop the worker, remove the tap interface, exit 0\n"

@@ -113,8 +113,14 @@ check "metrics: the restart" wait_for 5 grep -qx "tinytaptunnel_worker_restarts_
 
 log "show reads the file"
 check "show prints the peer and the replays" sh -c \
-	'out=$("$1" show "$2") && printf "%s" "$out" | grep -q "192.0.2.1:9001" &&
-	 printf "%s" "$out" | grep -q "replay"' _ "$TTT_BIN" "$ST"
+	'out=$("$1" show "$2") && printf "%s" "$out" | grep -q "192.0.2.1:9001 (fixed)" &&
+	 printf "%s" "$out" | grep -q "refused: replay $3"' _ "$TTT_BIN" "$ST" $((R0 + SENT))
+check "show's output for a fixed file is the golden one, byte for byte, no colour" sh -c \
+	'cd "$1" && "$2" show tests/show/status.json 2>/dev/null | cmp -s - tests/show/status.txt' _ \
+	"$TTT_ROOT" "$TTT_BIN"
+check "show refuses a file that is not ours" sh -c \
+	'printf "{\"a\": [1]}" > "$1/bad.json"; ! "$2" show "$1/bad.json" 2>/dev/null' _ \
+	"$T_DIR" "$TTT_BIN"
 
 log "at exit the files go"
 stop_ttt "$PID_B"
