@@ -237,32 +237,54 @@ prom_family(struct out *o, const char *name, const char *type, const char *help)
 	put(o, "# HELP tinytaptunnel_%s %s\n# TYPE tinytaptunnel_%s %s\n", name, help, name, type);
 }
 
+/*
+ * A sample's name and labels, up to its value: every sample carries the
+ * interface, so several tunnels' files can sit in one collector.
+ */
+static void
+prom_sample(struct out *o, const struct ttt_status *st, const char *name, const char *label,
+    const char *value)
+{
+	put(o, "tinytaptunnel_%s{interface=\"", name);
+	put_label(o, st->ifname);
+	put(o, "\"");
+	if (label != NULL)
+		put(o, ",%s=\"%s\"", label, value);
+	put(o, "} ");
+}
+
+static void
+prom_value(struct out *o, const struct ttt_status *st, const char *name, const char *type,
+    const char *help, unsigned long long v)
+{
+	prom_family(o, name, type, help);
+	prom_sample(o, st, name, NULL, NULL);
+	put(o, "%llu\n", v);
+}
+
 /* A gauge in seconds from milliseconds, left out when unknown (< 0). */
 static void
-prom_seconds(struct out *o, const char *name, const char *help, int64_t ms)
+prom_seconds(struct out *o, const struct ttt_status *st, const char *name, const char *help,
+    int64_t ms)
 {
 	if (ms < 0)
 		return;
 	prom_family(o, name, "gauge", help);
-	put(o, "tinytaptunnel_%s %lld.%03lld\n", name, (long long)(ms / 1000),
-	    (long long)(ms % 1000));
+	prom_sample(o, st, name, NULL, NULL);
+	put(o, "%lld.%03lld\n", (long long)(ms / 1000), (long long)(ms % 1000));
 }
 
 static void
-prom_counters(struct out *o, const struct ttt_stats *t)
+prom_counters(struct out *o, const struct ttt_status *st)
 {
 	for (size_t i = 0; i < NCOUNTERS; i++) {
 		const struct counter *c = &counters[i];
 
 		if (c->help != NULL)
 			prom_family(o, c->metric, "counter", c->help);
-		if (c->g == G_PLAIN)
-			put(o, "tinytaptunnel_%s %llu\n", c->metric,
-			    (unsigned long long)t->v[c->stat]);
-		else
-			put(o, "tinytaptunnel_%s{%s=\"%s\"} %llu\n", c->metric,
-			    c->g == G_DROP ? "reason" : "source", c->key,
-			    (unsigned long long)t->v[c->stat]);
+		prom_sample(o, st, c->metric, c->g == G_PLAIN ? NULL : c->g == G_DROP ? "reason" :
+		    "source", c->key);
+		put(o, "%llu\n", (unsigned long long)st->totals.v[c->stat]);
 	}
 }
 
@@ -271,31 +293,26 @@ ttt_status_prom(const struct ttt_status *st, char *buf, size_t cap)
 {
 	struct out o = { buf, cap, 0, 0 };
 
-	prom_family(&o, "info", "gauge", "Always 1; the version and the tap interface as labels.");
-	put(&o, "tinytaptunnel_info{version=\"");
-	put_label(&o, st->version);
-	put(&o, "\",interface=\"");
-	put_label(&o, st->ifname);
-	put(&o, "\"} 1\n");
-	prom_family(&o, "uptime_seconds", "gauge", "Seconds since the daemon started.");
-	put(&o, "tinytaptunnel_uptime_seconds %lld\n", (long long)st->uptime_s);
-	prom_family(&o, "peer_known", "gauge", "1 when the peer's address is known.");
-	put(&o, "tinytaptunnel_peer_known %d\n", st->peer_source != TTT_PEER_NONE);
-	prom_seconds(&o, "last_rx_seconds", "Seconds since the last authenticated frame "
+	prom_family(&o, "info", "gauge", "Always 1; the version as a label.");
+	prom_sample(&o, st, "info", "version", st->version);
+	put(&o, "1\n");
+	prom_value(&o, st, "uptime_seconds", "gauge", "Seconds since the daemon started.",
+	    (unsigned long long)st->uptime_s);
+	prom_value(&o, st, "peer_known", "gauge", "1 when the peer's address is known.",
+	    st->peer_source != TTT_PEER_NONE);
+	prom_seconds(&o, st, "last_rx_seconds", "Seconds since the last authenticated frame "
 	    "was received (absent: none yet).", st->last_rx_age_ms);
-	prom_seconds(&o, "last_tx_seconds", "Seconds since the last frame was sent "
+	prom_seconds(&o, st, "last_tx_seconds", "Seconds since the last frame was sent "
 	    "(absent: none yet).", st->last_tx_age_ms);
-	prom_family(&o, "worker_restarts_total", "counter", "Workers started after the first.");
-	put(&o, "tinytaptunnel_worker_restarts_total %llu\n", (unsigned long long)st->restarts);
-	prom_family(&o, "worker_up", "gauge", "1 while a worker runs.");
-	put(&o, "tinytaptunnel_worker_up %d\n", st->worker_pid > 0);
-	prom_family(&o, "key_generation", "gauge", "1 for the key read at start, plus one "
-	    "for each new key read on SIGHUP.");
-	put(&o, "tinytaptunnel_key_generation %llu\n", (unsigned long long)st->key_generation);
-	prom_family(&o, "key_rotation_pending", "gauge", "1 while the old key is still "
-	    "honoured and the peer has not yet sent under the new one.");
-	put(&o, "tinytaptunnel_key_rotation_pending %d\n", st->rotation == TTT_ROTATION_WAITING);
-	prom_counters(&o, &st->totals);
+	prom_value(&o, st, "worker_restarts_total", "counter", "Workers started after the first.",
+	    st->restarts);
+	prom_value(&o, st, "worker_up", "gauge", "1 while a worker runs.", st->worker_pid > 0);
+	prom_value(&o, st, "key_generation", "gauge", "1 for the key read at start, plus one "
+	    "for each new key read on SIGHUP.", st->key_generation);
+	prom_value(&o, st, "key_rotation_pending", "gauge", "1 while the old key is still "
+	    "honoured and the peer has not yet sent under the new one.",
+	    st->rotation == TTT_ROTATION_WAITING);
+	prom_counters(&o, st);
 	return finish(&o);
 }
 

@@ -77,7 +77,7 @@ check "the last rx age ($AGE ms) is no more than the time since the pings began"
 check "the last rx age ($AGE ms) fits the file's time (written at $WR s, last ping by $T1 ms)" \
 	test "$AGE" -ge $((WR * 1000 - T1 - 1000))
 check "metrics: rx frames as in the JSON" \
-	grep -qx "tinytaptunnel_rx_frames_total $((RX0 + 5))" "$PROM"
+	grep -qx "tinytaptunnel_rx_frames_total{interface=\"ttt0\"} $((RX0 + 5))" "$PROM"
 
 log "replays: A's datagrams captured, A stopped, re-sent from its address"
 A_TO_B='udp and src host 192.0.2.1 and src port 9001 and dst port 9002'
@@ -94,7 +94,7 @@ check "rx.refused.replay grew by exactly the $SENT re-sent" \
 	wait_for 5 jis rx.refused.replay $((R0 + SENT))
 check "rx.frames did not grow" jis rx.frames $((RX0 + 8))
 check "metrics: the replays by reason" wait_for 5 \
-	grep -qx "tinytaptunnel_rx_refused_total{reason=\"replay\"} $((R0 + SENT))" "$PROM"
+	grep -qx "tinytaptunnel_rx_refused_total{interface=\"ttt0\",reason=\"replay\"} $((R0 + SENT))" "$PROM"
 check "promtool check metrics is clean" sh -c \
 	'out=$(promtool check metrics < "$1" 2>&1) && [ -z "$out" ]' _ "$PROM"
 check "the last tx age grows while nothing is sent" wait_for 5 sh -c \
@@ -109,7 +109,7 @@ W2=$(worker_pid "$PID_B")
 check "the new worker's pid is the real one ($W2, not $W)" wait_for 5 jis worker.pid "$W2"
 check "rx.frames carried over" jis rx.frames $((RX0 + 8))
 check "rx.refused.replay carried over" jis rx.refused.replay $((R0 + SENT))
-check "metrics: the restart" wait_for 5 grep -qx "tinytaptunnel_worker_restarts_total 1" "$PROM"
+check "metrics: the restart" wait_for 5 grep -qx "tinytaptunnel_worker_restarts_total{interface=\"ttt0\"} 1" "$PROM"
 
 log "show reads the file"
 check "show prints the peer and the replays" sh -c \
