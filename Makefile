@@ -111,7 +111,7 @@ $(BUILD)/tools/%: tests/tools/%.c $(LIB)
 DEB_PKGS := build-essential clang llvm libbearssl-dev libseccomp-dev libcap-ng-dev \
             libcmocka-dev iproute2 iputils-ping socat iperf3 tcpdump nftables \
             procps mandoc systemd shellcheck openssl python3 linux-perf strace \
-            libclang-rt-14-dev xxd debhelper dpkg-dev lintian blhc
+            libclang-rt-14-dev xxd debhelper dpkg-dev lintian blhc prometheus
 deps:
 	@missing=$$(for p in $(DEB_PKGS); do \
 	    dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; \

@@ -60,8 +60,8 @@ ref_rule(unsigned type, struct rule *r)
 		    sizeof(struct ttt_ipc_peer) };
 		return 1;
 	case TTT_IPC_STATS:
-		*r = (struct rule){ TTT_IPC_TO_PARENT, sizeof(struct ttt_stats),
-		    sizeof(struct ttt_stats) };
+		*r = (struct rule){ TTT_IPC_TO_PARENT, sizeof(struct ttt_worker_report),
+		    sizeof(struct ttt_worker_report) };
 		return 1;
 	case TTT_IPC_TEST_SYSCALL:
 #ifdef TTT_TEST_HOOKS
@@ -177,6 +177,14 @@ ref_parse(enum ttt_ipc_side side, const uint8_t *b, size_t len)
 
 		memcpy(&pe, p, sizeof(pe));
 		return ref_peer_ok(&pe) ? 0 : -EBADMSG;
+	}
+	case TTT_IPC_STATS: {
+		/* stats.h: times never negative, the flag 0 or 1, reserved 0. */
+		struct ttt_worker_report w;
+
+		memcpy(&w, p, sizeof(w));
+		return w.last_rx_ns >= 0 && w.last_tx_ns >= 0 && w.key_confirmed <= 1 &&
+		    w.reserved == 0 ? 0 : -EBADMSG;
 	}
 	case TTT_IPC_TEST_SYSCALL:
 		return p[0] >= TTT_TEST_OPEN && p[0] < TTT_TEST_NSYSCALLS ? 0 : -EBADMSG;
@@ -295,7 +303,7 @@ check_parsed(const struct ttt_ipc_msg *m, const uint8_t *p, size_t plen)
 		break;
 	case TTT_IPC_STATS:
 		FUZZ_CHECK(memcmp(&m->u.stats, p, sizeof(m->u.stats)) == 0);
-		check_stats(&m->u.stats);
+		check_stats(&m->u.stats.counters);
 		break;
 	case TTT_IPC_TEST_SYSCALL:
 		FUZZ_CHECK(plen == 1 && m->u.test_syscall == p[0]);

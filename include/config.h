@@ -22,10 +22,10 @@
 
 #include "addr.h"
 
-#define TTT_CONFIG_VERSION  1	/* bump on any change of the layout below */
+#define TTT_CONFIG_VERSION  2	/* bump on any change of the layout below */
 
 /* String fields, each with its NUL. */
-#define TTT_CONFIG_PATH_MAX 256	/* key file, chroot, pid file */
+#define TTT_CONFIG_PATH_MAX 256	/* key file, chroot, pid, status and metrics files */
 #define TTT_CONFIG_ADDR_MAX (TTT_ADDR_SPEC_MAX + 1)
 #define TTT_CONFIG_USER_MAX 64	/* useradd allows 32 */
 #define TTT_CONFIG_IFNAME_MAX IFNAMSIZ
@@ -75,6 +75,8 @@ struct ttt_config {
 	char chroot_dir[TTT_CONFIG_PATH_MAX];
 	char ifname[TTT_CONFIG_IFNAME_MAX];
 	char pidfile[TTT_CONFIG_PATH_MAX];	/* "": none */
+	char status_file[TTT_CONFIG_PATH_MAX];	/* "": none; status.h */
+	char metrics_file[TTT_CONFIG_PATH_MAX];	/* "": none; status.h */
 };
 
 /* The configuration's own log level, from -q and -v. */

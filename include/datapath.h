@@ -62,6 +62,7 @@
 
 struct ttt_counters {
 	_Atomic uint64_t v[TTT_STAT_N];
+	_Atomic int64_t last_ns;	/* monotonic: the last frame sent (tx) or delivered (rx) */
 } __attribute__((aligned(64)));
 
 /* The datagrams of one send batch, as messages for sendmmsg: datagram i is
@@ -168,6 +169,6 @@ ttt_count(struct ttt_counters *c, enum ttt_stat s, uint64_t n)
 }
 
 /* Both directions' counters, summed. */
-void ttt_datapath_stats(const struct ttt_datapath *dp, struct ttt_stats *out);
+void ttt_datapath_stats(const struct ttt_datapath *dp, struct ttt_worker_report *out);
 
 #endif

@@ -30,7 +30,7 @@ enum ttt_ipc_type {
 	TTT_IPC_READY,		/* no payload: sandboxed and forwarding */
 	TTT_IPC_LOG,		/* level byte + text, 1..TTT_IPC_LOG_MAX bytes */
 	TTT_IPC_PEER,		/* struct ttt_ipc_peer: the peer moved here */
-	TTT_IPC_STATS,		/* struct ttt_stats */
+	TTT_IPC_STATS,		/* struct ttt_worker_report (stats.h) */
 	/* parent -> worker, test builds only (TTT_TEST_HOOKS) */
 	TTT_IPC_TEST_SYSCALL,	/* one byte: which forbidden syscall to attempt */
 	TTT_IPC_TYPE_MAX
@@ -73,7 +73,7 @@ struct ttt_ipc_msg {
 			char text[TTT_IPC_LOG_MAX + 1];	/* NUL-terminated, printable only */
 		} log;
 		struct ttt_ipc_peer peer;
-		struct ttt_stats stats;
+		struct ttt_worker_report stats;
 		uint8_t test_syscall;
 	} u;
 };

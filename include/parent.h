@@ -21,6 +21,7 @@
 #define TTT_WORKER_LOG_PER_SEC 20	/* a compromised worker cannot flood our log */
 #define TTT_WORKER_LOG_BURST   50
 #define TTT_STATS_POLL_MS      1000	/* counters lost to a crash: at most this much */
+#define TTT_STATUS_WRITE_MS    1000	/* --status-file and --metrics-file are this fresh */
 
 struct ttt_parent {
 	int tap, udp;

@@ -37,6 +37,21 @@ struct ttt_stats {
 	uint64_t v[TTT_STAT_N];
 };
 
+/*
+ * What a worker answers TTT_IPC_STATS_REQ with: its counters, and when its
+ * data path last moved, on CLOCK_MONOTONIC (one clock for every process on
+ * the host). Untrusted in the parent: ipc.c refuses a negative time, a flag
+ * other than 0 or 1, a reserved word other than 0; the parent refuses a
+ * time before the worker was started or after now (status.c).
+ */
+struct ttt_worker_report {
+	struct ttt_stats counters;
+	int64_t last_rx_ns;	/* the last authenticated frame received; 0: none yet */
+	int64_t last_tx_ns;	/* the last datagram sent to the peer; 0: none yet */
+	uint32_t key_confirmed;	/* 1: a frame under the newest key it holds has arrived */
+	uint32_t reserved;	/* 0 */
+};
+
 const char *ttt_stat_name(enum ttt_stat s);
 
 /* to += from, each counter saturating (a worker's numbers are not trusted). */

@@ -14,6 +14,10 @@
  *                                                                  loses at most 1 s of them
  * TTT_TIMER_STATS_LOG    parent   start-up and then every          log the counters
  *                                 --stats-interval seconds (if set)
+ * TTT_TIMER_STATUS_WRITE parent   start-up, 0.5 s after the first  rewrite the status and
+ *                                 stats poll, then every 1 s, if   metrics files from the
+ *                                 --status-file or --metrics-file  poll's answer
+ *                                 is given (written once at start) (parent.c: write_status)
  *
  * To add a timer: a line in this list and in enum ttt_timer, an arm call
  * where its cause happens, a case where its process runs it.
@@ -30,6 +34,7 @@ enum ttt_timer {
 	TTT_TIMER_RESPAWN,
 	TTT_TIMER_STATS_POLL,
 	TTT_TIMER_STATS_LOG,
+	TTT_TIMER_STATUS_WRITE,
 	TTT_TIMER_N
 };
 

@@ -26,6 +26,7 @@ FUZZ_MODS_fuzz_keyfile          := src/keyfile.c
 FUZZ_MODS_fuzz_addr             := src/addr.c
 FUZZ_MODS_fuzz_ipc              := src/ipc.c src/cli.c src/stats.c
 FUZZ_MODS_fuzz_gso              := src/gso.c
+FUZZ_MODS_fuzz_json             := src/json.c src/show.c
 FUZZ_MODS_fuzz_verdict          := src/verdict.c src/keyring.c src/frame.c src/reflect.c \
                                    src/replay.c src/addr.c
 
@@ -37,7 +38,8 @@ FUZZ_MAXLEN_fuzz_replay           := 4096	# a few thousand timestamps
 FUZZ_MAXLEN_fuzz_reflect          := 4096	# a few thousand stamps and checks
 FUZZ_MAXLEN_fuzz_keyfile          := 4200	# TTT_KEYFILE_MAX + 1 and some
 FUZZ_MAXLEN_fuzz_addr             := 400	# TTT_ADDR_SPEC_MAX + 1 and some
-FUZZ_MAXLEN_fuzz_ipc              := 1700	# TTT_IPC_MSG_MAX (4 + the 1584-byte config) + 1 and some
+FUZZ_MAXLEN_fuzz_ipc              := 2200	# TTT_IPC_MSG_MAX (4 + the 2096-byte config) + 1 and some
+FUZZ_MAXLEN_fuzz_json             := 4096	# a status file is under 2 KiB; the 16 KiB bound has its unit test
 FUZZ_MAXLEN_fuzz_gso              := 256	# 7 bytes of limits + TTT_GSO_MAX_SEGS lengths of 3, and some
 FUZZ_MAXLEN_fuzz_verdict          := 1024	# 9 bytes of set-up + VM_STEPS_MAX operations of 5
 

@@ -19,6 +19,7 @@
 
 const char ttt_cli_usage[] =
 "Usage: tinytaptunnel [options] <key file> <local address> [peer address]\n"
+"       tinytaptunnel show [status file]\n"
 "\n"
 "A point-to-point layer-2 tunnel over UDP, wire-compatible with tinytaptunnel\n"
 "v1.4. Ethernet frames written to the tap interface on one peer come out of\n"
@@ -51,6 +52,11 @@ const char ttt_cli_usage[] =
 "  -d, --daemon           detach from the terminal and log to syslog (default:\n"
 "                         stay in the foreground, as v1.4 and systemd expect)\n"
 "      --pidfile FILE     write the parent's process id to FILE\n"
+"      --status-file FILE rewrite FILE every second with the tunnel's state\n"
+"                         and counters, as JSON (mode 0644, nothing secret;\n"
+"                         read it with 'tinytaptunnel show FILE')\n"
+"      --metrics-file FILE  the same figures every second in Prometheus text\n"
+"                         format, for node_exporter's textfile collector\n"
 "      --syslog           log to syslog instead of standard error\n"
 "      --stats-interval N log the counters every N seconds (default 0: only\n"
 "                         on SIGUSR1)\n"
@@ -72,6 +78,13 @@ const char ttt_cli_usage[] =
 "      --genkey           print a new key (base64) on standard output and exit\n"
 "      --version          print the version and exit\n"
 "  -h, --help             print this help and exit\n"
+"\n"
+"Show:\n"
+"  tinytaptunnel show [FILE] summarises a status file (--status-file), or with\n"
+"                    no FILE every /run/tinytaptunnel/*/status.json; it reads\n"
+"                    the files only and needs no privilege. A first argument\n"
+"                    \"show\" is always this command: a key file named show\n"
+"                    is written ./show.\n"
 "\n"
 "Signals:\n"
 "  SIGTERM, SIGINT        stop the worker, remove the tap interface, exit 0\n"
@@ -114,6 +127,8 @@ const struct ttt_option ttt_cli_options[] = {
 	STR("chroot", 0, chroot_dir, TTT_STR_ABSPATH, TTT_DEFAULT_CHROOT),
 	FLAG("daemon", 'd', daemonize),
 	STR("pidfile", 0, pidfile, TTT_STR_ABSPATH, ""),
+	STR("status-file", 0, status_file, TTT_STR_ABSPATH, ""),
+	STR("metrics-file", 0, metrics_file, TTT_STR_ABSPATH, ""),
 	FLAG("syslog", 0, use_syslog),
 	NUM("stats-interval", 0, stats_interval, 0, TTT_STATS_INTERVAL_MAX, 0, TTT_RANGE_SECONDS),
 	NUM("rekey-grace-ms", 0, rekey_grace_ms, 0, TTT_REKEY_GRACE_MS_MAX,

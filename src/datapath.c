@@ -48,11 +48,16 @@ ttt_datapath_init(struct ttt_datapath *dp, const uint64_t seed[2], int64_t floor
 }
 
 void
-ttt_datapath_stats(const struct ttt_datapath *dp, struct ttt_stats *out)
+ttt_datapath_stats(const struct ttt_datapath *dp, struct ttt_worker_report *out)
 {
+	memset(out, 0, sizeof(*out));
 	for (unsigned i = 0; i < TTT_STAT_N; i++)
-		out->v[i] = atomic_load_explicit(&dp->tx.count.v[i], memory_order_relaxed) +
+		out->counters.v[i] = atomic_load_explicit(&dp->tx.count.v[i], memory_order_relaxed) +
 		    atomic_load_explicit(&dp->rx.count.v[i], memory_order_relaxed);
+	out->last_rx_ns = atomic_load_explicit(&dp->rx.count.last_ns, memory_order_relaxed);
+	out->last_tx_ns = atomic_load_explicit(&dp->tx.count.last_ns, memory_order_relaxed);
+	out->key_confirmed = atomic_load_explicit(&dp->keys.peer_has_new, memory_order_relaxed) ?
+	    1 : 0;
 }
 
 __attribute__((noreturn)) static void

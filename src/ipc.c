@@ -37,8 +37,8 @@ static const struct {
 	[TTT_IPC_LOG] = { TTT_IPC_TO_PARENT, 2, TTT_IPC_LOG_MAX + 1, 0, 0 },
 	[TTT_IPC_PEER] = { TTT_IPC_TO_PARENT, sizeof(struct ttt_ipc_peer),
 	    sizeof(struct ttt_ipc_peer), 0, TTT_IPC_READY },
-	[TTT_IPC_STATS] = { TTT_IPC_TO_PARENT, sizeof(struct ttt_stats),
-	    sizeof(struct ttt_stats), 0, TTT_IPC_READY },
+	[TTT_IPC_STATS] = { TTT_IPC_TO_PARENT, sizeof(struct ttt_worker_report),
+	    sizeof(struct ttt_worker_report), 0, TTT_IPC_READY },
 #ifdef TTT_TEST_HOOKS
 	/* A test asks the worker to break its sandbox; never in a real build. */
 	[TTT_IPC_TEST_SYSCALL] = { TTT_IPC_TO_WORKER, 1, 1, 0, TTT_IPC_KEY },
@@ -146,7 +146,9 @@ ttt_ipc_parse(enum ttt_ipc_side side, const uint8_t *buf, size_t len, struct ttt
 		return peer_valid(&m->u.peer) ? 0 : -EBADMSG;
 	case TTT_IPC_STATS:
 		memcpy(&m->u.stats, p, sizeof(m->u.stats));
-		return 0;
+		/* Times against the worker's life and the parent's clock: parent.c. */
+		return m->u.stats.last_rx_ns >= 0 && m->u.stats.last_tx_ns >= 0 &&
+		    m->u.stats.key_confirmed <= 1 && m->u.stats.reserved == 0 ? 0 : -EBADMSG;
 	case TTT_IPC_TEST_SYSCALL:
 		m->u.test_syscall = p[0];
 		return p[0] >= TTT_TEST_OPEN && p[0] < TTT_TEST_NSYSCALLS ? 0 : -EBADMSG;

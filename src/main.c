@@ -11,6 +11,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <glob.h>
 #include <netdb.h>
 #include <pwd.h>
 #include <stdarg.h>
@@ -18,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "addr.h"
@@ -27,6 +29,7 @@
 #include "parent.h"
 #include "privdrop.h"
 #include "seccomp_policy.h"
+#include "show.h"
 #include "tap.h"
 #include "udp.h"
 #include "worker.h"
@@ -296,6 +299,55 @@ confine_parent(const struct ttt_config *cfg)
 	return 0;
 }
 
+/* One status file, summarised on standard output (show.h). */
+static int
+show_one(const char *path, int colour, int first)
+{
+	static char buf[TTT_JSON_INPUT_MAX + 1], out[TTT_SHOW_OUT_MAX];
+	static struct ttt_json_doc doc;
+	enum ttt_json_status st;
+	uint64_t at;
+	size_t len;
+	int rc = ttt_show_read(path, buf, sizeof(buf), &len);
+
+	if (rc != 0)
+		return fail(rc == -EFBIG ? EX_DATAERR : EX_NOINPUT, "%s: %s", path,
+		    rc == -EFBIG ? "larger than any status file" : strerror(-rc));
+	if ((st = ttt_json_parse(buf, len, &doc)) != TTT_JSON_OK)
+		return fail(EX_DATAERR, "%s: %s", path, ttt_json_strerror(st));
+	if ((rc = ttt_show_format(&doc, path, colour, out, sizeof(out))) < 0)
+		return fail(EX_DATAERR, "%s: %s", path, rc == -EBADMSG ?
+		    "a field is missing or of another kind: not a tinytaptunnel status file" :
+		    "too much to show");
+	if ((!first && putchar('\n') == EOF) || fwrite(out, 1, (size_t)rc, stdout) != (size_t)rc ||
+	    fflush(stdout) != 0)
+		return fail(EX_IOERR, "writing the summary: %s", strerror(errno));
+	if (ttt_json_u64(&doc, "written_at", &at) == 0 && time(NULL) - (time_t)at > TTT_SHOW_STALE_S)
+		(void)fprintf(stderr, "%s: %s was last written %lld s ago: is the daemon running?\n",
+		    progname, path, (long long)(time(NULL) - (time_t)at));
+	return 0;
+}
+
+/* tinytaptunnel show [STATUS_FILE]: the file, or every one systemd's units write. */
+static int
+show(int n, char **args)
+{
+	int colour = isatty(STDOUT_FILENO) && getenv("NO_COLOR") == NULL, rc = 0, r;
+	glob_t g;
+
+	if (n > 1)
+		return fail(EX_USAGE, "show takes at most one status file");
+	if (n == 1)
+		return show_one(args[0], colour, 1);
+	if (glob(TTT_SHOW_GLOB, 0, NULL, &g) != 0)
+		return fail(EX_NOINPUT, "no status file matches %s", TTT_SHOW_GLOB);
+	for (size_t i = 0; i < g.gl_pathc; i++)
+		if ((r = show_one(g.gl_pathv[i], colour, i == 0)) != 0)
+			rc = r;
+	globfree(&g);
+	return rc;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -311,6 +363,9 @@ main(int argc, char **argv)
 		    "channel, tap and socket at descriptors %d to %d", TTT_WORKER_ARG,
 		    TTT_WORKER_IPC_FD, TTT_WORKER_MAX_FD);
 	}
+	/* A subcommand, not a key file: a key file named so is written ./show. */
+	if (argc >= 2 && strcmp(argv[1], TTT_SHOW_CMD) == 0)
+		return show(argc - 2, argv + 2);
 	/* Each worker re-executes this very image, whatever happens on disk
 	 * to the path we were started from. */
 	parent.exe = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);

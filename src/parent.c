@@ -18,6 +18,7 @@
 #include "keyfile.h"
 #include "log.h"
 #include "parent.h"
+#include "status.h"
 #include "timers.h"
 #ifdef TTT_TEST_HOOKS
 #include "testhooks.h"
@@ -39,6 +40,8 @@ struct supervisor {
 	 * does not erase the record of what came before it.
 	 */
 	struct ttt_stats ended, current;
+	struct ttt_status_track track;	/* for the status files (status.h) */
+	int status_err;
 	unsigned log_replies;	/* replies owed to SIGUSR1 or --stats-interval */
 	unsigned test_syscall;		/* test builds: the next forbidden syscall */
 	struct ttt_ratelimit rl;
@@ -167,6 +170,7 @@ spawn(struct supervisor *s)
 	s->ipc = sv[0];
 	memset(&s->seen, 0, sizeof(s->seen));
 	s->started_ms = ttt_mono_ms();
+	ttt_status_worker_started(&s->track, ttt_wall_ns());
 	rc = send_setup(s->p, s->ipc);
 	if (rc != 0) {
 		log_err("sending the set-up to worker %ld: %s", (long)pid, strerror(-rc));
@@ -240,7 +244,13 @@ handle_message(struct supervisor *s, const struct ttt_ipc_msg *m)
 		record_peer(s, &m->u.peer);
 		break;
 	case TTT_IPC_STATS:
-		s->current = m->u.stats;
+		if (!ttt_status_report_sane(&m->u.stats, (int64_t)s->started_ms * TTT_NSEC_PER_MSEC,
+		    ttt_mono_ns())) {
+			drop_worker(s, "reported a time outside its life");
+			break;
+		}
+		s->current = m->u.stats.counters;
+		ttt_status_take_report(&s->track, &m->u.stats);
 		if (s->log_replies > 0) {
 			struct ttt_stats total = s->ended;
 
@@ -305,6 +315,7 @@ reap(struct supervisor *s)
 		if (pid != s->pid)
 			continue;
 		ttt_parent_describe_status(status, why, sizeof(why));
+		(void)snprintf(s->track.st.last_exit, sizeof(s->track.st.last_exit), "%s", why);
 		if (s->stopping)
 			log_debug("worker %ld %s", (long)pid, why);
 		else
@@ -363,6 +374,7 @@ reload_key(struct supervisor *s)
 	memcpy(p->key, key, len);
 	p->keylen = len;
 	explicit_bzero(key, sizeof(key));
+	ttt_status_new_key(&s->track);
 	log_info("SIGHUP: new key from %s; the old one stays valid for at most %lld ms",
 	    p->cfg.keyfile, (long long)p->cfg.rekey_grace_ms);
 	if (s->ipc >= 0 && (rc = ttt_ipc_send(s->ipc, TTT_IPC_KEY, p->key, p->keylen)) != 0)
@@ -445,6 +457,31 @@ open_signals(void)
 	return signalfd(-1, &set, SFD_CLOEXEC);
 }
 
+/* ---- the status files (status.h) ---- */
+
+/* Both files; a failure is logged when it starts or changes, not each second. */
+static int
+write_status(struct supervisor *s)
+{
+	static char buf[TTT_STATUS_BUF_MAX];
+	const struct ttt_parent *p = s->p;
+	const char *path = p->cfg.status_file;
+	struct ttt_status_key key = { p->old_keylen > 0, p->old_key_until_ms };
+	int rc;
+
+	ttt_status_fill(&s->track, &p->cfg, p->ifname, &key, s->pid, &s->ended, &s->current,
+	    ttt_mono_ns(), ttt_wall_ns());
+	rc = ttt_status_write_json(path, &s->track.st, buf, sizeof(buf));
+	if (rc == 0) {
+		path = p->cfg.metrics_file;
+		rc = ttt_status_write_prom(path, &s->track.st, buf, sizeof(buf));
+	}
+	if (rc != 0 && rc != s->status_err)
+		log_err("writing %s: %s", path, strerror(-rc));
+	s->status_err = rc;
+	return rc;
+}
+
 static void
 on_timer(struct supervisor *s, enum ttt_timer id)
 {
@@ -467,6 +504,10 @@ on_timer(struct supervisor *s, enum ttt_timer id)
 		request_stats(s, 0);
 		ttt_timers_arm(&s->timers, id, now + TTT_STATS_POLL_MS * TTT_NSEC_PER_MSEC);
 		break;
+	case TTT_TIMER_STATUS_WRITE:
+		(void)write_status(s);
+		ttt_timers_arm(&s->timers, id, now + TTT_STATUS_WRITE_MS * TTT_NSEC_PER_MSEC);
+		break;
 	default:
 		break;	/* the worker's timers are never armed here */
 	}
@@ -486,6 +527,10 @@ arm_timers(struct supervisor *s)
 	if (s->p->cfg.stats_interval > 0)
 		ttt_timers_arm(&s->timers, TTT_TIMER_STATS_LOG,
 		    now + (int64_t)s->p->cfg.stats_interval * TTT_NSEC_PER_SEC);
+	/* Half a period after each poll: each write carries that poll's answer. */
+	if (s->p->cfg.status_file[0] != '\0' || s->p->cfg.metrics_file[0] != '\0')
+		ttt_timers_arm(&s->timers, TTT_TIMER_STATUS_WRITE,
+		    now + (TTT_STATS_POLL_MS + TTT_STATUS_WRITE_MS / 2) * TTT_NSEC_PER_MSEC);
 }
 
 int
@@ -494,12 +539,19 @@ ttt_parent_run(struct ttt_parent *p)
 	struct supervisor s = {
 		.p = p, .ipc = -1, .backoff_ms = TTT_BACKOFF_MIN_MS,
 	};
+	int rc;
 
 	ttt_ratelimit_init(&s.rl, TTT_WORKER_LOG_PER_SEC, TTT_WORKER_LOG_BURST);
 	s.sigfd = open_signals();
 	if (s.sigfd < 0) {
 		log_err("signalfd: %s", strerror(-s.sigfd));
 		return EX_OSERR;
+	}
+	ttt_status_track_init(&s.track, ttt_mono_ns());
+	/* A path we cannot write is a set-up error, reported now, not each second. */
+	if ((rc = write_status(&s)) != 0) {
+		(void)close(s.sigfd);
+		return EX_CANTCREAT;
 	}
 	arm_timers(&s);
 	for (;;) {
@@ -523,5 +575,10 @@ ttt_parent_run(struct ttt_parent *p)
 	}
 	stop_worker(&s);
 	(void)close(s.sigfd);
+	/* Figures of a stopped daemon would mislead whoever reads them. */
+	if (p->cfg.status_file[0] != '\0')
+		(void)unlink(p->cfg.status_file);
+	if (p->cfg.metrics_file[0] != '\0')
+		(void)unlink(p->cfg.metrics_file);
 	return 0;
 }

@@ -67,6 +67,7 @@ deliver(struct ttt_datapath *dp, const struct ttt_addr *src, const uint8_t *dgra
 	}
 	ttt_count(&rx->count, TTT_STAT_RX_FRAMES, 1);
 	ttt_count(&rx->count, TTT_STAT_RX_BYTES, fx.frame.len);
+	atomic_store_explicit(&rx->count.last_ns, now->mono_ns, memory_order_relaxed);
 	return 1;
 }
 

@@ -189,6 +189,8 @@ ttt_send_tap_batch(struct ttt_datapath *dp)
 	encode_batch(dp, n);
 	sent = send_batch(dp, n, &peer);
 	ttt_count(&dp->tx.count, TTT_STAT_TX_FRAMES, sent);
+	if (sent > 0)
+		atomic_store_explicit(&dp->tx.count.last_ns, ttt_mono_ns(), memory_order_relaxed);
 	for (unsigned i = 0; i < sent; i++)
 		ttt_count(&dp->tx.count, TTT_STAT_TX_BYTES, dp->tx.len[i]);
 	return n;

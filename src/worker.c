@@ -165,7 +165,7 @@ answer_parent(struct worker *w)
 {
 	static struct ttt_ipc_msg m;
 	uint8_t buf[TTT_IPC_MSG_MAX];
-	struct ttt_stats st;
+	struct ttt_worker_report st;
 	long n = ttt_ipc_recv(w->dp.ipc, buf, sizeof(buf), NULL, 0, NULL);
 
 	/* The parent is gone or confused: a worker alone has no reason to live. */

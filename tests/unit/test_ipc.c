@@ -62,14 +62,15 @@ test_each_type_on_its_side_only(void **state)
 {
 	static struct ttt_ipc_msg m;
 	struct ttt_config c = good_config();
-	struct ttt_stats st;
+	struct ttt_worker_report st;
 	struct ttt_ipc_peer p = c.run.peer;
 	uint8_t key[TTT_KEY_MIN] = { 7 };
 	uint8_t logmsg[] = { TTT_LOG_WARN, 'h', 'i' };
 
 	(void)state;
 	memset(&st, 0, sizeof(st));
-	st.v[TTT_STAT_RX_REPLAY] = 42;
+	st.counters.v[TTT_STAT_RX_REPLAY] = 42;
+	st.last_rx_ns = 7;
 	assert_int_equal(roundtrip(TTT_IPC_TO_WORKER, TTT_IPC_CONFIG, &c, sizeof(c), &m), 0);
 	assert_memory_equal(&m.u.config, &c, sizeof(c));
 	assert_int_equal(roundtrip(TTT_IPC_TO_WORKER, TTT_IPC_KEY, key, sizeof(key), &m), 0);
@@ -81,7 +82,18 @@ test_each_type_on_its_side_only(void **state)
 	assert_int_equal(m.u.log.level, TTT_LOG_WARN);
 	assert_int_equal(roundtrip(TTT_IPC_TO_PARENT, TTT_IPC_PEER, &p, sizeof(p), &m), 0);
 	assert_int_equal(roundtrip(TTT_IPC_TO_PARENT, TTT_IPC_STATS, &st, sizeof(st), &m), 0);
-	assert_int_equal(m.u.stats.v[TTT_STAT_RX_REPLAY], 42);
+	assert_int_equal(m.u.stats.counters.v[TTT_STAT_RX_REPLAY], 42);
+	assert_int_equal(m.u.stats.last_rx_ns, 7);
+	/* The report's other words are bounded: no negative time, a flag 0 or 1. */
+	st.last_tx_ns = -1;
+	assert_int_equal(roundtrip(TTT_IPC_TO_PARENT, TTT_IPC_STATS, &st, sizeof(st), &m), -EBADMSG);
+	st.last_tx_ns = 0;
+	st.key_confirmed = 2;
+	assert_int_equal(roundtrip(TTT_IPC_TO_PARENT, TTT_IPC_STATS, &st, sizeof(st), &m), -EBADMSG);
+	st.key_confirmed = 1;
+	st.reserved = 1;
+	assert_int_equal(roundtrip(TTT_IPC_TO_PARENT, TTT_IPC_STATS, &st, sizeof(st), &m), -EBADMSG);
+	st.reserved = 0;
 
 	/* A worker cannot send the parent's messages, nor the parent the worker's. */
 	assert_int_equal(roundtrip(TTT_IPC_TO_PARENT, TTT_IPC_CONFIG, &c, sizeof(c), &m), -EPROTO);
