@@ -55,6 +55,7 @@ enum ttt_test_syscall {
 	TTT_TEST_PARENT_TYPE,	/* send the parent a message only the parent sends */
 	TTT_TEST_BAD_LENGTH,	/* send a record whose header lies about its length */
 	TTT_TEST_PASS_FD,	/* try to pass the parent a descriptor */
+	TTT_TEST_STOP_READING,	/* stop servicing the channel: never read, never answer */
 	TTT_TEST_NSYSCALLS
 };
 
@@ -111,6 +112,12 @@ long ttt_ipc_encode(enum ttt_ipc_type type, const void *payload, size_t len,
 
 /* Send one record, optionally with file descriptors. Returns 0 or -errno. */
 int ttt_ipc_send(int sock, enum ttt_ipc_type type, const void *payload, size_t len);
+/*
+ * The same, never waiting: -EAGAIN when the receiver's queue is full, that
+ * is, when it stopped reading. The parent sends only this way, so a worker
+ * cannot stall it (its end of the channel stays blocking for the worker).
+ */
+int ttt_ipc_send_nowait(int sock, enum ttt_ipc_type type, const void *payload, size_t len);
 int ttt_ipc_send_fds(int sock, enum ttt_ipc_type type, const int *fds, size_t nfds);
 int ttt_ipc_send_log(int sock, enum ttt_log_level lvl, const char *text);
 
@@ -121,6 +128,8 @@ int ttt_ipc_send_log(int sock, enum ttt_log_level lvl, const char *text);
  */
 long ttt_ipc_recv(int sock, uint8_t *buf, size_t cap, int *fds, size_t maxfds,
     size_t *nfds);
+/* The same without descriptors, never waiting: -EAGAIN when none is queued. */
+long ttt_ipc_recv_nowait(int sock, uint8_t *buf, size_t cap);
 
 /* Between a socket address and the fixed layout. */
 void ttt_ipc_peer_from_addr(const struct ttt_addr *a, struct ttt_ipc_peer *p);

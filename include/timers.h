@@ -12,6 +12,10 @@
  * TTT_TIMER_STATS_POLL   parent   start-up; then every 1 s         ask the worker for its
  *                                                                  counters, so a crash
  *                                                                  loses at most 1 s of them
+ * TTT_TIMER_STATS_ANSWER parent   a STATS_REQ sent (at most one is  stop the worker that
+ *                                 outstanding), for 5 s later      left it unanswered
+ *                                 (TTT_STATS_ANSWER_MS); disarmed  (parent.c: on_timer;
+ *                                 by the answer or the worker's end channel.h)
  * TTT_TIMER_STATS_LOG    parent   start-up and then every          log the counters
  *                                 --stats-interval seconds (if set)
  * TTT_TIMER_STATUS_WRITE parent   start-up, 0.5 s after the first  rewrite the status and
@@ -33,6 +37,7 @@ enum ttt_timer {
 	TTT_TIMER_KEY_PENDING = 0,
 	TTT_TIMER_RESPAWN,
 	TTT_TIMER_STATS_POLL,
+	TTT_TIMER_STATS_ANSWER,
 	TTT_TIMER_STATS_LOG,
 	TTT_TIMER_STATUS_WRITE,
 	TTT_TIMER_N

@@ -173,7 +173,7 @@ ttt_ipc_encode(enum ttt_ipc_type type, const void *payload, size_t len, uint8_t 
 }
 
 static int
-send_record(int sock, const uint8_t *rec, size_t len, const int *fds, size_t nfds)
+send_record(int sock, const uint8_t *rec, size_t len, const int *fds, size_t nfds, int flags)
 {
 	union {
 		struct cmsghdr align;
@@ -198,15 +198,15 @@ send_record(int sock, const uint8_t *rec, size_t len, const int *fds, size_t nfd
 		memcpy(CMSG_DATA(c), fds, sizeof(int) * nfds);
 	}
 	do
-		n = sendmsg(sock, &mh, MSG_NOSIGNAL);
+		n = sendmsg(sock, &mh, MSG_NOSIGNAL | flags);
 	while (n < 0 && errno == EINTR);
 	if (n < 0)
 		return -errno;
 	return (size_t)n == len ? 0 : -EMSGSIZE;
 }
 
-int
-ttt_ipc_send(int sock, enum ttt_ipc_type type, const void *payload, size_t len)
+static int
+send_payload(int sock, enum ttt_ipc_type type, const void *payload, size_t len, int flags)
 {
 	uint8_t rec[TTT_IPC_MSG_MAX];
 	long n = ttt_ipc_encode(type, payload, len, rec, sizeof(rec));
@@ -214,10 +214,22 @@ ttt_ipc_send(int sock, enum ttt_ipc_type type, const void *payload, size_t len)
 
 	if (n < 0)
 		return (int)n;
-	rc = send_record(sock, rec, (size_t)n, NULL, 0);
+	rc = send_record(sock, rec, (size_t)n, NULL, 0, flags);
 	/* The key travels through this buffer; do not leave it on the stack. */
 	explicit_bzero(rec, (size_t)n);
 	return rc;
+}
+
+int
+ttt_ipc_send(int sock, enum ttt_ipc_type type, const void *payload, size_t len)
+{
+	return send_payload(sock, type, payload, len, 0);
+}
+
+int
+ttt_ipc_send_nowait(int sock, enum ttt_ipc_type type, const void *payload, size_t len)
+{
+	return send_payload(sock, type, payload, len, MSG_DONTWAIT);
 }
 
 int
@@ -228,7 +240,7 @@ ttt_ipc_send_fds(int sock, enum ttt_ipc_type type, const int *fds, size_t nfds)
 
 	if (n < 0)
 		return (int)n;
-	return send_record(sock, rec, (size_t)n, fds, nfds);
+	return send_record(sock, rec, (size_t)n, fds, nfds, 0);
 }
 
 int
@@ -260,8 +272,9 @@ close_received(struct msghdr *mh)
 	}
 }
 
-long
-ttt_ipc_recv(int sock, uint8_t *buf, size_t cap, int *fds, size_t maxfds, size_t *nfds)
+static long
+recv_record(int sock, uint8_t *buf, size_t cap, int *fds, size_t maxfds, size_t *nfds,
+    int flags)
 {
 	union {
 		struct cmsghdr align;
@@ -281,7 +294,7 @@ ttt_ipc_recv(int sock, uint8_t *buf, size_t cap, int *fds, size_t maxfds, size_t
 		mh.msg_controllen = CMSG_SPACE(sizeof(int) * maxfds);
 	}
 	do
-		n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC);
+		n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC | flags);
 	while (n < 0 && errno == EINTR);
 	if (n < 0)
 		return -errno;
@@ -305,6 +318,18 @@ ttt_ipc_recv(int sock, uint8_t *buf, size_t cap, int *fds, size_t maxfds, size_t
 		*nfds += k;
 	}
 	return n;
+}
+
+long
+ttt_ipc_recv(int sock, uint8_t *buf, size_t cap, int *fds, size_t maxfds, size_t *nfds)
+{
+	return recv_record(sock, buf, cap, fds, maxfds, nfds, 0);
+}
+
+long
+ttt_ipc_recv_nowait(int sock, uint8_t *buf, size_t cap)
+{
+	return recv_record(sock, buf, cap, NULL, 0, NULL, MSG_DONTWAIT);
 }
 
 void

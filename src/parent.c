@@ -11,9 +11,9 @@
 #include <sysexits.h>
 #include <unistd.h>
 #include <sys/signalfd.h>
-#include <sys/socket.h>
 #include <sys/wait.h>
 
+#include "channel.h"
 #include "clock.h"
 #include "keyfile.h"
 #include "log.h"
@@ -30,9 +30,8 @@ struct supervisor {
 	struct ttt_parent *p;
 	int sigfd;
 	pid_t pid;		/* the worker, or 0 */
-	int ipc;		/* its channel, or -1 */
-	struct ttt_ipc_seen seen;	/* what it has sent: it may not repeat READY, ... */
-	struct ttt_timers timers;	/* respawn, stats poll, stats log: timers.h */
+	struct ttt_channel chan;	/* its channel (fd -1 when none); never blocks us */
+	struct ttt_timers timers;	/* respawn, stats poll and answer, stats log: timers.h */
 	long long started_ms, backoff_ms;	/* monotonic */
 	/*
 	 * Counters outlive workers: the totals of the workers that ended, plus
@@ -42,7 +41,6 @@ struct supervisor {
 	struct ttt_stats ended, current;
 	struct ttt_status_track track;	/* for the status files (status.h) */
 	int status_err;
-	unsigned log_replies;	/* replies owed to SIGUSR1 or --stats-interval */
 	unsigned test_syscall;		/* test builds: the next forbidden syscall */
 	struct ttt_ratelimit rl;
 	int stopping;
@@ -129,20 +127,20 @@ become_worker(const struct ttt_parent *p, int chan)
 }
 
 static int
-send_setup(struct ttt_parent *p, int chan)
+send_setup(struct ttt_parent *p, struct ttt_channel *chan)
 {
 	int rc;
 
 	/* The new worker refuses what was stamped before it existed: its
 	 * predecessor may have received it (replay) or sent it (reflection). */
 	p->cfg.run.floor_ns = ttt_wall_ns();
-	rc = ttt_ipc_send(chan, TTT_IPC_CONFIG, &p->cfg, sizeof(p->cfg));
+	rc = ttt_channel_send(chan, TTT_IPC_CONFIG, &p->cfg, sizeof(p->cfg));
 	/* Mid-rotation, the old key first: the worker takes the second key as
 	 * a rotation and honours the first for a grace period. */
 	if (rc == 0 && p->old_keylen > 0 && ttt_mono_ms() < p->old_key_until_ms)
-		rc = ttt_ipc_send(chan, TTT_IPC_KEY, p->old_key, p->old_keylen);
+		rc = ttt_channel_send(chan, TTT_IPC_KEY, p->old_key, p->old_keylen);
 	if (rc == 0)
-		rc = ttt_ipc_send(chan, TTT_IPC_KEY, p->key, p->keylen);
+		rc = ttt_channel_send(chan, TTT_IPC_KEY, p->key, p->keylen);
 	return rc;
 }
 
@@ -152,8 +150,8 @@ spawn(struct supervisor *s)
 	int sv[2], rc;
 	pid_t pid;
 
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0)
-		return -errno;
+	if ((rc = ttt_channel_pair(&sv[0], &sv[1])) != 0)
+		return rc;
 	pid = fork();
 	if (pid < 0) {
 		rc = -errno;
@@ -167,11 +165,11 @@ spawn(struct supervisor *s)
 	}
 	(void)close(sv[1]);
 	s->pid = pid;
-	s->ipc = sv[0];
-	memset(&s->seen, 0, sizeof(s->seen));
+	ttt_channel_init(&s->chan, sv[0]);
 	s->started_ms = ttt_mono_ms();
 	ttt_status_worker_started(&s->track, ttt_wall_ns());
-	rc = send_setup(s->p, s->ipc);
+	/* An empty send buffer takes these few records: no -EAGAIN here. */
+	rc = send_setup(s->p, &s->chan);
 	if (rc != 0) {
 		log_err("sending the set-up to worker %ld: %s", (long)pid, strerror(-rc));
 		(void)kill(pid, SIGKILL);
@@ -203,9 +201,8 @@ drop_worker(struct supervisor *s, const char *why)
 {
 	log_warn("worker %ld %s; stopping it", (long)s->pid, why);
 	(void)kill(s->pid, SIGKILL);
-	if (s->ipc >= 0)
-		(void)close(s->ipc);
-	s->ipc = -1;
+	ttt_channel_close(&s->chan);
+	ttt_timers_disarm(&s->timers, TTT_TIMER_STATS_ANSWER);
 }
 
 static void
@@ -230,6 +227,7 @@ static void
 handle_message(struct supervisor *s, const struct ttt_ipc_msg *m)
 {
 	char line[TTT_LOG_LINE_MAX];
+	int to_log;
 
 	switch (m->type) {
 	case TTT_IPC_READY:
@@ -244,6 +242,11 @@ handle_message(struct supervisor *s, const struct ttt_ipc_msg *m)
 		record_peer(s, &m->u.peer);
 		break;
 	case TTT_IPC_STATS:
+		if ((to_log = ttt_channel_answered(&s->chan)) < 0) {
+			drop_worker(s, "sent counters nobody asked for");
+			break;
+		}
+		ttt_timers_disarm(&s->timers, TTT_TIMER_STATS_ANSWER);
 		if (!ttt_status_report_sane(&m->u.stats, (int64_t)s->started_ms * TTT_NSEC_PER_MSEC,
 		    ttt_mono_ns())) {
 			drop_worker(s, "reported a time outside its life");
@@ -251,10 +254,9 @@ handle_message(struct supervisor *s, const struct ttt_ipc_msg *m)
 		}
 		s->current = m->u.stats.counters;
 		ttt_status_take_report(&s->track, &m->u.stats);
-		if (s->log_replies > 0) {
+		if (to_log) {
 			struct ttt_stats total = s->ended;
 
-			s->log_replies--;
 			ttt_stats_add(&total, &s->current);
 			(void)ttt_stats_format(&total, line, sizeof(line));
 			log_info("counters: %s", line);
@@ -271,35 +273,18 @@ static void
 read_worker(struct supervisor *s)
 {
 	static struct ttt_ipc_msg m;
-	uint8_t buf[TTT_IPC_MSG_MAX];
-	long n;
-	int rc;
+	const char *why = "";
+	int rc = ttt_channel_read(&s->chan, &m, &why);
 
-	/* No descriptor buffer: the kernel discards any fd the worker sends. */
-	n = ttt_ipc_recv(s->ipc, buf, sizeof(buf), NULL, 0, NULL);
-	if (n == 0 || n == -ECONNRESET) {
-		(void)close(s->ipc);
-		s->ipc = -1;	/* it is exiting; SIGCHLD says how */
-		return;
+	if (rc == 0) {
+		/* It is exiting; SIGCHLD says how. */
+		ttt_channel_close(&s->chan);
+		ttt_timers_disarm(&s->timers, TTT_TIMER_STATS_ANSWER);
+	} else if (rc == -EPROTO) {
+		drop_worker(s, why);
+	} else if (rc > 0) {
+		handle_message(s, &m);
 	}
-	if (n < 0) {
-		drop_worker(s, "sent an oversized or unreadable message");
-		return;
-	}
-	rc = ttt_ipc_parse(TTT_IPC_TO_PARENT, buf, (size_t)n, &m);
-	if (rc == -EPROTO) {
-		drop_worker(s, "sent a message only the parent sends");
-		return;
-	}
-	if (rc != 0) {
-		drop_worker(s, "sent a malformed message");
-		return;
-	}
-	if (ttt_ipc_permit(&s->seen, m.type) != 0) {
-		drop_worker(s, "sent a message out of turn");
-		return;
-	}
-	handle_message(s, &m);
 }
 
 /* ---- signals ---- */
@@ -321,26 +306,48 @@ reap(struct supervisor *s)
 		else
 			log_warn("worker %ld %s", (long)pid, why);
 		s->pid = 0;
-		if (s->ipc >= 0)
-			(void)close(s->ipc);
-		s->ipc = -1;
+		ttt_channel_close(&s->chan);
+		ttt_timers_disarm(&s->timers, TTT_TIMER_STATS_ANSWER);
 		ttt_stats_add(&s->ended, &s->current);
 		memset(&s->current, 0, sizeof(s->current));
-		s->log_replies = 0;
 		if (!s->stopping)
 			schedule_respawn(s);
 	}
 }
 
+/*
+ * Send the worker a record without waiting. A full queue means it stopped
+ * reading: it is dropped (and replaced), so it cannot stall us. Other
+ * errors mean it is going (SIGCHLD follows). Returns 0 once sent.
+ */
+static int
+send_worker(struct supervisor *s, enum ttt_ipc_type type, const void *payload, size_t len)
+{
+	int rc;
+
+	if (s->chan.fd < 0)
+		return -EBADF;
+	rc = ttt_channel_send(&s->chan, type, payload, len);
+	if (rc == -EAGAIN)
+		drop_worker(s, "stopped reading its channel");
+	else if (rc != 0)
+		log_err("sending to worker %ld: %s", (long)s->pid, strerror(-rc));
+	return rc;
+}
+
 /* Ask the worker for its counters; log them (with the ended workers') when
- * they arrive if to_log. */
+ * they arrive if to_log. One request at a time: while one is outstanding,
+ * its answer serves this asker too, and its deadline stands. */
 static void
 request_stats(struct supervisor *s, int to_log)
 {
-	if (s->ipc < 0 || ttt_ipc_send(s->ipc, TTT_IPC_STATS_REQ, NULL, 0) != 0)
+	if (s->chan.fd < 0 || !ttt_channel_ask(&s->chan, to_log))
 		return;
-	if (to_log)
-		s->log_replies++;
+	if (send_worker(s, TTT_IPC_STATS_REQ, NULL, 0) != 0)
+		return;
+	ttt_channel_asked(&s->chan);
+	ttt_timers_arm(&s->timers, TTT_TIMER_STATS_ANSWER,
+	    ttt_mono_ns() + TTT_STATS_ANSWER_MS * TTT_NSEC_PER_MSEC);
 }
 
 /*
@@ -353,7 +360,7 @@ reload_key(struct supervisor *s)
 	struct ttt_parent *p = s->p;
 	uint8_t key[TTT_KEY_MAX];
 	size_t len = 0;
-	int err = 0, rc;
+	int err = 0;
 	enum ttt_key_status st = ttt_keyfile_load(p->cfg.keyfile, key, sizeof(key), &len, &err);
 
 	if (st != TTT_KEY_OK) {
@@ -377,8 +384,8 @@ reload_key(struct supervisor *s)
 	ttt_status_new_key(&s->track);
 	log_info("SIGHUP: new key from %s; the old one stays valid for at most %lld ms",
 	    p->cfg.keyfile, (long long)p->cfg.rekey_grace_ms);
-	if (s->ipc >= 0 && (rc = ttt_ipc_send(s->ipc, TTT_IPC_KEY, p->key, p->keylen)) != 0)
-		log_err("sending the new key to the worker: %s", strerror(-rc));
+	/* Not a request (nothing answers it), but never waited on either. */
+	(void)send_worker(s, TTT_IPC_KEY, p->key, p->keylen);
 }
 
 /* Returns 1 when asked to stop. */
@@ -406,7 +413,7 @@ read_signal(struct supervisor *s)
 		break;
 #ifdef TTT_TEST_HOOKS
 	case SIGUSR2:
-		ttt_testhook_parent(s->ipc, s->pid, &s->test_syscall);
+		ttt_testhook_parent(s->chan.fd, s->pid, &s->test_syscall);
 		break;
 #endif
 	default:
@@ -504,6 +511,11 @@ on_timer(struct supervisor *s, enum ttt_timer id)
 		request_stats(s, 0);
 		ttt_timers_arm(&s->timers, id, now + TTT_STATS_POLL_MS * TTT_NSEC_PER_MSEC);
 		break;
+	case TTT_TIMER_STATS_ANSWER:
+		/* Alive but deaf or mute: it holds the tunnel and answers nobody. */
+		if (s->pid > 0 && s->chan.fd >= 0 && s->chan.asked)
+			drop_worker(s, "stopped answering");
+		break;
 	case TTT_TIMER_STATUS_WRITE:
 		(void)write_status(s);
 		ttt_timers_arm(&s->timers, id, now + TTT_STATUS_WRITE_MS * TTT_NSEC_PER_MSEC);
@@ -537,7 +549,7 @@ int
 ttt_parent_run(struct ttt_parent *p)
 {
 	struct supervisor s = {
-		.p = p, .ipc = -1, .backoff_ms = TTT_BACKOFF_MIN_MS,
+		.p = p, .chan = { .fd = -1 }, .backoff_ms = TTT_BACKOFF_MIN_MS,
 	};
 	int rc;
 
@@ -558,7 +570,7 @@ ttt_parent_run(struct ttt_parent *p)
 		enum ttt_timer id;
 		struct pollfd pfd[POLL_N] = {
 			[POLL_SIG] = { .fd = s.sigfd, .events = POLLIN },
-			[POLL_WORKER] = { .fd = s.ipc, .events = POLLIN },
+			[POLL_WORKER] = { .fd = s.chan.fd, .events = POLLIN },
 		};
 
 		if (poll(pfd, POLL_N, ttt_timers_poll_ms(&s.timers, ttt_mono_ns())) < 0 &&
@@ -568,7 +580,7 @@ ttt_parent_run(struct ttt_parent *p)
 		}
 		if ((pfd[POLL_SIG].revents & POLLIN) && read_signal(&s))
 			break;
-		if (s.ipc >= 0 && (pfd[POLL_WORKER].revents & (POLLIN | POLLHUP | POLLERR)))
+		if (s.chan.fd >= 0 && (pfd[POLL_WORKER].revents & (POLLIN | POLLHUP | POLLERR)))
 			read_worker(&s);
 		while ((id = ttt_timers_take(&s.timers, ttt_mono_ns())) != TTT_TIMER_N)
 			on_timer(&s, id);

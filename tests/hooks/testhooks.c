@@ -3,6 +3,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <unistd.h>
 #include <sys/ptrace.h>
@@ -12,6 +13,21 @@
 #include "ipc.h"
 #include "log.h"
 #include "testhooks.h"
+
+/*
+ * A hung or hostile worker: its main thread never returns to the channel,
+ * so it neither reads the parent's records nor answers them. It sleeps in
+ * poll() on nothing (allowed by its filter), not in a busy loop; the
+ * forwarding threads carry on. The parent must kill it.
+ */
+__attribute__((noreturn)) static void
+stop_reading(void)
+{
+	enum { NAP_MS = 60000 };
+
+	for (;;)
+		(void)poll(NULL, 0, NAP_MS);
+}
 
 /* Playing a compromised worker: things the parent must refuse. */
 static void
@@ -31,6 +47,8 @@ forge_message(struct ttt_datapath *dp, uint8_t which)
 		(void)sendmsg(dp->ipc, &mh, MSG_NOSIGNAL);
 	} else if (which == TTT_TEST_PASS_FD) {
 		(void)ttt_ipc_send_fds(dp->ipc, TTT_IPC_READY, &dp->tap, 1);
+	} else if (which == TTT_TEST_STOP_READING) {
+		stop_reading();
 	}
 }
 
@@ -77,5 +95,5 @@ ttt_testhook_parent(int ipc, pid_t pid, unsigned *count)
 	log_warn("test hook: asking worker %ld to attempt forbidden syscall %u", (long)pid,
 	    which);
 	if (ipc >= 0)
-		(void)ttt_ipc_send(ipc, TTT_IPC_TEST_SYSCALL, &which, sizeof(which));
+		(void)ttt_ipc_send_nowait(ipc, TTT_IPC_TEST_SYSCALL, &which, sizeof(which));
 }

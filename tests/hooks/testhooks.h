@@ -17,7 +17,7 @@
 void ttt_testhook_worker(struct ttt_datapath *dp, uint8_t which);
 
 /* The parent, on SIGUSR2: ask worker pid (channel ipc, or -1) to attempt
- * the misdeed TTT_TEST_SYSCALL names (1..8), else the next in turn after
+ * the misdeed TTT_TEST_SYSCALL names (1..9), else the next in turn after
  * *count. */
 void ttt_testhook_parent(int ipc, pid_t pid, unsigned *count);
 
