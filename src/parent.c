@@ -330,8 +330,8 @@ send_worker(struct supervisor *s, enum ttt_ipc_type type, const void *payload, s
 	rc = ttt_channel_send(&s->chan, type, payload, len);
 	if (rc == -EAGAIN)
 		drop_worker(s, "stopped reading its channel");
-	else if (rc != 0)
-		log_err("sending to worker %ld: %s", (long)s->pid, strerror(-rc));
+	else if (rc != 0)	/* EPIPE, ECONNRESET: it is exiting, as SIGCHLD will say */
+		log_debug("sending to worker %ld: %s", (long)s->pid, strerror(-rc));
 	return rc;
 }
 
