@@ -4,7 +4,9 @@
 # conntrack forgets an idle UDP flow after 3 s. After an idle spell longer
 # than that, O reaches I only if I kept the mapping open with keepalives:
 # with --keepalive 1 the ping from O to I passes, without it it fails. O
-# counts the keepalives and none of them reaches its tap.
+# counts the keepalives and none of them reaches its tap. Last, a v1.4
+# peer (the stand-in of test_v14_interop.sh) takes them into its tap and
+# neither exits nor logs.
 . "$(dirname "$0")/lib.sh"
 need_root
 
@@ -94,5 +96,37 @@ check "O answers SIGUSR1 with its counters" read_counters "$PID_O" o2
 check "no keepalive was received" test "$(rx keepalives)" = 0
 stop_ttt "$PID_I"
 stop_ttt "$PID_O"
+
+log "a v1.4 peer (tests/tools/v14peer.py) takes keepalives into its tap, where the kernel drops them"
+if command -v python3 >/dev/null; then
+	NS_A=$(netns a3)
+	NS_B=$(netns b3)
+	veth_pair "$NS_A" "$NS_B" 192.0.2.1/24 192.0.2.2/24
+	KEY="$T_DIR/key3"
+	keyfile "$KEY"
+	ip netns exec "$NS_B" env V14_IFNAME=v14tap python3 "$TTT_ROOT/tests/tools/v14peer.py" \
+		"$KEY" 9002 192.0.2.1:9001 > "$T_DIR/v14.log" 2>&1 &
+	V14_PID=$!
+	T_PIDS+=("$V14_PID")
+	wait_log v14 "v14peer: up"
+	ip -n "$NS_B" link set v14tap mtu 1418 up
+	cap_start v14tap "$NS_B" v14tap ether proto 0x88b5
+	start_ttt "$NS_A" a3 --keepalive "$KEEPALIVE" -i ttt0 "$KEY" :9001 192.0.2.2:9002
+	PID_A=$TTT_PID
+	tap_up "$NS_A" ttt0 10.99.0.1/24
+	tap_up "$NS_B" v14tap 10.99.0.2/24
+	wait_log a3 sandboxed
+	check "the v1.4 peer's tap received keepalives" \
+		wait_for 10 sh -c '[ "$(tcpdump -n -r "$1" 2>/dev/null | wc -l)" -ge 3 ]' _ \
+		"$T_DIR/v14tap.pcap"
+	check "the v1.4 peer is still running" alive "$V14_PID"
+	check "and logged nothing for them" test "$(wc -l < "$T_DIR/v14.log")" -eq 1
+	check "we ping the v1.4 peer" ping_ok "$NS_A" 10.99.0.2
+	check "the v1.4 peer pings us" ping_ok "$NS_B" 10.99.0.1
+	cap_stop v14tap
+	stop_ttt "$PID_A"
+else
+	log "python3 missing: the v1.4 case is skipped (make deps installs it)"
+fi
 
 finish
