@@ -116,6 +116,7 @@ if command -v python3 >/dev/null; then
 	tap_up "$NS_A" ttt0 10.99.0.1/24
 	tap_up "$NS_B" v14tap 10.99.0.2/24
 	wait_log a3 sandboxed
+	# shellcheck disable=SC2016 # expanded by sh -c, not here
 	check "the v1.4 peer's tap received keepalives" \
 		wait_for 10 sh -c '[ "$(tcpdump -n -r "$1" 2>/dev/null | wc -l)" -ge 3 ]' _ \
 		"$T_DIR/v14tap.pcap"
