@@ -22,7 +22,7 @@
 
 #include "addr.h"
 
-#define TTT_CONFIG_VERSION  2	/* bump on any change of the layout below */
+#define TTT_CONFIG_VERSION  3	/* bump on any change of the layout below */
 
 /* String fields, each with its NUL. */
 #define TTT_CONFIG_PATH_MAX 256	/* key file, chroot, pid, status and metrics files */
@@ -38,6 +38,9 @@
 #define TTT_THREADS_MAX        2	/* one forwarding thread a direction */
 #define TTT_STATS_INTERVAL_MAX (24 * 3600)
 #define TTT_VERBOSE_MAX        2	/* -v logs every refused datagram; more adds nothing */
+/* An hour: NAT and firewall UDP timeouts are seconds to minutes; longer
+ * than this keeps nothing open. */
+#define TTT_KEEPALIVE_MAX      3600
 
 enum ttt_cli_action {
 	TTT_CLI_RUN = 0,
@@ -58,6 +61,7 @@ struct ttt_config {
 	int64_t stats_interval;		/* seconds, 0: only on SIGUSR1 */
 	int64_t rekey_grace_ms;		/* old key still accepted this long after SIGHUP */
 	int64_t threads;		/* forwarding threads in the worker: 1 or 2 */
+	int64_t keepalive;		/* seconds of sending nothing before a keepalive; 0: never */
 	int64_t daemonize, use_syslog;	/* flags: 0 or 1 (-d implies syslog) */
 	int64_t verbose, quiet;		/* -v count, -q flag: see ttt_config_log_level */
 	/* Resolved by the parent: who the worker becomes, where, and its peer. */

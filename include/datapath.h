@@ -62,7 +62,9 @@
 
 struct ttt_counters {
 	_Atomic uint64_t v[TTT_STAT_N];
-	_Atomic int64_t last_ns;	/* monotonic: the last frame sent (tx) or delivered (rx) */
+	/* monotonic: the last datagram sent (tx), or authenticated frame
+	 * delivered (rx); keepalives too, both ways: --keepalive counts from it */
+	_Atomic int64_t last_ns;
 } __attribute__((aligned(64)));
 
 /* The datagrams of one send batch, as messages for sendmmsg: datagram i is
@@ -153,6 +155,11 @@ void ttt_datapath_go(struct ttt_datapath *dp);
 /* send.c: read what the tap has ready, a batch at most, and send it.
  * Returns how many frames were read. The caller holds dp->tx.lock. */
 unsigned ttt_send_tap_batch(struct ttt_datapath *dp);
+
+/* send.c: send the keepalive frame (keepalive.h) to the peer, stamped and
+ * recorded like any frame; nothing when no peer is known. Returns 1 if it
+ * was sent. The caller holds dp->tx.lock. */
+int ttt_send_keepalive(struct ttt_datapath *dp);
 
 /* receive.c: build the receive batch once. */
 void ttt_receive_init(struct ttt_datapath *dp);

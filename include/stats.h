@@ -16,6 +16,7 @@ enum ttt_stat {
 	TTT_STAT_TX_TAP_ERR,
 	TTT_STAT_TX_SOCK_ERR,
 	TTT_STAT_TX_SEGMENTED,	/* of the frames, sent in one message with others (UDP GSO) */
+	TTT_STAT_TX_KEEPALIVE,	/* keepalive frames sent (--keepalive); not in frames */
 	/* UDP -> tap */
 	TTT_STAT_RX_FRAMES,
 	TTT_STAT_RX_BYTES,
@@ -30,6 +31,7 @@ enum ttt_stat {
 	TTT_STAT_RX_TAP_ERR,
 	TTT_STAT_RX_SOCK_ERR,
 	TTT_STAT_RX_COALESCED,	/* datagrams received in one message with others (UDP GRO) */
+	TTT_STAT_RX_KEEPALIVE,	/* authenticated keepalives: counted, never written to the tap */
 	TTT_STAT_N
 };
 
@@ -46,7 +48,7 @@ struct ttt_stats {
  */
 struct ttt_worker_report {
 	struct ttt_stats counters;
-	int64_t last_rx_ns;	/* the last authenticated frame received; 0: none yet */
+	int64_t last_rx_ns;	/* the last authenticated frame received (keepalives too); 0: none yet */
 	int64_t last_tx_ns;	/* the last datagram sent to the peer; 0: none yet */
 	uint32_t key_confirmed;	/* 1: a frame under the newest key it holds has arrived */
 	uint32_t reserved;	/* 0 */

@@ -6,6 +6,10 @@
  * Timer                  process  armed by                         runs (where)
  * TTT_TIMER_KEY_PENDING  worker   a key queued during a grace      load the queued key
  *                                 period, for that period's end    (worker.c: run_timer)
+ * TTT_TIMER_KEEPALIVE    worker   start-up, if --keepalive; then   send a keepalive if
+ *                                 --keepalive after the last       nothing was sent since
+ *                                 datagram sent (or now, if none   (worker.c: keepalive_due,
+ *                                 or no peer yet)                  under dp->tx.lock)
  * TTT_TIMER_RESPAWN      parent   start-up; a worker ended (after  start a worker
  *                                 a back-off of 1 s doubling to    (parent.c: on_timer)
  *                                 30 s, reset by a healthy run)
@@ -35,6 +39,7 @@
 
 enum ttt_timer {
 	TTT_TIMER_KEY_PENDING = 0,
+	TTT_TIMER_KEEPALIVE,
 	TTT_TIMER_RESPAWN,
 	TTT_TIMER_STATS_POLL,
 	TTT_TIMER_STATS_ANSWER,

@@ -15,6 +15,11 @@
  *   5. effects      the tag watch (reflect.h); and only the newest frame
  *                   moves the peer, so a replayed or delayed frame sent from
  *                   elsewhere can never redirect the tunnel
+ *   6. keepalive    only now, after 2-4, is the frame looked at: a
+ *                   keepalive (keepalive.h) has every effect of a frame (it
+ *                   is how a peer behind NAT is learnt and kept), but is
+ *                   KEEPALIVE, not DELIVER, and never reaches the tap; a
+ *                   forged or replayed one was refused above like any other
  * A refused datagram changes nothing but what its check must learn: the
  * replay filter and the peer are touched only by a frame that passed 1-3.
  *
@@ -45,6 +50,7 @@ enum ttt_verdict {
 	TTT_VERDICT_FUTURE,
 	TTT_VERDICT_REFLECTED,	/* a datagram we sent */
 	TTT_VERDICT_REPLAY,	/* delivered before, or too old to tell */
+	TTT_VERDICT_KEEPALIVE,	/* authentic and new, but a keepalive: never to the tap */
 	TTT_VERDICT_N
 };
 
@@ -62,8 +68,8 @@ struct ttt_rx_state {
 
 /* What follows from a verdict, besides the state it updated. */
 struct ttt_rx_effects {
-	struct ttt_frame_view frame;	/* DELIVER: the frame, inside the datagram */
-	int peer_moved;			/* DELIVER: state->peer is now the source */
+	struct ttt_frame_view frame;	/* DELIVER, KEEPALIVE: the frame, inside the datagram */
+	int peer_moved;			/* DELIVER, KEEPALIVE: state->peer is now the source */
 	int tag_changed;		/* the peer stamps with our tag: a new one drawn */
 };
 

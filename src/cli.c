@@ -72,6 +72,11 @@ const char ttt_cli_usage[] =
 "                         direction its own thread, for more throughput when\n"
 "                         both are busy at once and cores are free, at the\n"
 "                         cost of a wake-up across threads a round trip\n"
+"      --keepalive N      after N seconds of sending nothing, send the peer an\n"
+"                         authenticated keepalive frame, which keeps NAT and\n"
+"                         firewall state open for the peer's frames (default\n"
+"                         0: never; at most 3600); a v1.4 peer passes it to\n"
+"                         its tap, where the kernel drops it\n"
 "  -v, --verbose          more log output, with a line for each refused\n"
 "                         datagram (rate-limited); once is enough\n"
 "  -q, --quiet            errors only\n"
@@ -134,6 +139,7 @@ const struct ttt_option ttt_cli_options[] = {
 	NUM("rekey-grace-ms", 0, rekey_grace_ms, 0, TTT_REKEY_GRACE_MS_MAX,
 	    TTT_REKEY_GRACE_MS_DEFAULT, TTT_RANGE_NUMBER),
 	NUM("threads", 0, threads, 1, TTT_THREADS_MAX, 1, TTT_RANGE_CHOICE),
+	NUM("keepalive", 0, keepalive, 0, TTT_KEEPALIVE_MAX, 0, TTT_RANGE_SECONDS),
 	COUNT("verbose", 'v', verbose, TTT_VERBOSE_MAX),
 	FLAG("quiet", 'q', quiet),
 	ACTION("genkey", 0, TTT_CLI_GENKEY),

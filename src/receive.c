@@ -51,7 +51,7 @@ deliver(struct ttt_datapath *dp, const struct ttt_addr *src, const uint8_t *dgra
 	enum ttt_verdict v = ttt_verdict_judge(&rx->st, src, dgram, len, truncated, now, &fx);
 	enum ttt_stat stat = ttt_verdict_stat(v);
 
-	if (v != TTT_VERDICT_DELIVER) {
+	if (v != TTT_VERDICT_DELIVER && v != TTT_VERDICT_KEEPALIVE) {
 		if (stat < TTT_STAT_N)
 			ttt_count(&rx->count, stat, 1);
 		log_refusal(rx, v, src);
@@ -61,6 +61,13 @@ deliver(struct ttt_datapath *dp, const struct ttt_addr *src, const uint8_t *dgra
 		log_info("the peer stamps with our timestamp tag; drew a new one");
 	if (fx.peer_moved)
 		publish_peer(dp, src);
+	/* Authenticated, new, and the peer's sign of life: counted and its time
+	 * kept, but never written (a keepalive is for the path, not the LAN). */
+	if (v == TTT_VERDICT_KEEPALIVE) {
+		ttt_count(&rx->count, TTT_STAT_RX_KEEPALIVE, 1);
+		atomic_store_explicit(&rx->count.last_ns, now->mono_ns, memory_order_relaxed);
+		return 0;
+	}
 	if (write(dp->tap, fx.frame.frame, fx.frame.len) != (ssize_t)fx.frame.len) {
 		ttt_count(&rx->count, TTT_STAT_RX_TAP_ERR, 1);
 		return 0;

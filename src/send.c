@@ -10,6 +10,7 @@
 #include "clock.h"
 #include "datapath.h"
 #include "frame.h"
+#include "keepalive.h"
 #include "log.h"
 
 static uint8_t *
@@ -194,4 +195,28 @@ ttt_send_tap_batch(struct ttt_datapath *dp)
 	for (unsigned i = 0; i < sent; i++)
 		ttt_count(&dp->tx.count, TTT_STAT_TX_BYTES, dp->tx.len[i]);
 	return n;
+}
+
+/*
+ * The keepalive goes through slot 0 and the same stamp, encode, record and
+ * send as a tap frame, under the same lock: stamps stay strictly increasing
+ * and the reflection record exact, and the worker's filter sees the same
+ * sendmmsg on the same socket. Counted apart: frames and bytes stay what
+ * the tap gave.
+ */
+int
+ttt_send_keepalive(struct ttt_datapath *dp)
+{
+	struct ttt_addr peer;
+
+	if (!peer_snapshot(&dp->peer, &peer))
+		return 0;
+	memcpy(tx_slot(&dp->tx, 0) + TTT_HDR_LEN, ttt_keepalive_frame, TTT_KEEPALIVE_LEN);
+	dp->tx.len[0] = TTT_KEEPALIVE_LEN;
+	encode_batch(dp, 1);
+	if (send_batch(dp, 1, &peer) != 1)
+		return 0;
+	ttt_count(&dp->tx.count, TTT_STAT_TX_KEEPALIVE, 1);
+	atomic_store_explicit(&dp->tx.count.last_ns, ttt_mono_ns(), memory_order_relaxed);
+	return 1;
 }

@@ -13,6 +13,7 @@ static const char *const stat_names[TTT_STAT_N] = {
 	[TTT_STAT_TX_TAP_ERR] = "tap-errors",
 	[TTT_STAT_TX_SOCK_ERR] = "socket-errors",
 	[TTT_STAT_TX_SEGMENTED] = "segmented",
+	[TTT_STAT_TX_KEEPALIVE] = "keepalives",
 	[TTT_STAT_RX_FRAMES] = "frames",
 	[TTT_STAT_RX_BYTES] = "bytes",
 	[TTT_STAT_RX_SHORT] = "short",
@@ -26,6 +27,7 @@ static const char *const stat_names[TTT_STAT_N] = {
 	[TTT_STAT_RX_TAP_ERR] = "tap-errors",
 	[TTT_STAT_RX_SOCK_ERR] = "socket-errors",
 	[TTT_STAT_RX_COALESCED] = "coalesced",
+	[TTT_STAT_RX_KEEPALIVE] = "keepalives",
 };
 
 const char *

@@ -8,6 +8,7 @@
 
 static const char *const timer_names[TTT_TIMER_N] = {
 	[TTT_TIMER_KEY_PENDING] = "key-pending",
+	[TTT_TIMER_KEEPALIVE] = "keepalive",
 	[TTT_TIMER_RESPAWN] = "respawn",
 	[TTT_TIMER_STATS_POLL] = "stats-poll",
 	[TTT_TIMER_STATS_ANSWER] = "stats-answer",

@@ -3,6 +3,7 @@
  */
 #include <string.h>
 
+#include "keepalive.h"
 #include "verdict.h"
 
 /*
@@ -23,6 +24,7 @@ static const struct {
 	[TTT_VERDICT_FUTURE] = { TTT_STAT_RX_FUTURE, "future" },
 	[TTT_VERDICT_REFLECTED] = { TTT_STAT_RX_REFLECTED, "reflected (a datagram we sent)" },
 	[TTT_VERDICT_REPLAY] = { TTT_STAT_RX_REPLAY, "replay" },
+	[TTT_VERDICT_KEEPALIVE] = { TTT_STAT_RX_KEEPALIVE, "keepalive" },
 };
 
 /* The decoder's refusals, as verdicts. */
@@ -111,5 +113,9 @@ ttt_verdict_judge(struct ttt_rx_state *s, const struct ttt_addr *src, const uint
 		s->have_peer = 1;
 		fx->peer_moved = 1;
 	}
+	/* Last: a keepalive moves the peer like any frame, so a NAT'd peer's
+	 * keepalives keep it reachable, but it is not for the tap. */
+	if (ttt_keepalive_is(fx->frame.frame, fx->frame.len))
+		return TTT_VERDICT_KEEPALIVE;
 	return TTT_VERDICT_DELIVER;
 }

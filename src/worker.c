@@ -23,6 +23,7 @@
 #include "config.h"
 #include "datapath.h"
 #include "ipc.h"
+#include "keepalive.h"
 #include "keyring.h"
 #include "log.h"
 #include "privdrop.h"
@@ -39,6 +40,7 @@ struct worker {
 	struct ttt_timers timers;
 	int64_t grace_ns;
 	int64_t floor_ns;
+	int64_t keepalive_ns;	/* --keepalive; 0: off */
 	unsigned nthreads;
 };
 
@@ -82,6 +84,27 @@ take_key(struct worker *w, const uint8_t *key, size_t len, int first)
 	}
 }
 
+/*
+ * Send a keepalive if nothing was sent for --keepalive, and look again
+ * --keepalive after the last send. Decided under the send lock, so a tap
+ * frame sent meanwhile postpones it, and stamped there like any frame.
+ * No peer yet: nothing is sent, and the timer looks again later.
+ */
+static void
+keepalive_due(struct worker *w)
+{
+	struct ttt_datapath *dp = &w->dp;
+	int64_t next;
+
+	pthread_mutex_lock(&dp->tx.lock);
+	if (ttt_keepalive_due(ttt_mono_ns(),
+	    atomic_load_explicit(&dp->tx.count.last_ns, memory_order_relaxed),
+	    w->keepalive_ns, &next))
+		(void)ttt_send_keepalive(dp);
+	pthread_mutex_unlock(&dp->tx.lock);
+	ttt_timers_arm(&w->timers, TTT_TIMER_KEEPALIVE, next);
+}
+
 static void
 run_timer(struct worker *w, enum ttt_timer id)
 {
@@ -92,6 +115,9 @@ run_timer(struct worker *w, enum ttt_timer id)
 			    (long long)(w->grace_ns / TTT_NSEC_PER_MSEC));
 		else	/* not yet: the deadline is the keyring's to say */
 			ttt_timers_arm(&w->timers, id, ttt_keyring_pending_at(&w->dp.keys));
+		break;
+	case TTT_TIMER_KEEPALIVE:
+		keepalive_due(w);
 		break;
 	default:
 		break;	/* the parent's timers are never armed here */
@@ -156,6 +182,7 @@ apply_setup(struct worker *w, const struct received *r)
 	}
 	w->floor_ns = r->cfg.run.floor_ns;
 	w->nthreads = (unsigned)r->cfg.threads;
+	w->keepalive_ns = r->cfg.keepalive * TTT_NSEC_PER_SEC;
 	ttt_log_init("worker", ttt_config_log_level(&r->cfg), 0);
 	ttt_log_set_sink(log_to_parent);
 }
@@ -249,6 +276,8 @@ ttt_worker_main(void)
 	receive_setup(&w, &r);
 	apply_setup(&w, &r);
 	demote_and_start(&w, &r.cfg);
+	if (w.keepalive_ns > 0)
+		ttt_timers_arm(&w.timers, TTT_TIMER_KEEPALIVE, ttt_mono_ns() + w.keepalive_ns);
 	for (;;) {
 		struct pollfd pfd = { .fd = w.dp.ipc, .events = POLLIN };
 		enum ttt_timer id;

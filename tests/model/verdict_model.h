@@ -11,9 +11,10 @@
  *   - stamped outside the window around now: STALE or FUTURE;
  *   - one of ours (we stamped and sent it): REFLECTED;
  *   - at or below the floor, or delivered before: REPLAY;
- *   - else DELIVER, and the peer moves to the source iff the peer is not
- *     fixed, the stamp is above every stamp delivered so far, and the
- *     source is not the peer already.
+ *   - else DELIVER, or KEEPALIVE if the frame is the keepalive frame
+ *     (keepalive.h), with the same effects: the peer moves to the source
+ *     iff the peer is not fixed, the stamp is above every stamp delivered
+ *     so far, and the source is not the peer already.
  * The world is stepped by operations; each step compares verdict, frame and
  * peer with the prediction. A run stays under TTT_REPLAY_DEPTH deliveries,
  * so the replay filter forgets nothing and exactness is the rule.
@@ -32,11 +33,13 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "keepalive.h"
 #include "verdict.h"
 
 #define VM_STEPS_MAX  200	/* below TTT_REPLAY_DEPTH: nothing forgotten */
 #define VM_WIRE_MAX   32	/* datagrams kept for replays */
 #define VM_FRAME_MAX  96	/* the receiver's maximum frame in the model */
+_Static_assert(VM_FRAME_MAX >= TTT_KEEPALIVE_LEN, "the model carries keepalives");
 #define VM_DGRAM_MAX  (TTT_HDR_LEN + VM_FRAME_MAX + 8)
 #define VM_WINDOW_NS  (100 * TTT_NSEC_PER_MSEC)	/* small: a cheap reflection record */
 #define VM_NSRC       3
@@ -58,6 +61,7 @@ struct vm_dgram {
 	int64_t ts;
 	int authentic;	/* under our key, whole and unchanged */
 	int ours;
+	int keepalive;	/* the frame is the keepalive frame */
 };
 
 struct vm_world {
@@ -173,7 +177,7 @@ vm_predict(const struct vm_world *w, const struct vm_dgram *d, int src, int trun
 	if (d->ts <= w->floor || vm_was_delivered(w, d->ts, &top))
 		return TTT_VERDICT_REPLAY;
 	*moves = !w->fixed && d->ts > top && src != w->peer;
-	return TTT_VERDICT_DELIVER;
+	return d->keepalive ? TTT_VERDICT_KEEPALIVE : TTT_VERDICT_DELIVER;
 }
 
 /* Judge d from addr[src] for real and by the model; NULL when they agree. */
@@ -195,7 +199,7 @@ vm_receive(struct vm_world *w, const struct vm_dgram *d, int src, int truncated)
 		    fx.tag_changed);
 		return w->why;
 	}
-	if (got != TTT_VERDICT_DELIVER)
+	if (got != TTT_VERDICT_DELIVER && got != TTT_VERDICT_KEEPALIVE)
 		return NULL;
 	if (fx.frame.ts != d->ts || fx.frame.len != d->flen ||
 	    fx.frame.frame != d->b + TTT_HDR_LEN)
@@ -218,7 +222,9 @@ vm_keep(struct vm_world *w, const struct vm_dgram *d)
 /*
  * The peer sends a frame of 1 + flen % VM_FRAME_MAX + a few bytes (so some
  * are too long), stamped dts_us microseconds from now; how: bit 0 another
- * key, bit 1 a flipped bit, bit 2 cut short, bit 3 cut by the kernel.
+ * key, bit 1 a flipped bit (bits 4-6: which), bit 2 cut short, bit 3 cut by
+ * the kernel, bit 7 the keepalive frame instead (forged, flipped, cut or
+ * replayed like any other).
  */
 static inline const char *
 vm_peer_sends(struct vm_world *w, int src, int32_t dts_us, unsigned flen, unsigned how)
@@ -230,6 +236,11 @@ vm_peer_sends(struct vm_world *w, int src, int32_t dts_us, unsigned flen, unsign
 	d.flen = 1 + flen % (VM_FRAME_MAX + 8);
 	for (size_t i = 0; i < d.flen; i++)
 		frame[i] = (uint8_t)(i * 7 + flen);
+	if (how & 0x80) {
+		d.flen = TTT_KEEPALIVE_LEN;
+		memcpy(frame, ttt_keepalive_frame, TTT_KEEPALIVE_LEN);
+		d.keepalive = 1;
+	}
 	d.ts = w->now + (int64_t)dts_us * 1000;
 	/* Never our tag: see the top of this file. */
 	if (((unsigned)d.ts & TTT_TAG_MASK) == w->tag)

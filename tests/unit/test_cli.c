@@ -103,6 +103,7 @@ test_defaults(void **state)
 	assert_int_equal(cfg.rekey_grace_ms, TTT_REKEY_GRACE_MS_DEFAULT);
 	assert_int_equal(cfg.threads, 1);
 	assert_int_equal(cfg.stats_interval, 0);
+	assert_int_equal(cfg.keepalive, 0);	/* off, as WireGuard's PersistentKeepalive */
 	assert_int_equal(cfg.daemonize, 0);
 	assert_int_equal(cfg.use_syslog, 0);
 	assert_int_equal(ttt_config_log_level(&cfg), TTT_LOG_INFO);
@@ -138,6 +139,9 @@ test_numbers_at_their_bounds(void **state)
 		    0, TTT_REKEY_GRACE_MS_MAX, offsetof(struct ttt_config, rekey_grace_ms) },
 		{ "--threads", "bad --threads '0' (1 or 2)", "bad --threads '3' (1 or 2)",
 		    1, TTT_THREADS_MAX, offsetof(struct ttt_config, threads) },
+		{ "--keepalive", "bad --keepalive '-1' (seconds, 0 to 3600)",
+		    "bad --keepalive '3601' (seconds, 0 to 3600)",
+		    0, TTT_KEEPALIVE_MAX, offsetof(struct ttt_config, keepalive) },
 	};
 	size_t nnum = 0;
 	char v[32];

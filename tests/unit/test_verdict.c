@@ -179,6 +179,43 @@ test_lengths(void **state)
 	assert_int_equal(w.ndelivered, 0);
 }
 
+/* A keepalive is recognised only once authentic and new: forged it is
+ * badmac, replayed it is replay; genuine it moves the peer like a frame
+ * (how a peer behind NAT is learnt) but is KEEPALIVE, never DELIVER. A
+ * frame one byte from it is an ordinary frame. */
+static void
+test_keepalive_after_authentication(void **state)
+{
+	struct ttt_rx_effects fx;
+	struct vm_dgram ka;
+	uint8_t near[TTT_KEEPALIVE_LEN];
+	struct vm_dgram nd;
+
+	(void)state;
+	vm_init(&w, 0, 0x4b41);
+	assert_null(vm_peer_sends(&w, 1, 0, 0, 0x80 | 1));	/* another key */
+	assert_false(w.st.have_peer);
+	assert_null(vm_peer_sends(&w, 1, 0, 0, 0x80 | 2));	/* a flipped bit */
+	ka = *peer_frame(0);
+	ka.len = ttt_frame_encode(&w.keys.keys[0], ka.ts, ttt_keepalive_frame,
+	    TTT_KEEPALIVE_LEN, ka.b, sizeof(ka.b));
+	assert_int_equal(judge(&ka, 1, 0, &fx), TTT_VERDICT_KEEPALIVE);
+	assert_true(fx.peer_moved);
+	assert_true(ttt_addr_equal(&w.st.peer, &w.addr[1]));
+	assert_int_equal(fx.frame.len, TTT_KEEPALIVE_LEN);
+	assert_int_equal(judge(&ka, 2, 0, &fx), TTT_VERDICT_REPLAY);
+	assert_int_equal(ttt_verdict_stat(TTT_VERDICT_KEEPALIVE), TTT_STAT_RX_KEEPALIVE);
+
+	memcpy(near, ttt_keepalive_frame, sizeof(near));
+	near[sizeof(near) - 1] ^= 1;
+	nd = *peer_frame(TTT_NSEC_PER_MSEC);
+	nd.len = ttt_frame_encode(&w.keys.keys[0], nd.ts, near, sizeof(near), nd.b,
+	    sizeof(nd.b));
+	assert_int_equal(judge(&nd, 1, 0, &fx), TTT_VERDICT_DELIVER);
+	assert_false(ttt_keepalive_is(near, sizeof(near)));
+	assert_false(ttt_keepalive_is(ttt_keepalive_frame, TTT_KEEPALIVE_LEN - 1));
+}
+
 /* Random runs, fixed peer and discovery alike, against the model. */
 static void
 test_model_runs(void **state)
@@ -213,6 +250,7 @@ main(void)
 		cmocka_unit_test(test_only_newest_moves),
 		cmocka_unit_test(test_refusals_move_nothing),
 		cmocka_unit_test(test_lengths),
+		cmocka_unit_test(test_keepalive_after_authentication),
 		cmocka_unit_test(test_model_runs),
 	};
 
