@@ -116,8 +116,21 @@ BEFORE=$(paths_state)
 check "none of the package's own files exists before the install" \
 	none_of ' file$' <(printf '%s\n' "$BEFORE")
 
+# dpkg_run LOG ARGS...: dpkg, waiting (60 s at most) while another dpkg or
+# apt holds its lock, as unattended upgrades or a parallel apt-get may: that
+# is the machine being busy, not the package failing.
+dpkg_run() {
+	local out=$1 end=$((SECONDS + 60)) rc; shift
+	while :; do
+		rc=0; dpkg "$@" > "$out" 2>&1 || rc=$?
+		[ "$rc" -ne 0 ] && grep -q "lock was locked by another process" "$out" &&
+			[ "$SECONDS" -lt "$end" ] || return "$rc"
+		sleep 1
+	done
+}
+
 log "dpkg -i"
-rc=0; dpkg -i "$DEB" > "$T_DIR/install.log" 2>&1 || rc=$?
+rc=0; dpkg_run "$T_DIR/install.log" -i "$DEB" || rc=$?
 check "dpkg -i exits 0" [ "$rc" -eq 0 ]
 check "dpkg says installed, version $VERSION" \
 	[ "$(dpkg-query -W -f='${db:Status-Status} ${Version}' "$PKG")" = "installed $VERSION" ]
@@ -165,10 +178,10 @@ stop_ttt "$PID_A"
 stop_ttt "$PID_B"
 
 log "dpkg -r, then dpkg -P"
-rc=0; dpkg -r "$PKG" > "$T_DIR/remove.log" 2>&1 || rc=$?
+rc=0; dpkg_run "$T_DIR/remove.log" -r "$PKG" || rc=$?
 check "dpkg -r exits 0" [ "$rc" -eq 0 ]
 check "the binary is gone" [ ! -e /usr/sbin/tinytaptunnel ]
-rc=0; dpkg -P "$PKG" > "$T_DIR/purge.log" 2>&1 || rc=$?
+rc=0; dpkg_run "$T_DIR/purge.log" -P "$PKG" || rc=$?
 check "dpkg -P exits 0" [ "$rc" -eq 0 ]
 check "dpkg knows no $PKG package" not_known
 check "every path the package holds is as before the install" \
