@@ -41,6 +41,10 @@
 /* An hour: NAT and firewall UDP timeouts are seconds to minutes; longer
  * than this keeps nothing open. */
 #define TTT_KEEPALIVE_MAX      3600
+/* --mtu not given: the parent chooses from the underlay (ttt_udp_default_mtu)
+ * before any worker sees the configuration; out of --mtu's range, so a
+ * worker refuses a configuration the parent forgot to complete. */
+#define TTT_MTU_AUTO           0
 
 enum ttt_cli_action {
 	TTT_CLI_RUN = 0,
@@ -56,7 +60,7 @@ struct ttt_config {
 	uint32_t version;		/* TTT_CONFIG_VERSION */
 	int32_t action;			/* enum ttt_cli_action; a worker gets TTT_CLI_RUN */
 	/* From the command line: each field written by one entry of cli.c's table. */
-	int64_t mtu;
+	int64_t mtu;			/* TTT_MTU_AUTO until the parent chooses */
 	int64_t window_ms;		/* freshness window */
 	int64_t stats_interval;		/* seconds, 0: only on SIGUSR1 */
 	int64_t rekey_grace_ms;		/* old key still accepted this long after SIGHUP */

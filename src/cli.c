@@ -39,8 +39,11 @@ const char ttt_cli_usage[] =
 "\n"
 "Options:\n"
 "  -i, --ifname NAME      tap interface name (default: the kernel's tap%d)\n"
-"      --mtu N            tap MTU, 68..9000 (default 1418, as v1.4); the largest\n"
-"                         frame carried is MTU + 14 bytes\n"
+"      --mtu N            tap MTU, 68..9000; the largest frame carried is\n"
+"                         MTU + 14 bytes (default: by the underlay's family,\n"
+"                         1418 over IPv4 as v1.4, 1398 over IPv6, less if the\n"
+"                         route to a fixed peer carries less: no datagram is\n"
+"                         fragmented on a 1500-byte path)\n"
 "      --window-ms N      freshness window in milliseconds, 1..30000\n"
 "                         (default 3000, as v1.4): frames stamped further than\n"
 "                         this from our clock, either way, are refused\n"
@@ -125,7 +128,7 @@ const char ttt_cli_usage[] =
  */
 const struct ttt_option ttt_cli_options[] = {
 	STR("ifname", 'i', ifname, TTT_STR_IFNAME, TTT_TAP_DEFAULT_NAME),
-	NUM("mtu", 0, mtu, TTT_MIN_MTU, TTT_MAX_MTU, TTT_DEFAULT_MTU, TTT_RANGE_NUMBER),
+	NUM("mtu", 0, mtu, TTT_MIN_MTU, TTT_MAX_MTU, TTT_MTU_AUTO, TTT_RANGE_NUMBER),
 	NUM("window-ms", 0, window_ms, 1, TTT_WINDOW_MS_MAX,
 	    TTT_DEFAULT_WINDOW_NS / TTT_NSEC_PER_MSEC, TTT_RANGE_NUMBER),
 	STR("user", 'u', user, TTT_STR_NONEMPTY, ""),

@@ -180,6 +180,45 @@ resolve_addresses(const struct ttt_config *cfg, struct ttt_addr *local, struct t
 	return 0;
 }
 
+/* What start-up learnt of the underlay, kept for a warning once logging is set up. */
+struct underlay {
+	int v6;			/* datagrams leave as IPv6 */
+	int64_t route_mtu;	/* to the fixed peer; 0: unknown, or no fixed peer */
+};
+
+/*
+ * The tap MTU, unless --mtu gave it: the largest whose datagrams cross the
+ * underlay unfragmented (ttt_udp_default_mtu). Only a fixed peer has a route
+ * to ask; a peer unreachable now leaves the family's default.
+ */
+static void
+choose_mtu(struct ttt_parent *p, const struct ttt_addr *local, struct underlay *u)
+{
+	struct ttt_addr peer;
+	int fixed = (p->cfg.run.flags & TTT_CONFIG_FIXED_PEER) != 0 &&
+	    ttt_ipc_peer_to_addr(&p->cfg.run.peer, &peer) == 0;
+	int r = fixed ? ttt_udp_route_mtu(&peer) : 0;
+
+	u->v6 = ttt_udp_sends_v6(local, fixed ? &peer : NULL);
+	u->route_mtu = r > 0 ? r : 0;
+	if (p->cfg.mtu == TTT_MTU_AUTO)
+		p->cfg.mtu = ttt_udp_default_mtu(u->v6, u->route_mtu);
+}
+
+/* A fragmented datagram is lost whole when one fragment is: say so at start. */
+static void
+warn_fragments(const struct ttt_config *cfg, const struct underlay *u)
+{
+	int64_t largest = ttt_udp_largest_packet(u->v6, cfg->mtu);
+
+	if (u->route_mtu > 0 && largest > u->route_mtu)
+		log_warn("MTU %lld makes IPv%d packets of up to %lld bytes, over the %lld "
+		    "bytes of the route to %s: they will be fragmented (--mtu %lld fits)",
+		    (long long)cfg->mtu, u->v6 ? 6 : 4, (long long)largest,
+		    (long long)u->route_mtu, cfg->peer,
+		    (long long)ttt_udp_default_mtu(u->v6, u->route_mtu));
+}
+
 static int
 open_tap(const struct ttt_config *cfg, struct ttt_parent *p)
 {
@@ -258,7 +297,7 @@ write_pidfile(const char *path)
 }
 
 static int
-setup(const struct ttt_config *cfg, struct ttt_parent *p)
+setup(const struct ttt_config *cfg, struct ttt_parent *p, struct underlay *u)
 {
 	struct ttt_addr local;
 	int rc;
@@ -266,6 +305,7 @@ setup(const struct ttt_config *cfg, struct ttt_parent *p)
 	if ((rc = resolve_user(cfg->user, p)) != 0 || (rc = check_chroot(cfg->chroot_dir)) != 0 ||
 	    (rc = read_key(cfg->keyfile, p)) != 0 || (rc = resolve_addresses(cfg, &local, p)) != 0)
 		return rc;
+	choose_mtu(p, &local, u);
 	if ((p->tap = open_tap(cfg, p)) < 0)
 		return -p->tap;
 	if ((p->udp = open_socket(cfg->local, &local)) < 0) {
@@ -354,6 +394,7 @@ main(int argc, char **argv)
 	static struct ttt_parent parent;
 	const struct ttt_config *cfg = &parent.cfg;
 	char err[TTT_CLI_ERR_MAX];
+	struct underlay u;
 	int rc;
 
 	/* A worker the parent re-executed: nothing of the command line applies. */
@@ -389,7 +430,7 @@ main(int argc, char **argv)
 	case TTT_CLI_RUN:
 		break;
 	}
-	if ((rc = setup(cfg, &parent)) != 0)
+	if ((rc = setup(cfg, &parent, &u)) != 0)
 		return rc;
 	if ((rc = confine_parent(cfg)) != 0) {
 		if (cfg->pidfile[0] != '\0')
@@ -399,6 +440,7 @@ main(int argc, char **argv)
 	log_info("tunnel on %s, mtu %lld, listening on %s%s%s", parent.ifname,
 	    (long long)cfg->mtu, cfg->local,
 	    cfg->peer[0] != '\0' ? ", peer " : ", peer learnt from traffic", cfg->peer);
+	warn_fragments(cfg, &u);
 	rc = ttt_parent_run(&parent);
 	explicit_bzero(parent.key, sizeof(parent.key));
 	/* Closing the last descriptor removes the tap interface. */

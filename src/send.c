@@ -107,6 +107,12 @@ refuse_gso(struct ttt_tx_batch *b, uint16_t seg, int err)
 		log_info("the kernel refused to segment %u-byte datagrams (%s); "
 		    "longer than %zu bytes, each goes alone from now on",
 		    (unsigned)seg, strerror(err), b->gso.max_seg);
+		/* Only EMSGSIZE says the route's MTU is the reason, and then a
+		 * datagram this long is fragmented; once a size: max_seg only falls. */
+		if (err == EMSGSIZE)
+			log_warn("%u-byte datagrams no longer cross the route to the peer "
+			    "whole: they are fragmented, and a lost fragment loses the frame "
+			    "(a smaller --mtu avoids it)", (unsigned)seg);
 	} else {
 		b->gso.max_segs = 1;
 		log_info("the kernel refused UDP segmentation offload (%s); "

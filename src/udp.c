@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 
 #include "udp.h"
+#include "wire.h"
 
 static int
 is_v6_wildcard(const struct ttt_addr *a)
@@ -54,4 +55,78 @@ fail:
 	err = errno;
 	(void)close(fd);
 	return -err;
+}
+
+/*
+ * Where datagrams to a v4-mapped address really go: an IPv4 socket address.
+ * Built apart and copied in, since writing a sockaddr_in through a pointer
+ * into the storage and reading ss_family back would alias two types.
+ */
+static void
+unmap_v4(const struct ttt_addr *a, struct ttt_addr *out)
+{
+	struct sockaddr_in6 s6;
+	struct sockaddr_in s4;
+
+	*out = *a;
+	if (a->ss.ss_family != AF_INET6)
+		return;
+	memcpy(&s6, &a->ss, sizeof(s6));
+	if (!IN6_IS_ADDR_V4MAPPED(&s6.sin6_addr))
+		return;
+	memset(&s4, 0, sizeof(s4));
+	s4.sin_family = AF_INET;
+	s4.sin_port = s6.sin6_port;
+	memcpy(&s4.sin_addr, &s6.sin6_addr.s6_addr[12], sizeof(s4.sin_addr));
+	memset(out, 0, sizeof(*out));
+	memcpy(&out->ss, &s4, sizeof(s4));
+	out->len = sizeof(s4);
+}
+
+int
+ttt_udp_sends_v6(const struct ttt_addr *local, const struct ttt_addr *peer)
+{
+	struct ttt_addr real;
+
+	if (peer == NULL)
+		return local->ss.ss_family == AF_INET6;
+	unmap_v4(peer, &real);
+	return real.ss.ss_family == AF_INET6;
+}
+
+int
+ttt_udp_route_mtu(const struct ttt_addr *peer)
+{
+	struct ttt_addr real;
+	socklen_t len = sizeof(int);
+	int fd, mtu = 0, err = 0, v6;
+
+	unmap_v4(peer, &real);
+	v6 = real.ss.ss_family == AF_INET6;
+	fd = socket(real.ss.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, IPPROTO_UDP);
+	if (fd < 0)
+		return -errno;
+	/* connect() picks the route and caches its MTU; nothing is sent. */
+	if (connect(fd, (const struct sockaddr *)&real.ss, real.len) < 0 ||
+	    getsockopt(fd, v6 ? IPPROTO_IPV6 : IPPROTO_IP, v6 ? IPV6_MTU : IP_MTU, &mtu, &len) < 0)
+		err = errno;
+	(void)close(fd);
+	return err != 0 ? -err : mtu > 0 ? mtu : -EINVAL;
+}
+
+int64_t
+ttt_udp_default_mtu(int v6, int64_t route_mtu)
+{
+	int64_t mtu = v6 ? TTT_DEFAULT_MTU6 : TTT_DEFAULT_MTU;
+	int64_t fits = TTT_MTU_FOR_PATH(route_mtu, v6 ? TTT_IPV6_HLEN : TTT_IPV4_HLEN);
+
+	if (route_mtu > 0 && fits < mtu)
+		mtu = fits;
+	return mtu < TTT_MIN_MTU ? TTT_MIN_MTU : mtu;
+}
+
+int64_t
+ttt_udp_largest_packet(int v6, int64_t mtu)
+{
+	return TTT_PACKET_FOR_MTU(mtu, v6 ? TTT_IPV6_HLEN : TTT_IPV4_HLEN);
 }

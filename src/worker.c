@@ -173,7 +173,11 @@ apply_setup(struct worker *w, const struct received *r)
 	dp->tap = TTT_WORKER_TAP_FD;
 	dp->udp = TTT_WORKER_UDP_FD;
 	dp->lim.window_ns = r->cfg.window_ms * TTT_NSEC_PER_MSEC;
+	/* Below v1.4's MTU, still take its largest frames: a v1.4 peer sends
+	 * them whatever our MTU, and the tap writes a frame over its MTU. */
 	dp->lim.max_frame = (size_t)TTT_FRAME_MAX(r->cfg.mtu);
+	if (dp->lim.max_frame < TTT_DEFAULT_MAX_FRAME)
+		dp->lim.max_frame = TTT_DEFAULT_MAX_FRAME;
 	dp->rx.st.fixed_peer = (r->cfg.run.flags & TTT_CONFIG_FIXED_PEER) != 0;
 	if (r->cfg.run.flags & TTT_CONFIG_HAVE_PEER) {
 		if (ttt_ipc_peer_to_addr(&r->cfg.run.peer, &dp->peer.addr) != 0)

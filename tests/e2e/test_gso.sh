@@ -65,6 +65,8 @@ check "A pings B" ping_ok "$NS_A" 10.99.0.2 2
 check "1000 flood pings of 1390 bytes, all answered" flood "$NS_A" 10.99.0.2 1000 1390
 check "A logged that 1472-byte datagrams go alone" \
 	grep -q "refused to segment 1472-byte datagrams" "$T_DIR/a.log"
+check "A warned that 1472-byte datagrams are fragmented now" \
+	grep -q "warning: worker: 1472-byte datagrams no longer cross the route to the peer whole" "$T_DIR/a.log"
 read_counters "$PID_A" a
 seg0=$(tx segmented)
 check "A: no socket errors" test "$(tx socket-errors)" = 0

@@ -98,7 +98,7 @@ test_defaults(void **state)
 	assert_string_equal(cfg.pidfile, "");
 	assert_string_equal(cfg.chroot_dir, TTT_DEFAULT_CHROOT);
 	assert_string_equal(cfg.ifname, TTT_TAP_DEFAULT_NAME);
-	assert_int_equal(cfg.mtu, TTT_DEFAULT_MTU);
+	assert_int_equal(cfg.mtu, TTT_MTU_AUTO);	/* the parent chooses from the underlay */
 	assert_int_equal(cfg.window_ms * TTT_NSEC_PER_MSEC, TTT_DEFAULT_WINDOW_NS);
 	assert_int_equal(cfg.rekey_grace_ms, TTT_REKEY_GRACE_MS_DEFAULT);
 	assert_int_equal(cfg.threads, 1);
@@ -107,7 +107,10 @@ test_defaults(void **state)
 	assert_int_equal(cfg.daemonize, 0);
 	assert_int_equal(cfg.use_syslog, 0);
 	assert_int_equal(ttt_config_log_level(&cfg), TTT_LOG_INFO);
-	/* What a worker would receive (run section aside) passes its check. */
+	/* A worker never gets an MTU left to choose: its check refuses one. */
+	assert_int_equal(ttt_config_check(&cfg), -EBADMSG);
+	/* What a worker would receive, the MTU chosen (run section aside), passes its check. */
+	cfg.mtu = TTT_DEFAULT_MTU6;
 	assert_int_equal(ttt_config_check(&cfg), 0);
 	ACCEPTED("k", ":9000", "192.0.2.1:9000");
 	assert_string_equal(cfg.peer, "192.0.2.1:9000");
@@ -295,6 +298,7 @@ test_check_follows_the_table(void **state)
 
 	(void)state;
 	ACCEPTED("k", ":9");
+	cfg.mtu = TTT_DEFAULT_MTU6;	/* as the parent chooses it before any worker sees it */
 	c = cfg;
 	assert_int_equal(ttt_config_check(&c), 0);
 	for (size_t i = 0; i < ttt_cli_noptions; i++) {

@@ -32,6 +32,7 @@ good_config(void)
 	struct ttt_config c;
 
 	ttt_config_defaults(&c);
+	c.mtu = TTT_DEFAULT_MTU6;	/* chosen for the IPv6 peer below */
 	memcpy(c.keyfile, "/etc/ttt/key", sizeof("/etc/ttt/key"));
 	memcpy(c.local, ":9123", sizeof(":9123"));
 	memcpy(c.peer, "[2001:db8::1]:9123", sizeof("[2001:db8::1]:9123"));
