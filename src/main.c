@@ -344,7 +344,7 @@ log_hwaddr(const struct ttt_parent *p)
 		log_info("%s has Ethernet address %s (%s)", p->ifname, p->hwaddr,
 		    p->cfg.mac[0] != '\0' ? "--mac" : "derived from " TTT_MACHINE_ID_PATH);
 	else
-		log_warn("no machine id in %s (%s): %s keeps the kernel's random Ethernet "
+		log_warn("no usable machine id in %s (%s): %s keeps the kernel's random Ethernet "
 		    "address, a new one at each start, and the peer's neighbours send to the "
 		    "old one until their entries expire; give --mac for a stable address",
 		    TTT_MACHINE_ID_PATH, err == EINVAL ? "not 32 hex digits" : strerror(err),
