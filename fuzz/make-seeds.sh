@@ -177,14 +177,15 @@ le32() { printf '%s%s' "$(le16 $(($1 & 65535)))" "$(le16 $(($1 >> 16 & 65535)))"
 le64() { printf '%s%s' "$(le32 $(($1 & 4294967295)))" "$(le32 $(($1 >> 32 & 4294967295)))"; }
 strz() { h=$(printf '%s' "$2" | xxd -p | tr -d '\n'); printf '%s' "$h"; head -c $(($1 - ${#h} / 2)) /dev/zero | xxd -p | tr -d '\n'; }
 config() {	# version action | mtu window stats grace threads keepalive daemon syslog verbose quiet
-	printf '%s' "$(le32 3)$(le32 0)"
+	printf '%s' "$(le32 4)$(le32 0)"
 	for v in 1418 3000 0 30000 "$1" "$2" 0 0 0 0; do le64 "$v"; done
 	# run: uid gid family flags, peer [2001:db8::1]:9123, floor
 	printf '%s' "$(le32 65534)$(le32 65534)$(le32 10)$(le32 3)"
 	printf '%s' "0a0023280000000020010db8000000000000000000000001$(le64 0)"
 	strz 256 /etc/tinytaptunnel/key; strz 301 :9123; strz 301 '[2001:db8::1]:9123'
 	strz 64 ''; strz 256 /var/empty; strz 16 'tap%d'; strz 256 ''
-	strz 256 /run/tinytaptunnel/t/status.json; strz 256 ''; strz 6 ''
+	strz 256 /run/tinytaptunnel/t/status.json; strz 256 ''; strz 18 02:11:22:33:44:55
+	strz 4 ''	# padding to the struct's 8-byte alignment
 }
 rec 01 1 "$(config 1 0)" | out "$I/config-fixed-peer-v6"
 rec 01 1 "$(config 2 0)" | out "$I/config-two-threads"

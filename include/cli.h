@@ -28,6 +28,7 @@ enum ttt_opt_check {		/* what a string must be, when given */
 	TTT_STR_NONEMPTY,
 	TTT_STR_ABSPATH,
 	TTT_STR_IFNAME,		/* 1 to IFNAMSIZ - 1 characters, no '/' */
+	TTT_STR_HWADDR,		/* an interface's own Ethernet address: ttt_hwaddr_parse */
 };
 
 enum ttt_opt_range {		/* how a number's range is worded in an error */

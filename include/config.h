@@ -21,14 +21,16 @@
 #include <net/if.h>
 
 #include "addr.h"
+#include "hwaddr.h"
 
-#define TTT_CONFIG_VERSION  3	/* bump on any change of the layout below */
+#define TTT_CONFIG_VERSION  4	/* bump on any change of the layout below */
 
 /* String fields, each with its NUL. */
 #define TTT_CONFIG_PATH_MAX 256	/* key file, chroot, pid, status and metrics files */
 #define TTT_CONFIG_ADDR_MAX (TTT_ADDR_SPEC_MAX + 1)
 #define TTT_CONFIG_USER_MAX 64	/* useradd allows 32 */
 #define TTT_CONFIG_IFNAME_MAX IFNAMSIZ
+#define TTT_CONFIG_HWADDR_MAX TTT_HWADDR_TEXT_MAX
 
 /* Numeric bounds the option table refers to. */
 /* 30 s: the reflection record covers this much; more is hardly freshness. */
@@ -85,6 +87,7 @@ struct ttt_config {
 	char pidfile[TTT_CONFIG_PATH_MAX];	/* "": none */
 	char status_file[TTT_CONFIG_PATH_MAX];	/* "": none; status.h */
 	char metrics_file[TTT_CONFIG_PATH_MAX];	/* "": none; status.h */
+	char mac[TTT_CONFIG_HWADDR_MAX];	/* "": derived from the machine id; hwaddr.h */
 };
 
 /* The configuration's own log level, from -q and -v. */

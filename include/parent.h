@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "config.h"
+#include "hwaddr.h"
 #include "ipc.h"
 #include "keyfile.h"
 #include "worker.h"
@@ -27,6 +28,8 @@ struct ttt_parent {
 	int tap, udp;
 	int exe;			/* our own binary, opened at start: each worker execs it */
 	char ifname[IFNAMSIZ];
+	char hwaddr[TTT_HWADDR_TEXT_MAX];	/* the tap's, as we set it; "": the kernel's */
+	int machine_id_err;		/* -errno: why the default could not be derived */
 	uint8_t key[TTT_KEY_MAX];
 	size_t keylen;
 	/* During a rotation's grace period a new worker gets the old key too. */

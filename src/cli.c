@@ -12,6 +12,7 @@
 #include <net/if.h>
 
 #include "cli.h"
+#include "hwaddr.h"
 #include "log.h"
 #include "privdrop.h"
 #include "tap.h"
@@ -60,6 +61,11 @@ const char ttt_cli_usage[] =
 "                         read it with 'tinytaptunnel show FILE')\n"
 "      --metrics-file FILE  the same figures every second in Prometheus text\n"
 "                         format, for node_exporter's textfile collector\n"
+"      --mac ADDR         the tap's Ethernet address, xx:xx:xx:xx:xx:xx (unicast,\n"
+"                         not all zero); default: derived from /etc/machine-id\n"
+"                         and the interface name, locally administered, the same\n"
+"                         after a restart (without a machine id, the kernel's\n"
+"                         random one)\n"
 "      --syslog           log to syslog instead of standard error\n"
 "      --stats-interval N log the counters every N seconds (default 0: only\n"
 "                         on SIGUSR1)\n"
@@ -137,6 +143,7 @@ const struct ttt_option ttt_cli_options[] = {
 	STR("pidfile", 0, pidfile, TTT_STR_ABSPATH, ""),
 	STR("status-file", 0, status_file, TTT_STR_ABSPATH, ""),
 	STR("metrics-file", 0, metrics_file, TTT_STR_ABSPATH, ""),
+	STR("mac", 0, mac, TTT_STR_HWADDR, ""),
 	FLAG("syslog", 0, use_syslog),
 	NUM("stats-interval", 0, stats_interval, 0, TTT_STATS_INTERVAL_MAX, 0, TTT_RANGE_SECONDS),
 	NUM("rekey-grace-ms", 0, rekey_grace_ms, 0, TTT_REKEY_GRACE_MS_MAX,
@@ -189,6 +196,8 @@ parse_num(const char *s, long long min, long long max, long long *out)
 static int
 str_ok(enum ttt_opt_check check, const char *s)
 {
+	uint8_t mac[TTT_HWADDR_LEN];
+
 	switch (check) {
 	case TTT_STR_NONEMPTY:
 		return s[0] != '\0';
@@ -196,6 +205,8 @@ str_ok(enum ttt_opt_check check, const char *s)
 		return s[0] == '/';
 	case TTT_STR_IFNAME:
 		return s[0] != '\0' && strlen(s) < IFNAMSIZ && strchr(s, '/') == NULL;
+	case TTT_STR_HWADDR:
+		return ttt_hwaddr_parse(s, mac) == 0;
 	default:
 		return 1;
 	}
@@ -238,6 +249,9 @@ bad_string(const struct ttt_option *o, const char *arg, char *err, size_t errlen
 	case TTT_STR_ABSPATH:
 		return usage_error(err, errlen, "bad %s%s '%s' (an absolute path)", dashes,
 		    o->name, arg);
+	case TTT_STR_HWADDR:
+		return usage_error(err, errlen, "bad --%s '%s' (xx:xx:xx:xx:xx:xx, unicast, "
+		    "not all zero)", o->name, arg);
 	default:
 		return usage_error(err, errlen, "empty %s%s", dashes, o->name);
 	}

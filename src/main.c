@@ -24,6 +24,7 @@
 
 #include "addr.h"
 #include "cli.h"
+#include "hwaddr.h"
 #include "keyfile.h"
 #include "log.h"
 #include "parent.h"
@@ -219,9 +220,34 @@ warn_fragments(const struct ttt_config *cfg, const struct underlay *u)
 		    (long long)ttt_udp_default_mtu(u->v6, u->route_mtu));
 }
 
+/*
+ * The tap's address: --mac, else one derived from the machine id and the name
+ * the kernel gave the tap (which "tap%d" only names once it exists), so that
+ * a restart brings back the address the peer's neighbour table holds.
+ * Returns 1 with mac set; 0 to keep the kernel's random address, with
+ * p->machine_id_err saying why.
+ */
+static int
+choose_hwaddr(const struct ttt_config *cfg, struct ttt_parent *p, uint8_t mac[TTT_HWADDR_LEN])
+{
+	uint8_t id[TTT_MACHINE_ID_LEN];
+	int rc;
+
+	if (cfg->mac[0] != '\0')
+		return ttt_hwaddr_parse(cfg->mac, mac) == 0;	/* the parser checked it */
+	if ((rc = ttt_machine_id_read(TTT_MACHINE_ID_PATH, id)) != 0) {
+		p->machine_id_err = rc;
+		return 0;
+	}
+	ttt_hwaddr_derive(id, sizeof(id), p->ifname, mac);
+	explicit_bzero(id, sizeof(id));
+	return 1;
+}
+
 static int
 open_tap(const struct ttt_config *cfg, struct ttt_parent *p)
 {
+	uint8_t mac[TTT_HWADDR_LEN];
 	int fd = ttt_tap_open(cfg->ifname, p->ifname), rc;
 
 	if (fd == -ENOENT || fd == -ENODEV)
@@ -233,6 +259,15 @@ open_tap(const struct ttt_config *cfg, struct ttt_parent *p)
 	if (fd < 0)
 		return -fail(EX_OSERR, "cannot create tap interface %s: %s", cfg->ifname,
 		    strerror(-fd));
+	if (choose_hwaddr(cfg, p, mac)) {
+		ttt_hwaddr_format(mac, p->hwaddr);
+		/* Before the interface is up: no frame leaves from the kernel's address. */
+		if ((rc = ttt_tap_set_hwaddr(p->ifname, mac)) != 0) {
+			(void)close(fd);
+			return -fail(EX_OSERR, "cannot set the Ethernet address of %s to %s: %s",
+			    p->ifname, p->hwaddr, strerror(-rc));
+		}
+	}
 	rc = ttt_tap_configure(p->ifname, (int)cfg->mtu);
 	if (rc != 0) {
 		(void)close(fd);	/* the interface goes with its last descriptor */
@@ -339,6 +374,23 @@ confine_parent(const struct ttt_config *cfg)
 	return 0;
 }
 
+/* Once logging is set up: the tap's address, or why it is the kernel's. */
+static void
+log_hwaddr(const struct ttt_parent *p)
+{
+	int err = -p->machine_id_err;
+
+	if (p->hwaddr[0] != '\0')
+		log_info("%s has Ethernet address %s (%s)", p->ifname, p->hwaddr,
+		    p->cfg.mac[0] != '\0' ? "--mac" : "derived from " TTT_MACHINE_ID_PATH);
+	else
+		log_warn("no usable machine id in %s (%s): %s keeps the kernel's random Ethernet "
+		    "address, a new one at each start, and the peer's neighbours send to the "
+		    "old one until their entries expire; give --mac for a stable address",
+		    TTT_MACHINE_ID_PATH, err == EINVAL ? "not 32 hex digits" : strerror(err),
+		    p->ifname);
+}
+
 /* One status file, summarised on standard output (show.h). */
 static int
 show_one(const char *path, int colour, int first)
@@ -441,6 +493,7 @@ main(int argc, char **argv)
 	    (long long)cfg->mtu, cfg->local,
 	    cfg->peer[0] != '\0' ? ", peer " : ", peer learnt from traffic", cfg->peer);
 	warn_fragments(cfg, &u);
+	log_hwaddr(&parent);
 	rc = ttt_parent_run(&parent);
 	explicit_bzero(parent.key, sizeof(parent.key));
 	/* Closing the last descriptor removes the tap interface. */

@@ -137,6 +137,12 @@ ping_ok() {
 # A standard pair: two peers, A and B, on an IPv4 veth underlay, tap addresses
 # 10.99.0.1 and 10.99.0.2. MODE fixed: both know each other; discover: B learns A.
 # Extra daemon options go in TTT_OPTS_A / TTT_OPTS_B.
+# Both peers run on this host, so they share its machine id: with the same
+# name, ttt0, they would derive the same Ethernet address, and a bridge on
+# A would drop B's frames as coming from its own port's address. Two
+# machines never share one, so B gets an address of its own (TTT_MAC_B); A
+# keeps the derived one. A --mac in TTT_OPTS_B comes later and wins.
+TTT_MAC_B=02:00:00:99:00:02
 two_peers() {
 	local mode=${1:-fixed}
 	T_PAIR=$((${T_PAIR:-0} + 1))
@@ -150,10 +156,10 @@ two_peers() {
 	PID_A=$TTT_PID
 	if [ "$mode" = discover ]; then
 		# shellcheck disable=SC2086
-		start_ttt "$NS_B" b ${TTT_OPTS_B:-} -i ttt0 "$KEY" :9002
+		start_ttt "$NS_B" b --mac "$TTT_MAC_B" ${TTT_OPTS_B:-} -i ttt0 "$KEY" :9002
 	else
 		# shellcheck disable=SC2086
-		start_ttt "$NS_B" b ${TTT_OPTS_B:-} -i ttt0 "$KEY" :9002 192.0.2.1:9001
+		start_ttt "$NS_B" b --mac "$TTT_MAC_B" ${TTT_OPTS_B:-} -i ttt0 "$KEY" :9002 192.0.2.1:9001
 	fi
 	PID_B=$TTT_PID
 	tap_up "$NS_A" ttt0 10.99.0.1/24

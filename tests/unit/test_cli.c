@@ -96,6 +96,7 @@ test_defaults(void **state)
 	assert_string_equal(cfg.peer, "");
 	assert_string_equal(cfg.user, "");
 	assert_string_equal(cfg.pidfile, "");
+	assert_string_equal(cfg.mac, "");	/* derived from the machine id */
 	assert_string_equal(cfg.chroot_dir, TTT_DEFAULT_CHROOT);
 	assert_string_equal(cfg.ifname, TTT_TAP_DEFAULT_NAME);
 	assert_int_equal(cfg.mtu, TTT_MTU_AUTO);	/* the parent chooses from the underlay */
@@ -210,6 +211,21 @@ test_strings(void **state)
 	assert_string_equal(cfg.pidfile, "/run/ttt.pid");
 	REFUSED("--pidfile is too long (at most 255 characters)",
 	    "--pidfile", repeat("/", 'p', TTT_CONFIG_PATH_MAX - 1), "k", ":9");
+	/* --mac: an interface's own address, whole, or refused with the reason. */
+	ACCEPTED("--mac", "02:11:22:33:44:55", "k", ":9");
+	assert_string_equal(cfg.mac, "02:11:22:33:44:55");
+	assert_int_equal(ttt_config_check(&cfg), 0);
+	ACCEPTED("--mac", "AA:BB:CC:DD:EE:F0", "k", ":9");
+	assert_string_equal(cfg.mac, "AA:BB:CC:DD:EE:F0");
+	REFUSED("bad --mac '02:11:22:33:44' (xx:xx:xx:xx:xx:xx, unicast, not all zero)",
+	    "--mac", "02:11:22:33:44", "k", ":9");
+	REFUSED("bad --mac '02:11:22:33:44:55:66' (xx:xx:xx:xx:xx:xx, unicast, not all zero)",
+	    "--mac", "02:11:22:33:44:55:66", "k", ":9");
+	REFUSED("bad --mac '01:00:5e:00:00:01' (xx:xx:xx:xx:xx:xx, unicast, not all zero)",
+	    "--mac", "01:00:5e:00:00:01", "k", ":9");
+	REFUSED("bad --mac '00:00:00:00:00:00' (xx:xx:xx:xx:xx:xx, unicast, not all zero)",
+	    "--mac", "00:00:00:00:00:00", "k", ":9");
+	REFUSED("bad --mac '' (xx:xx:xx:xx:xx:xx, unicast, not all zero)", "--mac", "", "k", ":9");
 	/* Positional arguments: whole or refused, never cut. */
 	ACCEPTED(repeat("", 'k', TTT_CONFIG_PATH_MAX - 1), ":9");
 	REFUSED("key file name is too long (at most 255 characters)",
@@ -322,6 +338,10 @@ test_check_follows_the_table(void **state)
 	}
 	c = cfg;
 	c.version++;
+	assert_int_equal(ttt_config_check(&c), -EBADMSG);
+	/* A received --mac is checked as the parser checks it. */
+	c = cfg;
+	memcpy(c.mac, "ff:ff:ff:ff:ff:ff", sizeof(c.mac));
 	assert_int_equal(ttt_config_check(&c), -EBADMSG);
 }
 
