@@ -4,10 +4,11 @@
 # both ways, 64-byte UDP, ping RTT, CPU per GB, peak RSS of an end,
 # allocations under load, syscalls per frame). Two network namespaces the
 # script creates and deletes; nothing outside them. Needs root, iperf3, socat
-# and fastd; perf (linux-perf) or strace counts the syscalls. About 6.5
-# minutes, cut at 9: the limit grows with the number of paths (about 1.5
-# minutes a path, plus the diagnosis), and with BENCH_COMPARE (a fifth path)
-# it is 11. It never fails on a figure, only when a figure could not be taken.
+# and fastd; perf (linux-perf) or strace counts the syscalls. About 5.5
+# minutes (four paths, some 80 s a path), cut at 9; with BENCH_COMPARE (a
+# fifth path) about 7, cut at 11: the limit grows with the number of paths,
+# with room for a shared, loaded machine. It never fails on a figure, only
+# when a figure could not be taken.
 # TTT_BIN=/path/to/binary benchmarks another build; BENCH_COMPARE=/path/to/
 # another/tinytaptunnel (BENCH_TTT_BASE, its older name, works too) adds that
 # build as a fifth path in the same rounds, with a column of its own and the

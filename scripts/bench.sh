@@ -22,18 +22,24 @@
 # says what it seems to:
 #   socat  "socat -b 2048 UDP:PEER:PORT,bind=LOCAL:PORT TUN:...,tun-type=tap,
 #          iff-no-pi,iff-up": the connected form, the one its manual and most
-#          guides show, with a buffer that holds a whole frame (1432 bytes).
-#          In a trial on the 2-core VM it was at least as fast as the
-#          unconnected UDP-DATAGRAM form with socat's default 8 KiB buffer,
-#          which a previous version of this script used, and as -b 8192 or
-#          65536: a larger buffer only costs memory, a frame never fills it.
+#          guides show, with a buffer that holds a whole frame (1432 bytes)
+#          and no more. An outside harness measured it well above the
+#          unconnected UDP-DATAGRAM form with socat's default 8 KiB buffer
+#          that this script used before. In a trial here (3 s TCP each way,
+#          three runs of each, interleaved) UDP-DATAGRAM, and UDP with -b
+#          2048, 8192 and 65536, all gave 300-790 Mbit/s, no form above the
+#          others by more than the noise of the shared 2-core VM; a larger
+#          buffer only costs memory (socat's RSS), as a frame never fills it.
 #   fastd  fastd v22 (Debian 12), "mode tap", method "null+salsa2012+umac"
-#          (authenticated, not encrypted, like tinytaptunnel; fastd's
-#          fastest authenticated method), "mtu 1418" like the others, in the
-#          foreground, one process an end. A has B as its remote; B knows A's
-#          key only and answers its handshake: in a trial, both ends
-#          handshaking at the same instant left sessions whose every packet
-#          failed verification.
+#          (authenticated, not encrypted, like tinytaptunnel: the method
+#          fastd's documentation gives for authentication only; its faster
+#          null@l2tp offload authenticates nothing), "mtu 1418" like the
+#          others, default options otherwise, in the foreground, one
+#          single-threaded process an end. A has B as its remote; B knows A's
+#          key only and answers A's handshake (fastd's usual server/client
+#          form): in a trial, both ends handshaking at the same instant left
+#          sessions whose every packet failed verification ("verification
+#          failed" at debug2), whatever the method.
 # Each round measures every path (the order rotates from round to round, so
 # a neighbour's load does not always land on the same path): ping RTT (the
 # paths in turn, a block of pings at a time), TCP A->B and B->A, 64-byte UDP A->B, and the CPU time the forwarding processes
