@@ -21,7 +21,8 @@
 # Each peer runs in its strongest ordinary configuration, so that a ratio
 # says what it seems to:
 #   socat  "socat -b 2048 UDP:PEER:PORT,bind=LOCAL:PORT TUN:...,tun-type=tap,
-#          iff-no-pi,iff-up": the connected form, the one its manual and most
+#          iff-no-pi" (the script brings the tap up once both ends are
+#          bound, see below): the connected form, the one its manual and most
 #          guides show, with a buffer that holds a whole frame (1432 bytes)
 #          and no more. An outside harness measured it well above the
 #          unconnected UDP-DATAGRAM form with socat's default 8 KiB buffer
@@ -317,19 +318,24 @@ ip -n "$NS_A" link set ul0 up
 ip -n "$NS_B" link set ul0 up
 
 # socat: connected UDP sockets, a 2048-byte buffer (a whole frame); no
-# packet-info header, like ours. See the header for why this form.
+# packet-info header, like ours. See the header for why this form. A
+# connected socat ends at the first ICMP port unreachable (read: Connection
+# refused), so its taps come up (no iff-up) only once both ends are bound:
+# before, the first IPv6 frames of the tap it had just brought up could
+# reach the other end's port before it was open.
 SOCAT_BUF=2048
 socat_at() {
-	bg "$1" "socat-$2" socat -b "$SOCAT_BUF" "TUN:10.98.0.$2/24,tun-type=tap,iff-no-pi,iff-up,tun-name=stap0" \
+	bg "$1" "socat-$2" socat -b "$SOCAT_BUF" "TUN:10.98.0.$2/24,tun-type=tap,iff-no-pi,tun-name=stap0" \
 	    "UDP:192.0.2.$3:910$3,bind=192.0.2.$2:910$2"
 }
 socat_at "$NS_A" 1 2; SOCAT_A=$BG_PID
 socat_at "$NS_B" 2 1; SOCAT_B=$BG_PID
-for ns in "$NS_A" "$NS_B"; do
-	wait_for 5 ip -n "$ns" link show stap0 || die "socat did not create its tap in $ns"
-	ip -n "$ns" link set stap0 mtu 1418
+for s in 1 2; do
+	ns=$NS_A; [ "$s" = 2 ] && ns=$NS_B
+	wait_for 5 ip netns exec "$ns" sh -c "ss -Haun 'sport = :910$s' | grep -q ." || die "socat did not bind in $ns"
 done
-echo "socat -b $SOCAT_BUF TUN:10.98.0.1/24,tun-type=tap,iff-no-pi,iff-up,tun-name=stap0 UDP:192.0.2.2:9102,bind=192.0.2.1:9101 (tap MTU set to 1418)"
+for ns in "$NS_A" "$NS_B"; do ip -n "$ns" link set stap0 mtu 1418 up; done
+echo "socat -b $SOCAT_BUF TUN:10.98.0.1/24,tun-type=tap,iff-no-pi,tun-name=stap0 UDP:192.0.2.2:9102,bind=192.0.2.1:9101 (tap MTU set to 1418, then up)"
 
 # fastd_conf SIDE ADDR:PORT PEER PEER_LINE: the configuration of the fastd at
 # SIDE (a or b), bound to 192.0.2.ADDR:PORT, its peer PEER with PEER_LINE
