@@ -1,5 +1,5 @@
 # make bench: tinytaptunnel against the bare veth underlay, socat's
-# unauthenticated tap-over-UDP forwarder (connected UDP, -b 2048) and fastd
+# unauthenticated tap-over-UDP forwarder (connected UDP, -b 8192) and fastd
 # (tap, null+salsa2012+umac: authenticated), side by side in one run (TCP
 # both ways, 64-byte UDP, ping RTT, CPU per GB, peak RSS of an end,
 # allocations under load, syscalls per frame). Two network namespaces the

@@ -20,17 +20,19 @@
 #
 # Each peer runs in its strongest ordinary configuration, so that a ratio
 # says what it seems to:
-#   socat  "socat -b 2048 UDP:PEER:PORT,bind=LOCAL:PORT TUN:...,tun-type=tap,
+#   socat  "socat -b 8192 UDP:PEER:PORT,bind=LOCAL:PORT TUN:...,tun-type=tap,
 #          iff-no-pi" (the script brings the tap up once both ends are
 #          bound, see below): the connected form, the one its manual and most
-#          guides show, with a buffer that holds a whole frame (1432 bytes)
-#          and no more. An outside harness measured it well above the
-#          unconnected UDP-DATAGRAM form with socat's default 8 KiB buffer
-#          that this script used before. In a trial here (3 s TCP each way,
-#          three runs of each, interleaved) UDP-DATAGRAM, and UDP with -b
-#          2048, 8192 and 65536, all gave 300-790 Mbit/s, no form above the
-#          others by more than the noise of the shared 2-core VM; a larger
-#          buffer only costs memory (socat's RSS), as a frame never fills it.
+#          guides show, with socat's default buffer (8 KiB), written out.
+#          An outside harness measured the connected form well above the
+#          unconnected UDP-DATAGRAM form this script used before. A trial
+#          here, TCP 3 s each way, the forms interleaved, 4-5 runs each on
+#          the shared 2-core VM, medians A->B / B->A in Mbit/s:
+#          UDP-DATAGRAM (8 KiB) 370 / 354, UDP -b 2048 539 / 592,
+#          -b 8192 670 / 624, -b 65536 637 / 679. The buffer cannot matter
+#          to a frame (1432 bytes at most), so the spread among the
+#          connected forms is noise; -b 8192 had the best A->B median and
+#          is what socat does without -b.
 #   fastd  fastd v22 (Debian 12), "mode tap", method "null+salsa2012+umac"
 #          (authenticated, not encrypted, like tinytaptunnel: the method
 #          fastd's documentation gives for authentication only; its faster
@@ -317,13 +319,13 @@ ip -n "$NS_B" addr add "$ADDR_B/24" dev ul0
 ip -n "$NS_A" link set ul0 up
 ip -n "$NS_B" link set ul0 up
 
-# socat: connected UDP sockets, a 2048-byte buffer (a whole frame); no
+# socat: connected UDP sockets, its default 8 KiB buffer; no
 # packet-info header, like ours. See the header for why this form. A
 # connected socat ends at the first ICMP port unreachable (read: Connection
 # refused), so its taps come up (no iff-up) only once both ends are bound:
 # before, the first IPv6 frames of the tap it had just brought up could
 # reach the other end's port before it was open.
-SOCAT_BUF=2048
+SOCAT_BUF=8192
 socat_at() {
 	bg "$1" "socat-$2" socat -b "$SOCAT_BUF" "TUN:10.98.0.$2/24,tun-type=tap,iff-no-pi,tun-name=stap0" \
 	    "UDP:192.0.2.$3:910$3,bind=192.0.2.$2:910$2"
