@@ -6,7 +6,7 @@
 #   make check-docs the README's first screen, CI's command, the module and test lists, and the options are true
 #   make check-asan unit tests under AddressSanitizer + UBSan
 #   make demo       two peers in two namespaces, pinged both ways (root)
-#   make bench      side-by-side benchmark: bare veth, socat, tinytaptunnel (root)
+#   make bench      side-by-side benchmark: bare veth, socat, fastd, tinytaptunnel (root)
 #   make bench-codec  codec and HMAC speed per SHA-256 implementation
 #   make deb        a Debian package in build/deb/ (debian/, mk/deb.mk)
 #   make help       every target
@@ -109,7 +109,7 @@ $(BUILD)/tools/%: tests/tools/%.c $(LIB)
 
 # Debian packages the build and the tests use; apt-get only runs when one is missing.
 DEB_PKGS := build-essential clang llvm libbearssl-dev libseccomp-dev libcap-ng-dev \
-            libcmocka-dev iproute2 iputils-ping socat iperf3 tcpdump nftables \
+            libcmocka-dev iproute2 iputils-ping socat fastd iperf3 tcpdump nftables \
             procps mandoc systemd shellcheck openssl python3 linux-perf strace \
             libclang-rt-14-dev xxd debhelper dpkg-dev lintian blhc prometheus
 deps:
