@@ -83,6 +83,28 @@ ref_peer_ok(const struct ttt_ipc_peer *p)
 }
 
 /* A string field as the option table describes it (cli.h). */
+/* hwaddr.h, restated: six pairs of hex digits joined by ':', not multicast
+ * (bit 0 of the first octet), not all zero. */
+static int
+ref_hwaddr_ok(const char *s, size_t len)
+{
+	unsigned first = 0, any = 0;
+
+	if (len != 17)
+		return 0;
+	for (size_t i = 0; i < len; i++) {
+		int hex = (s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f') ||
+		    (s[i] >= 'A' && s[i] <= 'F');
+
+		if (i % 3 == 2 ? s[i] != ':' : !hex)
+			return 0;
+		if (i % 3 != 2 && s[i] != '0')
+			any = 1;
+	}
+	first = (unsigned)strtoul((char[3]){ s[0], s[1], '\0' }, NULL, 16);
+	return !(first & 1) && any;
+}
+
 static int
 ref_string_ok(const struct ttt_option *o, const char *s)
 {
@@ -99,6 +121,8 @@ ref_string_ok(const struct ttt_option *o, const char *s)
 		return s[0] == '/';
 	case TTT_STR_IFNAME:
 		return len <= IFNAMSIZ - 1 && memchr(s, '/', len) == NULL;
+	case TTT_STR_HWADDR:
+		return ref_hwaddr_ok(s, len);
 	default:
 		return 1;
 	}
