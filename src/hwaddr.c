@@ -9,20 +9,9 @@
 #include <bearssl_hmac.h>
 
 #include "hwaddr.h"
+#include "text.h"
 
 #define HEX_PER_OCTET 2
-
-static int
-hex_digit(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
 
 int
 ttt_hwaddr_parse(const char *s, uint8_t mac[TTT_HWADDR_LEN])
@@ -31,7 +20,7 @@ ttt_hwaddr_parse(const char *s, uint8_t mac[TTT_HWADDR_LEN])
 
 	for (size_t i = 0; i < TTT_HWADDR_LEN; i++) {
 		const char *o = s + i * (HEX_PER_OCTET + 1);	/* within s: each ':' was checked */
-		int hi = hex_digit(o[0]), lo = hi < 0 ? -1 : hex_digit(o[1]);
+		int hi = ttt_hex_digit(o[0]), lo = hi < 0 ? -1 : ttt_hex_digit(o[1]);
 		char sep = i + 1 < TTT_HWADDR_LEN ? ':' : '\0';
 
 		if (lo < 0 || o[HEX_PER_OCTET] != sep)
@@ -99,7 +88,7 @@ ttt_machine_id_read(const char *path, uint8_t id[TTT_MACHINE_ID_LEN])
 	    buf[TTT_MACHINE_ID_LEN] != '\n')))
 		return -EINVAL;
 	for (size_t i = 0; i < TTT_MACHINE_ID_LEN; i++)
-		if (hex_digit(buf[i]) < 0)
+		if (ttt_hex_digit(buf[i]) < 0)
 			return -EINVAL;
 	memcpy(id, buf, TTT_MACHINE_ID_LEN);
 	return 0;

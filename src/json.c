@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "json.h"
+#include "text.h"
 
 struct parser {
 	const char *p, *end;
@@ -32,18 +33,6 @@ eat(struct parser *ps, char c)
 	return 0;
 }
 
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* \u00XX only: status.c escapes single bytes, nothing wider. */
 static enum ttt_json_status
 unicode_escape(struct parser *ps, char *out)
@@ -51,7 +40,7 @@ unicode_escape(struct parser *ps, char *out)
 	int hi, lo;
 
 	if (ps->end - ps->p < 4 || ps->p[0] != '0' || ps->p[1] != '0' ||
-	    (hi = hexval(ps->p[2])) < 0 || (lo = hexval(ps->p[3])) < 0)
+	    (hi = ttt_hex_digit(ps->p[2])) < 0 || (lo = ttt_hex_digit(ps->p[3])) < 0)
 		return TTT_JSON_SYNTAX;
 	ps->p += 4;
 	*out = (hi << 4 | lo) >= 0x20 && (hi << 4 | lo) < 0x7f ? (char)(hi << 4 | lo) : '?';

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "show.h"
+#include "text.h"
 
 /* What status.c writes, and of which kind: anything else is not our file. */
 #define NUM_OR_NULL (-1)
@@ -59,41 +60,18 @@ ttt_show_read(const char *path, char *buf, size_t cap, size_t *len)
 	return rc;
 }
 
-struct out {
-	char *buf;
-	size_t cap, len;
-	int full, colour;
-};
-
-__attribute__((format(printf, 2, 3))) static void
-put(struct out *o, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	if (o->full)
-		return;
-	va_start(ap, fmt);
-	n = vsnprintf(o->buf + o->len, o->cap - o->len, fmt, ap);
-	va_end(ap);
-	if (n < 0 || (size_t)n >= o->cap - o->len)
-		o->full = 1;
-	else
-		o->len += (size_t)n;
-}
-
 /* "name:" in bold and a colour, as wg show marks its sections. */
 static void
-label(struct out *o, const char *ansi, const char *name)
+label(struct ttt_text *o, const char *ansi, const char *name)
 {
 	if (o->colour)
-		put(o, "\033[%sm%s\033[0m:", ansi, name);
+		ttt_text_put(o, "\033[%sm%s\033[0m:", ansi, name);
 	else
-		put(o, "%s:", name);
+		ttt_text_put(o, "%s:", name);
 }
 
 #define HEAD(o, colour_code, name) label(o, "1;" colour_code, name)
-#define FIELD(o, name) (put(o, "  "), label(o, "1", name))
+#define FIELD(o, name) (ttt_text_put(o, "  "), label(o, "1", name))
 
 static uint64_t
 num(const struct ttt_json_doc *d, const char *path)
@@ -114,50 +92,50 @@ str(const struct ttt_json_doc *d, const char *path)
 
 /* "2 h 5 min": the two largest units. */
 static void
-put_duration(struct out *o, uint64_t s)
+put_duration(struct ttt_text *o, uint64_t s)
 {
 	if (s < 60)
-		put(o, "%llu s", (unsigned long long)s);
+		ttt_text_put(o, "%llu s", (unsigned long long)s);
 	else if (s < 3600)
-		put(o, "%llu min %llu s", (unsigned long long)(s / 60), (unsigned long long)(s % 60));
+		ttt_text_put(o, "%llu min %llu s", (unsigned long long)(s / 60), (unsigned long long)(s % 60));
 	else if (s < 86400)
-		put(o, "%llu h %llu min", (unsigned long long)(s / 3600),
+		ttt_text_put(o, "%llu h %llu min", (unsigned long long)(s / 3600),
 		    (unsigned long long)(s % 3600 / 60));
 	else
-		put(o, "%llu d %llu h", (unsigned long long)(s / 86400),
+		ttt_text_put(o, "%llu d %llu h", (unsigned long long)(s / 86400),
 		    (unsigned long long)(s % 86400 / 3600));
 }
 
 static void
-put_age(struct out *o, const struct ttt_json_doc *d, const char *path)
+put_age(struct ttt_text *o, const struct ttt_json_doc *d, const char *path)
 {
 	uint64_t ms;
 
 	if (ttt_json_u64(d, path, &ms) != 0) {
-		put(o, " never\n");
+		ttt_text_put(o, " never\n");
 		return;
 	}
-	put(o, " ");
+	ttt_text_put(o, " ");
 	put_duration(o, ms / 1000);
-	put(o, " ago\n");
+	ttt_text_put(o, " ago\n");
 }
 
 static void
-put_bytes(struct out *o, uint64_t v)
+put_bytes(struct ttt_text *o, uint64_t v)
 {
 	static const char *const unit[] = { "KiB", "MiB", "GiB", "TiB" };
 	uint64_t div = 1024;
 	size_t u = 0;
 
 	if (v < 1024) {
-		put(o, "%llu B", (unsigned long long)v);
+		ttt_text_put(o, "%llu B", (unsigned long long)v);
 		return;
 	}
 	while (u + 1 < sizeof(unit) / sizeof(unit[0]) && v / div >= 1024) {
 		div *= 1024;
 		u++;
 	}
-	put(o, "%llu.%02llu %s", (unsigned long long)(v / div),
+	ttt_text_put(o, "%llu.%02llu %s", (unsigned long long)(v / div),
 	    (unsigned long long)(v % div * 100 / div), unit[u]);
 }
 
@@ -165,7 +143,7 @@ put_bytes(struct out *o, uint64_t v)
 
 /* A date in UTC, so the output does not depend on the reader's zone. */
 static void
-put_date(struct out *o, uint64_t t)
+put_date(struct ttt_text *o, uint64_t t)
 {
 	char buf[32];
 	time_t tt = (time_t)t;
@@ -173,14 +151,14 @@ put_date(struct out *o, uint64_t t)
 
 	if (t > SHOW_DATE_MAX || gmtime_r(&tt, &tm) == NULL ||
 	    strftime(buf, sizeof(buf), "%Y-%m-%d %H:%M:%S UTC", &tm) == 0)
-		put(o, "?");
+		ttt_text_put(o, "?");
 	else
-		put(o, "%s", buf);
+		ttt_text_put(o, "%s", buf);
 }
 
 /* The non-zero counters under prefix ("rx.refused."), "none" if all are 0. */
 static void
-put_nonzero(struct out *o, const struct ttt_json_doc *d, const char *prefix)
+put_nonzero(struct ttt_text *o, const struct ttt_json_doc *d, const char *prefix)
 {
 	size_t plen = strlen(prefix);
 	int any = 0;
@@ -190,10 +168,10 @@ put_nonzero(struct out *o, const struct ttt_json_doc *d, const char *prefix)
 
 		if (strncmp(it->path, prefix, plen) != 0 || it->kind != TTT_JSON_NUM || it->num == 0)
 			continue;
-		put(o, "%s %s %llu", any ? "," : "", it->path + plen, (unsigned long long)it->num);
+		ttt_text_put(o, "%s %s %llu", any ? "," : "", it->path + plen, (unsigned long long)it->num);
 		any = 1;
 	}
-	put(o, "%s\n", any ? "" : " none");
+	ttt_text_put(o, "%s\n", any ? "" : " none");
 }
 
 static int
@@ -214,72 +192,72 @@ check_fields(const struct ttt_json_doc *d)
 }
 
 static void
-show_tunnel(struct out *o, const struct ttt_json_doc *d, const char *name)
+show_tunnel(struct ttt_text *o, const struct ttt_json_doc *d, const char *name)
 {
 	HEAD(o, "32", "interface");
-	put(o, " %s\n", str(d, "interface.name"));
+	ttt_text_put(o, " %s\n", str(d, "interface.name"));
 	FIELD(o, "status file");
-	put(o, " ");
+	ttt_text_put(o, " ");
 	/* The name comes from the command line or a directory: no escape codes. */
 	for (; *name != '\0'; name++)
-		put(o, "%c", *name >= 0x20 && *name < 0x7f ? *name : '?');
-	put(o, "\n");
+		ttt_text_put(o, "%c", *name >= 0x20 && *name < 0x7f ? *name : '?');
+	ttt_text_put(o, "\n");
 	FIELD(o, "version");
-	put(o, " %s\n", str(d, "version"));
+	ttt_text_put(o, " %s\n", str(d, "version"));
 	FIELD(o, "listening on");
-	put(o, " %s, MTU %llu\n", str(d, "interface.local"),
+	ttt_text_put(o, " %s, MTU %llu\n", str(d, "interface.local"),
 	    (unsigned long long)num(d, "interface.mtu"));
 	FIELD(o, "up");
-	put(o, " ");
+	ttt_text_put(o, " ");
 	put_duration(o, num(d, "uptime_s"));
-	put(o, ", file written ");
+	ttt_text_put(o, ", file written ");
 	put_date(o, num(d, "written_at"));
-	put(o, "\n\n");
+	ttt_text_put(o, "\n\n");
 	HEAD(o, "33", "peer");
-	put(o, " %s (%s)\n", str(d, "peer.address")[0] != '\0' ? str(d, "peer.address") :
+	ttt_text_put(o, " %s (%s)\n", str(d, "peer.address")[0] != '\0' ? str(d, "peer.address") :
 	    "unknown", str(d, "peer.source"));
 	FIELD(o, "latest frame received");
 	put_age(o, d, "last_rx_age_ms");
 	FIELD(o, "latest frame sent");
 	put_age(o, d, "last_tx_age_ms");
 	FIELD(o, "transfer");
-	put(o, " ");
+	ttt_text_put(o, " ");
 	put_bytes(o, num(d, "rx.bytes"));
-	put(o, " received, ");
+	ttt_text_put(o, " received, ");
 	put_bytes(o, num(d, "tx.bytes"));
-	put(o, " sent\n");
+	ttt_text_put(o, " sent\n");
 	FIELD(o, "frames");
-	put(o, " %llu received, %llu sent\n", (unsigned long long)num(d, "rx.frames"),
+	ttt_text_put(o, " %llu received, %llu sent\n", (unsigned long long)num(d, "rx.frames"),
 	    (unsigned long long)num(d, "tx.frames"));
 }
 
 static void
-show_process(struct out *o, const struct ttt_json_doc *d)
+show_process(struct ttt_text *o, const struct ttt_json_doc *d)
 {
 	uint64_t v;
 
-	put(o, "\n");
+	ttt_text_put(o, "\n");
 	HEAD(o, "36", "worker");
 	if (ttt_json_u64(d, "worker.pid", &v) == 0)
-		put(o, " pid %llu, started ", (unsigned long long)v);
+		ttt_text_put(o, " pid %llu, started ", (unsigned long long)v);
 	else
-		put(o, " not running, last started ");
+		ttt_text_put(o, " not running, last started ");
 	if (ttt_json_u64(d, "worker.started_at", &v) == 0)
 		put_date(o, v);
 	else
-		put(o, "never");
-	put(o, "\n");
+		ttt_text_put(o, "never");
+	ttt_text_put(o, "\n");
 	FIELD(o, "restarts");
-	put(o, " %llu%s%s\n", (unsigned long long)num(d, "worker.restarts"),
+	ttt_text_put(o, " %llu%s%s\n", (unsigned long long)num(d, "worker.restarts"),
 	    str(d, "worker.last_exit")[0] != '\0' ? ", the last one " : "", str(d, "worker.last_exit"));
 	HEAD(o, "36", "key");
-	put(o, " generation %llu, rotation %s", (unsigned long long)num(d, "key.generation"),
+	ttt_text_put(o, " generation %llu, rotation %s", (unsigned long long)num(d, "key.generation"),
 	    str(d, "key.rotation"));
 	if (ttt_json_u64(d, "key.rotation_deadline_ms", &v) == 0) {
-		put(o, ", old key dropped in ");
+		ttt_text_put(o, ", old key dropped in ");
 		put_duration(o, (v + 999) / 1000);
 	}
-	put(o, "\n\n");
+	ttt_text_put(o, "\n\n");
 	HEAD(o, "31", "refused");
 	put_nonzero(o, d, "rx.refused.");
 	HEAD(o, "31", "not sent");
@@ -294,7 +272,7 @@ int
 ttt_show_format(const struct ttt_json_doc *d, const char *name, int colour, char *out,
     size_t cap)
 {
-	struct out o = { out, cap, 0, 0, colour };
+	struct ttt_text o = { .buf = out, .cap = cap, .colour = colour };
 
 	if (check_fields(d) != 0)
 		return -EBADMSG;

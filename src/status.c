@@ -12,6 +12,7 @@
 #include "config.h"
 #include "ipc.h"
 #include "status.h"
+#include "text.h"
 #include "wire.h"
 
 enum group { G_PLAIN, G_DROP, G_ERR };
@@ -75,76 +76,53 @@ ttt_status_counter_key(enum ttt_stat s)
 }
 
 /* An output buffer that remembers running out of room. */
-struct out {
-	char *buf;
-	size_t cap, len;
-	int full;
-};
-
-__attribute__((format(printf, 2, 3))) static void
-put(struct out *o, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	if (o->full)
-		return;
-	va_start(ap, fmt);
-	n = vsnprintf(o->buf + o->len, o->cap - o->len, fmt, ap);
-	va_end(ap);
-	if (n < 0 || (size_t)n >= o->cap - o->len)
-		o->full = 1;
-	else
-		o->len += (size_t)n;
-}
-
 /* A JSON string: quote and backslash escaped, any other byte outside
  * printable ASCII as \u00XX (an interface name may hold anything but '/'). */
 static void
-put_json_str(struct out *o, const char *s)
+put_json_str(struct ttt_text *o, const char *s)
 {
-	put(o, "\"");
+	ttt_text_put(o, "\"");
 	for (; *s != '\0'; s++) {
 		unsigned char c = (unsigned char)*s;
 
 		if (c == '"' || c == '\\')
-			put(o, "\\%c", c);
+			ttt_text_put(o, "\\%c", c);
 		else if (c < 0x20 || c >= 0x7f)
-			put(o, "\\u%04x", c);
+			ttt_text_put(o, "\\u%04x", c);
 		else
-			put(o, "%c", c);
+			ttt_text_put(o, "%c", c);
 	}
-	put(o, "\"");
+	ttt_text_put(o, "\"");
 }
 
 /* A Prometheus label value: backslash, quote and newline escaped; any other
  * byte outside printable ASCII as '?', so the file is always valid UTF-8. */
 static void
-put_label(struct out *o, const char *s)
+put_label(struct ttt_text *o, const char *s)
 {
 	for (; *s != '\0'; s++) {
 		unsigned char c = (unsigned char)*s;
 
 		if (c == '"' || c == '\\')
-			put(o, "\\%c", c);
+			ttt_text_put(o, "\\%c", c);
 		else if (c == '\n')
-			put(o, "\\n");
+			ttt_text_put(o, "\\n");
 		else
-			put(o, "%c", c >= 0x20 && c < 0x7f ? c : '?');
+			ttt_text_put(o, "%c", c >= 0x20 && c < 0x7f ? c : '?');
 	}
 }
 
 static void
-put_opt(struct out *o, int64_t v)
+put_opt(struct ttt_text *o, int64_t v)
 {
 	if (v < 0)
-		put(o, "null");
+		ttt_text_put(o, "null");
 	else
-		put(o, "%lld", (long long)v);
+		ttt_text_put(o, "%lld", (long long)v);
 }
 
 static size_t
-finish(struct out *o)
+finish(struct ttt_text *o)
 {
 	if (o->full || o->cap == 0) {
 		if (o->cap > 0)
@@ -169,12 +147,12 @@ rotation_name(enum ttt_rotation r)
 
 /* One direction's counters: the plain ones, then the refusals, then the errors. */
 static void
-json_direction(struct out *o, const struct ttt_stats *t, int rx)
+json_direction(struct ttt_text *o, const struct ttt_stats *t, int rx)
 {
 	static const char *const sub[] = { NULL, NULL, "errors" };
 	int first = 1;
 
-	put(o, "  \"%s\": {", rx ? "rx" : "tx");
+	ttt_text_put(o, "  \"%s\": {", rx ? "rx" : "tx");
 	for (int g = G_PLAIN; g <= G_ERR; g++) {
 		int open = 0;
 
@@ -182,63 +160,63 @@ json_direction(struct out *o, const struct ttt_stats *t, int rx)
 			if (counters[i].rx != rx || (int)counters[i].g != g)
 				continue;
 			if (g != G_PLAIN && !open) {
-				put(o, ",\n    \"%s\": {", g == G_DROP ? (rx ? "refused" : "dropped") :
+				ttt_text_put(o, ",\n    \"%s\": {", g == G_DROP ? (rx ? "refused" : "dropped") :
 				    sub[g]);
 				open = 1;
 				first = 1;
 			}
-			put(o, "%s\n%s\"%s\": %llu", first ? "" : ",", g == G_PLAIN ? "    " :
+			ttt_text_put(o, "%s\n%s\"%s\": %llu", first ? "" : ",", g == G_PLAIN ? "    " :
 			    "      ", counters[i].key, (unsigned long long)t->v[counters[i].stat]);
 			first = 0;
 		}
 		if (open)
-			put(o, "\n    }");
+			ttt_text_put(o, "\n    }");
 	}
-	put(o, "\n  }");
+	ttt_text_put(o, "\n  }");
 }
 
 size_t
 ttt_status_json(const struct ttt_status *st, char *buf, size_t cap)
 {
-	struct out o = { buf, cap, 0, 0 };
+	struct ttt_text o = { .buf = buf, .cap = cap };
 
-	put(&o, "{\n  \"version\": ");
+	ttt_text_put(&o, "{\n  \"version\": ");
 	put_json_str(&o, st->version);
-	put(&o, ",\n  \"written_at\": %lld,\n  \"uptime_s\": %lld,\n", (long long)st->now_wall_s,
+	ttt_text_put(&o, ",\n  \"written_at\": %lld,\n  \"uptime_s\": %lld,\n", (long long)st->now_wall_s,
 	    (long long)st->uptime_s);
-	put(&o, "  \"interface\": {\n    \"name\": ");
+	ttt_text_put(&o, "  \"interface\": {\n    \"name\": ");
 	put_json_str(&o, st->ifname);
-	put(&o, ",\n    \"mtu\": %lld,\n    \"local\": ", (long long)st->mtu);
+	ttt_text_put(&o, ",\n    \"mtu\": %lld,\n    \"local\": ", (long long)st->mtu);
 	put_json_str(&o, st->local);
-	put(&o, "\n  },\n  \"peer\": {\n    \"address\": ");
+	ttt_text_put(&o, "\n  },\n  \"peer\": {\n    \"address\": ");
 	put_json_str(&o, st->peer);
-	put(&o, ",\n    \"source\": \"%s\"\n  },\n  \"last_rx_age_ms\": ",
+	ttt_text_put(&o, ",\n    \"source\": \"%s\"\n  },\n  \"last_rx_age_ms\": ",
 	    peer_source_name(st->peer_source));
 	put_opt(&o, st->last_rx_age_ms);
-	put(&o, ",\n  \"last_tx_age_ms\": ");
+	ttt_text_put(&o, ",\n  \"last_tx_age_ms\": ");
 	put_opt(&o, st->last_tx_age_ms);
-	put(&o, ",\n  \"worker\": {\n    \"pid\": ");
+	ttt_text_put(&o, ",\n  \"worker\": {\n    \"pid\": ");
 	put_opt(&o, st->worker_pid > 0 ? st->worker_pid : -1);
-	put(&o, ",\n    \"started_at\": ");
+	ttt_text_put(&o, ",\n    \"started_at\": ");
 	put_opt(&o, st->worker_started_wall_s > 0 ? st->worker_started_wall_s : -1);
-	put(&o, ",\n    \"restarts\": %llu,\n    \"last_exit\": ", (unsigned long long)st->restarts);
+	ttt_text_put(&o, ",\n    \"restarts\": %llu,\n    \"last_exit\": ", (unsigned long long)st->restarts);
 	put_json_str(&o, st->last_exit);
-	put(&o, "\n  },\n  \"key\": {\n    \"generation\": %llu,\n    \"rotation\": \"%s\",\n"
+	ttt_text_put(&o, "\n  },\n  \"key\": {\n    \"generation\": %llu,\n    \"rotation\": \"%s\",\n"
 	    "    \"rotation_deadline_ms\": ", (unsigned long long)st->key_generation,
 	    rotation_name(st->rotation));
 	put_opt(&o, st->rotation == TTT_ROTATION_NONE ? -1 : st->rotation_deadline_ms);
-	put(&o, "\n  },\n");
+	ttt_text_put(&o, "\n  },\n");
 	json_direction(&o, &st->totals, 0);
-	put(&o, ",\n");
+	ttt_text_put(&o, ",\n");
 	json_direction(&o, &st->totals, 1);
-	put(&o, "\n}\n");
+	ttt_text_put(&o, "\n}\n");
 	return finish(&o);
 }
 
 static void
-prom_family(struct out *o, const char *name, const char *type, const char *help)
+prom_family(struct ttt_text *o, const char *name, const char *type, const char *help)
 {
-	put(o, "# HELP tinytaptunnel_%s %s\n# TYPE tinytaptunnel_%s %s\n", name, help, name, type);
+	ttt_text_put(o, "# HELP tinytaptunnel_%s %s\n# TYPE tinytaptunnel_%s %s\n", name, help, name, type);
 }
 
 /*
@@ -246,40 +224,40 @@ prom_family(struct out *o, const char *name, const char *type, const char *help)
  * interface, so several tunnels' files can sit in one collector.
  */
 static void
-prom_sample(struct out *o, const struct ttt_status *st, const char *name, const char *label,
+prom_sample(struct ttt_text *o, const struct ttt_status *st, const char *name, const char *label,
     const char *value)
 {
-	put(o, "tinytaptunnel_%s{interface=\"", name);
+	ttt_text_put(o, "tinytaptunnel_%s{interface=\"", name);
 	put_label(o, st->ifname);
-	put(o, "\"");
+	ttt_text_put(o, "\"");
 	if (label != NULL)
-		put(o, ",%s=\"%s\"", label, value);
-	put(o, "} ");
+		ttt_text_put(o, ",%s=\"%s\"", label, value);
+	ttt_text_put(o, "} ");
 }
 
 static void
-prom_value(struct out *o, const struct ttt_status *st, const char *name, const char *type,
+prom_value(struct ttt_text *o, const struct ttt_status *st, const char *name, const char *type,
     const char *help, unsigned long long v)
 {
 	prom_family(o, name, type, help);
 	prom_sample(o, st, name, NULL, NULL);
-	put(o, "%llu\n", v);
+	ttt_text_put(o, "%llu\n", v);
 }
 
 /* A gauge in seconds from milliseconds, left out when unknown (< 0). */
 static void
-prom_seconds(struct out *o, const struct ttt_status *st, const char *name, const char *help,
+prom_seconds(struct ttt_text *o, const struct ttt_status *st, const char *name, const char *help,
     int64_t ms)
 {
 	if (ms < 0)
 		return;
 	prom_family(o, name, "gauge", help);
 	prom_sample(o, st, name, NULL, NULL);
-	put(o, "%lld.%03lld\n", (long long)(ms / 1000), (long long)(ms % 1000));
+	ttt_text_put(o, "%lld.%03lld\n", (long long)(ms / 1000), (long long)(ms % 1000));
 }
 
 static void
-prom_counters(struct out *o, const struct ttt_status *st)
+prom_counters(struct ttt_text *o, const struct ttt_status *st)
 {
 	for (size_t i = 0; i < NCOUNTERS; i++) {
 		const struct counter *c = &counters[i];
@@ -288,18 +266,18 @@ prom_counters(struct out *o, const struct ttt_status *st)
 			prom_family(o, c->metric, "counter", c->help);
 		prom_sample(o, st, c->metric, c->g == G_PLAIN ? NULL : c->g == G_DROP ? "reason" :
 		    "source", c->key);
-		put(o, "%llu\n", (unsigned long long)st->totals.v[c->stat]);
+		ttt_text_put(o, "%llu\n", (unsigned long long)st->totals.v[c->stat]);
 	}
 }
 
 size_t
 ttt_status_prom(const struct ttt_status *st, char *buf, size_t cap)
 {
-	struct out o = { buf, cap, 0, 0 };
+	struct ttt_text o = { .buf = buf, .cap = cap };
 
 	prom_family(&o, "info", "gauge", "Always 1; the version as a label.");
 	prom_sample(&o, st, "info", "version", st->version);
-	put(&o, "1\n");
+	ttt_text_put(&o, "1\n");
 	prom_value(&o, st, "uptime_seconds", "gauge", "Seconds since the daemon started.",
 	    (unsigned long long)st->uptime_s);
 	prom_value(&o, st, "peer_known", "gauge", "1 when the peer's address is known.",
