@@ -7,8 +7,8 @@
 #     than the grid's ~25 ms: B refuses none of it;
 #   - the same with duplicates: B refuses exactly the copies, as replays,
 #     and so does A for what it receives;
-#   - TCP through the reordering relay: the throughput is logged (a
-#     measurement, not an assertion), with B's replay refusals.
+#   - TCP through the relay, in order and reordering: the throughput is
+#     logged (a measurement, not an assertion), with B's replay refusals.
 . "$(dirname "$0")/lib.sh"
 need_root
 need_tool RELAY ttt_reorder
@@ -119,7 +119,10 @@ check "B refused exactly the $(field "$A2B" dup) copies ($((b1 - b0)))" \
 check "A refused exactly the $(field "$B2A" dup) copies ($((a1 - a0)))" \
 	test "$((a1 - a0))" -eq "$(field "$B2A" dup)"
 
-log "TCP through the reordering relay for $TCP_SECONDS s (a measurement)"
+log "TCP through the relay, first only relaying, then reordering, $TCP_SECONDS s each (a measurement)"
+check "the relay restarts, only relaying" relay_start
+check "a TCP transfer A -> B completes" iperf plain -t "$TCP_SECONDS"
+log "TCP A -> B, in order: $(rate plain) Mbit/s"
 check "the relay restarts, reordering" relay_start -n 100 -p 1000 -m "$HOLD_MS" -r 256
 replays "$PID_B" b; b0=$REPLAYS
 check "a TCP transfer A -> B completes" iperf tcp -t "$TCP_SECONDS"
