@@ -38,8 +38,11 @@
  * Trade-off: the grid covers ~25 ms, not the whole 3 s window (that would
  * be ~366 KiB a filter); within the size of the 256-deep filter it replaced
  * (6248 bytes), it holds 24576 slots, three times WireGuard's 8128 counters
- * at our sender's full rate. A slow tagged peer still gets the ring's 256
- * positions when they span more than 25 ms.
+ * at our sender's full rate. Its depth is time, not positions: at 100k
+ * frames/s, ~2500 positions; a slow tagged peer still gets the ring's 256
+ * positions when they span more than 25 ms. 8128 positions of arbitrary
+ * (v1.4) stamps cannot be held exactly in this size: their spread alone
+ * takes ~20 bits a stamp.
  *
  * Pure: no allocation, no clock, no global state. Fixed size (<= 6248 bytes).
  */
