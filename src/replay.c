@@ -165,7 +165,8 @@ forget_grid(struct ttt_replay *r)
 {
 	int64_t lo = r->grid_top - TTT_REPLAY_GRID_SLOTS + 1;
 
-	if (r->have_grid && r->grid_top >= 0)
+	/* grid_top >= 0: only a timestamp >= 0 starts the grid. */
+	if (r->have_grid)
 		forget_slots(r, lo < 0 ? 0 : lo, r->grid_top);
 	memset(r->grid, 0, sizeof(r->grid));
 }

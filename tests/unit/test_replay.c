@@ -1025,6 +1025,40 @@ test_grid_tag_change(void **state)
 	    (10000 - TTT_REPLAY_TAG_RUN) + 5);
 }
 
+/*
+ * Near 1970 and before it: the grid keeps only slots >= 0, so a window that
+ * reaches below 0 and a tagged stamp below 0 (in the ring alone) stay exact,
+ * across a tag change too.
+ */
+static void
+test_grid_near_zero(void **state)
+{
+	struct ttt_replay r;
+	size_t ran = 0;
+
+	(void)state;
+	ttt_replay_init(&r, 3);
+	grid_start(&r, 0, TAG_A, &ran);
+	expect(&r, tagged(-5, TAG_A), TTT_REPLAY_REORDERED, &ran);	/* the ring's */
+	expect(&r, tagged(-5, TAG_A), TTT_REPLAY_DUPLICATE, &ran);
+	for (int64_t s = TTT_REPLAY_TAG_RUN; s < 400; s++)
+		if (s != 20)
+			expect(&r, tagged(s, TAG_A), TTT_REPLAY_NEWEST, &ran);
+	/* The ring forgot the run that taught the tag, and the stamp below 0. */
+	expect(&r, tagged(-5, TAG_A), TTT_REPLAY_TOO_OLD, &ran);
+	expect(&r, tagged(20, TAG_A), TTT_REPLAY_REORDERED, &ran);	/* on the grid */
+	expect(&r, tagged(20, TAG_A), TTT_REPLAY_DUPLICATE, &ran);
+	expect(&r, tagged(21, TAG_A), TTT_REPLAY_DUPLICATE, &ran);
+	/* A tag change forgets a window that starts below slot 0. */
+	for (int64_t s = 400; s < 400 + TTT_REPLAY_TAG_RUN; s++)
+		expect(&r, tagged(s, TAG_B), TTT_REPLAY_NEWEST, &ran);
+	assert_int_equal(r.tag, TAG_B);
+	expect(&r, tagged(20, TAG_A), TTT_REPLAY_TOO_OLD, &ran);
+	expect(&r, tagged(-5, TAG_A), TTT_REPLAY_TOO_OLD, &ran);
+	expect(&r, tagged(399, TAG_A), TTT_REPLAY_DUPLICATE, &ran);	/* the ring's */
+	assert_int_equal(ran, TTT_REPLAY_TAG_RUN + 2 + 391 + 4 + TTT_REPLAY_TAG_RUN + 3);
+}
+
 /* A v1.4 peer's raw clock never makes a run of one tag: the ring alone. */
 static void
 test_grid_raw_clock_stays_off(void **state)
@@ -1183,6 +1217,7 @@ main(void)
 		cmocka_unit_test(test_grid_slow_peer),
 		cmocka_unit_test(test_grid_same_slot_other_tag),
 		cmocka_unit_test(test_grid_tag_change),
+		cmocka_unit_test(test_grid_near_zero),
 		cmocka_unit_test(test_grid_raw_clock_stays_off),
 		cmocka_unit_test(test_grid_random_against_model),
 	};
