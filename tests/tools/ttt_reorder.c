@@ -11,7 +11,8 @@
  *   -p POS  release a held datagram once POS later ones went its way
  *           (default 1000), or
  *   -m MS   once it was held MS milliseconds (default 15), whichever first
- *   -d N    send one datagram in N twice, the copy right after it (default 0)
+ *   -d N    send one datagram in N twice, the copy right after it (or, for
+ *           one held back, right away) (default 0)
  *   -r POS  count the datagrams released after more than POS later ones
  *           (default 256: the replay filter's ring)
  *
@@ -108,17 +109,18 @@ stamp_of(const uint8_t *buf, size_t len)
 	return (int64_t)u;
 }
 
-static void
+/* 1 if sent; a full buffer drops the datagram, as a congested link would. */
+static int
 send_one(struct dir *d, const uint8_t *buf, size_t len)
 {
 	int64_t ts = stamp_of(buf, len);
 
-	/* A full buffer drops the datagram, as a congested link would. */
 	if (sendto(d->out_fd, buf, len, 0, (const struct sockaddr *)&d->to.ss, d->to.len) < 0)
-		return;
+		return 0;
 	d->out++;
 	if (ts > d->top_ts)
 		d->top_ts = ts;
+	return 1;
 }
 
 static void
@@ -129,7 +131,7 @@ release(struct dir *d, size_t i, const struct policy *p)
 
 	if (ts != INT64_MIN && d->top_ts > ts)
 		lag = d->top_ts - ts;
-	send_one(d, h->buf, h->len);
+	(void)send_one(d, h->buf, h->len);
 	if (h->pos > p->deep_pos)
 		d->deep++;
 	if (lag > d->maxlag_ns)
@@ -173,18 +175,16 @@ relay(struct dir *d, const uint8_t *buf, size_t len, const struct policy *p)
 			h->due_ns = now_ns() + p->hold_ns;
 			d->nheld++;
 			d->nheld_total++;
-			if (p->dup_every != 0 && d->in % p->dup_every == 0) {
-				send_one(d, buf, len);	/* the copy goes first */
+			/* The copy goes first; the held one is then the repeat. */
+			if (p->dup_every != 0 && d->in % p->dup_every == 0 && send_one(d, buf, len))
 				d->dup++;
-			}
 			return;
 		}
 	}
-	send_one(d, buf, len);
-	if (p->dup_every != 0 && d->in % p->dup_every == 0) {
-		send_one(d, buf, len);
+	/* A copy counts as one only when the original went out too. */
+	if (send_one(d, buf, len) && p->dup_every != 0 && d->in % p->dup_every == 0 &&
+	    send_one(d, buf, len))
 		d->dup++;
-	}
 	for (size_t i = 0; i < d->nheld; i++)
 		d->held[i].pos++;
 	release_due(d, p, INT64_MIN);	/* by positions only */
