@@ -861,7 +861,7 @@ test_hash_clusters(void **state)
 static int64_t
 tagged(int64_t s, int64_t tag)
 {
-	return s << TTT_REPLAY_GRID_BITS | tag;
+	return s * (INT64_C(1) << TTT_REPLAY_GRID_BITS) + tag;	/* s may be below 0 */
 }
 
 /* Start a filter on tag at slot base: TTT_REPLAY_TAG_RUN newest ones. */
