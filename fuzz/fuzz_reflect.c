@@ -23,8 +23,8 @@
  *     stamps set (the same slot, or one a ring apart) while the MAC cache
  *     holds no stamp of that very slot;
  *   - observe changes the tag exactly on the TTT_TAG_SAME_RUN-th frame in a
- *     row carrying it, to a different, never-retired tag, unless an earlier
- *     old tag is still honoured or no such tag is left.
+ *     row carrying it, to a different, never-retired tag, unless the last
+ *     change is less than a window old or no such tag is left.
  *
  * Input: selector (1: window in bits 0-1 and 3, raw clock in bit 2), maybe
  * window bytes, tag (2), clock (8 raw, or 2 as an offset), then operations:
@@ -258,8 +258,8 @@ observe(int64_t ts)
 			same_run = 0;
 			for (unsigned t = 0; t < TTT_TAG_GRID; t++)
 				left |= t != tag && !model_retired[t];
-			/* One old tag at a time: a change waits out the last one's
-			 * window; and it needs a tag no restart retired. */
+			/* A change waits out the last one's window, and needs a
+			 * tag no restart retired. */
 			if (left && !(model_have_prev && last < model_prev_until)) {
 				want_change = 1;
 				model_have_prev = 1;

@@ -25,15 +25,16 @@
  *
  * A tinytaptunnel peer that drew the same tag would collide with us in busy
  * slots; when TTT_TAG_SAME_RUN accepted frames in a row carry our tag (2^-80
- * for a v1.4 peer), we draw a new tag and keep honouring the old one for a
+ * for a v1.4 peer), we draw a new tag; the old one stays checked against the
+ * ring (one stamp a slot keeps that exact), and a further change waits a
  * window.
  *
  * The wall clock can step. Freshness is judged against now, so after our
  * clock steps back by D a stamp we sent up to D + window before now is
  * fresh again: every tag we have stamped with is checked, not only the
- * current one, and a stamp of ours older than the ring holds (it is then
- * ahead of now by more than the ring's margin) is refused as ours rather
- * than forgotten.
+ * current one, and a fresh stamp under one of them that is older than the
+ * ring holds is refused as ours rather than forgotten (audit M3; a v1.4
+ * peer then loses one frame in 1024, only while our clock is set back).
  *
  * A step back of more than a window leaves our next stamps over a window
  * ahead of now, where a peer in step with our clock refuses them all as
@@ -91,8 +92,7 @@ struct ttt_reflect {
 	uint64_t tx_rng;		/* picks a restart's tag, nothing secret */
 	unsigned long restarts;		/* how many times the stamps restarted */
 	/* receiver-only */
-	unsigned prev_tag;
-	int64_t prev_until_slot;	/* honour prev_tag for slots below this */
+	int64_t prev_until_slot;	/* no further tag change while below this */
 	int have_prev;
 	unsigned same_run;
 	int64_t window_slots;
@@ -113,9 +113,9 @@ void ttt_reflect_init(struct ttt_reflect *r, _Atomic uint64_t *words,
  * Sender: the next timestamp, strictly after last (*last updated), at or
  * after now, carrying our tag; its slot is marked before it is returned, so
  * the datagram cannot come back before we know it is ours. When last is
- * more than a window ahead of now (our clock stepped back), the stamps
- * restart at now under a never-used tag (r->restarts counts it), unless
- * every tag has been used.
+ * more than a window and TTT_REFLECT_MARGIN_SLOTS ahead of now (our clock
+ * was set back), the stamps restart at now under a never-used tag
+ * (r->restarts counts it), unless every tag has been used.
  */
 int64_t ttt_reflect_stamp(struct ttt_reflect *r, int64_t *last, int64_t now);
 

@@ -318,22 +318,21 @@ ttt_reflect_observe(struct ttt_reflect *r, int64_t ts, uint32_t rnd)
 	if (++r->same_run < TTT_TAG_SAME_RUN)
 		return 0;
 	last = atomic_load_explicit(&r->last_slot, memory_order_relaxed);
-	/* Only one old tag is honoured at a time: a further change waits until
-	 * the previous old tag's window has passed, or its stamps would be
-	 * forgotten while they can still come back. */
+	/* A further change waits a window: each adds a tag the ring checks
+	 * until the next restart, and a peer on our tags must not make us run
+	 * through all of them. */
 	if (r->have_prev && last < r->prev_until_slot) {
 		r->same_run = 0;
 		return 0;
 	}
 	/* The peer draws from the same tags as we do and drew ours: move away,
-	 * to any tag but this one, and keep honouring it for a window. */
+	 * to any tag but this one; it stays checked (ttt_reflect_check). */
 	r->same_run = 0;
 	fresh = (tag + 1 + rnd % (unsigned)TTT_TAG_MASK) & TTT_TAG_MASK;
 	/* Never a retired tag: its stamps could repeat ones we sent. */
 	while (tag_in(r->retired, fresh) || fresh == tag)
 		if ((fresh = (fresh + 1) & TTT_TAG_MASK) == tag)
 			return 0;
-	r->prev_tag = tag;
 	r->prev_until_slot = (last < 0 ? 0 : last) + r->window_slots + TTT_REFLECT_MARGIN_SLOTS;
 	r->have_prev = 1;
 	/* In the set the check reads before the sender can stamp with it; a
