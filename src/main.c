@@ -156,7 +156,8 @@ check_chroot(const char *dir)
 		return fail(EX_CONFIG, "chroot directory %s is not empty (see --chroot)", dir);
 	if (rc == -EPERM)
 		return fail(EX_CONFIG, "chroot directory %s must be owned by root and "
-		    "writable by nobody else (see --chroot)", dir);
+		    "writable by nobody else, as must every directory above it (see --chroot)",
+		    dir);
 	return fail(rc == -EACCES ? EX_NOPERM : EX_CONFIG, "chroot directory %s: %s",
 	    dir, strerror(-rc));
 }
