@@ -45,6 +45,7 @@ enum ttt_ipc_type {
 
 /* What TTT_IPC_TEST_SYSCALL asks a test build's worker to attempt: a
  * syscall its sandbox forbids... */
+#define TTT_TEST_PEER_FLOOD_N 1000
 enum ttt_test_syscall {
 	TTT_TEST_OPEN = 1,
 	TTT_TEST_SOCKET,
@@ -56,6 +57,8 @@ enum ttt_test_syscall {
 	TTT_TEST_BAD_LENGTH,	/* send a record whose header lies about its length */
 	TTT_TEST_PASS_FD,	/* try to pass the parent a descriptor */
 	TTT_TEST_STOP_READING,	/* stop servicing the channel: never read, never answer */
+	TTT_TEST_FUTEX_PI,	/* a futex operation beyond wait and wake (forbidden) */
+	TTT_TEST_PEER_FLOOD,	/* report the peer TTT_TEST_PEER_FLOOD_N times at once */
 	TTT_TEST_NSYSCALLS
 };
 

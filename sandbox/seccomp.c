@@ -6,6 +6,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stddef.h>
+#include <stdint.h>
+#include <linux/futex.h>
 #include <sys/socket.h>
 #include <seccomp.h>
 
@@ -25,7 +27,6 @@ static const struct rule worker_any[] = {
 	/* waiting */
 	ALLOW(poll, "wait for the tap or the parent"),
 	ALLOW(ppoll, "glibc may implement poll() with it"),
-	ALLOW(futex, "the peer address and send locks between the threads"),
 	/* time */
 	ALLOW(clock_gettime, "freshness; the vDSO falls back to it on some clocks"),
 	/* leaving */
@@ -58,6 +59,34 @@ fd_of(const struct ttt_worker_fds *fds, int which)
 	return which == FD_TAP ? fds->tap : which == FD_UDP ? fds->udp : fds->ipc;
 }
 
+/*
+ * Worker: futex only for what glibc's mutexes and barriers do, wait and wake
+ * (private or not, either clock); not the PI, requeue and wake-op
+ * operations, long the kernel's richest attack surface from a sandbox.
+ */
+static const int worker_futex_ops[] = {
+	FUTEX_WAIT, FUTEX_WAKE, FUTEX_WAIT_BITSET, FUTEX_WAKE_BITSET,
+};
+
+/* The kernel reads the operation as an int: the upper 32 bits are no part of it. */
+#define FUTEX_OP_MASK (UINT32_C(0xffffffff) & ~(uint32_t)(FUTEX_PRIVATE_FLAG | FUTEX_CLOCK_REALTIME))
+
+static int
+add_worker_futex(scmp_filter_ctx ctx)
+{
+	for (size_t i = 0; i < NRULES(worker_futex_ops); i++) {
+		struct scmp_arg_cmp op = {
+			.arg = 1, .op = SCMP_CMP_MASKED_EQ,
+			.datum_a = FUTEX_OP_MASK, .datum_b = (scmp_datum_t)worker_futex_ops[i],
+		};
+		int rc = seccomp_rule_add_array(ctx, SCMP_ACT_ALLOW, SCMP_SYS(futex), 1, &op);
+
+		if (rc != 0)
+			return rc;
+	}
+	return 0;
+}
+
 static int
 add_rules(scmp_filter_ctx ctx, const struct rule *r, size_t n)
 {
@@ -83,6 +112,8 @@ ttt_seccomp_worker(const struct ttt_worker_fds *fds)
 	rc = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_TSYNC, 1);
 	if (rc == 0)
 		rc = add_rules(ctx, worker_any, NRULES(worker_any));
+	if (rc == 0)
+		rc = add_worker_futex(ctx);
 	for (size_t i = 0; rc == 0 && i < NRULES(worker_fd); i++) {
 		struct scmp_arg_cmp on_fd = {
 			.arg = 0, .op = SCMP_CMP_EQ,

@@ -220,7 +220,8 @@ record_peer(struct supervisor *s, const struct ttt_ipc_peer *peer)
 	s->p->cfg.run.peer = *peer;
 	s->p->cfg.run.flags |= TTT_CONFIG_HAVE_PEER;
 	ttt_addr_format(&a, str, sizeof(str));
-	log_debug("worker reports the peer at %s", str);
+	if (ttt_ratelimit_allow(&s->rl, ttt_mono_ms()))	/* worker-caused, as its LOG lines */
+		log_debug("worker reports the peer at %s", str);
 }
 
 static void

@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/socket.h>
 #include <cmocka.h>
 
 #include "channel.h"
@@ -149,6 +150,29 @@ test_read_checks_order_and_never_waits(void **state)
 	ttt_channel_close(&c);
 }
 
+/* A zero-length record is no end of file: the worker is still there, and
+ * is to be dropped, not left running unsupervised. */
+static void
+test_empty_record_is_not_end_of_file(void **state)
+{
+	static struct ttt_ipc_msg m;
+	struct ttt_channel c;
+	const char *why = NULL;
+	int pe, ce;
+
+	(void)state;
+	assert_int_equal(ttt_channel_pair(&pe, &ce), 0);
+	ttt_channel_init(&c, pe);
+	assert_int_equal(send(ce, "", 0, MSG_NOSIGNAL), 0);
+	assert_int_equal(ttt_channel_read(&c, &m, &why), -EPROTO);
+	assert_string_equal(why, "sent an empty message");
+	/* Once the worker's end is closed, a zero-length read is the end. */
+	assert_int_equal(send(ce, "", 0, MSG_NOSIGNAL), 0);
+	assert_int_equal(close(ce), 0);
+	assert_int_equal(ttt_channel_read(&c, &m, &why), 0);
+	ttt_channel_close(&c);
+}
+
 int
 main(void)
 {
@@ -159,6 +183,7 @@ main(void)
 		cmocka_unit_test(test_close_forgets_the_request),
 		cmocka_unit_test(test_send_never_waits),
 		cmocka_unit_test(test_read_checks_order_and_never_waits),
+		cmocka_unit_test(test_empty_record_is_not_end_of_file),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
