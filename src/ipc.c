@@ -10,6 +10,8 @@
 
 #include "cli.h"
 #include "ipc.h"
+#include "reflect.h"
+#include "wire.h"
 
 _Static_assert(TTT_KEY_MAX <= TTT_IPC_PAYLOAD_MAX && TTT_IPC_LOG_MAX + 1 <= TTT_IPC_PAYLOAD_MAX,
     "the configuration is the largest payload");
@@ -47,6 +49,10 @@ static const struct {
 #endif
 };
 _Static_assert(TTT_IPC_TYPE_MAX <= 32, "struct ttt_ipc_seen has a bit a type");
+/* The worker's reflection ring is sized, statically, for the longest window
+ * its configuration check (ttt_config_check: window_ms) lets through. */
+_Static_assert((int64_t)TTT_WINDOW_MS_MAX * TTT_NSEC_PER_MSEC <= TTT_REFLECT_WINDOW_MAX_NS,
+    "a window the worker accepts must fit its reflection ring");
 
 int
 ttt_ipc_permit(struct ttt_ipc_seen *seen, enum ttt_ipc_type type)

@@ -107,7 +107,7 @@ deliver_message(struct ttt_datapath *dp, unsigned i, const struct ttt_now *now)
 	int wrote = 0;
 
 	b->src[i].len = m->msg_hdr.msg_namelen;
-	if (m->msg_hdr.msg_flags & MSG_TRUNC)
+	if (ttt_gro_cut(m->msg_hdr.msg_flags))
 		return deliver(dp, &b->src[i], p, len, 1, now);
 	if (seg != 0 && seg < len)
 		ttt_count(&dp->rx.count, TTT_STAT_RX_COALESCED, (len + seg - 1) / seg);
