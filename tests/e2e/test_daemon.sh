@@ -49,6 +49,12 @@ log "a pid file held by a running instance"
 start_ttt "$NS_A" first --pidfile "$PIDFILE" -i ttt1 "$KEY" :9011 192.0.2.2:9012
 FIRST=$TTT_PID
 check "the first instance writes its pid" wait_for 5 sh -c '[ "$(cat "$1")" = "$2" ]' _ "$PIDFILE" "$FIRST"
+if getent passwd tinytaptunnel >/dev/null; then
+	check_not "its own user exists: no warning of a fallback" grep -q "no user 'tinytaptunnel'" "$T_DIR/first.log"
+else
+	check "no user tinytaptunnel: the fallback to nobody is warned of" \
+		grep -q "warning: no user 'tinytaptunnel': the worker runs as the shared user 'nobody'" "$T_DIR/first.log"
+fi
 run_second --pidfile "$PIDFILE"
 check "a second instance on it exits 73 ($RC)" test "$RC" -eq 73
 check "saying which pid holds it" sh -c 'printf "%s" "$1" | grep -q "locked by a running instance (pid $2)"' _ "$OUT" "$FIRST"
