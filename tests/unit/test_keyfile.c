@@ -565,8 +565,8 @@ test_load_symlink(void **state)
 	int err = 0;
 
 	(void)state;
-	path_in_tmp(path, sizeof(path), "real.key");
-	path_in_tmp(link, sizeof(link), "link.key");
+	path_in_tmp(path, sizeof(path), "symtarget.key");
+	path_in_tmp(link, sizeof(link), "sym.key");
 	write_file(path, key32_text, strlen(key32_text), KEY_MODE);
 	assert_int_equal(ttt_keyfile_load(path, key, sizeof(key), &keylen, &err), TTT_KEY_OK);
 	assert_int_equal(symlink(path, link), 0);
