@@ -68,8 +68,10 @@ static const int worker_futex_ops[] = {
 	FUTEX_WAIT, FUTEX_WAKE, FUTEX_WAIT_BITSET, FUTEX_WAKE_BITSET,
 };
 
-/* The kernel reads the operation as an int: the upper 32 bits are no part of it. */
-#define FUTEX_OP_MASK (UINT32_C(0xffffffff) & ~(uint32_t)(FUTEX_PRIVATE_FLAG | FUTEX_CLOCK_REALTIME))
+/* The operation without its flags. The kernel reads it as an int: the
+ * upper 32 bits of the argument are no part of it. */
+#define FUTEX_OP_MASK \
+	(UINT32_C(0xffffffff) & ~(uint32_t)(FUTEX_PRIVATE_FLAG | FUTEX_CLOCK_REALTIME))
 
 static int
 add_worker_futex(scmp_filter_ctx ctx)

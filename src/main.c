@@ -310,11 +310,12 @@ sanitise_stdfd(void)
 {
 	int fd;
 
-	while ((fd = open("/dev/null", O_RDWR)) >= 0 && fd <= STDERR_FILENO)
-		;
-	if (fd < 0)
-		return -errno;	/* no stderr to say it on, necessarily */
-	(void)close(fd);
+	do {
+		fd = open("/dev/null", O_RDWR);	/* not close-on-exec: standard streams */
+		if (fd < 0)
+			return -errno;	/* with no stderr, necessarily, to say it on */
+	} while (fd <= STDERR_FILENO);
+	(void)close(fd);	/* the first number above 2: not needed */
 	return 0;
 }
 
@@ -347,8 +348,9 @@ setup(const struct ttt_config *cfg, struct ttt_parent *p, struct underlay *u)
 	struct ttt_addr local;
 	int rc;
 
-	if ((rc = resolve_user(cfg->user, p, &u->shared_user)) != 0 || (rc = check_chroot(cfg->chroot_dir)) != 0 ||
-	    (rc = read_key(cfg->keyfile, p)) != 0 || (rc = resolve_addresses(cfg, &local, p)) != 0)
+	if ((rc = resolve_user(cfg->user, p, &u->shared_user)) != 0 ||
+	    (rc = check_chroot(cfg->chroot_dir)) != 0 || (rc = read_key(cfg->keyfile, p)) != 0 ||
+	    (rc = resolve_addresses(cfg, &local, p)) != 0)
 		return rc;
 	choose_mtu(p, &local, u);
 	if ((p->tap = open_tap(cfg, p)) < 0)
