@@ -158,8 +158,12 @@ ttt_resolver_init(struct ttt_resolver *r, const struct ttt_config *cfg, struct t
 	memset(r, 0, sizeof(*r));
 	r->fd = -1;
 	r->on = ttt_config_resolves_peer(cfg);
-	if (!r->on)
+	if (!r->on) {
+		if (cfg->peer_timeout > 0)
+			log_warn("--peer-timeout does nothing here: %s", cfg->peer[0] == '\0' ?
+			    "the peer is learnt from traffic" : "the peer is an address, not a name");
 		return;
+	}
 	ttt_peer_watch_init(&r->watch, cfg->peer_timeout * TTT_NSEC_PER_SEC, now_ns);
 	/* Half a period after each stats poll (parent.h): each tick judges
 	 * that poll's answer, not the one before. */
@@ -249,7 +253,10 @@ ttt_resolver_read(struct ttt_resolver *r, struct ttt_parent *p)
 	(void)close(r->fd);
 	r->fd = -1;
 	if (n != (ssize_t)sizeof(res)) {
-		log_warn("looking up %s again: no answer", p->cfg.peer);
+		/* It died or was stopped: a failure like any, said once. */
+		if (!r->failed)
+			log_warn("looking up %s again: no answer", p->cfg.peer);
+		r->failed = 1;
 		return 0;
 	}
 	return take_answer(r, p, &res);

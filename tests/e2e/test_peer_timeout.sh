@@ -73,6 +73,10 @@ printf '127.0.0.1 localhost\n' > "$HOSTS"
 stop_ttt "$PID_B"
 check "A: the look-up fails" wait_log a "looking up peer-b.test:9002 again: " 15
 check "A: silent once more (said twice in all)" lines "silent for" 2
+# The name server path ran too (the name is in no hosts file), under the
+# parent's seccomp filter: the child answered, it was not killed.
+check "A: the look-up child answered (not killed by its sandbox)" \
+	grep -q "again: could not be resolved" "$T_DIR/a.log"
 n=$(count_lines "again (process" "$T_DIR/a.log")
 check "A: two more look-ups, one period apart" \
 	wait_for 15 more_lines "again (process" "$T_DIR/a.log" $((n + 1))
@@ -83,5 +87,11 @@ check "A pings B (the address it kept)" wait_for 10 ping1 "$NS_A" 10.99.0.2
 check "A: moved exactly once in all" lines "moved from" 1
 check "A: back twice in all" wait_for 5 lines "peer-b.test:9002 back" 2
 check "A alive" alive "$PID_A"
+check_not "A: no look-up child died unanswered" grep -q "again: no answer" "$T_DIR/a.log"
+
+log "--peer-timeout with an address literal says it does nothing"
+start_ttt "$NS_A" lit --peer-timeout 2 -i ttt1 "$KEY" :9005 192.0.2.12:9002
+check "A (literal): warned" wait_log lit "--peer-timeout does nothing here: the peer is an address"
+stop_ttt "$TTT_PID"
 
 finish
