@@ -44,6 +44,7 @@ check "B up at 192.0.2.2" start_b 192.0.2.2
 log "A: peer peer-b.test:9002 (192.0.2.2), --peer-timeout 2, in a mount namespace with its own /etc/hosts"
 # unshare -m makes its mounts private: the root namespace's /etc/hosts is
 # untouched. -v: the look-ups themselves are logged (debug).
+# shellcheck disable=SC2016 # expanded by the inner shell
 unshare -m sh -c 'mount --bind "$1" /etc/hosts && shift && exec ip netns exec "$@"' _ \
 	"$HOSTS" "$NS_A" "$TTT_BIN" -v --peer-timeout 2 -i ttt0 "$KEY" :9001 peer-b.test:9002 \
 	> "$T_DIR/a.log" 2>&1 &
