@@ -213,8 +213,40 @@ static const struct rule parent_any[] = {
 	ALLOW(sendmmsg, "worker: datagrams to the peer"),
 };
 
+/*
+ * With --peer-timeout and a peer name only (ttt_config_resolves_peer): what
+ * getaddrinfo does in the look-up child (resolve.c), which inherits this
+ * filter. Found with strace -f on a look-up through /etc/hosts and one
+ * through a name server (glibc 2.36+).
+ */
+static const struct rule parent_resolver[] = {
+	ALLOW(bind, "getaddrinfo: a netlink socket lists our addresses, to sort results"),
+	ALLOW(getsockname, "getaddrinfo: the source address towards each result, to sort"),
+	ALLOW(setsockopt, "the resolver: IP_RECVERR on its socket"),
+	ALLOW(recvfrom, "the resolver: a name server's answer"),
+	ALLOW(uname, "the resolver: the host's name, for the search list"),
+};
+
+/* A socket of each of these families: syslog's (AF_UNIX) always; the
+ * resolver's only when it runs, else no other family is ever opened again. */
+static int
+allow_sockets(scmp_filter_ctx ctx, int resolver)
+{
+	static const int family[] = { AF_UNIX, AF_INET, AF_INET6, AF_NETLINK };
+	int rc = 0;
+
+	for (size_t i = 0; rc == 0 && i < (resolver ? NRULES(family) : 1); i++) {
+		struct scmp_arg_cmp is = {
+			.arg = 0, .op = SCMP_CMP_EQ, .datum_a = (scmp_datum_t)family[i], .datum_b = 0,
+		};
+
+		rc = seccomp_rule_add_array(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 1, &is);
+	}
+	return rc;
+}
+
 int
-ttt_seccomp_parent(void)
+ttt_seccomp_parent(int resolver)
 {
 	scmp_filter_ctx ctx;
 	int rc;
@@ -223,14 +255,10 @@ ttt_seccomp_parent(void)
 	if (ctx == NULL)
 		return -ENOMEM;
 	rc = add_rules(ctx, parent_any, NRULES(parent_any));
-	/* syslog needs a local socket; no other family is ever opened again. */
-	if (rc == 0) {
-		struct scmp_arg_cmp unix_only = {
-			.arg = 0, .op = SCMP_CMP_EQ, .datum_a = AF_UNIX, .datum_b = 0,
-		};
-
-		rc = seccomp_rule_add_array(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 1, &unix_only);
-	}
+	if (rc == 0 && resolver)
+		rc = add_rules(ctx, parent_resolver, NRULES(parent_resolver));
+	if (rc == 0)
+		rc = allow_sockets(ctx, resolver);
 	/* A new worker re-executes our own binary, by the descriptor opened at
 	 * start and moved to its fixed number: no path, so no other program. */
 	if (rc == 0) {

@@ -11,6 +11,7 @@
 #include <sysexits.h>
 #include <net/if.h>
 
+#include "addr.h"
 #include "cli.h"
 #include "hwaddr.h"
 #include "log.h"
@@ -87,6 +88,12 @@ const char ttt_cli_usage[] =
 "                         firewall state open for the peer's frames (default\n"
 "                         0: never; at most 3600); a v1.4 peer passes it to\n"
 "                         its tap, where the kernel drops it\n"
+"      --peer-timeout N   when the peer was given by host name and nothing\n"
+"                         authenticated came from it for N seconds, resolve\n"
+"                         the name again, and again every N seconds while it\n"
+"                         stays silent: a peer whose address changed (dynamic\n"
+"                         DNS, a move) is found again (default 0: never; at\n"
+"                         most 86400)\n"
 "  -v, --verbose          more log output, with a line for each refused\n"
 "                         datagram (rate-limited); once is enough\n"
 "  -q, --quiet            errors only\n"
@@ -151,6 +158,7 @@ const struct ttt_option ttt_cli_options[] = {
 	    TTT_REKEY_GRACE_MS_DEFAULT, TTT_RANGE_NUMBER),
 	NUM("threads", 0, threads, 1, TTT_THREADS_MAX, 1, TTT_RANGE_CHOICE),
 	NUM("keepalive", 0, keepalive, 0, TTT_KEEPALIVE_MAX, 0, TTT_RANGE_SECONDS),
+	NUM("peer-timeout", 0, peer_timeout, 0, TTT_PEER_TIMEOUT_MAX, 0, TTT_RANGE_SECONDS),
 	COUNT("verbose", 'v', verbose, TTT_VERBOSE_MAX),
 	FLAG("quiet", 'q', quiet),
 	ACTION("genkey", 0, TTT_CLI_GENKEY),
@@ -316,6 +324,12 @@ ttt_config_defaults(struct ttt_config *cfg)
 		else if (o->kind == TTT_OPT_STR && o->sdef != NULL)
 			(void)snprintf((char *)cfg + o->offset, o->size, "%s", o->sdef);
 	}
+}
+
+int
+ttt_config_resolves_peer(const struct ttt_config *c)
+{
+	return c->peer_timeout > 0 && c->peer[0] != '\0' && ttt_addr_spec_is_name(c->peer);
 }
 
 int

@@ -41,6 +41,9 @@ static const struct {
 	    sizeof(struct ttt_ipc_peer), 0, TTT_IPC_READY },
 	[TTT_IPC_STATS] = { TTT_IPC_TO_PARENT, sizeof(struct ttt_worker_report),
 	    sizeof(struct ttt_worker_report), 0, TTT_IPC_READY },
+	/* Set-up is over: a new address for the peer the configuration fixed. */
+	[TTT_IPC_SET_PEER] = { TTT_IPC_TO_WORKER, sizeof(struct ttt_ipc_peer),
+	    sizeof(struct ttt_ipc_peer), 0, TTT_IPC_KEY },
 #ifdef TTT_TEST_HOOKS
 	/* A test asks the worker to break its sandbox; never in a real build. */
 	[TTT_IPC_TEST_SYSCALL] = { TTT_IPC_TO_WORKER, 1, 1, 0, TTT_IPC_KEY },
@@ -148,6 +151,7 @@ ttt_ipc_parse(enum ttt_ipc_side side, const uint8_t *buf, size_t len, struct ttt
 	case TTT_IPC_LOG:
 		return parse_log(p, plen, m);
 	case TTT_IPC_PEER:
+	case TTT_IPC_SET_PEER:	/* whether this worker may take it: worker.c */
 		memcpy(&m->u.peer, p, sizeof(m->u.peer));
 		return peer_valid(&m->u.peer) ? 0 : -EBADMSG;
 	case TTT_IPC_STATS:

@@ -177,6 +177,8 @@ resolve_addresses(const struct ttt_config *cfg, struct ttt_addr *local, struct t
 	p->cfg.run.sock_family = (uint32_t)local->ss.ss_family;
 	if (cfg->peer[0] == '\0')
 		return 0;
+	/* Before any sandbox: glibc loads what its look-ups need now, so the
+	 * look-ups --peer-timeout makes later (resolve.h) find it loaded. */
 	st = ttt_addr_resolve_peer(cfg->peer, local->ss.ss_family, &peer, &gai);
 	if (st != TTT_ADDR_OK)
 		return fail(st == TTT_ADDR_RESOLVE ? EX_NOHOST : EX_USAGE,
@@ -402,7 +404,7 @@ confine_parent(const struct ttt_config *cfg, int *pidfd)
 		log_err("dropping the parent's capabilities failed");
 		return EX_OSERR;
 	}
-	if ((rc = ttt_seccomp_parent()) != 0) {
+	if ((rc = ttt_seccomp_parent(ttt_config_resolves_peer(cfg))) != 0) {
 		log_err("installing the parent's seccomp filter: %s", strerror(-rc));
 		return EX_OSERR;
 	}

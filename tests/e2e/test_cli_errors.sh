@@ -35,6 +35,11 @@ expect 64 "bad --window-ms '-5'" --window-ms -5 "$KEY" :9000
 expect 64 "bad --threads '0'" --threads 0 "$KEY" :9000
 expect 64 "bad --threads '3'" --threads 3 "$KEY" :9000
 expect 64 "bad --threads 'two'" --threads two "$KEY" :9000
+expect 64 "bad --peer-timeout '-1'" --peer-timeout -1 "$KEY" :9000 peer.example.net:9000
+expect 64 "bad --peer-timeout '86401'" --peer-timeout 86401 "$KEY" :9000 peer.example.net:9000
+expect 64 "bad --peer-timeout '99999999999999999999'" --peer-timeout 99999999999999999999 \
+	"$KEY" :9000 peer.example.net:9000
+expect 64 "bad --peer-timeout 'soon'" --peer-timeout soon "$KEY" :9000 peer.example.net:9000
 expect 64 "option '--user' needs a value" "$KEY" :9000 --user
 expect 64 "bad --chroot 'relative'" --chroot relative "$KEY" :9000
 expect 64 "local address '1.2.3.4'" "$KEY" 1.2.3.4
@@ -108,7 +113,7 @@ log "help and version"
 check "--help exits 0 and documents every option" sh -c '
 	out=$("$0" --help) || exit 1
 	for o in --ifname --mtu --window-ms --user --chroot --daemon --pidfile --syslog \
-	         --stats-interval --rekey-grace-ms --threads --verbose --quiet --genkey --version \
+	         --stats-interval --rekey-grace-ms --threads --peer-timeout --verbose --quiet --genkey --version \
 	         --help SIGTERM SIGUSR1; do
 		printf "%s" "$out" | grep -q -- "$o" || { echo "missing $o"; exit 1; }
 	done' "$TTT_BIN"
