@@ -1,0 +1,57 @@
+/*
+ * Contracts for the functions the analysed code calls but whose bodies the
+ * analysis does not see, force-included (-include) before every file under
+ * analysis (mk/prove.mk). EVA checks every call against the requires clauses
+ * (a call that could violate one is an alarm) and takes the assigns and
+ * ensures clauses as the callee's whole effect: those are the assumptions
+ * the proof rests on, and SECURITY.md lists them.
+ */
+#ifndef TTT_PROOF_STUBS_H
+#define TTT_PROOF_STUBS_H
+
+#include <stddef.h>
+#include <bearssl_hmac.h>
+
+/* glibc's; Frama-C's libc does not declare it. Zeroes exactly n bytes. */
+/*@ requires \valid((char *)s + (0 .. n - 1));
+    assigns ((char *)s)[0 .. n - 1] \from \nothing;
+    ensures \initialized((char *)s + (0 .. n - 1));
+    ensures \forall integer i; 0 <= i < n ==> ((char *)s)[i] == 0;
+*/
+void explicit_bzero(void *s, size_t n);
+
+/*
+ * BearSSL's HMAC, the one cryptographic primitive on these paths. Its own
+ * memory safety is BearSSL's business (it is not analysed here); what these
+ * contracts claim is the interface our code relies on: init reads the key
+ * context and fills the HMAC context, update reads exactly the len bytes it
+ * is given (which must be valid and initialised: a read past a buffer or of
+ * an unwritten byte is an alarm at the call), out writes exactly 32 bytes,
+ * HMAC-SHA256's length (ttt_mac_key_init only ever selects a SHA-256
+ * class, BearSSL's or ours, and passes out_len 0: the natural length).
+ */
+/*@ requires \valid(ctx);
+    requires \valid_read(kc);
+    assigns *ctx \from *kc, out_len;
+    ensures \initialized(ctx);
+*/
+void br_hmac_init(br_hmac_context *ctx, const br_hmac_key_context *kc, size_t out_len);
+
+/*@ requires \valid(ctx) && \initialized(ctx);
+    requires \valid_read((const unsigned char *)data + (0 .. len - 1));
+    requires \initialized((const unsigned char *)data + (0 .. len - 1));
+    assigns *ctx \from *ctx, ((const unsigned char *)data)[0 .. len - 1], len;
+    ensures \initialized(ctx);
+*/
+void br_hmac_update(br_hmac_context *ctx, const void *data, size_t len);
+
+/*@ requires \valid_read(ctx) && \initialized(ctx);
+    requires \valid((unsigned char *)out + (0 .. 31));
+    assigns ((unsigned char *)out)[0 .. 31] \from *ctx;
+    assigns \result \from *ctx;
+    ensures \initialized((unsigned char *)out + (0 .. 31));
+    ensures \result == 32;
+*/
+size_t br_hmac_out(const br_hmac_context *ctx, void *out);
+
+#endif
