@@ -34,6 +34,7 @@ fi
 # Common to every driver:
 #  -machdep gcc_x86_64   the only target the daemon is built for
 #  -include stubs.h      contracts of BearSSL's HMAC and explicit_bzero
+#  -c11                  the language the daemon is built in (-std=c11)
 #  -warn-invalid-pointer pointer arithmetic leaving its object is an alarm
 #  -eva-split-limit      room for the one-length-at-a-time inputs (prove.h)
 #  -report-classify ...  a property EVA cannot prove, or any warning, is an error
@@ -42,7 +43,7 @@ start=$(date +%s)
 "$FRAMAC" -machdep gcc_x86_64 \
 	-cpp-extra-args="-Iinclude -Isandbox -Iproofs -I/usr/include/bearssl -D_GNU_SOURCE -include proofs/stubs.h" \
 	$srcs "$drv" \
-	-warn-invalid-pointer \
+	-c11 -warn-invalid-pointer \
 	-eva -eva-split-limit 1000 -eva-interprocedural-splits $opts \
 	-then -report-classify -report-unclassified-unknown ERROR \
 	-report-unclassified-warning ERROR -report-unclassified-invalid ERROR \

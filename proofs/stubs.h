@@ -54,4 +54,13 @@ void br_hmac_update(br_hmac_context *ctx, const void *data, size_t len);
 */
 size_t br_hmac_out(const br_hmac_context *ctx, void *out);
 
+/*
+ * Frama-C's libc makes these functions, which a constant array size cannot
+ * call; glibc's macros instead. Only ipc.c's system-call glue uses them,
+ * which no driver analyses.
+ */
+#define CMSG_ALIGN(len) (((len) + sizeof(size_t) - 1) & ~(sizeof(size_t) - 1))
+#define CMSG_SPACE(len) (CMSG_ALIGN(len) + CMSG_ALIGN(sizeof(struct cmsghdr)))
+#define CMSG_LEN(len) (CMSG_ALIGN(sizeof(struct cmsghdr)) + (len))
+
 #endif
