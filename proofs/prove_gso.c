@@ -9,6 +9,11 @@
  * can report, any offset inside the message (or 0 in an empty one).
  *
  * prove-sources: src/gso.c
+ * prove-options: -eva-domains octagon
+ * prove-wp: ttt_gso_group joins ttt_gro_piece cut
+ * (the octagon domain relates i + count to n; WP proves nmsg < n, which
+ * gso.c asserts from its loop invariant, and that cut() below calls
+ * ttt_gro_piece within its precondition)
  */
 #include "__fc_builtin.h"
 #include "gso.h"
@@ -27,6 +32,7 @@ group(void)
 	const size_t *len;
 	struct ttt_gso_msg *out;
 
+	//@ loop unroll BATCH;
 	for (unsigned i = 0; i < BATCH; i++)
 		lenbuf[i] = Frama_C_size_t_interval(0, UINT16_MAX);
 	/* Exactly n lengths and n messages: each array ends where the
