@@ -1,0 +1,49 @@
+/*
+ * EVA driver: the reflection record's receiver side, ttt_reflect_check
+ * and ttt_reflect_observe, on any timestamp and MAC a datagram can carry
+ * and any record the sender can have left: every window the configuration
+ * allows, the worker's own bitmap and cache (datapath.h sizes them
+ * statically for the largest window) holding any bits and any entries, any
+ * last slot, any tag, any previous tag and run.
+ *
+ * prove-sources: src/reflect.c
+ * prove-options: -eva-slevel-function pow2_at_least:64
+ * (each doubling of the ring size apart: joined, EVA loses its bound)
+ */
+#include "__fc_builtin.h"
+#include "reflect.h"
+#include "prove.h"
+
+#define NSEC_PER_MSEC INT64_C(1000000)
+#define WINDOW_MS_MAX (30 * 1000)	/* config.h's TTT_WINDOW_MS_MAX */
+
+static _Atomic uint64_t words[TTT_REFLECT_WORDS_MAX];
+static struct ttt_reflect_fp cache[TTT_REFLECT_CACHE];
+
+int
+main(void)
+{
+	struct ttt_reflect r;
+	uint8_t mac[32];
+	int64_t window_ns = Frama_C_long_long_interval(1, WINDOW_MS_MAX) * NSEC_PER_MSEC;
+	int64_t max_slot = INT64_MAX >> TTT_TAG_BITS;
+
+	ttt_reflect_init(&r, words, cache, window_ns,
+	    Frama_C_unsigned_int_interval(0, UINT32_MAX));
+	/* Whatever the sender and earlier receptions left. */
+	Frama_C_make_unknown((char *)words, sizeof(words));
+	Frama_C_make_unknown((char *)cache, sizeof(cache));
+	r.last_slot = Frama_C_long_long_interval(-1, max_slot);
+	r.tag = Frama_C_unsigned_int_interval(0, TTT_TAG_MASK);
+	r.prev_tag = Frama_C_unsigned_int_interval(0, TTT_TAG_MASK);
+	r.prev_until_slot = Frama_C_long_long_interval(0,
+	    max_slot + r.window_slots + TTT_REFLECT_MARGIN_SLOTS);
+	r.have_prev = Frama_C_interval(0, 1);
+	r.same_run = Frama_C_unsigned_int_interval(0, UINT32_MAX);
+	Frama_C_make_unknown((char *)mac, sizeof(mac));
+
+	(void)ttt_reflect_check(&r, any_i64(), mac);
+	(void)ttt_reflect_observe(&r, any_i64(), Frama_C_unsigned_int_interval(0, UINT32_MAX));
+	Frama_C_show_each_reached();
+	return 0;
+}
