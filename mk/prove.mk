@@ -2,7 +2,7 @@
 # hands one entry point every input at once, and the run fails on any
 # alarm (proofs/run.sh, proofs/README).
 #
-#   make prove                    every driver; fails on any alarm
+#   make prove                    every driver in proofs/; fails on any alarm
 #   make prove PROVE=frame_decode one driver (the part of its name after prove_)
 
 PROVE_BUILD   ?= $(BUILD)/prove
