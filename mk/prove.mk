@@ -13,7 +13,7 @@ PROVE         ?= $(PROVE_NAMES)
 .PHONY: prove $(PROVE:%=prove-%)
 
 prove: $(PROVE:%=prove-%)
-	@echo "prove: $(words $(PROVE)) drivers, zero alarms (logs in $(PROVE_BUILD)/)"
+	@echo "prove: $(words $(PROVE)) drivers, zero alarms, every property proved (logs in $(PROVE_BUILD)/)"
 
 $(PROVE:%=prove-%): prove-%:
 	@proofs/run.sh proofs/prove_$*.c $(PROVE_BUILD)
