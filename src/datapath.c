@@ -48,6 +48,16 @@ ttt_datapath_init(struct ttt_datapath *dp, const uint64_t seed[2], int64_t floor
 }
 
 void
+ttt_datapath_set_peer(struct ttt_datapath *dp, const struct ttt_addr *a)
+{
+	pthread_mutex_lock(&dp->peer.lock);
+	dp->peer.addr = *a;
+	dp->peer.have = 1;
+	atomic_fetch_add_explicit(&dp->peer.gen, 1, memory_order_release);
+	pthread_mutex_unlock(&dp->peer.lock);
+}
+
+void
 ttt_datapath_stats(const struct ttt_datapath *dp, struct ttt_worker_report *out)
 {
 	memset(out, 0, sizeof(*out));

@@ -107,7 +107,7 @@ deliver_message(struct ttt_datapath *dp, unsigned i, const struct ttt_now *now)
 	int wrote = 0;
 
 	b->src[i].len = m->msg_hdr.msg_namelen;
-	if (m->msg_hdr.msg_flags & MSG_TRUNC)
+	if (ttt_gro_cut(m->msg_hdr.msg_flags))
 		return deliver(dp, &b->src[i], p, len, 1, now);
 	if (seg != 0 && seg < len)
 		ttt_count(&dp->rx.count, TTT_STAT_RX_COALESCED, (len + seg - 1) / seg);
@@ -118,6 +118,22 @@ deliver_message(struct ttt_datapath *dp, unsigned i, const struct ttt_now *now)
 		off += piece;
 	} while (off < len);
 	return wrote;
+}
+
+/* A fixed peer the parent moved (ttt_datapath_set_peer): the verdict
+ * accepts the new address only, from this batch on. */
+static void
+follow_peer(struct ttt_datapath *dp)
+{
+	uint32_t gen = atomic_load_explicit(&dp->peer.gen, memory_order_acquire);
+
+	if (gen == dp->rx.peer_gen)
+		return;
+	pthread_mutex_lock(&dp->peer.lock);
+	dp->rx.st.peer = dp->peer.addr;
+	dp->rx.st.have_peer = dp->peer.have;
+	dp->rx.peer_gen = atomic_load_explicit(&dp->peer.gen, memory_order_relaxed);
+	pthread_mutex_unlock(&dp->peer.lock);
 }
 
 int
@@ -141,6 +157,7 @@ ttt_receive_batch(struct ttt_datapath *dp, int flags)
 	/* Received before now: judging freshness against now is exact up to
 	 * the time the batch took to arrive, microseconds. */
 	now = ttt_now();
+	follow_peer(dp);
 	for (int i = 0; i < n; i++)
 		wrote |= deliver_message(dp, (unsigned)i, &now);
 	return wrote;
