@@ -7,6 +7,7 @@
  * lowers them), into an array of exactly n messages.
  * ttt_gro_piece: any received message length, any segment size the kernel
  * can report, any offset inside the message (or 0 in an empty one).
+ * ttt_gro_cut: any message flags.
  *
  * prove-sources: src/gso.c
  * prove-options: -eva-domains octagon
@@ -15,6 +16,8 @@
  * gso.c asserts from its loop invariant, and that cut() below calls
  * ttt_gro_piece within its precondition)
  */
+#include <limits.h>
+
 #include "__fc_builtin.h"
 #include "gso.h"
 #include "prove.h"
@@ -54,6 +57,7 @@ cut(void)
 	size_t off = len == 0 ? 0 : Frama_C_size_t_interval(0, len - 1);
 
 	(void)ttt_gro_piece(len, seg, off);
+	(void)ttt_gro_cut(Frama_C_interval(INT_MIN, INT_MAX));
 }
 
 int
