@@ -54,7 +54,7 @@ if [ -n "$wpfun" ]; then
 	# Why3 finds the provers once; its file stays in the build directory.
 	export WHY3CONFIG=$out/why3.conf
 	[ -s "$WHY3CONFIG" ] || why3 config detect > "$out/why3-detect.log" 2>&1
-	wp="-then -wp -wp-rte -wp-prover z3,cvc4 -wp-timeout 30 -wp-fct $(echo $wpfun | tr ' ' ',')"
+	wp="-then -wp -wp-rte -wp-prover z3,cvc4 -wp-timeout 30 -wp-fct $(printf '%s' "$wpfun" | tr -s ' ' ',' | sed 's/^,//; s/,$//')"
 fi
 start=$(date +%s)
 # shellcheck disable=SC2086 # word lists
