@@ -105,6 +105,11 @@ printf '02%s%s%s%s%s%s' 0005 0000 "$(rep 10 00)" "$(rep 8 c100)" "$(rep 10 01)" 
 # slots forward, back, then our old datagrams come back.
 printf '00%s%s%s%s%s' 0800 0007 0000 "$(rep 5 00)" 5eff00410f40ff5fff41ff0080000080000a |
     out "$F/small-window-jumps"
+# Audit M3: three sends, 4.5 s on (past the 4.3 s ring), 1.5 s back, the
+# first datagram back; then 10 s back (the stamps restart under a new tag)
+# and datagrams of both runs back.
+printf '02%s%s%s%s%s%s%s%s' 0005 0000 000000 7286 732d 800004 774a 800000800001800002800005 |
+    out "$F/clock-steps-back"
 # The 30 s window; a raw clock before 1970 (clamped to 0), then the end of time.
 printf '0f%s%s%s%s' 03ff 8000000000000000 000000 800000 | out "$F/window-max-negative-clock"
 printf '06%s%s%s' 0001 7ffffffffffff000 "$(rep 12 3f)800000800005" | out "$F/end-of-time"
