@@ -4,7 +4,8 @@
  * and any record the sender can have left: every window the configuration
  * allows, the worker's own bitmap and cache (datapath.h sizes them
  * statically for the largest window) holding any bits and any entries, any
- * last slot, any tag, any previous tag and run.
+ * last slot, any tag, any tags used and retired (and up to any slot), any
+ * run.
  *
  * prove-sources: src/reflect.c
  * prove-options: -eva-slevel-function pow2_at_least:64
@@ -35,7 +36,9 @@ main(void)
 	Frama_C_make_unknown((char *)cache, sizeof(cache));
 	r.last_slot = Frama_C_long_long_interval(-1, max_slot);
 	r.tag = Frama_C_unsigned_int_interval(0, TTT_TAG_MASK);
-	r.prev_tag = Frama_C_unsigned_int_interval(0, TTT_TAG_MASK);
+	Frama_C_make_unknown((char *)r.used, sizeof(r.used));
+	Frama_C_make_unknown((char *)r.retired, sizeof(r.retired));
+	r.retired_until_slot = Frama_C_long_long_interval(-1, max_slot);
 	r.prev_until_slot = Frama_C_long_long_interval(0,
 	    max_slot + r.window_slots + TTT_REFLECT_MARGIN_SLOTS);
 	r.have_prev = Frama_C_interval(0, 1);

@@ -25,6 +25,22 @@
 #define atomic_load_explicit(obj, order) (*(obj))
 #define atomic_store_explicit(obj, value, order) ((void)(*(obj) = (value)))
 #define atomic_thread_fence(order) ((void)0)
+#undef atomic_fetch_or_explicit
+#define atomic_fetch_or_explicit(obj, value, order) __extension__ ({ \
+	__typeof__(obj) o_ = (obj); \
+	__typeof__(*o_) old_ = *o_; \
+	*o_ = old_ | (value); \
+	old_; })
+#undef atomic_compare_exchange_strong_explicit
+#define atomic_compare_exchange_strong_explicit(obj, expected, desired, s, f) __extension__ ({ \
+	__typeof__(obj) o_ = (obj); \
+	__typeof__(expected) e_ = (expected); \
+	int ok_ = *o_ == *e_; \
+	if (ok_) \
+		*o_ = (desired); \
+	else \
+		*e_ = *o_; \
+	ok_; })
 
 /* glibc's; Frama-C's libc does not declare it. Zeroes exactly n bytes. */
 /*@ requires \valid((char *)s + (0 .. n - 1));
