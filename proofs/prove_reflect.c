@@ -1,11 +1,12 @@
 /*
- * EVA driver: the reflection record's receiver side, ttt_reflect_check
- * and ttt_reflect_observe, on any timestamp and MAC a datagram can carry
- * and any record the sender can have left: every window the configuration
- * allows, the worker's own bitmap and cache (datapath.h sizes them
- * statically for the largest window) holding any bits and any entries, any
- * last slot, any tag, any tags used and retired (and up to any slot), any
- * run.
+ * EVA driver: the reflection record. The sender's ttt_reflect_stamp and
+ * ttt_reflect_record after any last stamp at any clock reading; the
+ * receiver's ttt_reflect_check and ttt_reflect_observe on any timestamp
+ * and MAC a datagram can carry. All from any record the two can have
+ * left: every window the configuration allows, the worker's own bitmap and
+ * cache (datapath.h sizes them statically for the largest window) holding
+ * any bits and any entries, any last slot, any tag, any tags used and
+ * retired (and up to any slot), any run.
  *
  * prove-sources: src/reflect.c
  * prove-options: -eva-slevel-function pow2_at_least:64
@@ -28,6 +29,7 @@ main(void)
 	uint8_t mac[32];
 	int64_t window_ns = Frama_C_long_long_interval(1, WINDOW_MS_MAX) * NSEC_PER_MSEC;
 	int64_t max_slot = INT64_MAX >> TTT_TAG_BITS;
+	int64_t last, ts;
 
 	ttt_reflect_init(&r, words, cache, window_ns,
 	    Frama_C_unsigned_int_interval(0, UINT32_MAX));
@@ -45,6 +47,12 @@ main(void)
 	r.same_run = Frama_C_unsigned_int_interval(0, UINT32_MAX);
 	Frama_C_make_unknown((char *)mac, sizeof(mac));
 
+	/* The sender: a stamp after any last one, at any clock reading (a
+	 * restart included), and the MAC it went out with. */
+	last = any_i64();
+	ts = ttt_reflect_stamp(&r, &last, any_i64());
+	ttt_reflect_record(&r, ts, mac);
+	/* The receiver, on any datagram. */
 	(void)ttt_reflect_check(&r, any_i64(), mac);
 	(void)ttt_reflect_observe(&r, any_i64(), Frama_C_unsigned_int_interval(0, UINT32_MAX));
 	Frama_C_show_each_reached();
