@@ -231,4 +231,50 @@ tm_check_run(uint8_t *w, size_t wlen, const uint8_t *const *fr, const size_t *le
 	return NULL;
 }
 
+
+/*
+ * Offer frames fr[0..n-1] to a coalescer as receive.c does (append, else
+ * write the run held, then start a new one or write the frame alone), each
+ * run written checked with tm_check_run. grobuf: TTT_GRO_BUF bytes; out:
+ * room for a frame of out_cap bytes. *writes gets how many writes.
+ */
+static inline const char *
+tm_coalesce(const uint8_t *const *fr, const size_t *len, unsigned n, uint8_t *grobuf,
+    uint8_t *out, size_t out_cap, unsigned *writes)
+{
+	static char why[TM_WHY];
+	struct ttt_gro g;
+	unsigned first = 0;
+
+	*writes = 0;
+	ttt_gro_init(&g, grobuf);
+	for (unsigned i = 0; i <= n; i++) {
+		struct ttt_pkt p;
+		int cand = i < n && ttt_gro_candidate(fr[i], len[i], &p) == 0;
+		size_t w;
+
+		if (cand && ttt_gro_append(&g, fr[i], len[i], &p))
+			continue;
+		if ((w = ttt_gro_finish(&g)) != 0) {
+			const char *bad = tm_check_run(grobuf, w, fr + first, len + first, i - first,
+			    out, out_cap);
+
+			if (bad != NULL) {
+				(void)snprintf(why, sizeof(why), "run of frames %u..%u: %.200s", first,
+				    i - 1, bad);
+				return why;
+			}
+			++*writes;
+		}
+		first = i;
+		if (cand) {
+			ttt_gro_start(&g, fr[i], len[i], &p);
+		} else if (i < n) {
+			++*writes;	/* alone, unchanged */
+			first = i + 1;
+		}
+	}
+	return NULL;
+}
+
 #endif

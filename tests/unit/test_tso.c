@@ -100,42 +100,20 @@ split(size_t len, size_t max_frame)
 	return t.count;
 }
 
-/* Offer frames 0..n-1 to a coalescer as receive.c does; check every run
- * written against the model; returns how many writes. */
+/* Offer frames 0..n-1 to a coalescer as receive.c does, every run written
+ * checked by the model; returns how many writes. */
 static unsigned
 coalesce(unsigned n)
 {
-	struct ttt_gro g;
 	const uint8_t *fr[STREAM_MAX];
-	unsigned writes = 0, first = 0;
+	const char *why;
+	unsigned writes;
 
-	ttt_gro_init(&g, grobuf);
-	for (unsigned i = 0; i <= n; i++) {
-		struct ttt_pkt p;
-		int cand = i < n && ttt_gro_candidate(seg[i], seglen[i], &p) == 0;
-		size_t w;
-
-		if (cand && ttt_gro_append(&g, seg[i], seglen[i], &p))
-			continue;
-		if ((w = ttt_gro_finish(&g)) != 0) {
-			const char *why;
-
-			for (unsigned k = first; k < i; k++)
-				fr[k - first] = seg[k];
-			why = tm_check_run(grobuf, w, fr, seglen + first, i - first, out,
-			    sizeof(out));
-			if (why != NULL)
-				fail_msg("run of frames %u..%u: %s", first, i - 1, why);
-			writes++;
-		}
-		first = i;
-		if (cand)
-			ttt_gro_start(&g, seg[i], seglen[i], &p);
-		else if (i < n) {
-			writes++;	/* alone, unchanged */
-			first = i + 1;
-		}
-	}
+	for (unsigned k = 0; k < n; k++)
+		fr[k] = seg[k];
+	why = tm_coalesce(fr, seglen, n, grobuf, out, sizeof(out), &writes);
+	if (why != NULL)
+		fail_msg("%s", why);
 	return writes;
 }
 
