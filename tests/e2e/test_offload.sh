@@ -13,9 +13,6 @@ need_root
 SIZE_MB=${TTT_OFFLOAD_MB:-20}
 XFER_TIMEOUT=${TTT_OFFLOAD_TIMEOUT:-40}
 
-listening() {
-	ip netns exec "$1" ss -Hltn "sport = :$2" | grep -q .
-}
 # transfer NAME FROM_NS TO_NS TO_ADDR PORT: SIZE_MB by TCP; true when it
 # arrives whole, with the same SHA-256.
 transfer() {
