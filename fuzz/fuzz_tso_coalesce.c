@@ -9,7 +9,8 @@
  * past a frame (each in an exact-size buffer, so ASan sees it).
  *
  * Input: a flow byte (bit 0: IPv6; bits 1-4: IPv4 options in words; bits
- * 5-7: TCP options in words), the segment size (2 bytes, 1 + v % 1400),
+ * 5-7: TCP options in words), the segment size (2 bytes: bit 15, a VLAN
+ * tag; then 1 + v % 1400),
  * then operations, one byte each and its argument a (low 6 bits):
  *   00aaaaaa  the next segment, a bytes shorter than the segment size
  *   01aaaaaa  the next segment with one change (a picks which: a field,
@@ -24,7 +25,7 @@
 #include "../tests/model/tso_model.h"
 
 #define MAX_FRAMES 256
-#define FRAME_ROOM (TTT_ETH_HLEN + TTT_IPV4_HLEN_MAX + TTT_TCP_HLEN_MAX + 1400)
+#define FRAME_ROOM (TTT_ETH_HLEN + TTT_VLAN_HLEN + TTT_IPV4_HLEN_MAX + TTT_TCP_HLEN_MAX + 1400)
 
 static uint8_t grobuf[TTT_GRO_BUF];
 static uint8_t check_out[TTT_SUPER_MAX];
@@ -95,7 +96,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	s.fl.ihl = TTT_IPV4_HLEN + 4 * (size_t)(flow >> 1 & 0x0f) % (TTT_IPV4_HLEN_MAX - 16);
 	s.fl.doff = TTT_TCP_HLEN + 4 * (size_t)(flow >> 5);
 	s.fl.ttl = 64, s.fl.ack = 99, s.fl.window = 500;
-	s.mss = 1 + fuzz_u16(&in) % sizeof(payload);
+	{
+		uint16_t v = fuzz_u16(&in);
+
+		s.fl.vlan = v >> 15;
+		s.mss = 1 + (v & 0x7fff) % sizeof(payload);
+	}
 	s.seq = 0xfffff000u, s.id = 0xfff0;
 	while (in.n > 0 && n < MAX_FRAMES) {
 		uint8_t op = fuzz_u8(&in);

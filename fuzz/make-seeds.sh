@@ -153,6 +153,8 @@ printf '00%s%s%s%s%s' "$(vh 01 04 66 1366 34 16)" $ETH4 $IP4 $TCP32 "$(pat 100)"
 # Not gso: a checksum to complete, and one whose field lies past the frame.
 printf '00%s%s%s%s%s' "$(vh 01 00 0 0 34 16)" $ETH4 $IP4 $TCP32 "$(pat 30)" | out "$T/needs-csum"
 printf '00%s%s%s%s%s' "$(vh 01 00 0 0 90 8)" $ETH4 $IP4 $TCP32 "$(pat 30)" | out "$T/needs-csum-past-end"
+# A super-frame on a VLAN (802.1Q tag 42).
+printf '00%s%s%s%s%s' "$(vh 01 01 70 1362 38 16)" 020000000002020000000001'8100002a0800' $IP4 $TCP32 "$(pat 3000)" | out "$T/vlan-ipv4"
 # Jumbo max_frame (ff: 9240) and gso_size 1.
 printf 'ff%s%s%s%s%s' "$(vh 01 81 66 1 34 16)" $ETH4 $IP4 $TCP32 "$(pat 40)" | out "$T/gso-size-1-ecn"
 
@@ -165,6 +167,8 @@ printf '01%s%s%s%s' "$(hex16 1000)" "$(rep 4 00)" 404142434445464748494a4b4c4d4e
     out "$T/ipv6-each-change"
 # IPv4 options; raw frames and bit flips among the segments.
 printf '1e%s%s%s%s%s' "$(hex16 500)" 0000 85"$(pat 21)" 00c0002a 0000 | out "$T/options-raw-flips"
+# A VLAN tag (bit 15 of the segment size): each frame alone.
+printf '00%s%s' 8400 00000000 | out "$T/vlan-alone"
 # Out of order and bad checksums.
 printf '00%s%s' "$(hex16 1200)" 00004f0000707100 | out "$T/reorder-bad-csum"
 

@@ -7,7 +7,7 @@
  * but whatever the peer's side put in them is still hostile: each frame is
  * parsed with pkt.h's bounds. A frame joins the run held when it is the
  * next segment of the same flow, sent the same way:
- *   - a candidate: Ethernet + IPv4 (not a fragment) or IPv6 (no extension
+ *   - a candidate: Ethernet (untagged) + IPv4 (not a fragment) or IPv6 (no extension
  *     header) + TCP; the IP length field says exactly the frame's length;
  *     a valid IPv4 header checksum and TCP checksum (the kernel will not
  *     check them again: the run goes up with a partial checksum); ACK set,

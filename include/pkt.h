@@ -22,6 +22,10 @@
 
 #define TTT_ETHERTYPE_IPV4 0x0800
 #define TTT_ETHERTYPE_IPV6 0x86dd
+#define TTT_ETHERTYPE_VLAN 0x8100	/* 802.1Q */
+#define TTT_ETHERTYPE_QINQ 0x88a8	/* 802.1ad */
+#define TTT_VLAN_HLEN      4
+#define TTT_VLAN_TAGS_MAX  2		/* QinQ: an outer and an inner tag */
 #define TTT_IPPROTO_TCP    6
 #define TTT_TCP_HLEN       20	/* without options */
 #define TTT_TCP_HLEN_MAX   60	/* data offset 15 */
@@ -55,13 +59,15 @@
 
 /* Where a TCP frame's headers lie: all offsets from the frame's start. */
 struct ttt_pkt {
+	size_t l3;		/* the IP header: after the Ethernet header and its tags */
 	size_t l4;		/* the TCP header */
 	size_t payload;		/* the first byte after the TCP header */
 	int v6;			/* 0: IPv4, 1: IPv6 */
 };
 
 /*
- * Read frame f of len bytes as Ethernet (no VLAN tag), then IPv4 (any IHL
+ * Read frame f of len bytes as Ethernet (up to two VLAN tags: a VLAN on
+ * the tap gets its offloads too), then IPv4 (any IHL
  * from 5, not a fragment) or IPv6 (next header TCP: no extension header),
  * then TCP (data offset from 5). Every header must lie within len; the IP
  * length fields are not read (the caller decides what they must say).

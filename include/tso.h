@@ -33,8 +33,9 @@
 
 #define TTT_VNET_LEN sizeof(struct virtio_net_hdr)	/* 10; TUNSETVNETHDRSZ */
 /* The longest super-frame: an IPv6 header and the largest payload length
- * behind an Ethernet header (IPv4's limit is 20 bytes less). */
-#define TTT_SUPER_MAX (TTT_ETH_HLEN + TTT_IPV6_HLEN + TTT_IP_LEN_MAX)
+ * behind an Ethernet header and its tags (IPv4's limit is 20 bytes less). */
+#define TTT_SUPER_MAX (TTT_ETH_HLEN + TTT_VLAN_TAGS_MAX * TTT_VLAN_HLEN + TTT_IPV6_HLEN + \
+	TTT_IP_LEN_MAX)
 /* A read buffer: the vnet header, the longest super-frame, and one byte
  * more to see a longer read, never cut. */
 #define TTT_TSO_READ_BUF (TTT_VNET_LEN + TTT_SUPER_MAX + 1)

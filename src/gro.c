@@ -33,7 +33,10 @@ ttt_gro_candidate(const uint8_t *f, size_t len, struct ttt_pkt *p)
 {
 	uint8_t flags;
 
-	if (len > TTT_SUPER_MAX || ttt_pkt_parse_tcp(f, len, p) != 0 || p->payload >= len)
+	/* A tagged frame goes alone: the runs written are as the kernel's
+	 * own GSO frames are, untagged (the tag is an accelerated field). */
+	if (len > TTT_SUPER_MAX || ttt_pkt_parse_tcp(f, len, p) != 0 || p->l3 != TTT_ETH_HLEN ||
+	    p->payload >= len)
 		return -1;
 	flags = f[p->l4 + TTT_TCP_OFF_FLAGS];
 	if (!(flags & TTT_TCP_ACK) || (flags & FLAGS_REFUSED))

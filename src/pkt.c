@@ -8,17 +8,17 @@
 static int
 parse_ipv4(const uint8_t *f, size_t len, struct ttt_pkt *out)
 {
-	const uint8_t *ip = f + TTT_ETH_HLEN;
+	const uint8_t *ip = f + out->l3;
 	size_t ihl;
 
-	if (len < TTT_ETH_HLEN + TTT_IPV4_HLEN || ip[0] >> 4 != 4)
+	if (len < out->l3 + TTT_IPV4_HLEN || ip[0] >> 4 != 4)
 		return -1;
 	ihl = (size_t)(ip[0] & 0x0f) * 4;
 	/* A fragment's TCP header, if any, is not where it seems. */
 	if (ihl < TTT_IPV4_HLEN || (ttt_get16(ip + TTT_IPV4_OFF_FRAG) & 0x3fff) != 0 ||
 	    ip[TTT_IPV4_OFF_PROTO] != TTT_IPPROTO_TCP)
 		return -1;
-	out->l4 = TTT_ETH_HLEN + ihl;
+	out->l4 = out->l3 + ihl;
 	out->v6 = 0;
 	return 0;
 }
@@ -26,13 +26,13 @@ parse_ipv4(const uint8_t *f, size_t len, struct ttt_pkt *out)
 static int
 parse_ipv6(const uint8_t *f, size_t len, struct ttt_pkt *out)
 {
-	const uint8_t *ip = f + TTT_ETH_HLEN;
+	const uint8_t *ip = f + out->l3;
 
 	/* Extension headers would need a walk of their own: not TCP to us. */
-	if (len < TTT_ETH_HLEN + TTT_IPV6_HLEN || ip[0] >> 4 != 6 ||
+	if (len < out->l3 + TTT_IPV6_HLEN || ip[0] >> 4 != 6 ||
 	    ip[TTT_IPV6_OFF_NEXT] != TTT_IPPROTO_TCP)
 		return -1;
-	out->l4 = TTT_ETH_HLEN + TTT_IPV6_HLEN;
+	out->l4 = out->l3 + TTT_IPV6_HLEN;
 	out->v6 = 1;
 	return 0;
 }
@@ -45,7 +45,15 @@ ttt_pkt_parse_tcp(const uint8_t *f, size_t len, struct ttt_pkt *out)
 
 	if (len < TTT_ETH_HLEN)
 		return -1;
-	type = ttt_get16(f + 12);
+	out->l3 = TTT_ETH_HLEN;
+	type = ttt_get16(f + out->l3 - 2);
+	for (unsigned tags = 0; tags < TTT_VLAN_TAGS_MAX &&
+	    (type == TTT_ETHERTYPE_VLAN || type == TTT_ETHERTYPE_QINQ); tags++) {
+		if (len < out->l3 + TTT_VLAN_HLEN)
+			return -1;
+		out->l3 += TTT_VLAN_HLEN;
+		type = ttt_get16(f + out->l3 - 2);
+	}
 	if (type == TTT_ETHERTYPE_IPV4 ? parse_ipv4(f, len, out) :
 	    type == TTT_ETHERTYPE_IPV6 ? parse_ipv6(f, len, out) : -1)
 		return -1;
@@ -98,7 +106,7 @@ ttt_csum_fold(uint64_t sum)
 uint64_t
 ttt_csum_pseudo(const uint8_t *f, const struct ttt_pkt *p, size_t l4len)
 {
-	const uint8_t *ip = f + TTT_ETH_HLEN;
+	const uint8_t *ip = f + p->l3;
 	/* Protocol and length as two big-endian words (l4len < 2^32). */
 	uint8_t tail[8] = { 0, 0, (uint8_t)(l4len >> 24), (uint8_t)(l4len >> 16),
 		0, TTT_IPPROTO_TCP, (uint8_t)(l4len >> 8), (uint8_t)l4len };
@@ -119,8 +127,8 @@ ttt_pkt_tcp_csum_ok(const uint8_t *f, size_t len, const struct ttt_pkt *p)
 void
 ttt_pkt_ipv4_csum_set(uint8_t *f, const struct ttt_pkt *p)
 {
-	uint8_t *ip = f + TTT_ETH_HLEN;
-	size_t ihl = p->l4 - TTT_ETH_HLEN;
+	uint8_t *ip = f + p->l3;
+	size_t ihl = p->l4 - p->l3;
 	uint16_t c;
 
 	ip[TTT_IPV4_OFF_CSUM] = 0;

@@ -75,13 +75,13 @@ ttt_tso_prepare(struct ttt_tso *t, uint8_t *buf, size_t len, size_t max_frame)
 static void
 fix_ip(const struct ttt_tso *t, unsigned k, uint8_t *out, size_t len)
 {
-	uint8_t *ip = out + TTT_ETH_HLEN;
+	uint8_t *ip = out + t->pkt.l3;
 
 	if (t->pkt.v6) {
-		ttt_put16(ip + TTT_IPV6_OFF_LEN, (uint16_t)(len - TTT_ETH_HLEN - TTT_IPV6_HLEN));
+		ttt_put16(ip + TTT_IPV6_OFF_LEN, (uint16_t)(len - t->pkt.l3 - TTT_IPV6_HLEN));
 		return;
 	}
-	ttt_put16(ip + TTT_IPV4_OFF_LEN, (uint16_t)(len - TTT_ETH_HLEN));
+	ttt_put16(ip + TTT_IPV4_OFF_LEN, (uint16_t)(len - t->pkt.l3));
 	/* Identification wraps, as the kernel's does. */
 	ttt_put16(ip + TTT_IPV4_OFF_ID, (uint16_t)(ttt_get16(ip + TTT_IPV4_OFF_ID) + k));
 	ttt_pkt_ipv4_csum_set(out, &t->pkt);

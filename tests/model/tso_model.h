@@ -45,11 +45,24 @@ tm_sum(const uint8_t *p, size_t len, uint32_t seed)
 	return (uint16_t)s;
 }
 
-/* The TCP pseudo-header's sum for frame f (IPv4 or IPv6 after 14 bytes). */
+/* Where frame f's IP header starts: after 14 bytes and up to two VLAN tags. */
+static inline size_t
+tm_l3(const uint8_t *f)
+{
+	size_t l3 = 14;
+
+	for (int t = 0; t < 2 && ((f[l3 - 2] == 0x81 && f[l3 - 1] == 0x00) ||
+	    (f[l3 - 2] == 0x88 && f[l3 - 1] == 0xa8)); t++)
+		l3 += 4;
+	return l3;
+}
+
+/* The TCP pseudo-header's sum for frame f. */
 static inline uint32_t
 tm_pseudo(const uint8_t *f, int v6, size_t l4len)
 {
-	uint32_t s = v6 ? tm_sum(f + 14 + 8, 32, 0) : tm_sum(f + 14 + 12, 8, 0);
+	size_t l3 = tm_l3(f);
+	uint32_t s = v6 ? tm_sum(f + l3 + 8, 32, 0) : tm_sum(f + l3 + 12, 8, 0);
 
 	return s + 6 + (uint32_t)(l4len >> 16) + (uint32_t)(l4len & 0xffff);
 }
@@ -63,6 +76,7 @@ tm_tcp_ok(const uint8_t *f, size_t len, size_t l4, int v6)
 /* A TCP flow's fixed fields, to build frames with. */
 struct tm_flow {
 	int v6;
+	int vlan;		/* 1: one 802.1Q tag */
 	size_t ihl;		/* IPv4 header length, 20..60 */
 	size_t doff;		/* TCP header length, 20..60 */
 	uint8_t ttl, tos;
@@ -79,21 +93,24 @@ static inline size_t
 tm_frame(uint8_t *f, const struct tm_flow *fl, uint32_t seq, uint16_t id, uint8_t flags,
     const uint8_t *payload, size_t plen)
 {
-	size_t l3 = 14, l4 = l3 + (fl->v6 ? 40 : fl->ihl), len = l4 + fl->doff + plen;
+	size_t l3 = 14 + (fl->vlan ? 4 : 0), l4 = l3 + (fl->v6 ? 40 : fl->ihl);
+	size_t len = l4 + fl->doff + plen;
 	uint8_t *ip = f + l3, *th = f + l4;
 	uint16_t c;
 
 	memset(f, 0, l4 + fl->doff);
 	memcpy(f, "\x02\x00\x00\x00\x00\x02\x02\x00\x00\x00\x00\x01", 12);
+	if (fl->vlan)
+		f[12] = 0x81, f[13] = 0x00, f[14] = 0x00, f[15] = 0x2a;
 	if (fl->v6) {
-		f[12] = 0x86, f[13] = 0xdd;
+		f[l3 - 2] = 0x86, f[l3 - 1] = 0xdd;
 		ip[0] = 0x60 | (fl->tos >> 4), ip[1] = (uint8_t)(fl->tos << 4);
 		ttt_put16(ip + 4, (uint16_t)(len - l4));
 		ip[6] = 6, ip[7] = fl->ttl;
 		memcpy(ip + 8, "\x20\x01\x0d\xb8\0\0\0\0\0\0\0\0\0\0\0\x01", 16);
 		memcpy(ip + 24, "\x20\x01\x0d\xb8\0\0\0\0\0\0\0\0\0\0\0\x02", 16);
 	} else {
-		f[12] = 0x08, f[13] = 0x00;
+		f[l3 - 2] = 0x08, f[l3 - 1] = 0x00;
 		ip[0] = (uint8_t)(0x40 | fl->ihl / 4), ip[1] = fl->tos;
 		ttt_put16(ip + 2, (uint16_t)(len - l3));
 		ttt_put16(ip + 4, id);
@@ -122,7 +139,7 @@ tm_frame(uint8_t *f, const struct tm_flow *fl, uint32_t seq, uint16_t id, uint8_
 static inline const char *
 tm_same_frame(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen, size_t l4, int v6)
 {
-	size_t ipc = v6 ? 0 : 14 + 10;
+	size_t l3 = tm_l3(a), ipc = v6 ? 0 : l3 + 10;
 
 	if (alen != blen)
 		return "lengths differ";
@@ -136,7 +153,7 @@ tm_same_frame(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen, size
 			return why;
 		}
 	}
-	if (!v6 && tm_sum(b + 14, l4 - 14, 0) != 0xffff)
+	if (!v6 && tm_sum(b + l3, l4 - l3, 0) != 0xffff)
 		return "IPv4 header checksum invalid";
 	if (!tm_tcp_ok(b, blen, l4, v6))
 		return "TCP checksum invalid";
@@ -156,6 +173,7 @@ tm_check_segment(const uint8_t *s, size_t slen, size_t hdr, size_t l4, int v6, s
 	size_t off = hdr + (size_t)k * seg, piece = slen - off < seg ? slen - off : seg;
 	uint8_t flags = s[l4 + 13];
 	const char *bad;
+	size_t l3 = tm_l3(s);
 
 	if (flen != hdr + piece || flen > max_frame) {
 		(void)snprintf(why, sizeof(why), "frame %u of %u: %zu bytes, want %zu (max %zu)",
@@ -169,10 +187,10 @@ tm_check_segment(const uint8_t *s, size_t slen, size_t hdr, size_t l4, int v6, s
 	memcpy(ref, s, hdr);
 	memcpy(ref + hdr, s + off, piece);
 	if (v6) {
-		ttt_put16(ref + 14 + 4, (uint16_t)(flen - 54));
+		ttt_put16(ref + l3 + 4, (uint16_t)(flen - l3 - 40));
 	} else {
-		ttt_put16(ref + 14 + 2, (uint16_t)(flen - 14));
-		ttt_put16(ref + 14 + 4, (uint16_t)(ttt_get16(s + 14 + 4) + k));
+		ttt_put16(ref + l3 + 2, (uint16_t)(flen - l3));
+		ttt_put16(ref + l3 + 4, (uint16_t)(ttt_get16(s + l3 + 4) + k));
 	}
 	ttt_put32(ref + l4 + 4, ttt_get32(s + l4 + 4) + (uint32_t)(k * seg));
 	ref[l4 + 13] = flags;

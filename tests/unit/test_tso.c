@@ -30,8 +30,8 @@ static size_t seglen[STREAM_MAX];
 static uint8_t grobuf[TTT_GRO_BUF];
 static uint8_t out[TTT_SUPER_MAX];
 
-static const struct tm_flow flow4 = { 0, 20, 32, 64, 0, 12345, 502, 0x01 };
-static const struct tm_flow flow6 = { 1, 40, 20, 63, 0x28, 777, 65535, 0 };
+static const struct tm_flow flow4 = { 0, 0, 20, 32, 64, 0, 12345, 502, 0x01 };
+static const struct tm_flow flow6 = { 1, 0, 40, 20, 63, 0x28, 777, 65535, 0 };
 
 static uint64_t rng = 0x9e3779b97f4a7c15u;
 
@@ -73,7 +73,7 @@ super(const struct tm_flow *fl, uint32_t seq, uint16_t id, uint8_t flags, size_t
 	flen = tm_frame(big + TTT_VNET_LEN, fl, seq, id, flags, payload, plen);
 	return vnet(VIRTIO_NET_HDR_F_NEEDS_CSUM,
 	    fl->v6 ? VIRTIO_NET_HDR_GSO_TCPV6 : VIRTIO_NET_HDR_GSO_TCPV4, gso_size,
-	    (uint16_t)(14 + (fl->v6 ? 40 : fl->ihl)), 16, flen);
+	    (uint16_t)(14 + (fl->vlan ? 4 : 0) + (fl->v6 ? 40 : fl->ihl)), 16, flen);
 }
 
 /* Cut the read into seg[], checking each frame against the model. */
@@ -165,7 +165,7 @@ test_parse_refuses_hostile_headers(void **state)
 	f[34 + 12] = 0xf0;	/* data offset 15: past the frame */
 	assert_int_equal(ttt_pkt_parse_tcp(f, len, &p), -1);
 	f[34 + 12] = 0x80;
-	f[12] = 0x81;		/* a VLAN tag */
+	f[12] = 0x81;		/* a VLAN tag, then no IP type */
 	assert_int_equal(ttt_pkt_parse_tcp(f, len, &p), -1);
 	f[12] = 0x08;
 	assert_int_equal(ttt_pkt_parse_tcp(f, len, &p), 0);
@@ -228,6 +228,16 @@ test_split_as_the_kernel(void **state)
 	/* No payload, and a payload within one segment. */
 	assert_int_equal(split(super(&flow4, 5, 9, TTT_TCP_ACK, 0, MSS4), MAX_FRAME), 1);
 	assert_int_equal(split(super(&flow4, 5, 9, TTT_TCP_ACK, 9, MSS4), MAX_FRAME), 1);
+	/* A VLAN on the tap: its super-frames are cut too; each goes alone
+	 * to the tap at the other end. */
+	{
+		struct tm_flow v = flow6;
+
+		v.vlan = 1;
+		assert_int_equal(split(super(&v, 5, 9, TTT_TCP_ACK, 3 * (MSS6 - 4), MSS6 - 4),
+		    MAX_FRAME), 3);
+		assert_int_equal(coalesce(3), 3);
+	}
 	/* IPv4 options, gso_size 1. */
 	{
 		struct tm_flow o = flow4;
@@ -366,9 +376,10 @@ test_random_streams_round_trip(void **state)
 		size_t mss, plen;
 		unsigned n, flips;
 
+		f.vlan = (rnd() & 7) == 0;
 		f.ihl = 20 + 4 * (rnd() % 11);
 		f.doff = 20 + 4 * (rnd() % 11);
-		mss = 1 + rnd() % (MAX_FRAME - 14 - 60 - 60);
+		mss = 1 + rnd() % (MAX_FRAME - 18 - 60 - 60);
 		plen = rnd() % (mss * (STREAM_MAX - 1) + 1);
 		if (plen > TTT_IP_LEN_MAX - 120)	/* both headers at their longest */
 			plen = TTT_IP_LEN_MAX - 120;
