@@ -11,7 +11,8 @@
  *   - coalesce, round trip: a run written to the tap and cut again by the
  *     segmenter gives back the frames that made it, byte for byte but for
  *     checksum fields, which must both be valid (0x0000 and 0xffff are the
- *     same sum);
+ *     same sum): a run of several holds no frame whose checksums were wrong,
+ *     since the kernel does not check a run's again;
  *   - coalesce, maximality: a stream of a flow's segments, in order, all
  *     candidates, goes as one write per run the rules allow.
  * The checksum here is the plain RFC 1071 loop over big-endian words, not
@@ -231,6 +232,9 @@ tm_check_run(uint8_t *w, size_t wlen, const uint8_t *const *fr, const size_t *le
 		size_t got = ttt_tso_frame(&t, k, out, max_frame);
 		const char *bad = tm_same_frame(fr[k], len[k], out, got, p.l4, p.v6);
 
+		/* The frame as it came: its own checksums valid. */
+		if (bad == NULL)
+			bad = tm_same_frame(fr[k], len[k], fr[k], len[k], p.l4, p.v6);
 		if (bad != NULL) {
 			(void)snprintf(why, sizeof(why), "frame %u of the run: %s", k, bad);
 			return why;
