@@ -346,6 +346,31 @@ test_what_ends_a_run(void **state)
 	memcpy(seg[1], seg[2], seglen[2]);
 	memcpy(seg[2], out, seglen[1]);
 	assert_int_equal(coalesce(4), 4);
+	/* A shorter segment in the middle: the run ends with it (the kernel
+	 * would cut the rest elsewhere). */
+	{
+		static uint8_t pay[MSS4];
+		uint32_t seq = 7;
+		const size_t plen[] = { MSS4, MSS4 / 2, MSS4, MSS4 };
+
+		for (unsigned k = 0; k < 4; k++) {
+			seglen[k] = tm_frame(seg[k], &flow4, seq, (uint16_t)(100 + k), TTT_TCP_ACK,
+			    pay, plen[k]);
+			seq += (uint32_t)plen[k];
+		}
+		assert_int_equal(coalesce(4), 2);
+	}
+	/* An IPv4 length one short of the frame, its header checksum made
+	 * again: alone. */
+	assert_int_equal(split(super(&flow4, 7, 100, TTT_TCP_ACK, 4 * MSS4, MSS4), MAX_FRAME), 4);
+	{
+		struct ttt_pkt p;
+
+		ttt_put16(seg[1] + 14 + 2, (uint16_t)(seglen[1] - 15));
+		(void)ttt_pkt_parse_tcp(seg[1], seglen[1], &p);
+		ttt_pkt_ipv4_csum_set(seg[1], &p);
+		assert_int_equal(coalesce(4), 3);
+	}
 	/* Ethernet padding: the IP length says less than the frame. */
 	assert_int_equal(split(super(&flow4, 7, 100, TTT_TCP_ACK, 4 * MSS4, MSS4), MAX_FRAME), 4);
 	seg[3][seglen[3]++] = 0;
