@@ -40,10 +40,16 @@ both_ways() {
 	wait "$p2" || rc=1
 	return "$rc"
 }
+# no_refusals: nothing refused or dropped but a rare replay: on a loaded
+# 2-core machine, veth's per-CPU backlogs can reorder a fast flow past
+# TTT_REPLAY_DEPTH (replay.h), seen as 1 frame in some 15000 now and then;
+# more than 1 in 1000 is not that.
 no_refusals() {
-	for k in short long badmac stale future replay reflected wrong-peer tap-errors; do
+	for k in short long badmac stale future reflected wrong-peer tap-errors; do
 		[ "$(rx "$k")" = 0 ] || { echo "rx $k=$(rx "$k")"; return 1; }
 	done
+	[ "$(($(rx replay) * 1000))" -le "$(rx frames)" ] ||
+		{ echo "rx replay=$(rx replay) of $(rx frames)"; return 1; }
 	for k in long bad-offload tap-errors; do
 		[ "$(tx "$k")" = 0 ] || { echo "tx $k=$(tx "$k")"; return 1; }
 	done
