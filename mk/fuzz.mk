@@ -24,13 +24,14 @@ FUZZ_MODS_fuzz_replay           := src/replay.c
 FUZZ_MODS_fuzz_reflect          := src/reflect.c src/replay.c
 FUZZ_MODS_fuzz_keyfile          := src/keyfile.c
 FUZZ_MODS_fuzz_addr             := src/addr.c
-FUZZ_MODS_fuzz_ipc              := src/ipc.c src/cli.c src/hwaddr.c src/text.c src/stats.c
+FUZZ_MODS_fuzz_ipc              := src/ipc.c src/cli.c src/hwaddr.c src/text.c src/stats.c \
+                                   src/addr.c
 FUZZ_MODS_fuzz_gso              := src/gso.c
 FUZZ_MODS_fuzz_tso_split        := src/tso.c src/gro.c src/pkt.c
 FUZZ_MODS_fuzz_tso_coalesce     := src/gro.c src/tso.c src/pkt.c
 FUZZ_MODS_fuzz_json             := src/json.c src/show.c src/text.c
 FUZZ_MODS_fuzz_verdict          := src/verdict.c src/keyring.c src/frame.c src/reflect.c \
-                                   src/replay.c src/addr.c src/keepalive.c
+                                   src/replay.c src/addr.c src/keepalive.c src/skew.c
 
 # Longest input each harness is given: just past the largest thing it parses.
 FUZZ_MAXLEN_fuzz_frame_decode     := 9100	# TTT_MAX_DATAGRAM + 1 and some
@@ -40,7 +41,7 @@ FUZZ_MAXLEN_fuzz_replay           := 4096	# a few thousand timestamps
 FUZZ_MAXLEN_fuzz_reflect          := 4096	# a few thousand stamps and checks
 FUZZ_MAXLEN_fuzz_keyfile          := 4200	# TTT_KEYFILE_MAX + 1 and some
 FUZZ_MAXLEN_fuzz_addr             := 400	# TTT_ADDR_SPEC_MAX + 1 and some
-FUZZ_MAXLEN_fuzz_ipc              := 2200	# TTT_IPC_MSG_MAX (4 + the 2128-byte config) + 1 and some
+FUZZ_MAXLEN_fuzz_ipc              := 2200	# TTT_IPC_MSG_MAX (4 + the 2136-byte config) + 1 and some
 FUZZ_MAXLEN_fuzz_json             := 4096	# a status file is under 2 KiB; the 16 KiB bound has its unit test
 FUZZ_MAXLEN_fuzz_gso              := 256	# 7 bytes of limits + TTT_GSO_MAX_SEGS lengths of 3, and some
 FUZZ_MAXLEN_fuzz_tso_split        := 9200	# 1 + a vnet header + a frame of a few thousand segments
