@@ -1,5 +1,5 @@
 /*
- * The coalescer (gro.h): runs of a TCP flow's segments as a peer may send
+ * The coalescer (coalesce.h): runs of a TCP flow's segments as a peer may send
  * them, in order or not, with any header changed, and raw frames.
  *
  * Checked, by the model the unit test uses too (tests/model/tso_model.h):
@@ -20,14 +20,14 @@
  *             % its length) flipped
  */
 #include "fuzz_common.h"
-#include "gro.h"
+#include "coalesce.h"
 #include "tso.h"
 #include "../tests/model/tso_model.h"
 
 #define MAX_FRAMES 256
 #define FRAME_ROOM (TTT_ETH_HLEN + TTT_VLAN_HLEN + TTT_IPV4_HLEN_MAX + TTT_TCP_HLEN_MAX + 1400)
 
-static uint8_t grobuf[TTT_GRO_BUF];
+static uint8_t runbuf[TTT_COALESCE_BUF];
 static uint8_t check_out[TTT_SUPER_MAX];
 static uint8_t work[FRAME_ROOM];
 static uint8_t payload[1400];
@@ -125,7 +125,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		memcpy(fr[n], work, l);
 		len[n++] = l;
 	}
-	why = tm_coalesce((const uint8_t *const *)fr, len, n, grobuf, check_out, sizeof(check_out),
+	why = tm_coalesce((const uint8_t *const *)fr, len, n, runbuf, check_out, sizeof(check_out),
 	    &writes);
 	if (why != NULL) {
 		fprintf(stderr, "%s\n", why);

@@ -14,13 +14,13 @@
  * to jumbo), then the read: struct virtio_net_hdr (host order) and the frame.
  */
 #include "fuzz_common.h"
-#include "gro.h"
+#include "coalesce.h"
 #include "tso.h"
 #include "../tests/model/tso_model.h"
 
 #define MAX_FRAMES 4096	/* frames a read may cut into here: the input's bytes bound it */
 
-static uint8_t grobuf[TTT_GRO_BUF];
+static uint8_t runbuf[TTT_COALESCE_BUF];
 static uint8_t check_out[TTT_SUPER_MAX];
 static uint8_t *frames[MAX_FRAMES];
 static size_t lens[MAX_FRAMES];
@@ -98,7 +98,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	n = cut_all(&t, orig + TTT_VNET_LEN, len - TTT_VNET_LEN, max_frame);
 	if (!t.gso)
 		check_whole(&t, orig + TTT_VNET_LEN, len - TTT_VNET_LEN);
-	why = tm_coalesce((const uint8_t *const *)frames, lens, n, grobuf, check_out,
+	why = tm_coalesce((const uint8_t *const *)frames, lens, n, runbuf, check_out,
 	    sizeof(check_out), &writes);
 	if (why != NULL) {
 		fprintf(stderr, "coalesce: %s\n", why);

@@ -60,7 +60,7 @@ enum ttt_cli_action {
 
 #define TTT_CONFIG_FIXED_PEER 0x1u	/* accept datagrams from the peer only */
 #define TTT_CONFIG_HAVE_PEER  0x2u	/* run.peer holds an address */
-#define TTT_CONFIG_TAP_VNET   0x4u	/* the tap's frames carry a vnet header (tso.h, gro.h) */
+#define TTT_CONFIG_TAP_VNET   0x4u	/* the tap's frames carry a vnet header (tso.h, coalesce.h) */
 #define TTT_CONFIG_TAP_REFUSED 0x8u	/* the kernel refused an offload: counted */
 
 struct ttt_config {

@@ -25,7 +25,7 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
-#include "gro.h"
+#include "coalesce.h"
 #include "gso.h"
 #include "keyring.h"
 #include "log.h"
@@ -117,9 +117,9 @@ struct ttt_receiver {
 	struct ttt_rx_batch b;
 	struct ttt_counters count;
 	uint32_t peer_gen;		/* the peer.gen rx.st.peer was copied at */
-	struct ttt_gro gro;		/* with a vnet header: the run held for the tap */
+	struct ttt_coalesce coalesce;	/* with a vnet header: the run held for the tap */
 	uint8_t mem[TTT_RX_MSGS * TTT_RX_BUF] __attribute__((aligned(TTT_SLOT_ALIGN)));
-	uint8_t gro_buf[TTT_GRO_BUF] __attribute__((aligned(TTT_SLOT_ALIGN)));
+	uint8_t coalesce_buf[TTT_COALESCE_BUF] __attribute__((aligned(TTT_SLOT_ALIGN)));
 };
 
 /* The peer as the sender sees it. gen counts the parent's moves of a fixed

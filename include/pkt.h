@@ -4,7 +4,7 @@
  * frame's length before a byte is read, and the Internet checksum.
  *
  * Shared by the segmenter (tso.h), which reads frames the kernel wrote
- * before they are authenticated, and the coalescer (gro.h), which reads
+ * before they are authenticated, and the coalescer (coalesce.h), which reads
  * frames a peer sent once they are: either may be hostile, so nothing
  * here trusts a length field without a bound.
  *

@@ -27,8 +27,8 @@ FUZZ_MODS_fuzz_addr             := src/addr.c
 FUZZ_MODS_fuzz_ipc              := src/ipc.c src/cli.c src/hwaddr.c src/text.c src/stats.c \
                                    src/addr.c
 FUZZ_MODS_fuzz_gso              := src/gso.c
-FUZZ_MODS_fuzz_tso_split        := src/tso.c src/gro.c src/pkt.c
-FUZZ_MODS_fuzz_tso_coalesce     := src/gro.c src/tso.c src/pkt.c
+FUZZ_MODS_fuzz_tso_split        := src/tso.c src/coalesce.c src/pkt.c
+FUZZ_MODS_fuzz_tso_coalesce     := src/coalesce.c src/tso.c src/pkt.c
 FUZZ_MODS_fuzz_json             := src/json.c src/show.c src/text.c
 FUZZ_MODS_fuzz_verdict          := src/verdict.c src/keyring.c src/frame.c src/reflect.c \
                                    src/replay.c src/addr.c src/keepalive.c src/skew.c

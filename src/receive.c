@@ -77,15 +77,15 @@ write_tap(struct ttt_datapath *dp, const uint8_t *p, size_t n, unsigned frames, 
 	return 1;
 }
 
-/* Write the run held (gro.h), if any; returns 1 if it went into the tap. */
+/* Write the run held (coalesce.h), if any; returns 1 if it went into the tap. */
 static int
 flush_run(struct ttt_datapath *dp)
 {
-	struct ttt_gro *g = &dp->rx.gro;
+	struct ttt_coalesce *g = &dp->rx.coalesce;
 	unsigned frames = g->count;
 	/* Each frame but the first brought its payload only. */
 	size_t bytes = frames ? g->len + (frames - 1) * g->pkt.payload : 0;
-	size_t n = ttt_gro_finish(g);
+	size_t n = ttt_coalesce_finish(g);
 
 	return n ? write_tap(dp, g->buf, n, frames, bytes) : 0;
 }
@@ -99,18 +99,18 @@ flush_run(struct ttt_datapath *dp)
 static int
 to_tap(struct ttt_datapath *dp, uint8_t *f, size_t len)
 {
-	struct ttt_gro *g = &dp->rx.gro;
+	struct ttt_coalesce *g = &dp->rx.coalesce;
 	struct ttt_pkt p;
 	int cand, wrote;
 
 	if (!dp->vnet)
 		return write_tap(dp, f, len, 1, len);
-	cand = ttt_gro_candidate(f, len, &p) == 0;
-	if (cand && ttt_gro_append(g, f, len, &p))
+	cand = ttt_coalesce_candidate(f, len, &p) == 0;
+	if (cand && ttt_coalesce_append(g, f, len, &p))
 		return 0;
 	wrote = flush_run(dp);
 	if (cand) {
-		ttt_gro_start(g, f, len, &p);
+		ttt_coalesce_start(g, f, len, &p);
 		return wrote;
 	}
 	memset(f - TTT_VNET_LEN, 0, TTT_VNET_LEN);

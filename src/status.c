@@ -56,7 +56,7 @@ static const struct counter {
 	{ TTT_STAT_RX_KEEPALIVE, 1, G_PLAIN, "keepalives", "rx_keepalives_total",
 	  "Authenticated keepalive frames received; never written to the tap." },
 	{ TTT_STAT_RX_MERGED, 1, G_PLAIN, "merged", "rx_merged_frames_total",
-	  "Frames written to the tap in one super-frame with others (GRO)." },
+	  "Frames written to the tap in one super-frame with others (TCP coalescing)." },
 	{ TTT_STAT_RX_SHORT, 1, G_DROP, "short", "rx_refused_total",
 	  "Datagrams refused, by reason." },
 	{ TTT_STAT_RX_LONG, 1, G_DROP, "long", "rx_refused_total", NULL },

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The tap's offloads (tso.h, gro.h): with them (the default), the kernel
+# The tap's offloads (tso.h, coalesce.h): with them (the default), the kernel
 # hands each daemon TCP super-frames, which leave cut into ordinary frames
 # (tx split), none longer than the peer takes (rx long 0); runs of the
 # peer's segments go into the tap as one (rx merged). A TCP transfer each

@@ -1,5 +1,5 @@
 /*
- * The segmenter's and the coalescer's rules (tso.h, gro.h), stated
+ * The segmenter's and the coalescer's rules (tso.h, coalesce.h), stated
  * independently of their code, for the unit test and the fuzz harnesses
  * alike (one model, three drivers):
  *   - split: a super-frame of payload P and gso_size S makes ceil(P / S)
@@ -27,7 +27,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "gro.h"
+#include "coalesce.h"
 #include "pkt.h"
 #include "tso.h"
 
@@ -247,28 +247,28 @@ tm_check_run(uint8_t *w, size_t wlen, const uint8_t *const *fr, const size_t *le
 /*
  * Offer frames fr[0..n-1] to a coalescer as receive.c does (append, else
  * write the run held, then start a new one or write the frame alone), each
- * run written checked with tm_check_run. grobuf: TTT_GRO_BUF bytes; out:
+ * run written checked with tm_check_run. runbuf: TTT_COALESCE_BUF bytes; out:
  * room for a frame of out_cap bytes. *writes gets how many writes.
  */
 static inline const char *
-tm_coalesce(const uint8_t *const *fr, const size_t *len, unsigned n, uint8_t *grobuf,
+tm_coalesce(const uint8_t *const *fr, const size_t *len, unsigned n, uint8_t *runbuf,
     uint8_t *out, size_t out_cap, unsigned *writes)
 {
 	static char why[TM_WHY];
-	struct ttt_gro g;
+	struct ttt_coalesce g;
 	unsigned first = 0;
 
 	*writes = 0;
-	ttt_gro_init(&g, grobuf);
+	ttt_coalesce_init(&g, runbuf);
 	for (unsigned i = 0; i <= n; i++) {
 		struct ttt_pkt p;
-		int cand = i < n && ttt_gro_candidate(fr[i], len[i], &p) == 0;
+		int cand = i < n && ttt_coalesce_candidate(fr[i], len[i], &p) == 0;
 		size_t w;
 
-		if (cand && ttt_gro_append(&g, fr[i], len[i], &p))
+		if (cand && ttt_coalesce_append(&g, fr[i], len[i], &p))
 			continue;
-		if ((w = ttt_gro_finish(&g)) != 0) {
-			const char *bad = tm_check_run(grobuf, w, fr + first, len + first, i - first,
+		if ((w = ttt_coalesce_finish(&g)) != 0) {
+			const char *bad = tm_check_run(runbuf, w, fr + first, len + first, i - first,
 			    out, out_cap);
 
 			if (bad != NULL) {
@@ -280,7 +280,7 @@ tm_coalesce(const uint8_t *const *fr, const size_t *len, unsigned n, uint8_t *gr
 		}
 		first = i;
 		if (cand) {
-			ttt_gro_start(&g, fr[i], len[i], &p);
+			ttt_coalesce_start(&g, fr[i], len[i], &p);
 		} else if (i < n) {
 			++*writes;	/* alone, unchanged */
 			first = i + 1;

@@ -1,6 +1,6 @@
 /*
  * The tap's offloads as pure code: pkt.c (headers, checksum), tso.c (the
- * segmenter) and gro.c (the coalescer), against tests/model/tso_model.h
+ * segmenter) and coalesce.c (the coalescer), against tests/model/tso_model.h
  * (the fuzz harnesses drive the same model): hostile headers refused,
  * super-frames cut as the kernel's GSO cuts them, streams coalesced into
  * maximal runs that cut back into the frames that made them, and every
@@ -13,7 +13,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include "gro.h"
+#include "coalesce.h"
 #include "pkt.h"
 #include "tso.h"
 #include "../model/tso_model.h"
@@ -27,7 +27,7 @@
 static uint8_t big[TTT_TSO_READ_BUF];	/* a super-frame, read */
 static uint8_t seg[STREAM_MAX][MAX_FRAME + 64];
 static size_t seglen[STREAM_MAX];
-static uint8_t grobuf[TTT_GRO_BUF];
+static uint8_t runbuf[TTT_COALESCE_BUF];
 static uint8_t out[TTT_SUPER_MAX];
 
 static const struct tm_flow flow4 = { 0, 0, 20, 32, 64, 0, 12345, 502, 0x01 };
@@ -111,7 +111,7 @@ coalesce(unsigned n)
 
 	for (unsigned k = 0; k < n; k++)
 		fr[k] = seg[k];
-	why = tm_coalesce(fr, seglen, n, grobuf, out, sizeof(out), &writes);
+	why = tm_coalesce(fr, seglen, n, runbuf, out, sizeof(out), &writes);
 	if (why != NULL)
 		fail_msg("%s", why);
 	return writes;
@@ -270,7 +270,7 @@ test_needs_csum_completed(void **state)
 	assert_int_equal(ttt_tso_frame(&t, 1, out, sizeof(out)), 0);
 }
 
-/* ------------------------------------------------------------ gro.c */
+/* ------------------------------------------------------------ coalesce.c */
 
 static void
 test_stream_coalesces_and_cuts_back(void **state)

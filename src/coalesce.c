@@ -1,16 +1,16 @@
 /*
- * Runs of TCP segments from the peer, coalesced (see gro.h).
+ * Runs of TCP segments from the peer, coalesced (see coalesce.h).
  */
 #include <string.h>
 
-#include "gro.h"
+#include "coalesce.h"
 
 /* Flags a coalesced run may carry: the kernel's GSO would not rebuild the
  * others on every segment (tso.h), or they end a run by themselves. */
 #define FLAGS_REFUSED (TTT_TCP_SYN | TTT_TCP_RST | TTT_TCP_URG | TTT_TCP_FIN | TTT_TCP_CWR)
 
 void
-ttt_gro_init(struct ttt_gro *g, uint8_t *buf)
+ttt_coalesce_init(struct ttt_coalesce *g, uint8_t *buf)
 {
 	memset(g, 0, sizeof(*g));
 	g->buf = buf;
@@ -29,7 +29,7 @@ ip_consistent(const uint8_t *f, size_t len, const struct ttt_pkt *p)
 }
 
 int
-ttt_gro_candidate(const uint8_t *f, size_t len, struct ttt_pkt *p)
+ttt_coalesce_candidate(const uint8_t *f, size_t len, struct ttt_pkt *p)
 {
 	uint8_t flags;
 
@@ -85,7 +85,7 @@ same_tcp(const uint8_t *h, const uint8_t *f, const struct ttt_pkt *p)
 
 /* The run's frame would still fit its IP length field and the buffer. */
 static int
-room_for(const struct ttt_gro *g, size_t piece)
+room_for(const struct ttt_coalesce *g, size_t piece)
 {
 	size_t total = g->len + piece;
 	size_t ip_len = total - TTT_ETH_HLEN - (g->pkt.v6 ? TTT_IPV6_HLEN : 0);
@@ -94,7 +94,7 @@ room_for(const struct ttt_gro *g, size_t piece)
 }
 
 int
-ttt_gro_append(struct ttt_gro *g, const uint8_t *f, size_t len, const struct ttt_pkt *p)
+ttt_coalesce_append(struct ttt_coalesce *g, const uint8_t *f, size_t len, const struct ttt_pkt *p)
 {
 	uint8_t *h = g->buf + TTT_VNET_LEN;
 	size_t piece = len - p->payload;
@@ -124,7 +124,7 @@ ttt_gro_append(struct ttt_gro *g, const uint8_t *f, size_t len, const struct ttt
 }
 
 void
-ttt_gro_start(struct ttt_gro *g, const uint8_t *f, size_t len, const struct ttt_pkt *p)
+ttt_coalesce_start(struct ttt_coalesce *g, const uint8_t *f, size_t len, const struct ttt_pkt *p)
 {
 	memcpy(g->buf + TTT_VNET_LEN, f, len);
 	g->len = len;
@@ -138,7 +138,7 @@ ttt_gro_start(struct ttt_gro *g, const uint8_t *f, size_t len, const struct ttt_
 
 /* A run of several: one super-frame the kernel will cut or take whole. */
 static void
-finish_run(struct ttt_gro *g, struct virtio_net_hdr *vh)
+finish_run(struct ttt_coalesce *g, struct virtio_net_hdr *vh)
 {
 	uint8_t *f = g->buf + TTT_VNET_LEN, *th = f + g->pkt.l4;
 	uint16_t c;
@@ -163,7 +163,7 @@ finish_run(struct ttt_gro *g, struct virtio_net_hdr *vh)
 }
 
 size_t
-ttt_gro_finish(struct ttt_gro *g)
+ttt_coalesce_finish(struct ttt_coalesce *g)
 {
 	struct virtio_net_hdr vh;
 	size_t n = g->len;
@@ -174,7 +174,7 @@ ttt_gro_finish(struct ttt_gro *g)
 	if (g->count > 1)
 		finish_run(g, &vh);
 	else
-		vh.flags = VIRTIO_NET_HDR_F_DATA_VALID;	/* checked by ttt_gro_candidate */
+		vh.flags = VIRTIO_NET_HDR_F_DATA_VALID;	/* checked by ttt_coalesce_candidate */
 	memcpy(g->buf, &vh, TTT_VNET_LEN);
 	g->len = 0;
 	g->count = 0;

@@ -23,8 +23,8 @@
  * for a frame to arrive. A run written again through ttt_tso_frame gives
  * back the frames that made it (tests/model/tso_model.h).
  */
-#ifndef TTT_GRO_H
-#define TTT_GRO_H
+#ifndef TTT_COALESCE_H
+#define TTT_COALESCE_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -33,10 +33,10 @@
 #include "tso.h"
 
 /* A buffer for a run: the vnet header and the longest super-frame. */
-#define TTT_GRO_BUF (TTT_VNET_LEN + TTT_SUPER_MAX)
+#define TTT_COALESCE_BUF (TTT_VNET_LEN + TTT_SUPER_MAX)
 
-/* The run held; buf is the caller's, TTT_GRO_BUF bytes. */
-struct ttt_gro {
+/* The run held; buf is the caller's, TTT_COALESCE_BUF bytes. */
+struct ttt_coalesce {
 	uint8_t *buf;		/* the vnet header, then the run's frame */
 	size_t len;		/* the run's frame length; 0: nothing held */
 	unsigned count;		/* frames in the run */
@@ -47,18 +47,18 @@ struct ttt_gro {
 	int closed;		/* the last was shorter, or had PSH: nothing joins */
 };
 
-void ttt_gro_init(struct ttt_gro *g, uint8_t *buf);
+void ttt_coalesce_init(struct ttt_coalesce *g, uint8_t *buf);
 
 /* Whether frame f (len bytes) may be coalesced at all; fills p. Returns 0
  * if so, -1 if it is to be written alone. */
-int ttt_gro_candidate(const uint8_t *f, size_t len, struct ttt_pkt *p);
+int ttt_coalesce_candidate(const uint8_t *f, size_t len, struct ttt_pkt *p);
 
-/* Append candidate f (p from ttt_gro_candidate) to the run held, if it
+/* Append candidate f (p from ttt_coalesce_candidate) to the run held, if it
  * follows it; returns 1 if it did, 0 if the run must be written first. */
-int ttt_gro_append(struct ttt_gro *g, const uint8_t *f, size_t len, const struct ttt_pkt *p);
+int ttt_coalesce_append(struct ttt_coalesce *g, const uint8_t *f, size_t len, const struct ttt_pkt *p);
 
 /* Start a run with candidate f; nothing may be held. */
-void ttt_gro_start(struct ttt_gro *g, const uint8_t *f, size_t len, const struct ttt_pkt *p);
+void ttt_coalesce_start(struct ttt_coalesce *g, const uint8_t *f, size_t len, const struct ttt_pkt *p);
 
 /*
  * End the run held: finish its headers and its vnet header (one frame:
@@ -67,6 +67,6 @@ void ttt_gro_start(struct ttt_gro *g, const uint8_t *f, size_t len, const struct
  * field) and return how many bytes of g->buf to write; 0 if nothing was
  * held. Nothing is held afterwards.
  */
-size_t ttt_gro_finish(struct ttt_gro *g);
+size_t ttt_coalesce_finish(struct ttt_coalesce *g);
 
 #endif
