@@ -42,7 +42,8 @@ both_ways() {
 }
 # no_refusals: nothing refused or dropped but a rare replay: on a loaded
 # 2-core machine, veth's per-CPU backlogs can reorder a fast flow past
-# TTT_REPLAY_DEPTH (replay.h), seen as 1 frame in some 15000 now and then;
+# what the replay filter holds (replay.h), seen as 1 frame in some 15000
+# now and then before its grid;
 # more than 1 in 1000 is not that.
 no_refusals() {
 	for k in short long badmac stale future reflected wrong-peer tap-errors; do
