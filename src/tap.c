@@ -3,6 +3,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <net/if_arp.h>
@@ -28,6 +29,33 @@ static const unsigned offload_ladder[] = {
 	0,
 };
 #define NLADDER (sizeof(offload_ladder) / sizeof(offload_ladder[0]))
+
+#ifdef TTT_TEST_HOOKS
+/*
+ * Test builds only: TTT_TEST_REFUSE_OFFLOAD=n refuses the first n rungs of
+ * the ladder as a kernel without those flags would (EINVAL), and n past
+ * them the vnet header too, so the e2e tests can walk the fallback.
+ */
+static int
+refused_for_test(unsigned rung)
+{
+	const char *s = getenv("TTT_TEST_REFUSE_OFFLOAD");
+	char *end;
+	unsigned long n;
+
+	if (s == NULL)
+		return 0;
+	n = strtoul(s, &end, 10);
+	return *end == '\0' && rung < n;
+}
+#else
+static int
+refused_for_test(unsigned rung)
+{
+	(void)rung;
+	return 0;
+}
+#endif
 
 /* A fresh tap, with extra flags (IFF_VNET_HDR or none). */
 static int
@@ -63,7 +91,9 @@ set_offload(int fd, unsigned *got)
 	if (ioctl(fd, TUNSETVNETHDRSZ, &hdr) < 0)
 		return -errno;
 	for (unsigned i = 0; i < NLADDER; i++) {
-		if (ioctl(fd, TUNSETOFFLOAD, (unsigned long)offload_ladder[i]) == 0) {
+		if (refused_for_test(i)) {
+			errno = EINVAL;
+		} else if (ioctl(fd, TUNSETOFFLOAD, (unsigned long)offload_ladder[i]) == 0) {
 			*got = TTT_TAP_VNET | (i == 0 ? TTT_TAP_TSO : 0) |
 			    (i > 0 ? TTT_TAP_REFUSED : 0);
 			return 0;
@@ -85,7 +115,7 @@ ttt_tap_open(const char *want, char name[IFNAMSIZ], int offload, unsigned *got)
 	if (strlen(want) >= IFNAMSIZ)
 		return -ENAMETOOLONG;
 	if (offload) {
-		fd = open_tap(want, name, IFF_VNET_HDR);
+		fd = refused_for_test(NLADDER) ? -EINVAL : open_tap(want, name, IFF_VNET_HDR);
 		if (fd >= 0 && set_offload(fd, got) == 0)
 			return fd;
 		/* Permissions and names fail alike without the header. */

@@ -7,8 +7,14 @@
 # right, or TCP would have stalled. With --no-offload on one side (a plain
 # tap, as a kernel refusing every offload leaves it, and as v1.4's), the
 # same transfer works both ways, that side splitting and merging nothing.
+# Last, the test build (TTT_TEST_REFUSE_OFFLOAD, tap.c) plays a kernel that
+# refuses TSO, then every offload: each worker falls back, counts it
+# (offload-refused) and says so, and the transfer still works.
 . "$(dirname "$0")/lib.sh"
 need_root
+
+HOOK_BIN=${TTT_HOOK_BIN:-$TTT_ROOT/$BUILD/tinytaptunnel-testhooks}
+[ -x "$HOOK_BIN" ] || { echo "test_offload: $HOOK_BIN not built (make $BUILD/tinytaptunnel-testhooks)" >&2; exit 1; }
 
 SIZE_MB=${TTT_OFFLOAD_MB:-20}
 XFER_TIMEOUT=${TTT_OFFLOAD_TIMEOUT:-40}
@@ -85,5 +91,33 @@ read_counters "$PID_B" b || failc "B answers SIGUSR1"
 check "B still split super-frames (tx split $(tx split))" test "$(tx split)" -gt 0
 check "B merged A's ordinary frames (rx merged $(rx merged))" test "$(rx merged)" -gt 0
 check "B: nothing refused or dropped" no_refusals
+stop_ttt "$PID_A"
+stop_ttt "$PID_B"
+
+# refused N WHAT: both daemons on a kernel that refuses the first N rungs of
+# tap.c's offload ladder.
+refused() {
+	log "a kernel refusing $2 (TTT_TEST_REFUSE_OFFLOAD=$1, test build)"
+	export TTT_TEST_REFUSE_OFFLOAD=$1
+	TTT_BIN=$HOOK_BIN two_peers fixed
+	unset TTT_TEST_REFUSE_OFFLOAD
+	check "the worker says what the kernel refused" wait_log a "refused some of the tap's offloads"
+	check "${SIZE_MB} MiB by TCP each way at once, whole (same SHA-256)" both_ways
+	for p in a b; do
+		pid=PID_${p^^}
+		read_counters "${!pid}" "$p" || failc "$p answers SIGUSR1"
+		check "$p counted the refusal (offload-refused $(tx offload-refused))" \
+			test "$(tx offload-refused)" = 1
+		check "$p: no super-frame from the tap (tx split $(tx split))" test "$(tx split)" = 0
+		check "$p: nothing refused or dropped" no_refusals
+	done
+}
+refused 1 "TCP segmentation offload"
+check "b: with a vnet header still, runs went into the tap as one (rx merged $(rx merged))" \
+	test "$(rx merged)" -gt 0
+stop_ttt "$PID_A"
+stop_ttt "$PID_B"
+refused 4 "every offload and the vnet header"
+check "b: a plain tap, nothing merged (rx merged $(rx merged))" test "$(rx merged)" = 0
 
 finish
