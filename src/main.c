@@ -258,7 +258,8 @@ static int
 open_tap(const struct ttt_config *cfg, struct ttt_parent *p)
 {
 	uint8_t mac[TTT_HWADDR_LEN];
-	int fd = ttt_tap_open(cfg->ifname, p->ifname), rc;
+	unsigned got;
+	int fd = ttt_tap_open(cfg->ifname, p->ifname, !cfg->no_offload, &got), rc;
 
 	if (fd == -ENOENT || fd == -ENODEV)
 		return -fail(EX_OSERR, "cannot open %s: %s (is the tun module loaded?)",
@@ -269,6 +270,8 @@ open_tap(const struct ttt_config *cfg, struct ttt_parent *p)
 	if (fd < 0)
 		return -fail(EX_OSERR, "cannot create tap interface %s: %s", cfg->ifname,
 		    strerror(-fd));
+	p->cfg.run.flags |= (got & TTT_TAP_VNET ? TTT_CONFIG_TAP_VNET : 0) |
+	    (got & TTT_TAP_REFUSED ? TTT_CONFIG_TAP_REFUSED : 0);
 	if (choose_hwaddr(cfg, p, mac)) {
 		ttt_hwaddr_format(mac, p->hwaddr);
 		/* Before the interface is up: no frame leaves from the kernel's address. */

@@ -129,6 +129,11 @@ tap_up() {
 	ip -n "$1" addr add "$3" dev "$2"
 }
 
+# listening NS PORT: something listens on TCP PORT in NS.
+listening() {
+	ip netns exec "$1" ss -Hltn "sport = :$2" | grep -q .
+}
+
 # ping_ok NS ADDR [COUNT]
 ping_ok() {
 	ip netns exec "$1" ping -c "${3:-3}" -i 0.2 -W 2 -q "$2" >/dev/null 2>&1

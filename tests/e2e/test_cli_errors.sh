@@ -49,6 +49,7 @@ expect 64 "peer address ':9001'" "$KEY" :9000 :9001
 expect 64 "peer address '192.0.2.9:0'" "$KEY" :9000 192.0.2.9:0
 expect 64 "peer address '2001:db8::1:9000'" "$KEY" :9000 2001:db8::1:9000
 expect 64 "--quiet and --verbose" -q -v "$KEY" :9000
+expect 64 "no-offload" --no-offload=1 "$KEY" :9000
 
 log "names (68)"
 expect 68 "peer address 'no-such-host.invalid:9000'.*resolved" "$KEY" :9000 no-such-host.invalid:9000
@@ -113,7 +114,8 @@ log "help and version"
 check "--help exits 0 and documents every option" sh -c '
 	out=$("$0" --help) || exit 1
 	for o in --ifname --mtu --window-ms --user --chroot --daemon --pidfile --syslog \
-	         --stats-interval --rekey-grace-ms --threads --peer-timeout --verbose --quiet --genkey --version \
+	         --stats-interval --rekey-grace-ms --threads --no-offload --peer-timeout --verbose --quiet \
+	         --genkey --version \
 	         --help SIGTERM SIGUSR1; do
 		printf "%s" "$out" | grep -q -- "$o" || { echo "missing $o"; exit 1; }
 	done' "$TTT_BIN"
