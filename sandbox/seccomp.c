@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 #include <seccomp.h>
 
+#include "parent_sandbox.h"
 #include "seccomp_policy.h"
 #include "worker.h"
 
@@ -81,6 +82,9 @@ ttt_seccomp_worker(const struct ttt_worker_fds *fds)
 		return -ENOMEM;
 	/* Every thread, including the forwarding threads already started. */
 	rc = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_TSYNC, 1);
+	/* Another architecture's numbers (x32, i386) end the process, not a thread. */
+	if (rc == 0)
+		rc = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS);
 	if (rc == 0)
 		rc = add_rules(ctx, worker_any, NRULES(worker_any));
 	for (size_t i = 0; rc == 0 && i < NRULES(worker_fd); i++) {
@@ -112,21 +116,17 @@ static const struct rule parent_any[] = {
 	ALLOW(writev, "glibc's stdio may write lines in two parts"),
 	ALLOW(recvmsg, "worker messages"),
 	ALLOW(sendmsg, "key, configuration and descriptors to a new worker"),
-	ALLOW(sendto, "syslog"),
-	ALLOW(connect, "syslog reconnects to /dev/log"),
-	ALLOW(socketpair, "a channel to each new worker"),
+	ALLOW(sendto, "syslog (the socket itself is limited below)"),
+	ALLOW(connect, "syslog reconnects to /dev/log (the socket is limited below)"),
 	ALLOW(clone, "fork a new worker"),
 	ALLOW(clone3, "the worker starts its threads"),
 	ALLOW(wait4, "reap a worker and learn why it died"),
-	ALLOW(kill, "stop the worker on SIGTERM"),
 	ALLOW(close, "descriptors of a dead worker"),
 	ALLOW(close_range, "a new worker closes what it must not hold"),
 	ALLOW(dup2, "a new worker puts its descriptors at fixed numbers"),
 	ALLOW(dup3, "glibc may implement dup2() with it"),
 	ALLOW(fcntl, "descriptor flags; a new worker copies its descriptors out of the way"),
-	ALLOW(openat, "re-read the key file on SIGHUP; /dev/null; ld.so: the libraries"),
 	ALLOW(newfstatat, "check the key file's mode"),
-	ALLOW(fstat, "check the key file's mode"),
 	ALLOW(geteuid, "check the key file's owner"),
 	ALLOW(lseek, "stdio"),
 	ALLOW(unlink, "remove the pid file at exit; a stale status temporary file"),
@@ -140,8 +140,7 @@ static const struct rule parent_any[] = {
 	ALLOW(rt_sigreturn, "return from a signal handler"),
 	ALLOW(signalfd4, "signals as readable events"),
 	ALLOW(clock_gettime, "time stamps, back-off"),
-	ALLOW(clock_nanosleep, "back-off"),
-	ALLOW(nanosleep, "back-off"),
+	ALLOW(pidfd_open, "a new worker's pidfd, the one process we signal"),
 	ALLOW(restart_syscall, "an interrupted wait resumes"),
 	ALLOW(exit_group, "exit"),
 	ALLOW(exit, "a thread ends"),
@@ -172,16 +171,104 @@ static const struct rule parent_any[] = {
 	ALLOW(getresuid, "worker: check the drop"),
 	ALLOW(getresgid, "worker: check the drop"),
 	ALLOW(getgroups, "worker: check the drop"),
-	ALLOW(setrlimit, "worker: resource limits"),
-	ALLOW(prlimit64, "glibc implements setrlimit() with it"),
+	ALLOW(prlimit64, "worker: resource limits (glibc's setrlimit)"),
 	ALLOW(seccomp, "worker: its own, narrower filter"),
 	/* filters stack: the worker's data path must pass this one too */
 	ALLOW(recvmmsg, "worker: datagrams from the underlay"),
 	ALLOW(sendmmsg, "worker: datagrams to the peer"),
 };
 
+/* ---- the parent's arguments: sockets, signals, opens ---- */
+
+#define REFUSE SCMP_ACT_ERRNO(EPERM)
+#define SOCK_FLAGS ((scmp_datum_t)(SOCK_CLOEXEC | SOCK_NONBLOCK))
+/* Open flags that write or create: Landlock's business when it is there. */
+#define OPEN_WRITES ((scmp_datum_t)(O_WRONLY | O_RDWR | O_CREAT | O_TRUNC))
+
+/*
+ * socket(family, type): what the parent may still open, by use. Every other
+ * pair of these families and types is refused with EPERM (glibc's nscd
+ * client then falls back to plain lookups); any other family or type kills.
+ */
+static int
+socket_allowed(const struct ttt_parent_policy *pol, int family, int type)
+{
+	if (family == AF_UNIX && type == SOCK_DGRAM)
+		return pol->syslog;	/* /dev/log; systemd's and D-Bus's sockets are streams */
+	if ((family == AF_INET || family == AF_INET6) && (type == SOCK_DGRAM || type == SOCK_STREAM))
+		return pol->needs_resolver;	/* DNS, over UDP and, for long answers, TCP */
+	if (family == AF_NETLINK && type == SOCK_RAW)
+		return pol->needs_resolver;	/* getaddrinfo's AI_ADDRCONFIG asks the kernel */
+	return 0;
+}
+
+static int
+parent_sockets(scmp_filter_ctx ctx, const struct ttt_parent_policy *pol)
+{
+	static const int families[] = { AF_UNIX, AF_INET, AF_INET6, AF_NETLINK };
+	static const int types[] = { SOCK_STREAM, SOCK_DGRAM, SOCK_RAW, SOCK_SEQPACKET };
+	int rc = 0;
+
+	for (size_t f = 0; rc == 0 && f < NRULES(families); f++) {
+		for (size_t t = 0; rc == 0 && t < NRULES(types); t++) {
+			struct scmp_arg_cmp c[] = {
+				SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)families[f]),
+				SCMP_A1(SCMP_CMP_MASKED_EQ, ~SOCK_FLAGS, (scmp_datum_t)types[t]),
+			};
+
+			rc = seccomp_rule_add_array(ctx, socket_allowed(pol, families[f], types[t]) ?
+			    SCMP_ACT_ALLOW : REFUSE, SCMP_SYS(socket), 2, c);
+		}
+	}
+	/* A channel to each new worker: an already connected pair, nothing else. */
+	if (rc == 0)
+		rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socketpair), 1,
+		    SCMP_A0(SCMP_CMP_EQ, AF_UNIX));
+	return rc;
+}
+
+/* Signals reach the worker only, through its pidfd at the reserved number. */
+static int
+parent_signals(scmp_filter_ctx ctx)
+{
+	int rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(pidfd_send_signal), 1,
+	    SCMP_A0(SCMP_CMP_EQ, TTT_PARENT_PIDFD_FD));
+
+	if (rc == 0)
+		rc = seccomp_rule_add(ctx, REFUSE, SCMP_SYS(pidfd_send_signal), 1,
+		    SCMP_A0(SCMP_CMP_NE, TTT_PARENT_PIDFD_FD));
+	if (rc == 0)
+		rc = seccomp_rule_add(ctx, REFUSE, SCMP_SYS(kill), 0);
+	if (rc == 0)
+		rc = seccomp_rule_add(ctx, REFUSE, SCMP_SYS(tkill), 0);
+	if (rc == 0)
+		rc = seccomp_rule_add(ctx, REFUSE, SCMP_SYS(tgkill), 0);
+	return rc;
+}
+
+/*
+ * openat: under Landlock, any (the ruleset decides). Without it, a new
+ * worker's ld.so still opens its libraries, so reading stays allowed;
+ * writing and creating only where the parent writes files of its own.
+ */
+static int
+parent_opens(scmp_filter_ctx ctx, const struct ttt_parent_policy *pol)
+{
+	static const scmp_datum_t writes[] = { O_WRONLY, O_RDWR, O_CREAT, O_TRUNC };
+	int rc;
+
+	if (pol->landlock_abi > 0 || pol->writes_files)
+		return seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(openat), 0);
+	rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(openat), 1,
+	    SCMP_A2(SCMP_CMP_MASKED_EQ, OPEN_WRITES, 0));
+	for (size_t i = 0; rc == 0 && i < NRULES(writes); i++)
+		rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EACCES), SCMP_SYS(openat), 1,
+		    SCMP_A2(SCMP_CMP_MASKED_EQ, writes[i], writes[i]));
+	return rc;
+}
+
 int
-ttt_seccomp_parent(void)
+ttt_seccomp_parent(const struct ttt_parent_policy *pol)
 {
 	scmp_filter_ctx ctx;
 	int rc;
@@ -189,15 +276,16 @@ ttt_seccomp_parent(void)
 	ctx = seccomp_init(SCMP_ACT_KILL_PROCESS);
 	if (ctx == NULL)
 		return -ENOMEM;
-	rc = add_rules(ctx, parent_any, NRULES(parent_any));
-	/* syslog needs a local socket; no other family is ever opened again. */
-	if (rc == 0) {
-		struct scmp_arg_cmp unix_only = {
-			.arg = 0, .op = SCMP_CMP_EQ, .datum_a = AF_UNIX, .datum_b = 0,
-		};
-
-		rc = seccomp_rule_add_array(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 1, &unix_only);
-	}
+	/* Another architecture's numbers (x32, i386) end the process, not a thread. */
+	rc = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS);
+	if (rc == 0)
+		rc = add_rules(ctx, parent_any, NRULES(parent_any));
+	if (rc == 0)
+		rc = parent_sockets(ctx, pol);
+	if (rc == 0)
+		rc = parent_signals(ctx);
+	if (rc == 0)
+		rc = parent_opens(ctx, pol);
 	/* A new worker re-executes our own binary, by the descriptor opened at
 	 * start and moved to its fixed number: no path, so no other program. */
 	if (rc == 0) {
