@@ -46,6 +46,7 @@
 #define LL_WRITE_DIR (LANDLOCK_ACCESS_FS_MAKE_REG | LANDLOCK_ACCESS_FS_WRITE_FILE | \
     LANDLOCK_ACCESS_FS_REMOVE_FILE)
 #define DNS_PORT 53
+#define NFILES(t) (sizeof(t) / sizeof((t)[0]))
 
 /* The attribute as of ABI 6; older kernels take a prefix of it. */
 struct ll_ruleset_attr {
@@ -204,19 +205,20 @@ ll_rules(int ruleset, const struct ttt_config *cfg, int exe, const struct ttt_pa
 	struct ll_objects o = { ruleset, 0 };
 	int rc;
 
-	if ((rc = ll_allow(ruleset, cfg->keyfile, LL_READ)) != 0 || (rc = ll_allow_fd(ruleset, exe, LL_EXEC)) != 0)
+	if ((rc = ll_allow(ruleset, cfg->keyfile, LL_READ)) != 0 ||
+	    (rc = ll_allow_fd(ruleset, exe, LL_EXEC)) != 0)
 		return rc;
 	(void)dl_iterate_phdr(ll_allow_object, &o);
 	if (o.rc != 0)
 		return o.rc;
-	for (size_t i = 0; i < sizeof(image_files) / sizeof(image_files[0]); i++)
+	for (size_t i = 0; i < NFILES(image_files); i++)
 		if ((rc = ll_allow(ruleset, image_files[i], LL_READ)) != 0)
 			return rc;
 	if ((rc = ll_allow_dir_of(ruleset, cfg->status_file)) != 0 ||
 	    (rc = ll_allow_dir_of(ruleset, cfg->metrics_file)) != 0 ||
 	    (rc = ll_allow_dir_of(ruleset, cfg->pidfile)) != 0)
 		return rc;
-	for (size_t i = 0; pol->needs_resolver && i < sizeof(resolver_files) / sizeof(resolver_files[0]); i++)
+	for (size_t i = 0; pol->needs_resolver && i < NFILES(resolver_files); i++)
 		if ((rc = ll_allow(ruleset, resolver_files[i], LL_READ)) != 0)
 			return rc;
 	if (pol->needs_resolver && pol->landlock_abi >= 4) {
