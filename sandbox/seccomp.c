@@ -184,6 +184,9 @@ static const struct rule parent_any[] = {
 /* ---- the parent's arguments: sockets, signals, opens ---- */
 
 #define REFUSE SCMP_ACT_ERRNO(EPERM)
+/* One comparison, every field named (clang: SCMP_A0 leaves datum_b out). */
+#define ARG(n, o, a, b) \
+	((struct scmp_arg_cmp){ .arg = (n), .op = (o), .datum_a = (a), .datum_b = (b) })
 #define SOCK_FLAGS ((scmp_datum_t)(SOCK_CLOEXEC | SOCK_NONBLOCK))
 /* Open flags that write or create: Landlock's business when it is there. */
 #define OPEN_WRITES ((scmp_datum_t)(O_WRONLY | O_RDWR | O_CREAT | O_TRUNC))
@@ -216,8 +219,8 @@ parent_sockets(scmp_filter_ctx ctx, const struct ttt_parent_policy *pol)
 	for (size_t f = 0; rc == 0 && f < NRULES(families); f++) {
 		for (size_t t = 0; rc == 0 && t < NRULES(types); t++) {
 			struct scmp_arg_cmp c[] = {
-				SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)families[f]),
-				SCMP_A1(SCMP_CMP_MASKED_EQ, ~SOCK_FLAGS, (scmp_datum_t)types[t]),
+				ARG(0, SCMP_CMP_EQ, (scmp_datum_t)families[f], 0),
+				ARG(1, SCMP_CMP_MASKED_EQ, ~SOCK_FLAGS, (scmp_datum_t)types[t]),
 			};
 
 			uint32_t act = socket_allowed(pol, families[f], types[t]) ?
@@ -229,7 +232,7 @@ parent_sockets(scmp_filter_ctx ctx, const struct ttt_parent_policy *pol)
 	/* A channel to each new worker: an already connected pair, nothing else. */
 	if (rc == 0)
 		rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socketpair), 1,
-		    SCMP_A0(SCMP_CMP_EQ, AF_UNIX));
+		    ARG(0, SCMP_CMP_EQ, AF_UNIX, 0));
 	return rc;
 }
 
@@ -238,11 +241,11 @@ static int
 parent_signals(scmp_filter_ctx ctx)
 {
 	int rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(pidfd_send_signal), 1,
-	    SCMP_A0(SCMP_CMP_EQ, TTT_PARENT_PIDFD_FD));
+	    ARG(0, SCMP_CMP_EQ, TTT_PARENT_PIDFD_FD, 0));
 
 	if (rc == 0)
 		rc = seccomp_rule_add(ctx, REFUSE, SCMP_SYS(pidfd_send_signal), 1,
-		    SCMP_A0(SCMP_CMP_NE, TTT_PARENT_PIDFD_FD));
+		    ARG(0, SCMP_CMP_NE, TTT_PARENT_PIDFD_FD, 0));
 	if (rc == 0)
 		rc = seccomp_rule_add(ctx, REFUSE, SCMP_SYS(kill), 0);
 	if (rc == 0)
@@ -266,10 +269,10 @@ parent_opens(scmp_filter_ctx ctx, const struct ttt_parent_policy *pol)
 	if (pol->landlock_abi > 0 || pol->writes_files)
 		return seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(openat), 0);
 	rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(openat), 1,
-	    SCMP_A2(SCMP_CMP_MASKED_EQ, OPEN_WRITES, 0));
+	    ARG(2, SCMP_CMP_MASKED_EQ, OPEN_WRITES, 0));
 	for (size_t i = 0; rc == 0 && i < NRULES(writes); i++)
 		rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EACCES), SCMP_SYS(openat), 1,
-		    SCMP_A2(SCMP_CMP_MASKED_EQ, writes[i], writes[i]));
+		    ARG(2, SCMP_CMP_MASKED_EQ, writes[i], writes[i]));
 	return rc;
 }
 
