@@ -69,6 +69,20 @@ static const char *const image_files[] = {
 	"/etc/ld.so.cache", "/proc/sys/kernel/cap_last_cap",
 };
 
+/* fd, moved to TTT_PARENT_PIDFD_FD (whatever sat there is closed). */
+static int
+move_to_pidfd_slot(int fd)
+{
+	int rc = 0;
+
+	if (fd == TTT_PARENT_PIDFD_FD)
+		return 0;
+	if (dup3(fd, TTT_PARENT_PIDFD_FD, O_CLOEXEC) < 0)
+		rc = -errno;
+	(void)close(fd);
+	return rc;
+}
+
 int
 ttt_parent_early(void)
 {
@@ -84,15 +98,7 @@ ttt_parent_early(void)
 	/* Hold the pidfd's number, so nothing opened later takes it. */
 	if ((fd = open("/dev/null", O_RDONLY | O_CLOEXEC)) < 0)
 		return -errno;
-	if (fd != TTT_PARENT_PIDFD_FD && dup3(fd, TTT_PARENT_PIDFD_FD, O_CLOEXEC) < 0) {
-		int e = errno;
-
-		(void)close(fd);
-		return -e;
-	}
-	if (fd != TTT_PARENT_PIDFD_FD)
-		(void)close(fd);
-	return 0;
+	return move_to_pidfd_slot(fd);
 }
 
 int
@@ -109,15 +115,7 @@ ttt_worker_pidfd_pin(pid_t pid)
 
 	if (fd < 0)
 		return -errno;
-	if (fd != TTT_PARENT_PIDFD_FD && dup3(fd, TTT_PARENT_PIDFD_FD, O_CLOEXEC) < 0) {
-		int e = errno;
-
-		(void)close(fd);
-		return -e;
-	}
-	if (fd != TTT_PARENT_PIDFD_FD)
-		(void)close(fd);
-	return 0;
+	return move_to_pidfd_slot(fd);
 }
 
 int
