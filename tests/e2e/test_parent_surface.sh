@@ -9,7 +9,8 @@
 # what it must still do: status, metrics and pid files, SIGHUP's key,
 # a respawn, SIGTERM's stop of the worker. Last, the same parent on a kernel
 # without Landlock (TTT_TEST_NO_LANDLOCK): seccomp alone refuses the
-# sockets, the signals and the new file, but not the read (SECURITY.md).
+# sockets, the signals and the new file, but not the read (SECURITY.md);
+# and a thread's syscall of another ABI ends the whole parent.
 . "$(dirname "$0")/lib.sh"
 need_root
 
@@ -110,7 +111,9 @@ forget_pid "$PID_A"
 log "without Landlock: seccomp alone"
 mv "$T_DIR/a.log" "$T_DIR/a-landlock.log"
 # Not "pinned": seccomp cannot stop that one (SECURITY.md), and it would end the victim.
-export TTT_TEST_PARENT="open=/etc/shadow stream=$STREAM dgram=$DGRAM kill=$VICTIM pidfd=$VICTIM create=$MADE"
+# Last, a thread's syscall of another ABI (x32), which must end the whole
+# process (audit I2: SCMP_FLTATR_ACT_BADARCH), not only that thread.
+export TTT_TEST_PARENT="open=/etc/shadow stream=$STREAM dgram=$DGRAM kill=$VICTIM pidfd=$VICTIM create=$MADE abi=x32"
 TTT_TEST_NO_LANDLOCK=1 start_ttt "$NS_A" a -i ttt0 "$KEY" :9001 192.0.2.2:9002
 PID_A=$TTT_PID
 check "the parent says seccomp alone confines it" wait_log a "Landlock is unavailable" 5
@@ -123,11 +126,15 @@ check "kill() of a process not its worker is refused" refused kill "$VICTIM"
 check "a pidfd signal to it is refused" refused pidfd "$VICTIM"
 check "creating a file is refused" refused create "$MADE"
 check "the other process lives" alive "$VICTIM"
-check "the parent lives" alive "$PID_A"
 # What SECURITY.md says seccomp alone cannot refuse: a new worker's ld.so
 # opens its libraries, so reading stays open; and a pidfd put at the pinned
 # number passes the filter.
 check "reading is not refused without Landlock (as SECURITY.md says)" \
 	grep -qF "test hook: parent open /etc/shadow: NOT refused" "$T_DIR/a.log"
-stop_ttt "$PID_A"
+check "another ABI's syscall from a thread ends the whole parent" wait_for 5 not_alive "$PID_A"
+check_not "the parent did not carry on after it" tried abi x32
+rc=0
+wait "$PID_A" 2>/dev/null || rc=$?
+forget_pid "$PID_A"
+check "killed by SIGSYS (status $rc)" test "$rc" = $((128 + 31))
 finish

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -122,6 +123,30 @@ parent_pidfd_kill(const char *arg, int pinned)
 	return rc;
 }
 
+/* x32's getpid: the x86-64 calling convention, another ABI's number. */
+#define X32_GETPID (0x40000000L + 39)
+
+static void *
+other_abi_call(void *result)
+{
+	*(long *)result = syscall(X32_GETPID);
+	return NULL;
+}
+
+/* A syscall of another ABI, from a second thread: the filter must end the
+ * whole process (SIGSYS), not only the thread that made it. */
+static int
+parent_other_abi(void)
+{
+	pthread_t t;
+	long result = 0;
+
+	if (pthread_create(&t, NULL, other_abi_call, &result) != 0)
+		return -EAGAIN;
+	(void)pthread_join(t, NULL);
+	return 0;	/* still here: the process survived it */
+}
+
 static int
 parent_misdeed(const char *op, const char *arg)
 {
@@ -139,6 +164,8 @@ parent_misdeed(const char *op, const char *arg)
 		return parent_connect(op[0] == 's' ? SOCK_STREAM : SOCK_DGRAM, arg);
 	if (strcmp(op, "kill") == 0)
 		return kill(atoi(arg), SIGTERM) == 0 ? 0 : -errno;
+	if (strcmp(op, "abi") == 0)
+		return parent_other_abi();
 	if (strcmp(op, "pidfd") == 0 || strcmp(op, "pinned") == 0)
 		return parent_pidfd_kill(arg, strcmp(op, "pinned") == 0);
 	return -EINVAL;
@@ -146,7 +173,8 @@ parent_misdeed(const char *op, const char *arg)
 
 /*
  * Playing a compromised parent: each OP=ARG of TTT_TEST_PARENT (open,
- * create, stream, dgram: a path; kill, pidfd, pinned: a pid), attempted
+ * create, stream, dgram: a path; kill, pidfd, pinned: a pid; abi=x32: a
+ * syscall of another ABI from a thread), attempted
  * and logged, so the test reads what the sandbox refused.
  */
 static void
