@@ -181,6 +181,19 @@ static const struct rule parent_any[] = {
 	ALLOW(sendmmsg, "worker: datagrams to the peer"),
 };
 
+/*
+ * Parent, only when it resolves the peer's name again (parent_sandbox.h:
+ * ttt_parent_needs_resolver): what glibc's getaddrinfo adds to the above.
+ * Without it, uname is refused (EPERM) rather than fatal, so a lookup
+ * fails instead of killing the parent.
+ */
+static const struct rule resolver_any[] = {
+	ALLOW(uname, "res_init: the host's name, for the default search domain"),
+	ALLOW(recvfrom, "DNS answers"),
+	ALLOW(bind, "AI_ADDRCONFIG: a netlink socket (other sockets: seccomp and Landlock)"),
+	ALLOW(getsockname, "AI_ADDRCONFIG: the netlink socket's port id"),
+};
+
 /* ---- the parent's arguments: sockets, signals, opens ---- */
 
 #define REFUSE SCMP_ACT_ERRNO(EPERM)
@@ -289,6 +302,9 @@ ttt_seccomp_parent(const struct ttt_parent_policy *pol)
 	rc = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS);
 	if (rc == 0)
 		rc = add_rules(ctx, parent_any, NRULES(parent_any));
+	if (rc == 0)
+		rc = pol->needs_resolver ? add_rules(ctx, resolver_any, NRULES(resolver_any)) :
+		    seccomp_rule_add(ctx, REFUSE, SCMP_SYS(uname), 0);
 	if (rc == 0)
 		rc = parent_sockets(ctx, pol);
 	if (rc == 0)

@@ -36,7 +36,7 @@ T_PIDS+=("$VICTIM")
 wait_for 5 test -S "$STREAM" -a -S "$DGRAM" || { echo "$T_NAME: socat did not listen" >&2; exit 1; }
 
 MISDEEDS="open=/etc/shadow stream=$STREAM dgram=$DGRAM kill=$VICTIM pidfd=$VICTIM"
-MISDEEDS="$MISDEEDS pinned=$VICTIM create=$MADE"
+MISDEEDS="$MISDEEDS pinned=$VICTIM create=$MADE resolve=localhost"
 export TTT_TEST_PARENT=$MISDEEDS
 
 # A descriptor the daemon inherits, which it must close at start (I11).
@@ -70,7 +70,7 @@ tried() { grep -qF "test hook: parent $1 $2:" "$T_DIR/a.log"; }
 log "the parent plays a compromised parent"
 W1=$(worker_pid "$PID_A")
 kill -USR2 "$PID_A"
-check "it tried everything" wait_for 5 tried create "$MADE"
+check "it tried everything" wait_for 5 tried resolve localhost
 check "reading /etc/shadow is refused" refused open /etc/shadow
 check "connecting to a stream socket (systemd's, D-Bus's kind) is refused" refused stream "$STREAM"
 check "connecting to a datagram socket (no syslog here) is refused" refused dgram "$DGRAM"
@@ -78,6 +78,7 @@ check "kill() of a process not its worker is refused" refused kill "$VICTIM"
 check "a pidfd signal to it is refused" refused pidfd "$VICTIM"
 check "even a pidfd put at the worker's pidfd number (Landlock's signal scope)" refused pinned "$VICTIM"
 check "creating a file outside its files' directories is refused" refused create "$MADE"
+check "resolving a name (/etc/hosts, then DNS) is refused" refused resolve localhost
 check "the file does not exist" test ! -e "$MADE"
 check "the other process lives" alive "$VICTIM"
 check "the parent lives" alive "$PID_A"

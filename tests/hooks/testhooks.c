@@ -3,6 +3,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <netdb.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -147,6 +148,21 @@ parent_other_abi(void)
 	return 0;	/* still here: the process survived it */
 }
 
+/* Resolve name as getaddrinfo does: files, then DNS. 0, or -1 (*why). */
+static int
+parent_resolve(const char *name, const char **why)
+{
+	struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_DGRAM }, *res;
+	int rc = getaddrinfo(name, NULL, &hints, &res);
+
+	if (rc != 0) {
+		*why = gai_strerror(rc);
+		return -1;
+	}
+	freeaddrinfo(res);
+	return 0;
+}
+
 static int
 parent_misdeed(const char *op, const char *arg)
 {
@@ -173,8 +189,8 @@ parent_misdeed(const char *op, const char *arg)
 
 /*
  * Playing a compromised parent: each OP=ARG of TTT_TEST_PARENT (open,
- * create, stream, dgram: a path; kill, pidfd, pinned: a pid; abi=x32: a
- * syscall of another ABI from a thread), attempted
+ * create, stream, dgram: a path; kill, pidfd, pinned: a pid; resolve: a
+ * host name; abi=x32: a syscall of another ABI from a thread), attempted
  * and logged, so the test reads what the sandbox refused.
  */
 static void
@@ -190,6 +206,15 @@ parent_misdeeds(const char *list)
 		if (arg == NULL)
 			continue;
 		*arg++ = '\0';
+		if (strcmp(tok, "resolve") == 0) {
+			const char *why = "";
+
+			if (parent_resolve(arg, &why) == 0)
+				log_err("test hook: parent resolve %s: NOT refused", arg);
+			else
+				log_warn("test hook: parent resolve %s: refused (%s)", arg, why);
+			continue;
+		}
 		rc = parent_misdeed(tok, arg);
 		if (rc == 0)
 			log_err("test hook: parent %s %s: NOT refused", tok, arg);
