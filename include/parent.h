@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "config.h"
+#include "exitstatus.h"
 #include "hwaddr.h"
 #include "ipc.h"
 #include "keyfile.h"
@@ -42,8 +43,5 @@ struct ttt_parent {
 
 /* Supervise until SIGTERM/SIGINT. Returns the exit status. */
 int ttt_parent_run(struct ttt_parent *p);
-
-/* Why a worker ended, in words: "killed by signal SIGSYS (...)". */
-void ttt_parent_describe_status(int status, char *buf, size_t cap);
 
 #endif

@@ -17,6 +17,8 @@
  * worker's fixed numbers: a new worker's place_fds never lands on it.
  */
 #define TTT_PARENT_PIDFD_FD (TTT_WORKER_EXEC_FD + 1)
+/* The look-up child's (resolve.h), likewise. */
+#define TTT_LOOKUP_PIDFD_FD (TTT_PARENT_PIDFD_FD + 1)
 
 /* What the parent still needs once confined; the filter and the ruleset
  * grant exactly that. */
@@ -29,15 +31,16 @@ struct ttt_parent_policy {
 
 /*
  * First thing in the daemon, before anything is opened: close every
- * inherited descriptor above 2, reserve TTT_PARENT_PIDFD_FD, and keep the
+ * inherited descriptor above 2, reserve the two pidfds' numbers, and keep the
  * key out of core files (not dumpable, RLIMIT_CORE 0). Returns 0 or -errno.
  */
 int ttt_parent_early(void);
 
 /*
- * Whether the parent resolves the peer's host name again after start:
- * only then may it read the resolver's files and open Internet sockets.
- * False until --peer-timeout exists.
+ * Whether the peer's host name is resolved again after start (--peer-timeout
+ * with a name, resolve.h), in a look-up child that inherits the parent's
+ * sandbox: only then may it read the resolver's files and open Internet
+ * sockets.
  */
 int ttt_parent_needs_resolver(const struct ttt_config *cfg);
 
@@ -49,10 +52,12 @@ int ttt_parent_needs_resolver(const struct ttt_config *cfg);
  */
 int ttt_parent_confine(const struct ttt_config *cfg, int exe, struct ttt_parent_policy *pol);
 
-/* A new worker: its pidfd at TTT_PARENT_PIDFD_FD. Returns 0 or -errno. */
-int ttt_worker_pidfd_pin(pid_t pid);
+/* A child's pidfd at slot (TTT_PARENT_PIDFD_FD for a new worker,
+ * TTT_LOOKUP_PIDFD_FD for a look-up child). Returns 0 or -errno. */
+int ttt_pidfd_pin(pid_t pid, int slot);
 
-/* Signal the worker whose pidfd is pinned. Returns 0 or -errno. */
-int ttt_worker_signal(int sig);
+/* Signal the child whose pidfd is at slot: the only signal the filter
+ * lets through. Returns 0 or -errno. */
+int ttt_pidfd_signal(int slot, int sig);
 
 #endif

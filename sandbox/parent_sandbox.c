@@ -24,6 +24,7 @@
 #include <linux/landlock.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 
 #include "parent_sandbox.h"
@@ -69,15 +70,15 @@ static const char *const image_files[] = {
 	"/etc/ld.so.cache", "/proc/sys/kernel/cap_last_cap",
 };
 
-/* fd, moved to TTT_PARENT_PIDFD_FD (whatever sat there is closed). */
+/* fd, moved to slot (whatever sat there is closed). */
 static int
-move_to_pidfd_slot(int fd)
+move_to_slot(int fd, int slot)
 {
 	int rc = 0;
 
-	if (fd == TTT_PARENT_PIDFD_FD)
+	if (fd == slot)
 		return 0;
-	if (dup3(fd, TTT_PARENT_PIDFD_FD, O_CLOEXEC) < 0)
+	if (dup3(fd, slot, O_CLOEXEC) < 0)
 		rc = -errno;
 	(void)close(fd);
 	return rc;
@@ -87,7 +88,7 @@ int
 ttt_parent_early(void)
 {
 	struct rlimit none = { 0, 0 };
-	int fd;
+	int fd, rc;
 
 	/* Whatever the caller left open is not ours to hold (nor a worker's). */
 	if (close_range(STDERR_FILENO + 1, ~0U, 0) != 0)
@@ -95,33 +96,37 @@ ttt_parent_early(void)
 	/* A core file of the parent would hold the key. */
 	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0 || setrlimit(RLIMIT_CORE, &none) != 0)
 		return -errno;
-	/* Hold the pidfd's number, so nothing opened later takes it. */
-	if ((fd = open("/dev/null", O_RDONLY | O_CLOEXEC)) < 0)
-		return -errno;
-	return move_to_pidfd_slot(fd);
+	/* Hold the pidfds' numbers, so nothing opened later takes them. */
+	for (int slot = TTT_PARENT_PIDFD_FD; slot <= TTT_LOOKUP_PIDFD_FD; slot++) {
+		if ((fd = open("/dev/null", O_RDONLY | O_CLOEXEC)) < 0)
+			return -errno;
+		if ((rc = move_to_slot(fd, slot)) != 0)
+			return rc;
+	}
+	return 0;
 }
 
 int
 ttt_parent_needs_resolver(const struct ttt_config *cfg)
 {
-	(void)cfg;
-	return 0;	/* --peer-timeout (another branch) turns this on for a peer's host name */
+	/* --peer-timeout with a peer name: the look-up child inherits all this. */
+	return ttt_config_resolves_peer(cfg);
 }
 
 int
-ttt_worker_pidfd_pin(pid_t pid)
+ttt_pidfd_pin(pid_t pid, int slot)
 {
 	int fd = (int)syscall(SYS_pidfd_open, pid, 0);
 
 	if (fd < 0)
 		return -errno;
-	return move_to_pidfd_slot(fd);
+	return move_to_slot(fd, slot);
 }
 
 int
-ttt_worker_signal(int sig)
+ttt_pidfd_signal(int slot, int sig)
 {
-	return syscall(SYS_pidfd_send_signal, TTT_PARENT_PIDFD_FD, sig, NULL, 0) == 0 ? 0 : -errno;
+	return syscall(SYS_pidfd_send_signal, slot, sig, NULL, 0) == 0 ? 0 : -errno;
 }
 
 /* ---- Landlock ---- */
@@ -180,6 +185,26 @@ ll_allow_dir_of(int ruleset, const char *file)
 	return ll_allow(ruleset, dir, LL_WRITE_DIR);
 }
 
+/*
+ * A resolver file: its inode, and where it is a link (resolv.conf to
+ * systemd-resolved's or NetworkManager's copy under /run), the directory
+ * it points into, whose files those daemons replace by rename.
+ */
+static int
+ll_allow_resolver_file(int ruleset, const char *path)
+{
+	char real[PATH_MAX], *slash;
+	struct stat st;
+	int rc = ll_allow(ruleset, path, LL_READ);
+
+	if (rc != 0 || lstat(path, &st) != 0 || !S_ISLNK(st.st_mode) ||
+	    realpath(path, real) == NULL || (slash = strrchr(real, '/')) == NULL || slash == real)
+		return rc;
+	*slash = '\0';
+	/* Never all of /etc: /etc/shadow is there. */
+	return strcmp(real, "/etc") == 0 ? 0 : ll_allow(ruleset, real, LL_READ);
+}
+
 struct ll_objects {
 	int ruleset, rc;
 };
@@ -217,7 +242,7 @@ ll_rules(int ruleset, const struct ttt_config *cfg, int exe, const struct ttt_pa
 	    (rc = ll_allow_dir_of(ruleset, cfg->pidfile)) != 0)
 		return rc;
 	for (size_t i = 0; pol->needs_resolver && i < NFILES(resolver_files); i++)
-		if ((rc = ll_allow(ruleset, resolver_files[i], LL_READ)) != 0)
+		if ((rc = ll_allow_resolver_file(ruleset, resolver_files[i])) != 0)
 			return rc;
 	if (pol->needs_resolver && pol->landlock_abi >= 4) {
 		/* DNS falls back to TCP for a long answer. */

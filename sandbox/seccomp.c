@@ -6,6 +6,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stddef.h>
+#include <stdint.h>
+#include <linux/futex.h>
 #include <sys/socket.h>
 #include <seccomp.h>
 
@@ -26,7 +28,6 @@ static const struct rule worker_any[] = {
 	/* waiting */
 	ALLOW(poll, "wait for the tap or the parent"),
 	ALLOW(ppoll, "glibc may implement poll() with it"),
-	ALLOW(futex, "the peer address and send locks between the threads"),
 	/* time */
 	ALLOW(clock_gettime, "freshness; the vDSO falls back to it on some clocks"),
 	/* leaving */
@@ -59,6 +60,36 @@ fd_of(const struct ttt_worker_fds *fds, int which)
 	return which == FD_TAP ? fds->tap : which == FD_UDP ? fds->udp : fds->ipc;
 }
 
+/*
+ * Worker: futex only for what glibc's mutexes and barriers do, wait and wake
+ * (private or not, either clock); not the PI, requeue and wake-op
+ * operations, long the kernel's richest attack surface from a sandbox.
+ */
+static const int worker_futex_ops[] = {
+	FUTEX_WAIT, FUTEX_WAKE, FUTEX_WAIT_BITSET, FUTEX_WAKE_BITSET,
+};
+
+/* The operation without its flags. The kernel reads it as an int: the
+ * upper 32 bits of the argument are no part of it. */
+#define FUTEX_OP_MASK \
+	(UINT32_C(0xffffffff) & ~(uint32_t)(FUTEX_PRIVATE_FLAG | FUTEX_CLOCK_REALTIME))
+
+static int
+add_worker_futex(scmp_filter_ctx ctx)
+{
+	for (size_t i = 0; i < NRULES(worker_futex_ops); i++) {
+		struct scmp_arg_cmp op = {
+			.arg = 1, .op = SCMP_CMP_MASKED_EQ,
+			.datum_a = FUTEX_OP_MASK, .datum_b = (scmp_datum_t)worker_futex_ops[i],
+		};
+		int rc = seccomp_rule_add_array(ctx, SCMP_ACT_ALLOW, SCMP_SYS(futex), 1, &op);
+
+		if (rc != 0)
+			return rc;
+	}
+	return 0;
+}
+
 static int
 add_rules(scmp_filter_ctx ctx, const struct rule *r, size_t n)
 {
@@ -87,6 +118,8 @@ ttt_seccomp_worker(const struct ttt_worker_fds *fds)
 		rc = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH, SCMP_ACT_KILL_PROCESS);
 	if (rc == 0)
 		rc = add_rules(ctx, worker_any, NRULES(worker_any));
+	if (rc == 0)
+		rc = add_worker_futex(ctx);
 	for (size_t i = 0; rc == 0 && i < NRULES(worker_fd); i++) {
 		struct scmp_arg_cmp on_fd = {
 			.arg = 0, .op = SCMP_CMP_EQ,
@@ -182,16 +215,19 @@ static const struct rule parent_any[] = {
 };
 
 /*
- * Parent, only when it resolves the peer's name again (parent_sandbox.h:
- * ttt_parent_needs_resolver): what glibc's getaddrinfo adds to the above.
- * Without it, uname is refused (EPERM) rather than fatal, so a lookup
+ * With --peer-timeout and a peer name only (ttt_config_resolves_peer, via
+ * ttt_parent_needs_resolver): what getaddrinfo does in the look-up child
+ * (resolve.c), which inherits this filter. Found with strace -f on a
+ * look-up through /etc/hosts and one through a name server (glibc 2.36+).
+ * Without it, uname is refused (EPERM) rather than fatal, so a look-up
  * fails instead of killing the parent.
  */
-static const struct rule resolver_any[] = {
-	ALLOW(uname, "res_init: the host's name, for the default search domain"),
-	ALLOW(recvfrom, "DNS answers"),
-	ALLOW(bind, "AI_ADDRCONFIG: a netlink socket (other sockets: seccomp and Landlock)"),
-	ALLOW(getsockname, "AI_ADDRCONFIG: the netlink socket's port id"),
+static const struct rule parent_resolver[] = {
+	ALLOW(bind, "getaddrinfo: a netlink socket lists our addresses, to sort results"),
+	ALLOW(getsockname, "getaddrinfo: the source address towards each result, to sort"),
+	ALLOW(setsockopt, "the resolver: IP_RECVERR on its socket"),
+	ALLOW(recvfrom, "the resolver: a name server's answer"),
+	ALLOW(uname, "the resolver: the host's name, for the search list"),
 };
 
 /* ---- the parent's arguments: sockets, signals, opens ---- */
@@ -249,7 +285,8 @@ parent_sockets(scmp_filter_ctx ctx, const struct ttt_parent_policy *pol)
 	return rc;
 }
 
-/* Signals reach the worker only, through its pidfd at the reserved number. */
+/* Signals reach the worker and the look-up child only, through their
+ * pidfds at the reserved numbers (consecutive: the rest is below or above). */
 static int
 parent_signals(scmp_filter_ctx ctx)
 {
@@ -257,8 +294,14 @@ parent_signals(scmp_filter_ctx ctx)
 	    ARG(0, SCMP_CMP_EQ, TTT_PARENT_PIDFD_FD, 0));
 
 	if (rc == 0)
+		rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(pidfd_send_signal), 1,
+		    ARG(0, SCMP_CMP_EQ, TTT_LOOKUP_PIDFD_FD, 0));
+	if (rc == 0)
 		rc = seccomp_rule_add(ctx, REFUSE, SCMP_SYS(pidfd_send_signal), 1,
-		    ARG(0, SCMP_CMP_NE, TTT_PARENT_PIDFD_FD, 0));
+		    ARG(0, SCMP_CMP_LT, TTT_PARENT_PIDFD_FD, 0));
+	if (rc == 0)
+		rc = seccomp_rule_add(ctx, REFUSE, SCMP_SYS(pidfd_send_signal), 1,
+		    ARG(0, SCMP_CMP_GT, TTT_LOOKUP_PIDFD_FD, 0));
 	if (rc == 0)
 		rc = seccomp_rule_add(ctx, REFUSE, SCMP_SYS(kill), 0);
 	if (rc == 0)
@@ -303,7 +346,8 @@ ttt_seccomp_parent(const struct ttt_parent_policy *pol)
 	if (rc == 0)
 		rc = add_rules(ctx, parent_any, NRULES(parent_any));
 	if (rc == 0)
-		rc = pol->needs_resolver ? add_rules(ctx, resolver_any, NRULES(resolver_any)) :
+		rc = pol->needs_resolver ?
+		    add_rules(ctx, parent_resolver, NRULES(parent_resolver)) :
 		    seccomp_rule_add(ctx, REFUSE, SCMP_SYS(uname), 0);
 	if (rc == 0)
 		rc = parent_sockets(ctx, pol);

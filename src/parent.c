@@ -19,13 +19,14 @@
 #include "log.h"
 #include "parent.h"
 #include "parent_sandbox.h"
+#include "resolve.h"
 #include "status.h"
 #include "timers.h"
 #ifdef TTT_TEST_HOOKS
 #include "testhooks.h"
 #endif
 
-enum { POLL_SIG, POLL_WORKER, POLL_N };
+enum { POLL_SIG, POLL_WORKER, POLL_LOOKUP, POLL_N };
 
 struct supervisor {
 	struct ttt_parent *p;
@@ -33,6 +34,7 @@ struct supervisor {
 	pid_t pid;		/* the worker, or 0 */
 	struct ttt_channel chan;	/* its channel (fd -1 when none); never blocks us */
 	struct ttt_timers timers;	/* respawn, stats poll and answer, stats log: timers.h */
+	struct ttt_resolver res;	/* --peer-timeout: resolve.h */
 	long long started_ms, backoff_ms;	/* monotonic */
 	/*
 	 * Counters outlive workers: the totals of the workers that ended, plus
@@ -46,23 +48,6 @@ struct supervisor {
 	struct ttt_ratelimit rl;
 	int stopping;
 };
-
-void
-ttt_parent_describe_status(int status, char *buf, size_t cap)
-{
-	if (WIFEXITED(status)) {
-		(void)snprintf(buf, cap, "exited with status %d", WEXITSTATUS(status));
-	} else if (WIFSIGNALED(status)) {
-		int sig = WTERMSIG(status);
-		const char *abbrev = sigabbrev_np(sig);
-
-		(void)snprintf(buf, cap, "killed by signal SIG%s (%d)%s",
-		    abbrev != NULL ? abbrev : "?", sig,
-		    sig == SIGSYS ? ": a system call outside its seccomp policy" : "");
-	} else {
-		(void)snprintf(buf, cap, "ended with wait status 0x%x", (unsigned)status);
-	}
-}
 
 /* ---- starting a worker ---- */
 
@@ -166,7 +151,8 @@ spawn(struct supervisor *s)
 	}
 	(void)close(sv[1]);
 	s->pid = pid;
-	if ((rc = ttt_worker_pidfd_pin(pid)) != 0)	/* our only way to signal it */
+	/* The pidfd: our only way to signal it. */
+	if ((rc = ttt_pidfd_pin(pid, TTT_PARENT_PIDFD_FD)) != 0)
 		log_err("pidfd of worker %ld: %s", (long)pid, strerror(-rc));
 	ttt_channel_init(&s->chan, sv[0]);
 	s->started_ms = ttt_mono_ms();
@@ -175,7 +161,7 @@ spawn(struct supervisor *s)
 	rc = send_setup(s->p, &s->chan);
 	if (rc != 0) {
 		log_err("sending the set-up to worker %ld: %s", (long)pid, strerror(-rc));
-		(void)ttt_worker_signal(SIGKILL);
+		(void)ttt_pidfd_signal(TTT_PARENT_PIDFD_FD, SIGKILL);
 	}
 	log_debug("started worker %ld", (long)pid);
 	return 0;
@@ -203,7 +189,7 @@ static void
 drop_worker(struct supervisor *s, const char *why)
 {
 	log_warn("worker %ld %s; stopping it", (long)s->pid, why);
-	(void)ttt_worker_signal(SIGKILL);
+	(void)ttt_pidfd_signal(TTT_PARENT_PIDFD_FD, SIGKILL);
 	ttt_channel_close(&s->chan);
 	ttt_timers_disarm(&s->timers, TTT_TIMER_STATS_ANSWER);
 }
@@ -223,7 +209,8 @@ record_peer(struct supervisor *s, const struct ttt_ipc_peer *peer)
 	s->p->cfg.run.peer = *peer;
 	s->p->cfg.run.flags |= TTT_CONFIG_HAVE_PEER;
 	ttt_addr_format(&a, str, sizeof(str));
-	log_debug("worker reports the peer at %s", str);
+	if (ttt_ratelimit_allow(&s->rl, ttt_mono_ms()))	/* worker-caused, as its LOG lines */
+		log_debug("worker reports the peer at %s", str);
 }
 
 static void
@@ -300,8 +287,10 @@ reap(struct supervisor *s)
 	pid_t pid;
 
 	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
-		if (pid != s->pid)
+		if (pid != s->pid) {
+			ttt_resolver_reaped(&s->res, pid);
 			continue;
+		}
 		ttt_parent_describe_status(status, why, sizeof(why));
 		(void)snprintf(s->track.st.last_exit, sizeof(s->track.st.last_exit), "%s", why);
 		if (s->stopping)
@@ -434,7 +423,7 @@ stop_worker(struct supervisor *s)
 	s->stopping = 1;
 	if (s->pid <= 0)
 		return;
-	(void)ttt_worker_signal(SIGTERM);
+	(void)ttt_pidfd_signal(TTT_PARENT_PIDFD_FD, SIGTERM);
 	while (s->pid > 0 && ttt_mono_ms() < deadline) {
 		if (poll(&pfd, 1, (int)(deadline - ttt_mono_ms())) > 0)
 			(void)read_signal(s);
@@ -442,7 +431,7 @@ stop_worker(struct supervisor *s)
 	if (s->pid > 0) {
 		int status;
 
-		(void)ttt_worker_signal(SIGKILL);
+		(void)ttt_pidfd_signal(TTT_PARENT_PIDFD_FD, SIGKILL);
 		(void)waitpid(s->pid, &status, 0);
 		s->pid = 0;
 	}
@@ -523,6 +512,9 @@ on_timer(struct supervisor *s, enum ttt_timer id)
 		(void)write_status(s);
 		ttt_timers_arm(&s->timers, id, now + TTT_STATUS_WRITE_MS * TTT_NSEC_PER_MSEC);
 		break;
+	case TTT_TIMER_PEER_WATCH:
+		ttt_resolver_tick(&s->res, s->p, &s->timers, s->track.last_rx_ns, now);
+		break;
 	default:
 		break;	/* the worker's timers are never armed here */
 	}
@@ -546,6 +538,7 @@ arm_timers(struct supervisor *s)
 	if (s->p->cfg.status_file[0] != '\0' || s->p->cfg.metrics_file[0] != '\0')
 		ttt_timers_arm(&s->timers, TTT_TIMER_STATUS_WRITE,
 		    now + (TTT_STATS_POLL_MS + TTT_STATUS_WRITE_MS / 2) * TTT_NSEC_PER_MSEC);
+	ttt_resolver_init(&s->res, &s->p->cfg, &s->timers, now);
 }
 
 int
@@ -574,6 +567,7 @@ ttt_parent_run(struct ttt_parent *p)
 		struct pollfd pfd[POLL_N] = {
 			[POLL_SIG] = { .fd = s.sigfd, .events = POLLIN },
 			[POLL_WORKER] = { .fd = s.chan.fd, .events = POLLIN },
+			[POLL_LOOKUP] = { .fd = s.res.fd, .events = POLLIN },
 		};
 
 		if (poll(pfd, POLL_N, ttt_timers_poll_ms(&s.timers, ttt_mono_ns())) < 0 &&
@@ -585,10 +579,13 @@ ttt_parent_run(struct ttt_parent *p)
 			break;
 		if (s.chan.fd >= 0 && (pfd[POLL_WORKER].revents & (POLLIN | POLLHUP | POLLERR)))
 			read_worker(&s);
+		if (pfd[POLL_LOOKUP].revents != 0 && ttt_resolver_read(&s.res, p))
+			(void)send_worker(&s, TTT_IPC_SET_PEER, &p->cfg.run.peer, sizeof(p->cfg.run.peer));
 		while ((id = ttt_timers_take(&s.timers, ttt_mono_ns())) != TTT_TIMER_N)
 			on_timer(&s, id);
 	}
 	stop_worker(&s);
+	ttt_resolver_stop(&s.res);
 	(void)close(s.sigfd);
 	/* Figures of a stopped daemon would mislead whoever reads them. */
 	if (p->cfg.status_file[0] != '\0')

@@ -168,6 +168,8 @@ encode_batch(struct ttt_datapath *dp, unsigned n)
 	int64_t now = ttt_wall_ns();
 	const struct ttt_mac_key *key = ttt_keyring_send_key(&dp->keys, ttt_mono_ns());
 
+	unsigned long restarts = dp->reflect.restarts;
+
 	for (unsigned i = 0; i < n; i++) {
 		uint8_t *slot = tx_slot(tx, i);
 		int64_t ts = ttt_reflect_stamp(&dp->reflect, &tx->last_ts, now);
@@ -178,6 +180,10 @@ encode_batch(struct ttt_datapath *dp, unsigned n)
 		tx->b.iov[i].iov_base = slot;
 		tx->b.iov[i].iov_len = tx->b.dlen[i];
 	}
+	/* Once a step back, and at most 1023 times (a tag each): no rate limit. */
+	if (dp->reflect.restarts != restarts)
+		log_warn("our clock stepped back over a window behind our last timestamp: "
+		    "timestamps restart at the clock under a new tag");
 }
 
 unsigned
