@@ -89,6 +89,14 @@ printf '00%s%s3f3f%s' ffffffffffffffff 0000000000000000 8000008000ff | out "$R/o
 # values below it, at it and above it (duplicates and fresh ones).
 printf '00%s%s3f%s%s%s%s%s01' $S "$START" c2 "$(hex64 1764000000123456889)" 4001 \
     c0 "$(hex64 1764000000123456839)" 4020 | out "$R/set-floor"
+# Grid mode (mode 01), tag 0x115 from the start value: the tag run, then
+# bursts of one frame a slot, a frame 500 slots behind (past the ring, on
+# the grid), re-sends of it, and one behind past the window.
+printf '01%s%s3f3f3f%s%s%s%s' $S "$START" 7307 8000008000 7f7f 3f | out "$R/grid-deep"
+# Grid mode: a respawned peer (op c5: cur and tag from the raw value), a frame
+# of the old tag in flight, then bursts under the new tag and re-sends.
+printf '01%s%s3f3f%s%s%s%s' $S "$START" c5 "$(hex64 1764000000523456999)" 3f 4002 \
+    80000080ff | out "$R/grid-tag-change"
 
 # --- reflect: selector, window bytes, tag, clock, operations (fuzz_reflect.c) --
 F=$C/fuzz_reflect
