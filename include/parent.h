@@ -28,6 +28,7 @@
 struct ttt_parent {
 	int tap, udp;
 	int exe;			/* our own binary, opened at start: each worker execs it */
+	int devnull;			/* a worker's 0..2: the parent opens no file after start */
 	char ifname[IFNAMSIZ];
 	char hwaddr[TTT_HWADDR_TEXT_MAX];	/* the tap's, as we set it; "": the kernel's */
 	int machine_id_err;		/* -errno: why the default could not be derived */

@@ -18,6 +18,7 @@
 #include "keyfile.h"
 #include "log.h"
 #include "parent.h"
+#include "parent_sandbox.h"
 #include "resolve.h"
 #include "status.h"
 #include "timers.h"
@@ -65,7 +66,7 @@ place_fds(const struct ttt_parent *p, int chan)
 	    TTT_WORKER_EXEC_FD };
 	int src[N] = { -1, chan, p->tap, p->udp, p->exe }, tmp[N];
 
-	src[NULLFD] = open("/dev/null", O_RDWR | O_CLOEXEC);
+	src[NULLFD] = p->devnull;
 	for (int i = 0; i < N; i++)
 		if (src[i] < 0 || (tmp[i] = fcntl(src[i], F_DUPFD_CLOEXEC, TTT_WORKER_EXEC_FD + 1)) < 0)
 			return -1;
@@ -150,6 +151,9 @@ spawn(struct supervisor *s)
 	}
 	(void)close(sv[1]);
 	s->pid = pid;
+	/* The pidfd: our only way to signal it. */
+	if ((rc = ttt_pidfd_pin(pid, TTT_PARENT_PIDFD_FD)) != 0)
+		log_err("pidfd of worker %ld: %s", (long)pid, strerror(-rc));
 	ttt_channel_init(&s->chan, sv[0]);
 	s->started_ms = ttt_mono_ms();
 	ttt_status_worker_started(&s->track, ttt_wall_ns());
@@ -157,7 +161,7 @@ spawn(struct supervisor *s)
 	rc = send_setup(s->p, &s->chan);
 	if (rc != 0) {
 		log_err("sending the set-up to worker %ld: %s", (long)pid, strerror(-rc));
-		(void)kill(pid, SIGKILL);
+		(void)ttt_pidfd_signal(TTT_PARENT_PIDFD_FD, SIGKILL);
 	}
 	log_debug("started worker %ld", (long)pid);
 	return 0;
@@ -185,7 +189,7 @@ static void
 drop_worker(struct supervisor *s, const char *why)
 {
 	log_warn("worker %ld %s; stopping it", (long)s->pid, why);
-	(void)kill(s->pid, SIGKILL);
+	(void)ttt_pidfd_signal(TTT_PARENT_PIDFD_FD, SIGKILL);
 	ttt_channel_close(&s->chan);
 	ttt_timers_disarm(&s->timers, TTT_TIMER_STATS_ANSWER);
 }
@@ -419,7 +423,7 @@ stop_worker(struct supervisor *s)
 	s->stopping = 1;
 	if (s->pid <= 0)
 		return;
-	(void)kill(s->pid, SIGTERM);
+	(void)ttt_pidfd_signal(TTT_PARENT_PIDFD_FD, SIGTERM);
 	while (s->pid > 0 && ttt_mono_ms() < deadline) {
 		if (poll(&pfd, 1, (int)(deadline - ttt_mono_ms())) > 0)
 			(void)read_signal(s);
@@ -427,7 +431,7 @@ stop_worker(struct supervisor *s)
 	if (s->pid > 0) {
 		int status;
 
-		(void)kill(s->pid, SIGKILL);
+		(void)ttt_pidfd_signal(TTT_PARENT_PIDFD_FD, SIGKILL);
 		(void)waitpid(s->pid, &status, 0);
 		s->pid = 0;
 	}
