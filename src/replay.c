@@ -88,7 +88,8 @@ set_insert(struct ttt_replay *r, int64_t ts, unsigned at)
 	r->slot[probe(r, ts)] = (uint16_t)at;
 }
 
-/* The contract of ttt_replay_set_floor, which is this; proved by WP. */
+/* ttt_replay_set_floor is this alone, so this is its contract (replay.h)
+ * again; proved by WP, and EVA checks the precondition at each call. */
 /*@ requires \valid(r);
     assigns r->floor, r->have_floor;
     ensures r->have_floor == 1;
