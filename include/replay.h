@@ -118,7 +118,7 @@ _Static_assert(TTT_REPLAY_DEPTH < TTT_REPLAY_EMPTY, "ring indices fit the hash")
  * ttt_replay_floor_below: every remembered timestamp is above the floor.
  *   NOT an invariant of this code: a reordered timestamp stays remembered
  *   when an earlier arrival with a larger value is forgotten and becomes the
- *   floor (accept 10 then 5, then TTT_REPLAY_DEPTH larger ones: 10 is the
+ *   floor (accept 10, 5, then TTT_REPLAY_DEPTH - 1 larger ones: 10 is the
  *   floor, 5 is still in the ring), and ttt_replay_set_floor may raise the
  *   floor above anything. Harmless: at or below the floor is refused before
  *   the ring or the grid is asked.
