@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pwd.h>
+#include <signal.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/wait.h>
@@ -45,11 +46,10 @@ reap(pid_t pid)
 	return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : -EIO;
 }
 
-int
-ttt_user_lookup(const char *name, struct ttt_user *out)
+/* Fork the child and read its record; *n is what the read returned. */
+static int
+ask(const char *name, struct answer *a, ssize_t *n)
 {
-	struct answer a;
-	ssize_t n;
 	int fds[2], rc;
 	pid_t pid;
 
@@ -66,12 +66,28 @@ ttt_user_lookup(const char *name, struct ttt_user *out)
 		child(fds[1], name);
 	(void)close(fds[1]);
 	do
-		n = read(fds[0], &a, sizeof(a));
-	while (n < 0 && errno == EINTR);
+		*n = read(fds[0], a, sizeof(*a));
+	while (*n < 0 && errno == EINTR);
 	(void)close(fds[0]);
-	/* Reaped whatever it said: no zombie is left behind. A short record or
-	 * a child that failed is no answer, and never a user. */
-	rc = reap(pid);
+	/* Reaped whatever it said: no zombie is left behind. */
+	return reap(pid);
+}
+
+int
+ttt_user_lookup(const char *name, struct ttt_user *out)
+{
+	/* An inherited SIGCHLD ignored would reap the child before we learn
+	 * how it ended: the default for the lookup's length. */
+	struct sigaction dfl = { .sa_handler = SIG_DFL }, old;
+	struct answer a;
+	ssize_t n = 0;
+	int rc;
+
+	if (sigaction(SIGCHLD, &dfl, &old) != 0)
+		return -errno;
+	rc = ask(name, &a, &n);
+	(void)sigaction(SIGCHLD, &old, NULL);
+	/* A short record or a child that failed is no answer, never a user. */
 	if (rc != 0 || n != (ssize_t)sizeof(a) || (a.found != 0 && a.found != 1))
 		return rc != 0 ? rc : -EIO;
 	if (!a.found)

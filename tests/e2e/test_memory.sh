@@ -38,6 +38,17 @@ else
 	log "passwd: files only in /etc/nsswitch.conf: no module to keep out, not checked"
 fi
 
+# Started with SIGCHLD ignored (kept across exec), the lookup's child would
+# be reaped by the kernel before its exit status is read: it must still
+# answer, and its answer still be checked.
+sigchld_ignored() { perl -e '$SIG{CHLD} = "IGNORE"; exec @ARGV or exit 127' "$@"; }
+out=$(sigchld_ignored "$TTT_BIN" -u no-such-user-ttt "$KEY" :9000 2>&1) && rc=0 || rc=$?
+check "with SIGCHLD ignored, an unknown user is refused as such (78)" \
+	sh -c '[ "$1" -eq 78 ] && printf "%s" "$2" | grep -q "unknown user .no-such-user-ttt."' _ "$rc" "$out"
+out=$(sigchld_ignored "$TTT_BIN" -u root "$KEY" :9000 2>&1) && rc=0 || rc=$?
+check "and root is refused for its uid 0 (78)" \
+	sh -c '[ "$1" -eq 78 ] && printf "%s" "$2" | grep -q "has uid or gid 0"' _ "$rc" "$out"
+
 check "a burst of 1300-byte pings crosses" \
 	ip netns exec "$NS_A" ping -c 200 -i 0.002 -s 1300 -W 2 -q 10.99.0.2
 hwm() { awk '/^VmHWM:/ { print $2 }' "/proc/$1/status"; }
