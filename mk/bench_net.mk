@@ -1,8 +1,9 @@
 # make bench: tinytaptunnel against the bare veth underlay, socat's
 # unauthenticated tap-over-UDP forwarder (connected UDP, -b 8192) and fastd
 # (tap, null+salsa2012+umac: authenticated), side by side in one run (TCP
-# both ways, 64-byte UDP, ping RTT, CPU per GB, peak RSS of an end,
-# allocations under load, syscalls per frame). Two network namespaces the
+# both ways, 64-byte UDP, ping RTT (median and mean), CPU per GB, peak RSS
+# of an end and of its worker alone, allocations under load, syscalls per
+# frame). Two network namespaces the
 # script creates and deletes; nothing outside them. Needs root, iperf3, socat
 # and fastd; perf (linux-perf) or strace counts the syscalls. About 5.5
 # minutes (four paths, some 80 s a path), cut at 9; with BENCH_COMPARE (a

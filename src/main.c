@@ -13,7 +13,6 @@
 #include <fcntl.h>
 #include <glob.h>
 #include <netdb.h>
-#include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,6 +33,7 @@
 #include "show.h"
 #include "tap.h"
 #include "udp.h"
+#include "userdb.h"
 #include "worker.h"
 
 static const char *progname = "tinytaptunnel";
@@ -118,30 +118,36 @@ read_key(const char *path, struct ttt_parent *p)
  * The worker's user: never root, whose drop would be no drop at all. Without
  * --user and without our own user, nobody, with *shared set: every other
  * process running as nobody could signal the worker, so that is warned about.
+ * Looked up in a child (userdb.h): the parent never maps the NSS modules.
  */
 static int
 resolve_user(const char *name, struct ttt_parent *p, int *shared)
 {
-	const struct passwd *pw;
+	struct ttt_user u;
+	int rc;
 
 	*shared = 0;
 	if (name[0] == '\0') {
-		pw = getpwnam(TTT_DEFAULT_USER);
-		if (pw == NULL) {
-			pw = getpwnam(TTT_FALLBACK_USER);
+		name = TTT_DEFAULT_USER;
+		rc = ttt_user_lookup(name, &u);
+		if (rc == 0) {
+			name = TTT_FALLBACK_USER;
+			rc = ttt_user_lookup(name, &u);
 			*shared = 1;
 		}
-		name = pw != NULL ? pw->pw_name : TTT_FALLBACK_USER;
 	} else {
-		pw = getpwnam(name);
+		rc = ttt_user_lookup(name, &u);
 	}
-	if (pw == NULL)
+	if (rc < 0)
+		return fail(EX_OSERR, "looking up user '%s' for the worker: %s", name,
+		    strerror(-rc));
+	if (rc == 0)
 		return fail(EX_CONFIG, "unknown user '%s' for the worker (see --user)", name);
-	if (pw->pw_uid == 0 || pw->pw_gid == 0)
+	if (u.uid == 0 || u.gid == 0)
 		return fail(EX_CONFIG, "user '%s' has uid or gid 0; the worker must not run "
 		    "as root (see --user)", name);
-	p->cfg.run.uid = pw->pw_uid;
-	p->cfg.run.gid = pw->pw_gid;
+	p->cfg.run.uid = u.uid;
+	p->cfg.run.gid = u.gid;
 	return 0;
 }
 

@@ -86,11 +86,24 @@ put_bit(struct ttt_reflect *r, int64_t slot, int on)
 	atomic_store_explicit(w, on ? v | bit : v & ~bit, memory_order_relaxed);
 }
 
+/*
+ * Zero a word that is not zero already. The bitmap is a zeroed static
+ * array: a page never written is the kernel's shared zero page and costs
+ * the worker no memory, so clearing must not write it (512 KiB for a 3 s
+ * window, all of it written by the first mark otherwise).
+ */
+static void
+zero_word(_Atomic uint64_t *w)
+{
+	if (atomic_load_explicit(w, memory_order_relaxed) != 0)
+		atomic_store_explicit(w, 0, memory_order_relaxed);
+}
+
 static void
 clear_all(struct ttt_reflect *r)
 {
 	for (uint64_t i = 0; i < r->nslots / WORD_BITS; i++)
-		atomic_store_explicit(&r->bits[i], 0, memory_order_relaxed);
+		zero_word(&r->bits[i]);
 }
 
 /* Clear slots [from, to), fewer than nslots of them, a word at a time where
@@ -102,7 +115,7 @@ clear_range(struct ttt_reflect *r, int64_t from, int64_t to)
 		uint64_t i = (uint64_t)from & (r->nslots - 1);
 
 		if (i % WORD_BITS == 0 && to - from >= WORD_BITS) {
-			atomic_store_explicit(&r->bits[i / WORD_BITS], 0, memory_order_relaxed);
+			zero_word(&r->bits[i / WORD_BITS]);
 			from += WORD_BITS;
 		} else {
 			put_bit(r, from, 0);

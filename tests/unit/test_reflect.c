@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "reflect.h"
 #include "frame.h"
@@ -355,6 +357,47 @@ test_no_retired_tag_drawn(void **state)
 	assert_int_not_equal(atomic_load(&r->tag), cur);
 }
 
+/* The word of the bitmap that the first stamp at or after now marks. */
+static size_t
+word_of(int64_t now, size_t nwords)
+{
+	int64_t ts = (now & ~TTT_TAG_MASK) | TAG;
+
+	if (ts < now)
+		ts += TTT_TAG_GRID;
+	return (size_t)((uint64_t)(ts >> TTT_TAG_BITS) & (nwords * 64 - 1)) / 64;
+}
+
+/* Clearing writes no word that is zero already: a bitmap page never marked
+ * stays the kernel's zero page (the worker's memory). Every page but those
+ * of the marked words is read-only here, so a write to one would fault. */
+static void
+test_clearing_leaves_zero_pages_alone(void **state)
+{
+	static struct ttt_reflect r;
+	size_t nwords = ttt_reflect_words(TTT_DEFAULT_WINDOW_NS), page = (size_t)sysconf(_SC_PAGESIZE);
+	size_t len = nwords * sizeof(uint64_t), per_page = page / sizeof(uint64_t);
+	const int64_t when[] = { T0, T0 + INT64_C(1000000000), T0 + 20 * TTT_DEFAULT_WINDOW_NS };
+	_Atomic uint64_t *w = mmap(NULL, len, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	int64_t last = -1, ts[3];
+
+	(void)state;
+	assert_true(w != MAP_FAILED);
+	for (int i = 0; i < 3; i++)
+		assert_int_equal(mprotect((char *)w + word_of(when[i], nwords) / per_page * page,
+		    page, PROT_READ | PROT_WRITE), 0);
+	memset(cache, 0, sizeof(cache));
+	ttt_reflect_init(&r, w, cache, TTT_DEFAULT_WINDOW_NS, TAG);
+	/* The first mark clears all, the second a second's worth of slots,
+	 * the third all again (past the ring). */
+	for (int i = 0; i < 3; i++) {
+		ts[i] = send_one(&r, &last, when[i]);
+		assert_true(is_ours(&r, ts[i]));
+	}
+	assert_false(is_ours(&r, ts[0]));
+	assert_int_equal(munmap((void *)w, len), 0);
+}
+
 /* The ring's size follows the window and stays within the static bound. */
 static void
 test_sizes(void **state)
@@ -381,6 +424,7 @@ main(void)
 		cmocka_unit_test(test_restart_after_step_back),
 		cmocka_unit_test(test_no_retired_tag_drawn),
 		cmocka_unit_test(test_sizes),
+		cmocka_unit_test(test_clearing_leaves_zero_pages_alone),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
