@@ -9,8 +9,7 @@
  *   2. build the data path object (datapath.h)
  *   3. drop privileges (privdrop.c)
  *   4. start the forwarding threads while clone() is still allowed
- *   5. forbid new tasks, drop the start-up's library pages (residency.h),
- *      install the seccomp filter on every thread
+ *   5. forbid new tasks, install the seccomp filter on every thread
  *   6. tell the parent READY, release the threads
  */
 #include <errno.h>
@@ -28,7 +27,6 @@
 #include "keyring.h"
 #include "log.h"
 #include "privdrop.h"
-#include "residency.h"
 #include "seccomp_policy.h"
 #include "sha256_ni.h"
 #include "timers.h"
@@ -283,8 +281,6 @@ demote_and_start(struct worker *w, const struct ttt_config *cfg)
 		die("starting the forwarding threads", -rc);
 	if ((rc = ttt_privdrop_no_procs()) != 0)
 		die("rlimit nproc", -rc);
-	/* The set-up's library pages, before the filter forbids madvise. */
-	(void)ttt_residency_trim();
 	if ((rc = ttt_seccomp_worker(&fds)) != 0)
 		die("installing the seccomp filter", -rc);
 	(void)ttt_ipc_send(dp->ipc, TTT_IPC_READY, NULL, 0);
