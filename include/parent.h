@@ -16,8 +16,6 @@
 #include "keyfile.h"
 #include "worker.h"
 
-#define TTT_BACKOFF_MIN_MS   1000
-#define TTT_BACKOFF_MAX_MS   30000
 #define TTT_STOP_GRACE_MS    2000	/* SIGTERM, then SIGKILL after this */
 #define TTT_WORKER_LOG_PER_SEC 20	/* a compromised worker cannot flood our log */
 #define TTT_WORKER_LOG_BURST   50

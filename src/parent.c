@@ -18,6 +18,7 @@
 #include "keyfile.h"
 #include "log.h"
 #include "parent.h"
+#include "respawn.h"
 #include "status.h"
 #include "timers.h"
 #ifdef TTT_TEST_HOOKS
@@ -32,7 +33,8 @@ struct supervisor {
 	pid_t pid;		/* the worker, or 0 */
 	struct ttt_channel chan;	/* its channel (fd -1 when none); never blocks us */
 	struct ttt_timers timers;	/* respawn, stats poll and answer, stats log: timers.h */
-	long long started_ms, backoff_ms;	/* monotonic */
+	long long started_ms;		/* monotonic */
+	struct ttt_backoff backoff;	/* respawn.h */
 	/*
 	 * Counters outlive workers: the totals of the workers that ended, plus
 	 * the current one's latest snapshot (polled every second), so a crash
@@ -182,16 +184,10 @@ static void
 schedule_respawn(struct supervisor *s)
 {
 	long long t = ttt_mono_ms();
+	int64_t wait = ttt_backoff_next(&s->backoff, t - s->started_ms);
 
-	/* A worker that ran longer than the longest back-off was healthy:
-	 * start the next one promptly. */
-	if (t - s->started_ms >= TTT_BACKOFF_MAX_MS)
-		s->backoff_ms = TTT_BACKOFF_MIN_MS;
-	ttt_timers_arm(&s->timers, TTT_TIMER_RESPAWN,
-	    (int64_t)(t + s->backoff_ms) * TTT_NSEC_PER_MSEC);
-	log_info("starting a new worker in %lld s", s->backoff_ms / 1000);
-	s->backoff_ms = s->backoff_ms * 2 > TTT_BACKOFF_MAX_MS ? TTT_BACKOFF_MAX_MS :
-	    s->backoff_ms * 2;
+	ttt_timers_arm(&s->timers, TTT_TIMER_RESPAWN, (t + wait) * TTT_NSEC_PER_MSEC);
+	log_info("starting a new worker in %lld ms", (long long)wait);
 }
 
 /* ---- messages from the worker: hostile input ---- */
@@ -549,10 +545,11 @@ int
 ttt_parent_run(struct ttt_parent *p)
 {
 	struct supervisor s = {
-		.p = p, .chan = { .fd = -1 }, .backoff_ms = TTT_BACKOFF_MIN_MS,
+		.p = p, .chan = { .fd = -1 },
 	};
 	int rc;
 
+	ttt_backoff_init(&s.backoff);
 	ttt_ratelimit_init(&s.rl, TTT_WORKER_LOG_PER_SEC, TTT_WORKER_LOG_BURST);
 	s.sigfd = open_signals();
 	if (s.sigfd < 0) {
