@@ -6,19 +6,21 @@
 void
 ttt_backoff_init(struct ttt_backoff *b)
 {
-	b->next_ms = TTT_BACKOFF_MIN_MS;
+	b->last_ms = 0;
 }
 
 int64_t
 ttt_backoff_next(struct ttt_backoff *b, int64_t lived_ms)
 {
-	int64_t wait;
+	int64_t healthy = b->last_ms / 2 > TTT_BACKOFF_HEALTHY_MS ? b->last_ms / 2 :
+	    TTT_BACKOFF_HEALTHY_MS;
 
-	/* A worker that ran longer than the longest back-off was healthy:
-	 * start the next one promptly. */
-	if (lived_ms >= TTT_BACKOFF_MAX_MS)
-		b->next_ms = TTT_BACKOFF_MIN_MS;
-	wait = b->next_ms;
-	b->next_ms = b->next_ms * 2 > TTT_BACKOFF_MAX_MS ? TTT_BACKOFF_MAX_MS : b->next_ms * 2;
-	return wait;
+	if (lived_ms >= healthy)
+		b->last_ms = 0;		/* a rare fault: replace it now */
+	else if (b->last_ms == 0)
+		b->last_ms = TTT_BACKOFF_MIN_MS;
+	else	/* a loop: wait twice as long, up to the maximum */
+		b->last_ms = b->last_ms > TTT_BACKOFF_MAX_MS / 2 ? TTT_BACKOFF_MAX_MS :
+		    b->last_ms * 2;
+	return b->last_ms;
 }
