@@ -14,6 +14,7 @@
 #include "hwaddr.h"
 #include "ipc.h"
 #include "keyfile.h"
+#include "stamps.h"
 #include "worker.h"
 
 #define TTT_STOP_GRACE_MS    2000	/* SIGTERM, then SIGKILL after this */
@@ -25,6 +26,8 @@
 struct ttt_parent {
 	int tap, udp;
 	int exe;			/* our own binary, opened at start: each worker execs it */
+	int stamps_fd;			/* the stamps page (stamps.h), shared with each worker */
+	struct ttt_stamps *stamps;
 	char ifname[IFNAMSIZ];
 	char hwaddr[TTT_HWADDR_TEXT_MAX];	/* the tap's, as we set it; "": the kernel's */
 	int machine_id_err;		/* -errno: why the default could not be derived */
@@ -39,8 +42,5 @@ struct ttt_parent {
 
 /* Supervise until SIGTERM/SIGINT. Returns the exit status. */
 int ttt_parent_run(struct ttt_parent *p);
-
-/* Why a worker ended, in words: "killed by signal SIGSYS (...)". */
-void ttt_parent_describe_status(int status, char *buf, size_t cap);
 
 #endif

@@ -8,6 +8,7 @@
 #ifndef TTT_RESPAWN_H
 #define TTT_RESPAWN_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 /*
@@ -33,5 +34,52 @@ void ttt_backoff_init(struct ttt_backoff *b);
 /* A worker died (or could not be started) lived_ms after it started: the
  * wait before the next one, in ms. */
 int64_t ttt_backoff_next(struct ttt_backoff *b, int64_t lived_ms);
+
+/*
+ * The replay floor: a new worker refuses every frame stamped at or below
+ * it, since it cannot tell those from frames a predecessor delivered (the
+ * replay filter's memory died with it) or sent (so did the reflection
+ * record).
+ *
+ * The first worker of a daemon: a worker of an earlier run (before a
+ * restart, an upgrade, a crash of the whole daemon) accepted frames stamped
+ * up to its now + window, and sent frames stamped up to its now; nothing of
+ * it is known, so the floor is now + window. The cost: the peer's frames
+ * are refused for a window after each start (peer clocks alike; a peer
+ * behind us by d loses d more, one ahead, d less).
+ */
+int64_t ttt_respawn_first_floor(int64_t wall_now, int64_t window_ns);
+
+/*
+ * A respawn: the newest stamp the dead worker published (stamps.h) bounds
+ * what it delivered or sent, so the floor is that, never below the floor
+ * before. A genuine worker never accepts beyond its now + window, so the
+ * result is capped at wall_now + window: a lying worker can make its
+ * successor refuse frames for at most a window. Exact while the wall clock
+ * does not step back between the two workers.
+ */
+int64_t ttt_respawn_floor(int64_t prev_floor, int64_t published, int64_t wall_now,
+    int64_t window_ns);
+
+/*
+ * A rotation's grace that remains for a worker started mid-rotation, in ms
+ * (0: no rotation under way). The worker honours the old key for this long,
+ * not a fresh full grace, so a respawn never lengthens the old key's life.
+ */
+int64_t ttt_respawn_grace_left_ms(int have_old_key, long long until_ms, long long now_ms);
+
+/*
+ * Whether the peer a dead worker reported is handed to the next one. Not
+ * when the parent dropped it for breaking a rule, nor when it died of
+ * SIGSYS (a system call outside its policy): both are signs it was not
+ * itself, and a clean successor must not start by sending the tap's
+ * traffic where it said. It then learns the peer from the first
+ * authenticated frame. Other deaths keep it: a crash should not cost a
+ * peer behind NAT its tunnel until it speaks.
+ */
+int ttt_respawn_keep_peer(int wait_status, int dropped);
+
+/* Why a worker ended, in words: "killed by signal SIGSYS (...)". */
+void ttt_respawn_describe_status(int status, char *buf, size_t cap);
 
 #endif

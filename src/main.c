@@ -464,6 +464,10 @@ main(int argc, char **argv)
 	parent.exe = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
 	if (parent.exe < 0)
 		return fail(EX_OSERR, "opening our own binary, /proc/self/exe: %s", strerror(errno));
+	/* Shared with each worker: its last stamps bound the next one's floor. */
+	parent.stamps_fd = ttt_stamps_create(&parent.stamps);
+	if (parent.stamps_fd < 0)
+		return fail(EX_OSERR, "the stamps page (memfd): %s", strerror(-parent.stamps_fd));
 	rc = ttt_cli_parse(argc, argv, &parent.cfg, err, sizeof(err));
 	if (rc != 0) {
 		(void)fprintf(stderr, "%s: %s\nTry '%s --help' for more information.\n",

@@ -46,24 +46,8 @@ struct supervisor {
 	unsigned test_syscall;		/* test builds: the next forbidden syscall */
 	struct ttt_ratelimit rl;
 	int stopping;
+	int dropped;			/* we killed the current worker for breaking a rule */
 };
-
-void
-ttt_parent_describe_status(int status, char *buf, size_t cap)
-{
-	if (WIFEXITED(status)) {
-		(void)snprintf(buf, cap, "exited with status %d", WEXITSTATUS(status));
-	} else if (WIFSIGNALED(status)) {
-		int sig = WTERMSIG(status);
-		const char *abbrev = sigabbrev_np(sig);
-
-		(void)snprintf(buf, cap, "killed by signal SIG%s (%d)%s",
-		    abbrev != NULL ? abbrev : "?", sig,
-		    sig == SIGSYS ? ": a system call outside its seccomp policy" : "");
-	} else {
-		(void)snprintf(buf, cap, "ended with wait status 0x%x", (unsigned)status);
-	}
-}
 
 /* ---- starting a worker ---- */
 
@@ -77,10 +61,10 @@ ttt_parent_describe_status(int status, char *buf, size_t cap)
 static int
 place_fds(const struct ttt_parent *p, int chan)
 {
-	enum { NULLFD, CHAN, TAP, UDP, EXE, N };
+	enum { NULLFD, CHAN, TAP, UDP, STAMPS, EXE, N };
 	const int target[N] = { -1, TTT_WORKER_IPC_FD, TTT_WORKER_TAP_FD, TTT_WORKER_UDP_FD,
-	    TTT_WORKER_EXEC_FD };
-	int src[N] = { -1, chan, p->tap, p->udp, p->exe }, tmp[N];
+	    TTT_WORKER_STAMPS_FD, TTT_WORKER_EXEC_FD };
+	int src[N] = { -1, chan, p->tap, p->udp, p->stamps_fd, p->exe }, tmp[N];
 
 	src[NULLFD] = open("/dev/null", O_RDWR | O_CLOEXEC);
 	for (int i = 0; i < N; i++)
@@ -131,15 +115,20 @@ become_worker(const struct ttt_parent *p, int chan)
 static int
 send_setup(struct ttt_parent *p, struct ttt_channel *chan)
 {
+	int64_t left = ttt_respawn_grace_left_ms(p->old_keylen > 0, p->old_key_until_ms,
+	    ttt_mono_ms());
 	int rc;
 
-	/* The new worker refuses what was stamped before it existed: its
-	 * predecessor may have received it (replay) or sent it (reflection). */
-	p->cfg.run.floor_ns = ttt_wall_ns();
+	/* The predecessor is reaped: refuse all it may have delivered (replay)
+	 * or sent (reflection), as its last stamps say (respawn.h). */
+	p->cfg.run.floor_ns = ttt_respawn_floor(p->cfg.run.floor_ns, ttt_stamps_newest(p->stamps),
+	    ttt_wall_ns(), p->cfg.window_ms * TTT_NSEC_PER_MSEC);
+	ttt_stamps_reset(p->stamps, p->cfg.run.floor_ns);
+	p->cfg.run.rekey_left_ms = left;
 	rc = ttt_channel_send(chan, TTT_IPC_CONFIG, &p->cfg, sizeof(p->cfg));
 	/* Mid-rotation, the old key first: the worker takes the second key as
-	 * a rotation and honours the first for a grace period. */
-	if (rc == 0 && p->old_keylen > 0 && ttt_mono_ms() < p->old_key_until_ms)
+	 * a rotation and honours the first for what is left of the grace. */
+	if (rc == 0 && left > 0)
 		rc = ttt_channel_send(chan, TTT_IPC_KEY, p->old_key, p->old_keylen);
 	if (rc == 0)
 		rc = ttt_channel_send(chan, TTT_IPC_KEY, p->key, p->keylen);
@@ -167,6 +156,7 @@ spawn(struct supervisor *s)
 	}
 	(void)close(sv[1]);
 	s->pid = pid;
+	s->dropped = 0;
 	ttt_channel_init(&s->chan, sv[0]);
 	s->started_ms = ttt_mono_ms();
 	ttt_status_worker_started(&s->track, ttt_wall_ns());
@@ -196,6 +186,7 @@ static void
 drop_worker(struct supervisor *s, const char *why)
 {
 	log_warn("worker %ld %s; stopping it", (long)s->pid, why);
+	s->dropped = 1;
 	(void)kill(s->pid, SIGKILL);
 	ttt_channel_close(&s->chan);
 	ttt_timers_disarm(&s->timers, TTT_TIMER_STATS_ANSWER);
@@ -295,13 +286,17 @@ reap(struct supervisor *s)
 	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
 		if (pid != s->pid)
 			continue;
-		ttt_parent_describe_status(status, why, sizeof(why));
+		ttt_respawn_describe_status(status, why, sizeof(why));
 		(void)snprintf(s->track.st.last_exit, sizeof(s->track.st.last_exit), "%s", why);
 		if (s->stopping)
 			log_debug("worker %ld %s", (long)pid, why);
 		else
 			log_warn("worker %ld %s", (long)pid, why);
 		s->pid = 0;
+		/* Only a fixed peer is never reported, so only a learnt one goes. */
+		if (!ttt_respawn_keep_peer(status, s->dropped) &&
+		    !(s->p->cfg.run.flags & TTT_CONFIG_FIXED_PEER))
+			s->p->cfg.run.flags &= ~TTT_CONFIG_HAVE_PEER;
 		ttt_channel_close(&s->chan);
 		ttt_timers_disarm(&s->timers, TTT_TIMER_STATS_ANSWER);
 		ttt_stats_add(&s->ended, &s->current);
@@ -557,6 +552,10 @@ ttt_parent_run(struct ttt_parent *p)
 		return EX_OSERR;
 	}
 	ttt_status_track_init(&s.track, ttt_mono_ns());
+	/* Whatever ran before us may have taken stamps up to a window ahead. */
+	p->cfg.run.floor_ns = ttt_respawn_first_floor(ttt_wall_ns(),
+	    p->cfg.window_ms * TTT_NSEC_PER_MSEC);
+	ttt_stamps_reset(p->stamps, p->cfg.run.floor_ns);
 	/* A path we cannot write is a set-up error, reported now, not each second. */
 	if ((rc = write_status(&s)) != 0) {
 		(void)close(s.sigfd);

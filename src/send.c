@@ -178,6 +178,9 @@ encode_batch(struct ttt_datapath *dp, unsigned n)
 		tx->b.iov[i].iov_base = slot;
 		tx->b.iov[i].iov_len = tx->b.dlen[i];
 	}
+	/* Before any of them leaves: a later worker refuses them if they come
+	 * back, though its reflection record never saw them (stamps.h). */
+	ttt_stamps_raise(&dp->stamps->tx, tx->last_ts);
 }
 
 unsigned

@@ -3,12 +3,20 @@
  * lifetimes and clocks:
  *   - a crash loop is backed off 1, 2, 4 ... up to 30 s;
  *   - a worker killed every 20 s costs the tunnel its start-up only: the
- *     waits add up to well under a tenth of the time (issue 13, item 6).
+ *     waits add up to well under a tenth of the time (issue 13, item 6);
+ *   - the next worker's floor covers every stamp its predecessor published,
+ *     however far ahead of our clock the peer stamps (audit M2), and a
+ *     lying worker can push it at most a window ahead;
+ *   - a rotation's grace is not restarted by a respawn (audit L6);
+ *   - a peer reported by a worker the parent dropped, or that died of
+ *     SIGSYS, is not handed on (audit L3).
  */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <signal.h>
+#include <sys/wait.h>
 #include <cmocka.h>
 
 #include "respawn.h"
@@ -81,6 +89,80 @@ test_healthy_minimum(void **state)
 	assert_int_equal(ttt_backoff_next(&b, TTT_BACKOFF_HEALTHY_MS - 1), 1 * S);
 }
 
+#define SEC INT64_C(1000000000)
+#define T0 (INT64_C(1800000000) * SEC)
+#define WINDOW (3 * SEC)
+
+/* The audit's case: the peer stamps 2 s ahead of us; the old worker took
+ * a frame stamped T0 + 2 s and died; the new one starts 1 s later. */
+static void
+test_floor_covers_a_peer_ahead(void **state)
+{
+	int64_t first = ttt_respawn_first_floor(T0 - 60 * SEC, WINDOW);
+	int64_t published = T0 + 2 * SEC;
+	int64_t floor = ttt_respawn_floor(first, published, T0 + 1 * SEC, WINDOW);
+
+	(void)state;
+	assert_true(floor >= published);	/* the frame is refused as too old */
+	/* Whatever the offset inside the window: the worker took at most
+	 * now + window, and the floor never cuts below what it published. */
+	for (int64_t lead = -WINDOW; lead <= WINDOW; lead += SEC / 4)
+		assert_int_equal(ttt_respawn_floor(first, T0 + lead, T0 + SEC / 10, WINDOW), T0 + lead);
+}
+
+static void
+test_floor_never_falls(void **state)
+{
+	(void)state;
+	/* A worker that died before publishing anything: the old floor. */
+	assert_int_equal(ttt_respawn_floor(T0 + 3 * SEC, INT64_MIN, T0 + SEC, WINDOW),
+	    T0 + 3 * SEC);
+	/* One that wrote less than the truth cannot lower it either. */
+	assert_int_equal(ttt_respawn_floor(T0, T0 - 3600 * SEC, T0 + SEC, WINDOW), T0);
+}
+
+/* A lying worker may publish anything: at most a window of refusals. */
+static void
+test_floor_capped_at_a_window(void **state)
+{
+	(void)state;
+	assert_int_equal(ttt_respawn_floor(T0, INT64_MAX, T0 + SEC, WINDOW), T0 + SEC + WINDOW);
+	assert_int_equal(ttt_respawn_floor(T0, T0 + 3600 * SEC, T0 + SEC, WINDOW),
+	    T0 + SEC + WINDOW);
+	assert_int_equal(ttt_respawn_floor(0, INT64_MAX, INT64_MAX - 1, WINDOW), INT64_MAX);
+}
+
+/* A daemon's first worker: nothing is known of what ran before. */
+static void
+test_first_floor_is_a_window_ahead(void **state)
+{
+	(void)state;
+	assert_int_equal(ttt_respawn_first_floor(T0, WINDOW), T0 + WINDOW);
+	assert_int_equal(ttt_respawn_first_floor(INT64_MAX - 1, WINDOW), INT64_MAX);
+}
+
+static void
+test_grace_left(void **state)
+{
+	(void)state;
+	/* 2.5 s into a 30 s grace: 27.5 s left, not 30 again. */
+	assert_int_equal(ttt_respawn_grace_left_ms(1, 130000, 102500), 27500);
+	assert_int_equal(ttt_respawn_grace_left_ms(1, 130000, 130000), 0);
+	assert_int_equal(ttt_respawn_grace_left_ms(1, 130000, 140000), 0);
+	assert_int_equal(ttt_respawn_grace_left_ms(0, 130000, 102500), 0);
+}
+
+static void
+test_keep_peer(void **state)
+{
+	(void)state;
+	assert_true(ttt_respawn_keep_peer(W_EXITCODE(0, SIGKILL), 0));	/* killed from outside */
+	assert_true(ttt_respawn_keep_peer(W_EXITCODE(0, SIGSEGV), 0));
+	assert_true(ttt_respawn_keep_peer(W_EXITCODE(1, 0), 0));
+	assert_false(ttt_respawn_keep_peer(W_EXITCODE(0, SIGKILL), 1));	/* we dropped it */
+	assert_false(ttt_respawn_keep_peer(W_EXITCODE(0, SIGSYS), 0));	/* outside its policy */
+}
+
 int
 main(void)
 {
@@ -89,6 +171,12 @@ main(void)
 		cmocka_unit_test(test_fault_every_20s_costs_little),
 		cmocka_unit_test(test_proof_of_health_grows_with_the_wait),
 		cmocka_unit_test(test_healthy_minimum),
+		cmocka_unit_test(test_floor_covers_a_peer_ahead),
+		cmocka_unit_test(test_floor_never_falls),
+		cmocka_unit_test(test_floor_capped_at_a_window),
+		cmocka_unit_test(test_first_floor_is_a_window_ahead),
+		cmocka_unit_test(test_grace_left),
+		cmocka_unit_test(test_keep_peer),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
