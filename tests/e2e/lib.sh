@@ -129,9 +129,14 @@ tap_up() {
 	ip -n "$1" addr add "$3" dev "$2"
 }
 
-# ping_ok NS ADDR [COUNT]
+# ping_ok NS ADDR [COUNT]: a reply to COUNT pings; tried again for 6 s, which
+# outlasts the window a freshly started daemon refuses every frame for
+# (SECURITY.md, "across a restart"), so a test may ping right after a start.
 ping_ok() {
-	ip netns exec "$1" ping -c "${3:-3}" -i 0.2 -W 2 -q "$2" >/dev/null 2>&1
+	local end=$((SECONDS + 6))
+	until ip netns exec "$1" ping -c "${3:-3}" -i 0.2 -W 2 -q "$2" >/dev/null 2>&1; do
+		[ "$SECONDS" -lt "$end" ] || return 1
+	done
 }
 
 # A standard pair: two peers, A and B, on an IPv4 veth underlay, tap addresses
@@ -299,16 +304,17 @@ forge() {
 	ip netns exec "$NS_A" "$FORGE" -k "$KEY" -s 192.0.2.1:9001 "$@" 192.0.2.2:9002
 }
 # forge_at_b AGE: stop A's daemon so its address and port send forged
-# frames; wait until B's worker is older than AGE seconds (a worker refuses
-# frames stamped before it started); capture what B's tap receives of
+# frames; wait until B takes frames stamped AGE seconds ago (its first
+# worker refuses those stamped before its start + the window, 3 s: see
+# respawn.h); capture what B's tap receives of
 # ethertype 0x88b5 (IEEE local experimental: only ttt_forge sends it) into
 # capture "tap"; remember B's counters (snap).
 forge_at_b() {
 	local w
 	stop_ttt "$PID_A"
 	w=$(worker_pid "$PID_B" || true)
-	check "B's worker is older than $1 s" \
-		wait_for 10 sh -c '[ "$(ps -o etimes= -p "$1")" -gt "$2" ]' _ "$w" "$1"
+	check "B's worker is older than $1 s + the 3 s window" \
+		wait_for 15 sh -c '[ "$(ps -o etimes= -p "$1")" -gt "$2" ]' _ "$w" "$(($1 + 3))"
 	cap_start tap "$NS_B" ttt0 -Q in ether proto 0x88b5
 	check "B answers SIGUSR1 with its counters" snap
 }
