@@ -109,8 +109,10 @@ for dir in ab ba; do
 	# shellcheck disable=SC2086
 	set -- $s
 	shift
-	check "UDP $dir: every full slice carried datagrams ($*)" \
+	# Counted from the first datagram to the last: a silent tail is missing slices.
+	check "UDP $dir: $# slices of $SLICE_S s, every full one carried datagrams ($*)" \
 		sh -c 'n=$#; i=0; for c; do i=$((i + 1)); [ "$i" -eq "$n" ] || [ "$c" -gt 0 ] || exit 1; done' _ "$@"
+	check "UDP $dir: datagrams until the end ($# slices)" test "$#" -ge $((SOAK_S / SLICE_S))
 done
 read_counters "$PID_A" a && log "A: $CNT"
 read_counters "$PID_B" b && log "B: $CNT"
