@@ -556,6 +556,8 @@ ttt_parent_run(struct ttt_parent *p)
 	p->cfg.run.floor_ns = ttt_respawn_first_floor(ttt_wall_ns(),
 	    p->cfg.window_ms * TTT_NSEC_PER_MSEC);
 	ttt_stamps_reset(p->stamps, p->cfg.run.floor_ns);
+	log_info("refusing frames stamped before now + %lld ms: a daemon before us may have "
+	    "taken them", (long long)p->cfg.window_ms);
 	/* A path we cannot write is a set-up error, reported now, not each second. */
 	if ((rc = write_status(&s)) != 0) {
 		(void)close(s.sigfd);

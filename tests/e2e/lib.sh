@@ -258,6 +258,17 @@ read_counters() {
 rx() {
 	printf '%s\n' "${CNT#* rx }" | tr ' ' '\n' | sed -n "s/^$1=//p"
 }
+# no_refusals_since LINE: no receive refusal counter of CNT grew since the
+# counters line LINE. A daemon refuses every frame for a window after it
+# starts (respawn.h), so a clean tunnel is judged from a line read once it
+# carried traffic both ways.
+no_refusals_since() {
+	local base=$1 k now=$CNT
+	for k in short long badmac stale future replay reflected wrong-peer; do
+		CNT=$base; local b; b=$(rx "$k"); CNT=$now
+		[ "$(rx "$k")" = "$b" ] || return 1
+	done
+}
 # tx KEY: one transmit counter of CNT (frames, bytes, long, ...).
 tx() {
 	local t=${CNT#* tx }
