@@ -223,10 +223,13 @@ need_tool() {
 	exit 1
 }
 
-# ping_size NS ADDR PING-OPTIONS...: 3 pings, every one answered.
+# ping_size NS ADDR PING-OPTIONS...: 3 pings, every one answered; tried
+# again for 6 s, as ping_ok, to outlast a daemon's start-up window.
 ping_size() {
-	local ns=$1 addr=$2; shift 2
-	ip netns exec "$ns" ping "$@" -c 3 -i 0.2 -W 2 -q "$addr" 2>&1 | grep -q " 3 received"
+	local ns=$1 addr=$2 end=$((SECONDS + 6)); shift 2
+	until ip netns exec "$ns" ping "$@" -c 3 -i 0.2 -W 2 -q "$addr" 2>&1 | grep -q " 3 received"; do
+		[ "$SECONDS" -lt "$end" ] || return 1
+	done
 }
 
 # add_c: NS_C, a host on a second link from B (ul1, 198.51.100.2 <-> .3): not A, not on A's link.
