@@ -59,6 +59,10 @@ ref_rule(unsigned type, struct rule *r)
 		*r = (struct rule){ TTT_IPC_TO_PARENT, sizeof(struct ttt_ipc_peer),
 		    sizeof(struct ttt_ipc_peer) };
 		return 1;
+	case TTT_IPC_SET_PEER:
+		*r = (struct rule){ TTT_IPC_TO_WORKER, sizeof(struct ttt_ipc_peer),
+		    sizeof(struct ttt_ipc_peer) };
+		return 1;
 	case TTT_IPC_STATS:
 		*r = (struct rule){ TTT_IPC_TO_PARENT, sizeof(struct ttt_worker_report),
 		    sizeof(struct ttt_worker_report) };
@@ -220,7 +224,8 @@ ref_parse(enum ttt_ipc_side side, const uint8_t *b, size_t len)
 	}
 	case TTT_IPC_LOG:
 		return p[0] <= TTT_LOG_DEBUG ? 0 : -EBADMSG;
-	case TTT_IPC_PEER: {
+	case TTT_IPC_PEER:
+	case TTT_IPC_SET_PEER: {
 		struct ttt_ipc_peer pe;
 
 		memcpy(&pe, p, sizeof(pe));
@@ -292,6 +297,7 @@ ref_permit(uint32_t seen, unsigned type)
 		return SEEN(CONFIG);
 	case TTT_IPC_STATS_REQ:
 	case TTT_IPC_TEST_SYSCALL:
+	case TTT_IPC_SET_PEER:
 		return SEEN(KEY);
 	case TTT_IPC_PEER:
 	case TTT_IPC_STATS:
@@ -336,6 +342,7 @@ check_parsed(const struct ttt_ipc_msg *m, const uint8_t *p, size_t plen)
 		}
 		break;
 	case TTT_IPC_PEER:
+	case TTT_IPC_SET_PEER:
 		FUZZ_CHECK(memcmp(&m->u.peer, p, sizeof(m->u.peer)) == 0);
 		FUZZ_CHECK(ref_peer_ok(&m->u.peer));
 		/* It converts to a socket address of its family and back. */

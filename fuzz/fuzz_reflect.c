@@ -4,20 +4,27 @@
  * The sender stamps with ttt_reflect_stamp and records each datagram's MAC;
  * the receiver asks ttt_reflect_check about datagrams, ours or not, and
  * feeds ttt_reflect_observe with accepted frames. Checked:
- *   - stamps: strictly increasing, one a slot, at or after max(now, 0) and
- *     the next slot, the first value on our tag's grid from there (at the
- *     very end of time, the last tagged value, then no more), and taken by
- *     the replay filter as the newest;
- *   - no reflection passes: every datagram we sent whose slot is within the
- *     window of our newest stamp is recognised with its own MAC, across tag
- *     changes too;
+ *   - stamps: one a slot, at or after max(now, 0) and the next slot, the
+ *     first value on our tag's grid from there (at the very end of time,
+ *     the last tagged value, then no more), strictly increasing and taken
+ *     by the replay filter as the newest; except when our last stamp is
+ *     over a window and the margin ahead of now: then, while a never-used
+ *     tag is left, the stamps restart at now under such a tag, and every
+ *     tag used before is retired;
+ *   - no stamp ever equals an earlier one;
+ *   - no reflection passes: every datagram we ever sent is recognised with
+ *     its own MAC, whatever the clock did since (audit M3, I12: freshness
+ *     is judged against now, which can step back past the ring);
  *   - a peer's frame at the same nanosecond as ours, while the MAC cache
  *     still holds ours, is not taken for a reflection;
- *   - a timestamp we never sent is never taken for ours, unless we stamped
- *     in its slot and the MAC cache has since forgotten that stamp;
+ *   - a timestamp we never sent is taken for ours only when the record
+ *     cannot know better: a retired tag up to the retirement's slot; a tag
+ *     of this run older than the ring; a slot whose ring bit one of our
+ *     stamps set (the same slot, or one a ring apart) while the MAC cache
+ *     holds no stamp of that very slot;
  *   - observe changes the tag exactly on the TTT_TAG_SAME_RUN-th frame in a
- *     row carrying it, to a different tag, unless an earlier old tag is
- *     still honoured.
+ *     row carrying it, to a different, never-retired tag, unless the last
+ *     change is less than a window old or no such tag is left.
  *
  * Input: selector (1: window in bits 0-1 and 3, raw clock in bit 2), maybe
  * window bytes, tag (2), clock (8 raw, or 2 as an offset), then operations:
@@ -59,6 +66,10 @@ static int64_t window_ns, window_slots, last_ts;
 static unsigned same_run;
 static int model_have_prev;
 static int64_t model_prev_until;
+/* Tags of this run, tags retired by a restart and up to which slot, the
+ * highest slot marked. */
+static uint8_t model_used[TTT_TAG_GRID], model_retired[TTT_TAG_GRID];
+static int64_t model_retired_until, model_hw;
 
 static uint64_t
 mix(uint64_t x)
@@ -82,21 +93,38 @@ cur_tag(void)
 	return atomic_load_explicit(&r.tag, memory_order_relaxed);
 }
 
+/* Stamps restart after a step back: no order to search by. */
 static int
 was_sent(int64_t ts)
 {
-	/* Stamps are strictly increasing: binary search. */
-	size_t lo = 0, hi = nsent;
+	for (size_t i = 0; i < nsent; i++)
+		if (sent[i].ts == ts)
+			return 1;
+	return 0;
+}
 
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
+static int
+free_tag_left(unsigned except)
+{
+	for (unsigned t = 0; t < TTT_TAG_GRID; t++)
+		if (t != except && !model_used[t] && !model_retired[t])
+			return 1;
+	return 0;
+}
 
-		if (sent[mid].ts < ts)
-			lo = mid + 1;
-		else
-			hi = mid;
+/* What a restart does to the model: every tag used is retired. */
+static void
+model_restart(unsigned fresh)
+{
+	for (unsigned t = 0; t < TTT_TAG_GRID; t++) {
+		model_retired[t] |= model_used[t];
+		model_used[t] = 0;
 	}
-	return lo < nsent && sent[lo].ts == ts;
+	model_used[fresh] = 1;
+	if (model_hw > model_retired_until)
+		model_retired_until = model_hw;
+	/* A new run: the peer's filter sees stamps go back, by design. */
+	ttt_replay_init(&replay, 0);
 }
 
 static void
@@ -106,6 +134,7 @@ send_one(int64_t now)
 	unsigned tag = cur_tag();
 	uint8_t mac[TTT_MAC_LEN];
 	uint64_t fp;
+	int restart = 0;
 
 	if (nsent == MAX_SENT)
 		return;
@@ -116,14 +145,25 @@ send_one(int64_t now)
 			FUZZ_CHECK(ttt_reflect_stamp(&r, &last_ts, now) == prev);
 			return;
 		}
+		/* Over a window ahead of now: restart, while a tag is left. */
+		restart = (prev >> TTT_TAG_BITS) - (want >> TTT_TAG_BITS) >
+		    window_slots + TTT_REFLECT_MARGIN_SLOTS && free_tag_left(TTT_TAG_GRID);
 		/* One stamp a slot. */
-		if (want < ((prev >> TTT_TAG_BITS) + 1) << TTT_TAG_BITS)
+		if (!restart && want < ((prev >> TTT_TAG_BITS) + 1) << TTT_TAG_BITS)
 			want = ((prev >> TTT_TAG_BITS) + 1) << TTT_TAG_BITS;
 	}
 	ts = ttt_reflect_stamp(&r, &last_ts, now);
 	FUZZ_CHECK(last_ts == ts);
-	FUZZ_CHECK(ts > prev);
-	FUZZ_CHECK(prev < 0 || (ts >> TTT_TAG_BITS) > (prev >> TTT_TAG_BITS));
+	FUZZ_CHECK(!was_sent(ts));
+	if (restart) {
+		FUZZ_CHECK(cur_tag() != tag && !model_used[cur_tag()] && !model_retired[cur_tag()]);
+		model_restart(cur_tag());
+		tag = cur_tag();
+	} else {
+		FUZZ_CHECK(ts > prev);
+		FUZZ_CHECK(prev < 0 || (ts >> TTT_TAG_BITS) > (prev >> TTT_TAG_BITS));
+		FUZZ_CHECK(cur_tag() == tag);
+	}
 	if (want > INT64_MAX - TTT_TAG_GRID)
 		FUZZ_CHECK(ts > want - TTT_TAG_GRID);	/* the last tagged value */
 	else
@@ -141,40 +181,51 @@ send_one(int64_t now)
 	slot = ts >> TTT_TAG_BITS;
 	model_cache[(uint64_t)slot & (TTT_REFLECT_CACHE - 1)].ts = ts;
 	model_cache[(uint64_t)slot & (TTT_REFLECT_CACHE - 1)].gen = gen;
-}
-
-/* Within the window of our newest stamp: a reflection that would pass the
- * freshness check, which the record must catch. */
-static int
-in_window(int64_t ts)
-{
-	int64_t newest = nsent > 0 ? sent[nsent - 1].ts >> TTT_TAG_BITS : 0;
-
-	return nsent > 0 && newest - (ts >> TTT_TAG_BITS) <= window_slots;
+	if (slot > model_hw)
+		model_hw = slot;
 }
 
 /*
- * We stamped in ts's slot, but the MAC cache no longer holds that stamp: the
- * record cannot tell ts from ours, and refuses it (reflect.h, by design).
+ * The record cannot tell ts from ours, and refuses it (reflect.h, by
+ * design): its tag is retired and its slot at most the retirement's; or a
+ * tag of this run and older than the ring; or one of our stamps set the
+ * ring bit of its slot (that slot, or one a ring apart) and the MAC cache
+ * holds no stamp of that very slot.
  */
+/* Refused as ours without the MAC cache: a retired tag, or one of this
+ * run older than the ring. */
 static int
-slot_forgotten(int64_t ts)
+coarse(int64_t ts)
 {
 	int64_t slot = ts >> TTT_TAG_BITS;
-	size_t lo = 0, hi = nsent;
+	unsigned low = (unsigned)(ts & TTT_TAG_MASK);
 
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
+	if (model_retired[low] && slot <= model_retired_until)
+		return 1;
+	return model_used[low] && slot <= model_hw && (uint64_t)(model_hw - slot) >= r.nslots;
+}
 
-		if ((sent[mid].ts >> TTT_TAG_BITS) < slot)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	if (lo == nsent || (sent[lo].ts >> TTT_TAG_BITS) != slot)
+static int
+may_claim(int64_t ts)
+{
+	int64_t slot = ts >> TTT_TAG_BITS, cached;
+	unsigned low = (unsigned)(ts & TTT_TAG_MASK);
+	uint64_t ring = r.nslots;
+
+	if (ts < 0)
 		return 0;
-	return !(model_cache[(uint64_t)slot & (TTT_REFLECT_CACHE - 1)].gen == gen &&
-	    model_cache[(uint64_t)slot & (TTT_REFLECT_CACHE - 1)].ts == sent[lo].ts);
+	if (coarse(ts))
+		return 1;
+	if (!model_used[low] || slot > model_hw)
+		return 0;
+	cached = model_cache[(uint64_t)slot & (TTT_REFLECT_CACHE - 1)].gen == gen ?
+	    model_cache[(uint64_t)slot & (TTT_REFLECT_CACHE - 1)].ts : 0;
+	if (cached >= 0 && cached >> TTT_TAG_BITS == slot)
+		return 0;
+	for (size_t i = 0; i < nsent; i++)
+		if ((uint64_t)(sent[i].ts >> TTT_TAG_BITS) % ring == (uint64_t)slot % ring)
+			return 1;
+	return 0;
 }
 
 static void
@@ -185,7 +236,7 @@ check_foreign(int64_t ts, uint64_t fp)
 
 	make_mac(fp, mac);
 	got = ttt_reflect_check(&r, ts, mac);
-	if (got && !was_sent(ts) && !slot_forgotten(ts)) {
+	if (got && !was_sent(ts) && !may_claim(ts)) {
 		fprintf(stderr, "reflect: ts %lld was never sent but is taken for ours "
 		    "(tag %u, %zu sent, newest %lld)\n", (long long)ts, cur_tag(), nsent,
 		    nsent > 0 ? (long long)sent[nsent - 1].ts : -1LL);
@@ -202,9 +253,14 @@ observe(int64_t ts)
 
 	if (ts >= 0 && (unsigned)(ts & TTT_TAG_MASK) == tag) {
 		if (++same_run == TTT_TAG_SAME_RUN) {
+			int left = 0;
+
 			same_run = 0;
-			/* One old tag at a time: a change waits out the last one's window. */
-			if (!(model_have_prev && last < model_prev_until)) {
+			for (unsigned t = 0; t < TTT_TAG_GRID; t++)
+				left |= t != tag && !model_retired[t];
+			/* A change waits out the last one's window, and needs a
+			 * tag no restart retired. */
+			if (left && !(model_have_prev && last < model_prev_until)) {
 				want_change = 1;
 				model_have_prev = 1;
 				model_prev_until = (last < 0 ? 0 : last) + window_slots +
@@ -216,9 +272,11 @@ observe(int64_t ts)
 	}
 	got = ttt_reflect_observe(&r, ts, (uint32_t)mix((uint64_t)ts));
 	FUZZ_CHECK(got == want_change);
-	if (got)
+	if (got) {
 		FUZZ_CHECK(cur_tag() != tag && cur_tag() <= TTT_TAG_MASK);
-	else
+		FUZZ_CHECK(!model_retired[cur_tag()]);
+		model_used[cur_tag()] = 1;
+	} else
 		FUZZ_CHECK(cur_tag() == tag);
 }
 
@@ -233,8 +291,6 @@ reflect_back(uint16_t pick, int other_mac)
 	if (nsent == 0)
 		return;
 	e = &sent[nsent - 1 - pick % nsent];
-	if (!in_window(e->ts))
-		return;
 	slot = e->ts >> TTT_TAG_BITS;
 	if (!other_mac) {
 		make_mac(e->fp, mac);
@@ -255,7 +311,7 @@ reflect_back(uint16_t pick, int other_mac)
 	make_mac(~e->fp, mac);
 	got = ttt_reflect_check(&r, e->ts, mac);
 	if (model_cache[(uint64_t)slot & (TTT_REFLECT_CACHE - 1)].gen == gen &&
-	    model_cache[(uint64_t)slot & (TTT_REFLECT_CACHE - 1)].ts == e->ts)
+	    model_cache[(uint64_t)slot & (TTT_REFLECT_CACHE - 1)].ts == e->ts && !coarse(e->ts))
 		FUZZ_CHECK(got == 0);
 }
 
@@ -307,6 +363,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	same_run = 0;
 	model_have_prev = 0;
 	model_prev_until = 0;
+	memset(model_used, 0, sizeof(model_used));
+	memset(model_retired, 0, sizeof(model_retired));
+	model_used[tag & TTT_TAG_MASK] = 1;
+	model_retired_until = -1;
+	model_hw = -1;
 	last_ts = INT64_MIN;
 	gen++;
 

@@ -1,98 +1,45 @@
 /*
- * The replay filter against a reference model, over fuzzed timestamp
- * sequences with reordering, re-sends and int64 extremes.
+ * The replay filter against the reference model (tests/model/replay_model.h),
+ * over fuzzed timestamp sequences with reordering, re-sends, int64
+ * extremes and, in grid mode, stamps on the tag grid with tag changes.
  *
- * What replay.h promises, stated as the model checks it. Let A be the list
- * of timestamps accepted so far, in arrival order; the filter remembers the
- * last TTT_REPLAY_DEPTH of them, and floor = max of the older ones (none at
- * first). For a new ts:
- *   - ts <= floor                      -> TOO_OLD (refused)
- *   - ts in A (hence remembered)       -> DUPLICATE (refused)
- *   - otherwise accepted: NEWEST when ts > max(A) (or A is empty), else
- *     REORDERED.
- * So: a duplicate is never accepted; a fresh strictly-newest timestamp is
- * never refused; and a timestamp never seen and above every value accepted
- * more than TTT_REPLAY_DEPTH acceptances ago is accepted however late it
- * comes. The harness checks those three properties by name, then the exact
- * verdict.
+ * What replay.h promises, as the model states it: a timestamp at or below
+ * the floor is TOO_OLD; one accepted before is DUPLICATE; any other is
+ * accepted (NEWEST above all accepted, else REORDERED); and the floor is the
+ * largest accepted timestamp neither among the last TTT_REPLAY_DEPTH
+ * acceptances nor held by the grid (its tag, its slot in the window), or a
+ * floor set from outside. The harness checks three properties by name (a
+ * duplicate is never accepted; a fresh newest timestamp above the floor is
+ * never refused; nor a fresh reordered one), then the exact verdict.
  *
- * ttt_replay_set_floor(f) is modelled as one more forgotten value: floor =
- * max(floor, f).
- *
- * Input: mode (1 byte, reserved), hash seed (8), start value (8), then
- * operations, one byte each plus arguments:
+ * Input: mode (1 byte: bit 0, grid mode), hash seed (8), start value (8),
+ * then operations, one byte each plus arguments. In grid mode the value
+ * `cur` is a slot and every value offered is (slot << TTT_REPLAY_GRID_BITS)
+ * | tag, the tag starting as the start value's low bits:
  *   00aaaaaa  next fresh value: cur += 1 + a (a < 48), or a burst of
  *             16 * (a - 47) consecutive fresh values (a >= 48)
- *   01aaaaaa  behind: cur - (1 + a + 64 * next byte), cur unchanged
+ *   01aaaaaa  behind: cur - (1 + a + 64 * next byte), cur unchanged (in
+ *             grid mode twice as far, past the window)
  *   10aaaaaa  re-send: an earlier offered value, picked by the next 2 bytes
  *   11aaaaaa  raw int64 (next 8 bytes): offered (a bit 1 clear) or set as
  *             floor (a bit 1 set, as a new worker does); becomes cur when
- *             a is odd
+ *             a is odd (in grid mode: its slot, and with a bit 2 set its
+ *             low bits become the tag: a respawned peer)
  */
 #include "fuzz_common.h"
 #include "replay.h"
+#include "../tests/model/replay_model.h"
 
 #define MAX_OPS 4096	/* timestamps offered per input; bounds the model */
 
-struct model {
-	int64_t acc[MAX_OPS];		/* accepted, in arrival order */
-	int64_t sorted[MAX_OPS];	/* the same, sorted, for lookups */
-	size_t nacc;
-	int64_t floor, top;
-	int have_floor, have_top;
-};
-
-static struct model m;
+static struct rm_model m;
+static int64_t m_acc[MAX_OPS], m_sorted[MAX_OPS], m_grid[MAX_OPS];
+static size_t m_grid_at[MAX_OPS];
 static struct ttt_replay filter;
 static int64_t offered[MAX_OPS];
 static size_t noffered;
-
-/* Index of the first element >= ts. */
-static size_t
-lower_bound(const int64_t *a, size_t n, int64_t ts)
-{
-	size_t lo = 0, hi = n;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (a[mid] < ts)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
-}
-
-static int
-model_seen(int64_t ts)
-{
-	size_t i = lower_bound(m.sorted, m.nacc, ts);
-
-	return i < m.nacc && m.sorted[i] == ts;
-}
-
-static void
-model_accept(int64_t ts)
-{
-	size_t i = lower_bound(m.sorted, m.nacc, ts);
-
-	memmove(&m.sorted[i + 1], &m.sorted[i], (m.nacc - i) * sizeof(m.sorted[0]));
-	m.sorted[i] = ts;
-	m.acc[m.nacc++] = ts;
-	if (!m.have_top || ts > m.top) {
-		m.top = ts;
-		m.have_top = 1;
-	}
-	/* The acceptance that just fell out of the last TTT_REPLAY_DEPTH. */
-	if (m.nacc > TTT_REPLAY_DEPTH) {
-		int64_t old = m.acc[m.nacc - TTT_REPLAY_DEPTH - 1];
-
-		if (!m.have_floor || old > m.floor)
-			m.floor = old;
-		m.have_floor = 1;
-	}
-}
+static int grid_mode;
+static int64_t grid_tag;
 
 static const char *
 verdict_name(enum ttt_replay_verdict v)
@@ -110,10 +57,11 @@ static void
 fail(const char *what, int64_t ts, enum ttt_replay_verdict got,
     enum ttt_replay_verdict want)
 {
-	fprintf(stderr, "replay: %s: ts %lld after %zu accepted (top %lld, floor %s%lld): "
-	    "filter says %s, model says %s\n", what, (long long)ts, m.nacc,
-	    (long long)m.top, m.have_floor ? "" : "none ", (long long)m.floor,
-	    verdict_name(got), verdict_name(want));
+	fprintf(stderr, "replay: %s: ts %lld after %zu accepted (top %lld, floor %s%lld, "
+	    "grid %s tag %u top %lld): filter says %s, model says %s\n", what, (long long)ts,
+	    m.nacc, (long long)m.top, m.have_floor ? "" : "none ", (long long)m.floor,
+	    m.have_grid ? "on" : "off", m.tag, (long long)m.grid_top, verdict_name(got),
+	    verdict_name(want));
 	abort();
 }
 
@@ -127,16 +75,10 @@ offer(int64_t ts)
 		return;
 	offered[noffered++] = ts;
 
-	seen = model_seen(ts);
+	seen = rm_ever(&m, ts);
 	fresh_newest = !m.have_top || ts > m.top;
 	above_floor = !m.have_floor || ts > m.floor;
-	if (!above_floor)
-		want = TTT_REPLAY_TOO_OLD;
-	else if (seen)
-		want = TTT_REPLAY_DUPLICATE;
-	else
-		want = fresh_newest ? TTT_REPLAY_NEWEST : TTT_REPLAY_REORDERED;
-
+	want = rm_update(&m, ts);
 	got = ttt_replay_update(&filter, ts);
 	if (seen && ttt_replay_accepted(got))
 		fail("duplicate accepted", ts, got, want);
@@ -148,17 +90,23 @@ offer(int64_t ts)
 		fail("fresh reordered timestamp within the depth refused", ts, got, want);
 	if (got != want)
 		fail("wrong verdict", ts, got, want);
-	if (ttt_replay_accepted(got))
-		model_accept(ts);
 }
 
 static void
 set_floor(int64_t f)
 {
 	ttt_replay_set_floor(&filter, f);
-	if (!m.have_floor || f > m.floor)
-		m.floor = f;
-	m.have_floor = 1;
+	rm_set_floor(&m, f);
+}
+
+/* What a value `cur` offers: itself, or in grid mode its slot's stamp. */
+static int64_t
+value(int64_t cur)
+{
+	if (!grid_mode)
+		return cur;
+	/* Slots past the int64 range wrap, as cur does. */
+	return fuzz_i64((uint64_t)cur << TTT_REPLAY_GRID_BITS | (uint64_t)grid_tag);
 }
 
 static void
@@ -172,20 +120,21 @@ replay_mode(struct fuzz_in *in, int64_t cur)
 		case 0:
 			if (a < 48) {
 				cur = fuzz_add_wrap(cur, 1 + a);
-				offer(cur);
+				offer(value(cur));
 				break;
 			}
 			for (unsigned i = 0; i < 16u * (a - 47u); i++) {
 				cur = fuzz_add_wrap(cur, 1);
-				offer(cur);
+				offer(value(cur));
 			}
 			break;
 		case 1:
-			offer(fuzz_add_wrap(cur, -(1 + a + 64 * (int64_t)fuzz_u8(in))));
+			offer(value(fuzz_add_wrap(cur, -(1 + a + 64 * (int64_t)fuzz_u8(in)) *
+			    (grid_mode ? 2 : 1))));
 			break;
 		case 2:
 			raw = fuzz_u16(in);
-			offer(noffered > 0 ? offered[noffered - 1 - raw % noffered] : cur);
+			offer(noffered > 0 ? offered[noffered - 1 - raw % noffered] : value(cur));
 			break;
 		default:
 			raw = fuzz_u64(in);
@@ -194,7 +143,9 @@ replay_mode(struct fuzz_in *in, int64_t cur)
 			else
 				offer(fuzz_i64(raw));
 			if (a & 1)
-				cur = fuzz_i64(raw);
+				cur = grid_mode ? fuzz_i64(raw) >> TTT_REPLAY_GRID_BITS : fuzz_i64(raw);
+			if (grid_mode && (a & 4))
+				grid_tag = (int64_t)(raw & TTT_REPLAY_GRID_MASK);
 			break;
 		}
 	}
@@ -207,12 +158,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	uint64_t seed;
 	int64_t start;
 
-	(void)fuzz_u8(&in);	/* reserved: keeps the checked-in corpus valid */
+	grid_mode = fuzz_u8(&in) & 1;
 	seed = fuzz_u64(&in);
 	start = fuzz_i64(fuzz_u64(&in));
 
-	memset(&m, 0, sizeof(m));
+	rm_init(&m, m_acc, m_sorted, m_grid, m_grid_at, MAX_OPS);
 	noffered = 0;
+	grid_tag = start & TTT_REPLAY_GRID_MASK;
+	if (grid_mode)
+		start >>= TTT_REPLAY_GRID_BITS;
 	ttt_replay_init(&filter, seed);
 	replay_mode(&in, start);
 	return 0;

@@ -89,6 +89,14 @@ printf '00%s%s3f3f%s' ffffffffffffffff 0000000000000000 8000008000ff | out "$R/o
 # values below it, at it and above it (duplicates and fresh ones).
 printf '00%s%s3f%s%s%s%s%s01' $S "$START" c2 "$(hex64 1764000000123456889)" 4001 \
     c0 "$(hex64 1764000000123456839)" 4020 | out "$R/set-floor"
+# Grid mode (mode 01), tag 0x115 from the start value: the tag run, then
+# bursts of one frame a slot, a frame 500 slots behind (past the ring, on
+# the grid), re-sends of it, and one behind past the window.
+printf '01%s%s3f3f3f%s%s%s%s' $S "$START" 7307 8000008000 7f7f 3f | out "$R/grid-deep"
+# Grid mode: a respawned peer (op c5: cur and tag from the raw value), a frame
+# of the old tag in flight, then bursts under the new tag and re-sends.
+printf '01%s%s3f3f%s%s%s%s' $S "$START" c5 "$(hex64 1764000000523456999)" 3f 4002 \
+    80000080ff | out "$R/grid-tag-change"
 
 # --- reflect: selector, window bytes, tag, clock, operations (fuzz_reflect.c) --
 F=$C/fuzz_reflect
@@ -105,6 +113,11 @@ printf '02%s%s%s%s%s%s' 0005 0000 "$(rep 10 00)" "$(rep 8 c100)" "$(rep 10 01)" 
 # slots forward, back, then our old datagrams come back.
 printf '00%s%s%s%s%s' 0800 0007 0000 "$(rep 5 00)" 5eff00410f40ff5fff41ff0080000080000a |
     out "$F/small-window-jumps"
+# Audit M3: three sends, 4.5 s on (past the 4.3 s ring), 1.5 s back, the
+# first datagram back; then 10 s back (the stamps restart under a new tag)
+# and datagrams of both runs back.
+printf '02%s%s%s%s%s%s%s%s' 0005 0000 000000 7286 732d 800004 774a 800000800001800002800005 |
+    out "$F/clock-steps-back"
 # The 30 s window; a raw clock before 1970 (clamped to 0), then the end of time.
 printf '0f%s%s%s%s' 03ff 8000000000000000 000000 800000 | out "$F/window-max-negative-clock"
 printf '06%s%s%s' 0001 7ffffffffffff000 "$(rep 12 3f)800000800005" | out "$F/end-of-time"
@@ -172,17 +185,17 @@ rec 00 7 "$(head -c 176 /dev/zero | xxd -p | tr -d '\n')ffffffffffffffff00000000
 rec 00 2 "$(head -c 32 /dev/zero | xxd -p | tr -d '\n')" | out "$I/key-to-parent-refused"
 # To the worker: the configuration (struct ttt_config, config.h: version 5,
 # defaults, fixed IPv6 peer, uid/gid 65534, floor 0, no rotation (one seed
-# mid-rotation), a status file; 2128 bytes, the last 4 padding), key, and the
+# mid-rotation), a status file; 2136 bytes, the last 4 padding), key, and the
 # test-build-only syscall request.
 le32() { printf '%s%s' "$(le16 $(($1 & 65535)))" "$(le16 $(($1 >> 16 & 65535)))"; }
 le64() { printf '%s%s' "$(le32 $(($1 & 4294967295)))" "$(le32 $(($1 >> 32 & 4294967295)))"; }
 strz() { h=$(printf '%s' "$2" | xxd -p | tr -d '\n'); printf '%s' "$h"; head -c $(($1 - ${#h} / 2)) /dev/zero | xxd -p | tr -d '\n'; }
-config() {	# version action | mtu window stats grace threads keepalive daemon syslog verbose quiet
-	printf '%s' "$(le32 5)$(le32 0)"
-	for v in 1418 3000 0 30000 "$1" "$2" 0 0 0 0; do le64 "$v"; done
+config() {	# version action | mtu window stats grace threads keepalive peer-timeout daemon syslog verbose quiet | grace left
+	printf '%s' "$(le32 6)$(le32 0)"
+	for v in 1418 3000 0 30000 "$1" "$2" "${3:-0}" 0 0 0 0; do le64 "$v"; done
 	# run: uid gid family flags, peer [2001:db8::1]:9123, floor, grace left
 	printf '%s' "$(le32 65534)$(le32 65534)$(le32 10)$(le32 3)"
-	printf '%s' "0a0023280000000020010db8000000000000000000000001$(le64 0)$(le64 "${3:-0}")"
+	printf '%s' "0a0023280000000020010db8000000000000000000000001$(le64 0)$(le64 "${4:-0}")"
 	strz 256 /etc/tinytaptunnel/key; strz 301 :9123; strz 301 '[2001:db8::1]:9123'
 	strz 64 ''; strz 256 /var/empty; strz 16 'tap%d'; strz 256 ''
 	strz 256 /run/tinytaptunnel/t/status.json; strz 256 ''; strz 18 02:11:22:33:44:55
@@ -191,7 +204,11 @@ config() {	# version action | mtu window stats grace threads keepalive daemon sy
 rec 01 1 "$(config 1 0)" | out "$I/config-fixed-peer-v6"
 rec 01 1 "$(config 2 0)" | out "$I/config-two-threads"
 rec 01 1 "$(config 1 25)" | out "$I/config-keepalive"
-rec 01 1 "$(config 1 0 12000)" | out "$I/config-mid-rotation"
+rec 01 1 "$(config 1 0 30)" | out "$I/config-peer-timeout"
+rec 01 1 "$(config 1 0 0 12000)" | out "$I/config-mid-rotation"
+rec 01 9 "0a0023280000000020010db8000000000000000000000002" | out "$I/set-peer-v6"
+rec 01 9 "02002328010000007f000001000000000000000000000000" | out "$I/set-peer-v4-scope"
+rec 00 9 "02002328000000007f000001000000000000000000000000" | out "$I/set-peer-to-parent-refused"
 rec 01 2 "$(printf '%s' 73dd8fdbecc7777382da96302fcd8379a19dcb2f18724d241789cfe3b1a20a98)" | out "$I/key-32"
 rec 01 3 '' | out "$I/stats-req"
 rec 01 8 01 | out "$I/test-syscall"

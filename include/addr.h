@@ -66,6 +66,13 @@ enum ttt_addr_status ttt_addr_resolve_local(const char *spec, struct ttt_addr *o
 enum ttt_addr_status ttt_addr_resolve_peer(const char *spec, int local_family,
     struct ttt_addr *out, int *gai);
 
+/*
+ * Whether a peer specification names its host (to be resolved, possibly to
+ * another address later) rather than giving an address literal. Pure: no
+ * resolution. 0 for a specification that does not split.
+ */
+int ttt_addr_spec_is_name(const char *spec);
+
 /* Same family, address and port (and scope for IPv6). */
 int ttt_addr_equal(const struct ttt_addr *a, const struct ttt_addr *b);
 

@@ -69,7 +69,8 @@ int ttt_channel_answered(struct ttt_channel *c);
 /*
  * Receive and check one record from the worker: parsed as hostile, then in
  * turn (ttt_ipc_permit). Returns 1 with *m filled, 0 when the worker closed
- * its end, -EAGAIN when nothing was waiting, or -EPROTO with *why saying
+ * its end (a zero-length record while its end is open is -EPROTO: on
+ * SOCK_SEQPACKET both read as 0), -EAGAIN when nothing was waiting, or -EPROTO with *why saying
  * what it did wrong (for "worker N <why>; stopping it").
  */
 int ttt_channel_read(struct ttt_channel *c, struct ttt_ipc_msg *m, const char **why);

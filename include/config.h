@@ -43,6 +43,9 @@
 /* An hour: NAT and firewall UDP timeouts are seconds to minutes; longer
  * than this keeps nothing open. */
 #define TTT_KEEPALIVE_MAX      3600
+/* A day: a peer silent longer than that is looked up again at least daily;
+ * the look-up itself is bounded by TTT_LOOKUP_MAX_MS (resolve.h). */
+#define TTT_PEER_TIMEOUT_MAX   (24 * 3600)
 /* --mtu not given: the parent chooses from the underlay (ttt_udp_default_mtu)
  * before any worker sees the configuration; out of --mtu's range, so a
  * worker refuses a configuration the parent forgot to complete. */
@@ -68,6 +71,8 @@ struct ttt_config {
 	int64_t rekey_grace_ms;		/* old key still accepted this long after SIGHUP */
 	int64_t threads;		/* forwarding threads in the worker: 1 or 2 */
 	int64_t keepalive;		/* seconds of sending nothing before a keepalive; 0: never */
+	int64_t peer_timeout;		/* seconds of hearing nothing before the peer's name
+					 * is resolved again; 0: never (resolve.h) */
 	int64_t daemonize, use_syslog;	/* flags: 0 or 1 (-d implies syslog) */
 	int64_t verbose, quiet;		/* -v count, -q flag: see ttt_config_log_level */
 	/* Resolved by the parent: who the worker becomes, where, and its peer. */
@@ -90,6 +95,14 @@ struct ttt_config {
 	char metrics_file[TTT_CONFIG_PATH_MAX];	/* "": none; status.h */
 	char mac[TTT_CONFIG_HWADDR_MAX];	/* "": derived from the machine id; hwaddr.h */
 };
+
+/*
+ * Whether the parent resolves the peer's name again while it is silent
+ * (resolve.h): the peer was given as a host name, not an address literal,
+ * and --peer-timeout is set. Only then does the parent's sandbox need the
+ * resolver's files and sockets. Pure.
+ */
+int ttt_config_resolves_peer(const struct ttt_config *c);
 
 /* The configuration's own log level, from -q and -v. */
 int ttt_config_log_level(const struct ttt_config *c);

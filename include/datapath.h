@@ -110,14 +110,17 @@ struct ttt_receiver {
 	struct ttt_ratelimit rl;	/* refusals in the log */
 	struct ttt_rx_batch b;
 	struct ttt_counters count;
+	uint32_t peer_gen;		/* the peer.gen rx.st.peer was copied at */
 	uint8_t mem[TTT_RX_MSGS * TTT_RX_BUF] __attribute__((aligned(TTT_SLOT_ALIGN)));
 };
 
-/* The peer as the sender sees it. */
+/* The peer as the sender sees it. gen counts the parent's moves of a fixed
+ * peer (ttt_datapath_set_peer), so the receiver notices one with a load. */
 struct ttt_peer {
 	pthread_mutex_t lock;
 	struct ttt_addr addr;
 	int have;
+	_Atomic uint32_t gen;
 };
 
 struct ttt_datapath {
@@ -171,6 +174,13 @@ void ttt_receive_init(struct ttt_datapath *dp);
 /* receive.c: receive a batch (flags: MSG_WAITFORONE to wait for the first,
  * MSG_DONTWAIT not to) and deliver it; returns 1 if a frame reached the tap. */
 int ttt_receive_batch(struct ttt_datapath *dp, int flags);
+
+/*
+ * The main thread: the parent moved the fixed peer (its name resolves
+ * elsewhere). The sender uses a at once; the receiver accepts only a from
+ * its next batch on.
+ */
+void ttt_datapath_set_peer(struct ttt_datapath *dp, const struct ttt_addr *a);
 
 /* Add n to a counter; relaxed, since only totals are ever read. */
 static inline void

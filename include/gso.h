@@ -57,4 +57,12 @@ unsigned ttt_gso_group(const size_t *len, unsigned n, const struct ttt_gso_limit
  */
 size_t ttt_gro_piece(size_t len, size_t seg, size_t off);
 
+/*
+ * Whether a received message must be refused whole, unread: the kernel cut
+ * its data (MSG_TRUNC: its length is unknown) or its control data
+ * (MSG_CTRUNC: a lost UDP_GRO would make a coalesced run look like one
+ * long datagram, and it is no longer known where the datagrams start).
+ */
+int ttt_gro_cut(int msg_flags);
+
 #endif

@@ -33,6 +33,8 @@ enum ttt_ipc_type {
 	TTT_IPC_STATS,		/* struct ttt_worker_report (stats.h) */
 	/* parent -> worker, test builds only (TTT_TEST_HOOKS) */
 	TTT_IPC_TEST_SYSCALL,	/* one byte: which forbidden syscall to attempt */
+	/* parent -> worker */
+	TTT_IPC_SET_PEER,	/* struct ttt_ipc_peer: the fixed peer's name resolves here now */
 	TTT_IPC_TYPE_MAX
 };
 
@@ -45,6 +47,7 @@ enum ttt_ipc_type {
 
 /* What TTT_IPC_TEST_SYSCALL asks a test build's worker to attempt: a
  * syscall its sandbox forbids... */
+#define TTT_TEST_PEER_FLOOD_N 1000
 enum ttt_test_syscall {
 	TTT_TEST_OPEN = 1,
 	TTT_TEST_SOCKET,
@@ -56,6 +59,8 @@ enum ttt_test_syscall {
 	TTT_TEST_BAD_LENGTH,	/* send a record whose header lies about its length */
 	TTT_TEST_PASS_FD,	/* try to pass the parent a descriptor */
 	TTT_TEST_STOP_READING,	/* stop servicing the channel: never read, never answer */
+	TTT_TEST_FUTEX_PI,	/* a futex operation beyond wait and wake (forbidden) */
+	TTT_TEST_PEER_FLOOD,	/* report the peer TTT_TEST_PEER_FLOOD_N times at once */
 	TTT_TEST_NSYSCALLS
 };
 
@@ -73,7 +78,7 @@ struct ttt_ipc_msg {
 			enum ttt_log_level level;
 			char text[TTT_IPC_LOG_MAX + 1];	/* NUL-terminated, printable only */
 		} log;
-		struct ttt_ipc_peer peer;
+		struct ttt_ipc_peer peer;	/* PEER, SET_PEER */
 		struct ttt_worker_report stats;
 		uint8_t test_syscall;
 	} u;
@@ -99,7 +104,7 @@ struct ttt_ipc_seen {
 
 /*
  * The protocol's "when": CONFIG once (so first: nothing else may precede
- * it), KEY after CONFIG, STATS_REQ and the test hook after a KEY; READY
+ * it), KEY after CONFIG, STATS_REQ, SET_PEER and the test hook after a KEY; READY
  * once, PEER and STATS only after READY; LOG at any time. Call it on each
  * record ttt_ipc_parse accepted; it records the type in *seen. Pure apart
  * from that. Returns 0, or -EPROTO for a record out of turn (seen unchanged).

@@ -29,6 +29,7 @@ enum ttt_key_status {
 	TTT_KEY_NOTREG,		/* not a regular file */
 	TTT_KEY_BADOWNER,	/* owned by neither us nor root */
 	TTT_KEY_IO,		/* a system call failed; see *err */
+	TTT_KEY_SYMLINK,	/* the path names a symbolic link: never followed */
 	TTT_KEY_NSTATUS
 };
 
@@ -41,7 +42,9 @@ enum ttt_key_status ttt_key_parse(const char *text, size_t len, uint8_t *key,
 
 /*
  * Read and parse a key file. Refuses a file group or others can access, the
- * way OpenSSH refuses an unprotected private key. On TTT_KEY_IO, *err is the
+ * way OpenSSH refuses an unprotected private key. The path is opened without
+ * following a symbolic link and without blocking, and the descriptor is
+ * checked (regular file, owner, mode, size) before a byte is read. On TTT_KEY_IO, *err is the
  * errno. Every copy of the key material but key[] is wiped before returning.
  */
 enum ttt_key_status ttt_keyfile_load(const char *path, uint8_t *key, size_t cap,

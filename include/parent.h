@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "config.h"
+#include "exitstatus.h"
 #include "hwaddr.h"
 #include "ipc.h"
 #include "keyfile.h"

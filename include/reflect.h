@@ -25,12 +25,33 @@
  *
  * A tinytaptunnel peer that drew the same tag would collide with us in busy
  * slots; when TTT_TAG_SAME_RUN accepted frames in a row carry our tag (2^-80
- * for a v1.4 peer), we draw a new tag and keep honouring the old one for a
+ * for a v1.4 peer), we draw a new tag; the old one stays checked against the
+ * ring (one stamp a slot keeps that exact), and a further change waits a
  * window.
  *
- * Threads: one sender at a time writes the bitmap and last_slot (the
- * worker serialises whichever thread sends with a lock); one receiver
- * changes the tag. Both sides use relaxed atomics.
+ * The wall clock can step. Freshness is judged against now, so after our
+ * clock steps back by D a stamp we sent up to D + window before now is
+ * fresh again: every tag we have stamped with is checked, not only the
+ * current one, and a fresh stamp under one of them that is older than the
+ * ring holds is refused as ours rather than forgotten (audit M3; a v1.4
+ * peer then loses one frame in 1024, only while our clock is set back).
+ *
+ * A step back of more than a window leaves our next stamps over a window
+ * ahead of now, where a peer in step with our clock refuses them all as
+ * "future": a forward step, once corrected, would stall the tunnel for as
+ * long as the step. So the sender restarts its stamps at now, under a tag
+ * it has never used; every tag used before is retired and refused, without
+ * the ring, up to the highest slot we ever stamped. No stamp ever repeats
+ * one sent before, and none of them can come back unrecognised. A v1.4 peer
+ * then loses the frames whose low bits happen to equal a retired tag, one
+ * in 1024 a retired tag, until its stamps pass that slot.
+ *
+ * Threads: one sender at a time writes the bitmap, last_slot and, at a
+ * restart, the tag and the retired set (the worker serialises whichever
+ * thread sends with a lock); one receiver changes the tag when a peer
+ * shares it. Both sides use atomics; a restart publishes the retired set
+ * before anything else it changes (release), and the receiver reads it last
+ * (acquire).
  */
 #ifndef TTT_REFLECT_H
 #define TTT_REFLECT_H
@@ -48,6 +69,7 @@
 #define TTT_REFLECT_FP_LEN 8	/* MAC bytes kept: a false match is 2^-64 */
 /* Slots beyond the window that the bitmap also covers: batches in flight. */
 #define TTT_REFLECT_MARGIN_SLOTS (INT64_C(1) << 16)
+#define TTT_TAG_WORDS (TTT_TAG_GRID / 64)	/* a bit a tag */
 
 /* What we sent in one slot, written by the sender as a seqlock. */
 struct ttt_reflect_fp {
@@ -61,9 +83,16 @@ struct ttt_reflect {
 	uint64_t nslots;
 	_Atomic int64_t last_slot;	/* highest slot marked, -1: none yet */
 	_Atomic unsigned tag;
+	/* Tags stamped with since the last restart: checked against the ring. */
+	_Atomic uint64_t used[TTT_TAG_WORDS];
+	/* Tags stamped with before it: ours up to retired_until_slot. */
+	_Atomic uint64_t retired[TTT_TAG_WORDS];
+	_Atomic int64_t retired_until_slot;
+	/* sender-only */
+	uint64_t tx_rng;		/* picks a restart's tag, nothing secret */
+	unsigned long restarts;		/* how many times the stamps restarted */
 	/* receiver-only */
-	unsigned prev_tag;
-	int64_t prev_until_slot;	/* honour prev_tag for slots below this */
+	int64_t prev_until_slot;	/* no further tag change while below this */
 	int have_prev;
 	unsigned same_run;
 	int64_t window_slots;
@@ -83,14 +112,19 @@ void ttt_reflect_init(struct ttt_reflect *r, _Atomic uint64_t *words,
 /*
  * Sender: the next timestamp, strictly after last (*last updated), at or
  * after now, carrying our tag; its slot is marked before it is returned, so
- * the datagram cannot come back before we know it is ours.
+ * the datagram cannot come back before we know it is ours. When last is
+ * more than a window and TTT_REFLECT_MARGIN_SLOTS ahead of now (our clock
+ * was set back), the stamps restart at now under a never-used tag
+ * (r->restarts counts it), unless every tag has been used.
  */
 int64_t ttt_reflect_stamp(struct ttt_reflect *r, int64_t *last, int64_t now);
 
 /* Sender, after encoding and before sending: remember the datagram's MAC. */
 void ttt_reflect_record(struct ttt_reflect *r, int64_t ts, const uint8_t *mac);
 
-/* Receiver: 1 if the datagram with this timestamp and MAC is one we sent. */
+/* Receiver: 1 if the datagram with this timestamp and MAC may be one we
+ * sent. The caller has found it fresh: the answer is exact in the ring, and
+ * refuses what is ours by tag but beyond what the ring holds. */
 int ttt_reflect_check(const struct ttt_reflect *r, int64_t ts, const uint8_t *mac);
 
 /*

@@ -1,17 +1,50 @@
 /*
  * Replay filter: after a datagram authenticates, its frame is delivered at
  * most once, exactly (no false acceptance, ever), while frames reordered in
- * flight by up to TTT_REPLAY_DEPTH positions are still delivered.
+ * flight are still delivered: by up to TTT_REPLAY_DEPTH positions from any
+ * peer, and, from a peer that stamps on the tag grid (reflect.h: our own
+ * sender), by up to TTT_REPLAY_GRID_SLOTS slots of its clock (~25 ms),
+ * which at its full rate (one frame a slot) is that many positions.
  *
- * Our counters are the sender's nanosecond timestamps: sparse and strictly
- * increasing, so a bitmap indexed by counter (RFC 6479, WireGuard) does not
- * fit. Instead the filter remembers the last TTT_REPLAY_DEPTH accepted
- * timestamps exactly (a FIFO ring, plus an open-addressing hash set for O(1)
- * lookup) and a floor: the largest timestamp it has forgotten. Everything
- * ever accepted is either remembered or at most the floor, so refusing
- * "remembered or <= floor" is exact.
+ * Our counters are the sender's nanosecond timestamps, and a v1.4 peer's
+ * are raw clock readings: sparse, so a bitmap indexed by counter (RFC 6479,
+ * WireGuard) does not fit them. So the filter keeps two exact records:
  *
- * Pure: no allocation, no clock, no global state. Fixed size (about 6 KiB).
+ *   ring   the last TTT_REPLAY_DEPTH accepted timestamps, whatever they
+ *          are (a FIFO ring, plus an open-addressing hash of ring indices
+ *          for O(1) lookup);
+ *   grid   once TTT_REPLAY_TAG_RUN newest timestamps in a row carry the
+ *          same low TTT_REPLAY_GRID_BITS bits (a tag: v1.4's raw clock
+ *          does that with odds 2^-70), one bit for each of the last
+ *          TTT_REPLAY_GRID_SLOTS slots (ts >> TTT_REPLAY_GRID_BITS) below
+ *          the highest tagged slot accepted: the bit of slot s is set iff
+ *          the timestamp (s << TTT_REPLAY_GRID_BITS) | tag was accepted.
+ *          A bit stands for one timestamp, never for a slot: a timestamp
+ *          of that slot with other low bits (another tag, a v1.4 peer's)
+ *          is looked up in the ring alone.
+ *
+ * and a floor: the largest accepted timestamp that neither record holds
+ * any more (it fell out of the ring while outside the grid's window, or out
+ * of the window while outside the ring, or the tag changed), or a floor set
+ * from outside. The invariant, after every call:
+ *
+ *   every accepted timestamp is in the ring, or its bit is set in the
+ *   grid, or it is <= floor.
+ *
+ * So refusing "<= floor, or in the ring, or its bit is set" is exact: a
+ * timestamp that cannot be told apart any more is refused as TOO_OLD, never
+ * accepted twice.
+ *
+ * Trade-off: the grid covers ~25 ms, not the whole 3 s window (that would
+ * be ~366 KiB a filter); within the size of the 256-deep filter it replaced
+ * (6248 bytes), it holds 24576 slots, three times WireGuard's 8128 counters
+ * at our sender's full rate. Its depth is time, not positions: at 100k
+ * frames/s, ~2500 positions; a slow tagged peer still gets the ring's 256
+ * positions when they span more than 25 ms. 8128 positions of arbitrary
+ * (v1.4) stamps cannot be held exactly in this size: their spread alone
+ * takes ~20 bits a stamp.
+ *
+ * Pure: no allocation, no clock, no global state. Fixed size (<= 6248 bytes).
  */
 #ifndef TTT_REPLAY_H
 #define TTT_REPLAY_H
@@ -19,16 +52,27 @@
 #include <stdint.h>
 
 /*
- * 256 positions of reordering: ~3 ms of full-size frames at 1 Gbit/s, well
- * past the reordering of multipath underlays and of our own batched sender
- * (a send batch is at most 32 frames; a receive call, at most 4
- * messages of up to 64 coalesced datagrams each, is judged in arrival
- * order), while the state stays a few KiB.
+ * 256 positions of reordering for any peer: ~3 ms of full-size frames at
+ * 1 Gbit/s, past the reordering of our own batched sender (a send batch is
+ * at most 32 frames; a receive call, at most 4 messages of up to 64
+ * coalesced datagrams each, is judged in arrival order).
  */
 #define TTT_REPLAY_DEPTH      256
-#define TTT_REPLAY_SLOTS_LOG2 9	/* 512 slots: load factor at most 1/2 */
+#define TTT_REPLAY_SLOTS_LOG2 9	/* 512 hash slots: load factor at most 1/2 */
 #define TTT_REPLAY_SLOTS      (1u << TTT_REPLAY_SLOTS_LOG2)
-#define TTT_REPLAY_OCC_WORDS  (TTT_REPLAY_SLOTS / 64)
+#define TTT_REPLAY_EMPTY      UINT16_MAX	/* a hash slot holding no ring index */
+
+/* The tag grid: the same as reflect.h's TTT_TAG_BITS (checked in replay.c). */
+#define TTT_REPLAY_GRID_BITS  10
+#define TTT_REPLAY_GRID_MASK  ((INT64_C(1) << TTT_REPLAY_GRID_BITS) - 1)
+/* 24576 slots of 1024 ns: ~25 ms; 3 KiB. A multiple of 64, not a power of
+ * two, so only slots >= 0 (timestamps after 1970) are kept on the grid. */
+#define TTT_REPLAY_GRID_WORDS 384
+#define TTT_REPLAY_GRID_SLOTS (TTT_REPLAY_GRID_WORDS * 64)
+/* Newest timestamps in a row with one tag before the grid follows it. */
+#define TTT_REPLAY_TAG_RUN    8
+/* What the filter must not outgrow: the 256-deep filter it replaced. */
+#define TTT_REPLAY_BYTES_MAX  6248
 
 enum ttt_replay_verdict {
 	TTT_REPLAY_NEWEST = 0,	/* accepted, newest timestamp seen so far */
@@ -39,13 +83,20 @@ enum ttt_replay_verdict {
 
 struct ttt_replay {
 	int64_t ring[TTT_REPLAY_DEPTH];		/* accepted, in arrival order */
-	int64_t slot[TTT_REPLAY_SLOTS];		/* the same values, hashed */
-	uint64_t occ[TTT_REPLAY_OCC_WORDS];	/* which slots hold a value */
+	uint16_t slot[TTT_REPLAY_SLOTS];	/* ring indices, hashed by value */
+	uint64_t grid[TTT_REPLAY_GRID_WORDS];	/* slot s at bit s % GRID_SLOTS */
 	uint64_t seed;
-	unsigned count, head;
 	int64_t top, floor;
-	int have_top, have_floor;
+	int64_t grid_top;			/* highest slot of the window */
+	unsigned count, head;
+	uint16_t tag, run_tag;
+	uint8_t run;				/* newest in a row with run_tag */
+	uint8_t have_top, have_floor, have_grid;
 };
+
+_Static_assert(sizeof(struct ttt_replay) <= TTT_REPLAY_BYTES_MAX,
+    "deeper, but no bigger than the 256-deep filter");
+_Static_assert(TTT_REPLAY_DEPTH < TTT_REPLAY_EMPTY, "ring indices fit the hash");
 
 /* seed: random per filter, so hash collisions cannot be planned from outside. */
 void ttt_replay_init(struct ttt_replay *r, uint64_t seed);

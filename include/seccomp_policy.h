@@ -17,8 +17,10 @@ int ttt_seccomp_worker(const struct ttt_worker_fds *fds);
 
 /*
  * Confine the parent to supervising: relaying logs, respawning a worker
- * (whose set-up syscalls it therefore allows), re-reading the key.
+ * (whose set-up syscalls it therefore allows), re-reading the key; and
+ * with resolver (ttt_config_resolves_peer), getaddrinfo's sockets for the
+ * look-up child (resolve.h), which inherits the filter.
  */
-int ttt_seccomp_parent(void);
+int ttt_seccomp_parent(int resolver);
 
 #endif

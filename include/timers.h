@@ -26,6 +26,10 @@
  *                                 stats poll, then every 1 s, if   metrics files from the
  *                                 --status-file or --metrics-file  poll's answer
  *                                 is given (written once at start) (parent.c: write_status)
+ * TTT_TIMER_PEER_WATCH   parent   start-up, if the peer is a name  judge the peer's silence;
+ *                                 and --peer-timeout is set, 0.5 s look its name up again,
+ *                                 after the first stats poll, then stop an overdue look-up
+ *                                 every 1 s (TTT_PEER_WATCH_MS)    (resolve.c: ..._tick)
  *
  * To add a timer: a line in this list and in enum ttt_timer, an arm call
  * where its cause happens, a case where its process runs it.
@@ -45,6 +49,7 @@ enum ttt_timer {
 	TTT_TIMER_STATS_ANSWER,
 	TTT_TIMER_STATS_LOG,
 	TTT_TIMER_STATUS_WRITE,
+	TTT_TIMER_PEER_WATCH,
 	TTT_TIMER_N
 };
 

@@ -15,7 +15,10 @@
  *   5. effects      the tag watch (reflect.h); and only the newest frame
  *                   moves the peer, so a replayed or delayed frame sent from
  *                   elsewhere can never redirect the tunnel
- *   6. keepalive    only now, after 2-4, is the frame looked at: a
+ *   6. clock watch  every frame the MAC authenticates and that is not
+ *                   ours or a replay, stale and future ones too, shows
+ *                   the peer's clock (skew.h): the caller logs the event
+ *   7. keepalive    only now, after 2-4, is the frame looked at: a
  *                   keepalive (keepalive.h) has every effect of a frame (it
  *                   is how a peer behind NAT is learnt and kept), but is
  *                   KEEPALIVE, not DELIVER, and never reaches the tap; a
@@ -38,6 +41,7 @@
 #include "keyring.h"
 #include "reflect.h"
 #include "replay.h"
+#include "skew.h"
 #include "stats.h"
 
 enum ttt_verdict {
@@ -64,6 +68,7 @@ struct ttt_rx_state {
 	int have_peer;
 	int fixed_peer;			/* peer given on the command line: never moves */
 	uint64_t rng;			/* xorshift64 state, non-zero: a new tag only */
+	struct ttt_skew skew;		/* the peer's clock (ttt_skew_init; zeroed: off) */
 };
 
 /* What follows from a verdict, besides the state it updated. */
@@ -71,6 +76,8 @@ struct ttt_rx_effects {
 	struct ttt_frame_view frame;	/* DELIVER, KEEPALIVE: the frame, inside the datagram */
 	int peer_moved;			/* DELIVER, KEEPALIVE: state->peer is now the source */
 	int tag_changed;		/* the peer stamps with our tag: a new one drawn */
+	enum ttt_skew_event skew;	/* the peer's clock went off, or came back */
+	int64_t skew_ns;		/* with it: the peer's clock minus ours */
 };
 
 /*

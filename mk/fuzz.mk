@@ -24,11 +24,12 @@ FUZZ_MODS_fuzz_replay           := src/replay.c
 FUZZ_MODS_fuzz_reflect          := src/reflect.c src/replay.c
 FUZZ_MODS_fuzz_keyfile          := src/keyfile.c
 FUZZ_MODS_fuzz_addr             := src/addr.c
-FUZZ_MODS_fuzz_ipc              := src/ipc.c src/cli.c src/hwaddr.c src/text.c src/stats.c
+FUZZ_MODS_fuzz_ipc              := src/ipc.c src/cli.c src/hwaddr.c src/text.c src/stats.c \
+                                   src/addr.c
 FUZZ_MODS_fuzz_gso              := src/gso.c
 FUZZ_MODS_fuzz_json             := src/json.c src/show.c src/text.c
 FUZZ_MODS_fuzz_verdict          := src/verdict.c src/keyring.c src/frame.c src/reflect.c \
-                                   src/replay.c src/addr.c src/keepalive.c
+                                   src/replay.c src/addr.c src/keepalive.c src/skew.c
 
 # Longest input each harness is given: just past the largest thing it parses.
 FUZZ_MAXLEN_fuzz_frame_decode     := 9100	# TTT_MAX_DATAGRAM + 1 and some

@@ -16,6 +16,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <grp.h>
+#include <limits.h>
 #include <signal.h>
 #include <string.h>
 #include <unistd.h>
@@ -45,12 +46,49 @@ dir_is_empty(const char *dir)
 	return empty;
 }
 
+/*
+ * Every directory above dir (absolute) must be root's and writable by no one
+ * else, or sticky (like /tmp, where others cannot rename what is root's):
+ * otherwise whoever can write one could swap the chroot between the check
+ * and a later worker's chroot by path. stat() follows links, as chroot()
+ * will; a link's own directory is the one before it, already checked.
+ */
+static int
+ancestors_safe(const char *dir)
+{
+	char path[PATH_MAX];
+	struct stat st;
+	size_t len = strlen(dir);
+
+	if (dir[0] != '/' || len >= sizeof(path))
+		return -EINVAL;
+	for (size_t i = 1; i <= len; i++) {
+		if (dir[i] != '/' && dir[i] != '\0')
+			continue;
+		/* the prefix up to, not including, this slash; "/" for the root */
+		memcpy(path, dir, i > 1 ? i : 1);
+		path[i > 1 ? i : 1] = '\0';
+		if (dir[i] == '\0')
+			break;	/* dir itself: checked by the caller, with lstat */
+		if (stat(path, &st) < 0)
+			return -errno;
+		if (!S_ISDIR(st.st_mode))
+			return -ENOTDIR;
+		if (st.st_uid != 0 || ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0 &&
+		    (st.st_mode & S_ISVTX) == 0))
+			return -EPERM;
+	}
+	return 0;
+}
+
 int
 ttt_chroot_check(const char *dir)
 {
 	struct stat st;
-	int empty;
+	int empty, rc;
 
+	if ((rc = ancestors_safe(dir)) != 0)
+		return rc;
 	if (mkdir(dir, TTT_CHROOT_MODE) < 0 && errno != EEXIST)
 		return -errno;
 	if (lstat(dir, &st) < 0)

@@ -6,6 +6,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stddef.h>
+#include <stdint.h>
+#include <linux/futex.h>
 #include <sys/socket.h>
 #include <seccomp.h>
 
@@ -25,7 +27,6 @@ static const struct rule worker_any[] = {
 	/* waiting */
 	ALLOW(poll, "wait for the tap or the parent"),
 	ALLOW(ppoll, "glibc may implement poll() with it"),
-	ALLOW(futex, "the peer address and send locks between the threads"),
 	/* time */
 	ALLOW(clock_gettime, "freshness; the vDSO falls back to it on some clocks"),
 	/* leaving */
@@ -58,6 +59,36 @@ fd_of(const struct ttt_worker_fds *fds, int which)
 	return which == FD_TAP ? fds->tap : which == FD_UDP ? fds->udp : fds->ipc;
 }
 
+/*
+ * Worker: futex only for what glibc's mutexes and barriers do, wait and wake
+ * (private or not, either clock); not the PI, requeue and wake-op
+ * operations, long the kernel's richest attack surface from a sandbox.
+ */
+static const int worker_futex_ops[] = {
+	FUTEX_WAIT, FUTEX_WAKE, FUTEX_WAIT_BITSET, FUTEX_WAKE_BITSET,
+};
+
+/* The operation without its flags. The kernel reads it as an int: the
+ * upper 32 bits of the argument are no part of it. */
+#define FUTEX_OP_MASK \
+	(UINT32_C(0xffffffff) & ~(uint32_t)(FUTEX_PRIVATE_FLAG | FUTEX_CLOCK_REALTIME))
+
+static int
+add_worker_futex(scmp_filter_ctx ctx)
+{
+	for (size_t i = 0; i < NRULES(worker_futex_ops); i++) {
+		struct scmp_arg_cmp op = {
+			.arg = 1, .op = SCMP_CMP_MASKED_EQ,
+			.datum_a = FUTEX_OP_MASK, .datum_b = (scmp_datum_t)worker_futex_ops[i],
+		};
+		int rc = seccomp_rule_add_array(ctx, SCMP_ACT_ALLOW, SCMP_SYS(futex), 1, &op);
+
+		if (rc != 0)
+			return rc;
+	}
+	return 0;
+}
+
 static int
 add_rules(scmp_filter_ctx ctx, const struct rule *r, size_t n)
 {
@@ -83,6 +114,8 @@ ttt_seccomp_worker(const struct ttt_worker_fds *fds)
 	rc = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_TSYNC, 1);
 	if (rc == 0)
 		rc = add_rules(ctx, worker_any, NRULES(worker_any));
+	if (rc == 0)
+		rc = add_worker_futex(ctx);
 	for (size_t i = 0; rc == 0 && i < NRULES(worker_fd); i++) {
 		struct scmp_arg_cmp on_fd = {
 			.arg = 0, .op = SCMP_CMP_EQ,
@@ -180,8 +213,40 @@ static const struct rule parent_any[] = {
 	ALLOW(sendmmsg, "worker: datagrams to the peer"),
 };
 
+/*
+ * With --peer-timeout and a peer name only (ttt_config_resolves_peer): what
+ * getaddrinfo does in the look-up child (resolve.c), which inherits this
+ * filter. Found with strace -f on a look-up through /etc/hosts and one
+ * through a name server (glibc 2.36+).
+ */
+static const struct rule parent_resolver[] = {
+	ALLOW(bind, "getaddrinfo: a netlink socket lists our addresses, to sort results"),
+	ALLOW(getsockname, "getaddrinfo: the source address towards each result, to sort"),
+	ALLOW(setsockopt, "the resolver: IP_RECVERR on its socket"),
+	ALLOW(recvfrom, "the resolver: a name server's answer"),
+	ALLOW(uname, "the resolver: the host's name, for the search list"),
+};
+
+/* A socket of each of these families: syslog's (AF_UNIX) always; the
+ * resolver's only when it runs, else no other family is ever opened again. */
+static int
+allow_sockets(scmp_filter_ctx ctx, int resolver)
+{
+	static const int family[] = { AF_UNIX, AF_INET, AF_INET6, AF_NETLINK };
+	int rc = 0;
+
+	for (size_t i = 0; rc == 0 && i < (resolver ? NRULES(family) : 1); i++) {
+		struct scmp_arg_cmp is = {
+			.arg = 0, .op = SCMP_CMP_EQ, .datum_a = (scmp_datum_t)family[i], .datum_b = 0,
+		};
+
+		rc = seccomp_rule_add_array(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 1, &is);
+	}
+	return rc;
+}
+
 int
-ttt_seccomp_parent(void)
+ttt_seccomp_parent(int resolver)
 {
 	scmp_filter_ctx ctx;
 	int rc;
@@ -190,14 +255,10 @@ ttt_seccomp_parent(void)
 	if (ctx == NULL)
 		return -ENOMEM;
 	rc = add_rules(ctx, parent_any, NRULES(parent_any));
-	/* syslog needs a local socket; no other family is ever opened again. */
-	if (rc == 0) {
-		struct scmp_arg_cmp unix_only = {
-			.arg = 0, .op = SCMP_CMP_EQ, .datum_a = AF_UNIX, .datum_b = 0,
-		};
-
-		rc = seccomp_rule_add_array(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 1, &unix_only);
-	}
+	if (rc == 0 && resolver)
+		rc = add_rules(ctx, parent_resolver, NRULES(parent_resolver));
+	if (rc == 0)
+		rc = allow_sockets(ctx, resolver);
 	/* A new worker re-executes our own binary, by the descriptor opened at
 	 * start and moved to its fixed number: no path, so no other program. */
 	if (rc == 0) {

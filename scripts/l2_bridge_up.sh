@@ -23,7 +23,7 @@
 set -eu
 # Helpers shared by the six scripts (ttt-common.sh beside this one).
 # shellcheck source=ttt-common.sh
-. "$(dirname "$0")/ttt-common.sh"
+. "$(dirname "$(readlink -f "$0")")/ttt-common.sh"
 
 KIND=l2_bridge
 DOWN=l2_bridge_down.sh

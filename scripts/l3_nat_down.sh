@@ -19,9 +19,9 @@ USAGE='TAP LAN_IF [TUNNEL_CIDR [GATEWAY]]'
 MAXARGS=4
 # Helpers shared by the six scripts (ttt-common.sh beside this one).
 # shellcheck source=ttt-common.sh
-. "$(dirname "$0")/ttt-common.sh"
+. "$(dirname "$(readlink -f "$0")")/ttt-common.sh"
 # Helpers shared by the four l3 scripts.
 # shellcheck source=ttt-l3-common.sh
-. "$(dirname "$0")/ttt-l3-common.sh"
+. "$(dirname "$(readlink -f "$0")")/ttt-l3-common.sh"
 
 l3_down_main "$@"

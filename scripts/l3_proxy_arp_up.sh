@@ -25,10 +25,10 @@
 set -eu
 # Helpers shared by the six scripts (ttt-common.sh beside this one).
 # shellcheck source=ttt-common.sh
-. "$(dirname "$0")/ttt-common.sh"
+. "$(dirname "$(readlink -f "$0")")/ttt-common.sh"
 # Helpers shared by the four l3 scripts.
 # shellcheck source=ttt-l3-common.sh
-. "$(dirname "$0")/ttt-l3-common.sh"
+. "$(dirname "$(readlink -f "$0")")/ttt-l3-common.sh"
 
 KIND=l3_proxy_arp
 DOWN=l3_proxy_arp_down.sh

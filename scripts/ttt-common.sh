@@ -1,7 +1,10 @@
 # Sourced by scripts/l2_*.sh and scripts/l3_*.sh (POSIX sh): shared helpers.
 # shellcheck shell=sh
 PROG=${0##*/}
-case $0 in */*) SELF_DIR=${0%/*} ;; *) SELF_DIR=. ;; esac
+# Where the scripts really are, not where a symbolic link to one is: a link
+# in a directory someone else can write must not make root run their
+# helpers (the scripts source theirs from there the same way).
+SELF_DIR=$(dirname "$(readlink -f "$0")")
 LC_ALL=C
 export LC_ALL
 umask 077
@@ -70,11 +73,16 @@ state_open() { # KIND TAP LAN [create]
 	STATE_DIR=$STATE_ROOT/netns-${so_ns%\]}
 	STATE_FILE=$STATE_DIR/$1:$2:$3.state
 	[ "${4-}" = create ] || return 0
+	# Created 0700 here, or else already a directory (not a link) of root's
+	# that only root may write (systemd makes /run/tinytaptunnel 0755 for
+	# the daemon's status files). Never chmod'ed: chmod would follow a link
+	# swapped in after the check.
 	for so_d in "$STATE_ROOT" "$STATE_DIR"; do
-		[ ! -L "$so_d" ] || die "$so_d is a symlink; refusing to use it"
-		mkdir -p "$so_d" || die "cannot create $so_d"
-		[ -O "$so_d" ] || die "$so_d is not owned by root; refusing to use it"
-		chmod 0700 "$so_d"
+		[ -e "$so_d" ] || [ -L "$so_d" ] || mkdir -m 0700 "$so_d" || die "cannot create $so_d"
+		case $(stat -c '%F %u %a' -- "$so_d") in
+		'directory 0 7'[0145][0145]) ;;
+		*) die "$so_d is not a directory of root's that only root may write; refusing to use it" ;;
+		esac
 	done
 }
 
@@ -82,7 +90,8 @@ state_open() { # KIND TAP LAN [create]
 # inherited: a rollback runs the down script under its up script's lock.
 state_lock() {
 	[ -z "${TTT_LOCK_HELD-}" ] || return 0
-	command -v flock >/dev/null 2>&1 || return 0
+	# Without it two instances could interleave their saved sysctls.
+	need_tool flock util-linux
 	exec 9>>"$STATE_ROOT/lock"
 	flock -w 30 9 || die "another instance holds $STATE_ROOT/lock"
 	TTT_LOCK_HELD=1

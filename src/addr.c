@@ -289,6 +289,20 @@ ttt_addr_resolve_peer(const char *spec, int local_family, struct ttt_addr *out,
 }
 
 int
+ttt_addr_spec_is_name(const char *spec)
+{
+	char host[TTT_HOST_MAX];
+	uint8_t bin[sizeof(struct in6_addr)];
+	uint16_t port;
+
+	if (ttt_addr_split(spec, host, sizeof(host), &port, 0) != TTT_ADDR_OK || host[0] == '\0')
+		return 0;
+	/* An IPv6 literal may carry a zone ("fe80::1%eth0"): still a literal. */
+	host[strcspn(host, "%")] = '\0';
+	return inet_pton(AF_INET, host, bin) != 1 && inet_pton(AF_INET6, host, bin) != 1;
+}
+
+int
 ttt_addr_equal(const struct ttt_addr *a, const struct ttt_addr *b)
 {
 	struct sockaddr_in a4, b4;

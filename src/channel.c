@@ -2,6 +2,7 @@
  * The parent's end of the channel to a worker (see channel.h).
  */
 #include <errno.h>
+#include <poll.h>
 #include <unistd.h>
 #include <sys/socket.h>
 
@@ -74,6 +75,15 @@ ttt_channel_answered(struct ttt_channel *c)
 	return log;
 }
 
+/* The worker's end is closed: it is exiting (its filter has no close). */
+static int
+hung_up(int fd)
+{
+	struct pollfd p = { .fd = fd, .events = POLLRDHUP };
+
+	return poll(&p, 1, 0) == 1 && (p.revents & (POLLRDHUP | POLLHUP)) != 0;
+}
+
 int
 ttt_channel_read(struct ttt_channel *c, struct ttt_ipc_msg *m, const char **why)
 {
@@ -85,8 +95,14 @@ ttt_channel_read(struct ttt_channel *c, struct ttt_ipc_msg *m, const char **why)
 	 * Never waiting, though poll() said POLLIN: a wake-up for POLLHUP or
 	 * POLLERR alone must not become a wait either. */
 	n = ttt_ipc_recv_nowait(c->fd, buf, sizeof(buf));
-	if (n == 0 || n == -ECONNRESET)
+	if (n == -ECONNRESET || (n == 0 && hung_up(c->fd)))
 		return 0;
+	if (n == 0) {
+		/* A zero-length record reads like end of file; taken for it, the
+		 * worker would run on unsupervised. */
+		*why = "sent an empty message";
+		return -EPROTO;
+	}
 	if (n == -EAGAIN)
 		return -EAGAIN;
 	if (n < 0) {

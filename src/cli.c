@@ -11,6 +11,7 @@
 #include <sysexits.h>
 #include <net/if.h>
 
+#include "addr.h"
 #include "cli.h"
 #include "hwaddr.h"
 #include "log.h"
@@ -49,13 +50,14 @@ const char ttt_cli_usage[] =
 "                         (default 3000, as v1.4): frames stamped further than\n"
 "                         this from our clock, either way, are refused\n"
 "  -u, --user NAME        the worker's user (default: tinytaptunnel if it\n"
-"                         exists, else nobody); never root\n"
+"                         exists, else nobody, with a warning); never root\n"
 "      --chroot DIR       the worker's root: an empty directory owned by root\n"
 "                         and writable by nobody else, created if absent\n"
 "                         (default /var/empty)\n"
 "  -d, --daemon           detach from the terminal and log to syslog (default:\n"
 "                         stay in the foreground, as v1.4 and systemd expect)\n"
-"      --pidfile FILE     write the parent's process id to FILE\n"
+"      --pidfile FILE     write the parent's process id to FILE, held locked:\n"
+"                         a second instance naming it is refused\n"
 "      --status-file FILE rewrite FILE every second with the tunnel's state\n"
 "                         and counters, as JSON (mode 0644, nothing secret;\n"
 "                         read it with 'tinytaptunnel show FILE')\n"
@@ -86,6 +88,12 @@ const char ttt_cli_usage[] =
 "                         firewall state open for the peer's frames (default\n"
 "                         0: never; at most 3600); a v1.4 peer passes it to\n"
 "                         its tap, where the kernel drops it\n"
+"      --peer-timeout N   when the peer was given by host name and nothing\n"
+"                         authenticated came from it for N seconds, resolve\n"
+"                         the name again, and again every N seconds while it\n"
+"                         stays silent: a peer whose address changed (dynamic\n"
+"                         DNS, a move) is found again (default 0: never; at\n"
+"                         most 86400)\n"
 "  -v, --verbose          more log output, with a line for each refused\n"
 "                         datagram (rate-limited); once is enough\n"
 "  -q, --quiet            errors only\n"
@@ -150,6 +158,7 @@ const struct ttt_option ttt_cli_options[] = {
 	    TTT_REKEY_GRACE_MS_DEFAULT, TTT_RANGE_NUMBER),
 	NUM("threads", 0, threads, 1, TTT_THREADS_MAX, 1, TTT_RANGE_CHOICE),
 	NUM("keepalive", 0, keepalive, 0, TTT_KEEPALIVE_MAX, 0, TTT_RANGE_SECONDS),
+	NUM("peer-timeout", 0, peer_timeout, 0, TTT_PEER_TIMEOUT_MAX, 0, TTT_RANGE_SECONDS),
 	COUNT("verbose", 'v', verbose, TTT_VERBOSE_MAX),
 	FLAG("quiet", 'q', quiet),
 	ACTION("genkey", 0, TTT_CLI_GENKEY),
@@ -315,6 +324,12 @@ ttt_config_defaults(struct ttt_config *cfg)
 		else if (o->kind == TTT_OPT_STR && o->sdef != NULL)
 			(void)snprintf((char *)cfg + o->offset, o->size, "%s", o->sdef);
 	}
+}
+
+int
+ttt_config_resolves_peer(const struct ttt_config *c)
+{
+	return c->peer_timeout > 0 && c->peer[0] != '\0' && ttt_addr_spec_is_name(c->peer);
 }
 
 int

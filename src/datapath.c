@@ -43,8 +43,19 @@ ttt_datapath_init(struct ttt_datapath *dp, const uint64_t seed[2], int64_t floor
 	rx->st.peer = dp->peer.addr;
 	rx->st.have_peer = dp->peer.have;
 	rx->st.rng = seed[1] | 1;	/* xorshift must not start at zero */
+	ttt_skew_init(&rx->st.skew, dp->lim.window_ns);
 	ttt_ratelimit_init(&rx->rl, TTT_REFUSAL_LOG_PER_SEC, TTT_REFUSAL_LOG_BURST);
 	ttt_receive_init(dp);
+}
+
+void
+ttt_datapath_set_peer(struct ttt_datapath *dp, const struct ttt_addr *a)
+{
+	pthread_mutex_lock(&dp->peer.lock);
+	dp->peer.addr = *a;
+	dp->peer.have = 1;
+	atomic_fetch_add_explicit(&dp->peer.gen, 1, memory_order_release);
+	pthread_mutex_unlock(&dp->peer.lock);
 }
 
 void

@@ -1,6 +1,8 @@
 /*
  * UDP segmentation offload as pure code (see gso.h).
  */
+#include <sys/socket.h>
+
 #include "gso.h"
 
 /*
@@ -46,4 +48,10 @@ ttt_gro_piece(size_t len, size_t seg, size_t off)
 	size_t left = len - off;
 
 	return seg == 0 || seg > left ? left : seg;
+}
+
+int
+ttt_gro_cut(int msg_flags)
+{
+	return (msg_flags & (MSG_TRUNC | MSG_CTRUNC)) != 0;
 }

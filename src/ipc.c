@@ -10,6 +10,8 @@
 
 #include "cli.h"
 #include "ipc.h"
+#include "reflect.h"
+#include "wire.h"
 
 _Static_assert(TTT_KEY_MAX <= TTT_IPC_PAYLOAD_MAX && TTT_IPC_LOG_MAX + 1 <= TTT_IPC_PAYLOAD_MAX,
     "the configuration is the largest payload");
@@ -39,6 +41,9 @@ static const struct {
 	    sizeof(struct ttt_ipc_peer), 0, TTT_IPC_READY },
 	[TTT_IPC_STATS] = { TTT_IPC_TO_PARENT, sizeof(struct ttt_worker_report),
 	    sizeof(struct ttt_worker_report), 0, TTT_IPC_READY },
+	/* Set-up is over: a new address for the peer the configuration fixed. */
+	[TTT_IPC_SET_PEER] = { TTT_IPC_TO_WORKER, sizeof(struct ttt_ipc_peer),
+	    sizeof(struct ttt_ipc_peer), 0, TTT_IPC_KEY },
 #ifdef TTT_TEST_HOOKS
 	/* A test asks the worker to break its sandbox; never in a real build. */
 	[TTT_IPC_TEST_SYSCALL] = { TTT_IPC_TO_WORKER, 1, 1, 0, TTT_IPC_KEY },
@@ -47,6 +52,10 @@ static const struct {
 #endif
 };
 _Static_assert(TTT_IPC_TYPE_MAX <= 32, "struct ttt_ipc_seen has a bit a type");
+/* The worker's reflection ring is sized, statically, for the longest window
+ * its configuration check (ttt_config_check: window_ms) lets through. */
+_Static_assert((int64_t)TTT_WINDOW_MS_MAX * TTT_NSEC_PER_MSEC <= TTT_REFLECT_WINDOW_MAX_NS,
+    "a window the worker accepts must fit its reflection ring");
 
 int
 ttt_ipc_permit(struct ttt_ipc_seen *seen, enum ttt_ipc_type type)
@@ -169,6 +178,7 @@ ttt_ipc_parse(enum ttt_ipc_side side, const uint8_t *buf, size_t len, struct ttt
 	case TTT_IPC_LOG:
 		return parse_log(p, plen, m);
 	case TTT_IPC_PEER:
+	case TTT_IPC_SET_PEER:	/* whether this worker may take it: worker.c */
 		memcpy(&m->u.peer, p, sizeof(m->u.peer));
 		return peer_valid(&m->u.peer) ? 0 : -EBADMSG;
 	case TTT_IPC_STATS:

@@ -43,6 +43,7 @@ static const char *const key_errors[TTT_KEY_NSTATUS] = {
 	[TTT_KEY_BADOWNER] = ("is owned by another user, who could replace the key; "
 	    "fix with: chown root FILE"),
 	[TTT_KEY_IO] = "could not be read or written",
+	[TTT_KEY_SYMLINK] = "is a symbolic link; give the file itself",
 };
 
 const char *
@@ -292,6 +293,9 @@ check_file(int fd, int *err)
 	/* Whoever owns the file can rewrite the key: only us or root. */
 	if (st.st_uid != geteuid() && st.st_uid != 0)
 		return TTT_KEY_BADOWNER;
+	/* Known too long before reading; the bounded read stays the last word. */
+	if (st.st_size > TTT_KEYFILE_MAX)
+		return TTT_KEY_TOOLONG;
 	return TTT_KEY_OK;
 }
 
@@ -327,10 +331,14 @@ ttt_keyfile_load(const char *path, uint8_t *key, size_t cap, size_t *keylen,
 	int fd;
 
 	/* O_NONBLOCK: opening a FIFO for reading would otherwise wait for a
-	 * writer before fstat could refuse it; it changes nothing for a file. */
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	 * writer before fstat could refuse it; it changes nothing for a file.
+	 * O_NOFOLLOW: whoever may write the key's directory must not point us
+	 * at another key, or at a device whose open alone has effects. */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK | O_NOFOLLOW);
 	if (fd == -1 && errno == ENOENT)
 		return TTT_KEY_NOENT;
+	if (fd == -1 && errno == ELOOP)
+		return TTT_KEY_SYMLINK;
 	if (fd == -1) {
 		*err = errno;
 		return TTT_KEY_IO;

@@ -28,14 +28,13 @@
 #include "keyfile.h"
 #include "log.h"
 #include "parent.h"
+#include "pidfile.h"
 #include "privdrop.h"
 #include "seccomp_policy.h"
 #include "show.h"
 #include "tap.h"
 #include "udp.h"
 #include "worker.h"
-
-#define PIDFILE_MODE 0644
 
 static const char *progname = "tinytaptunnel";
 
@@ -115,16 +114,23 @@ read_key(const char *path, struct ttt_parent *p)
 	return fail(key_status_exit(st, err), "key file %s %s", path, ttt_key_strerror(st));
 }
 
-/* The worker's user: never root, whose drop would be no drop at all. */
+/*
+ * The worker's user: never root, whose drop would be no drop at all. Without
+ * --user and without our own user, nobody, with *shared set: every other
+ * process running as nobody could signal the worker, so that is warned about.
+ */
 static int
-resolve_user(const char *name, struct ttt_parent *p)
+resolve_user(const char *name, struct ttt_parent *p, int *shared)
 {
 	const struct passwd *pw;
 
+	*shared = 0;
 	if (name[0] == '\0') {
 		pw = getpwnam(TTT_DEFAULT_USER);
-		if (pw == NULL)
+		if (pw == NULL) {
 			pw = getpwnam(TTT_FALLBACK_USER);
+			*shared = 1;
+		}
 		name = pw != NULL ? pw->pw_name : TTT_FALLBACK_USER;
 	} else {
 		pw = getpwnam(name);
@@ -150,7 +156,8 @@ check_chroot(const char *dir)
 		return fail(EX_CONFIG, "chroot directory %s is not empty (see --chroot)", dir);
 	if (rc == -EPERM)
 		return fail(EX_CONFIG, "chroot directory %s must be owned by root and "
-		    "writable by nobody else (see --chroot)", dir);
+		    "writable by nobody else, as must every directory above it (see --chroot)",
+		    dir);
 	return fail(rc == -EACCES ? EX_NOPERM : EX_CONFIG, "chroot directory %s: %s",
 	    dir, strerror(-rc));
 }
@@ -170,6 +177,8 @@ resolve_addresses(const struct ttt_config *cfg, struct ttt_addr *local, struct t
 	p->cfg.run.sock_family = (uint32_t)local->ss.ss_family;
 	if (cfg->peer[0] == '\0')
 		return 0;
+	/* Before any sandbox: glibc loads what its look-ups need now, so the
+	 * look-ups --peer-timeout makes later (resolve.h) find it loaded. */
 	st = ttt_addr_resolve_peer(cfg->peer, local->ss.ss_family, &peer, &gai);
 	if (st != TTT_ADDR_OK)
 		return fail(st == TTT_ADDR_RESOLVE ? EX_NOHOST : EX_USAGE,
@@ -185,10 +194,11 @@ resolve_addresses(const struct ttt_config *cfg, struct ttt_addr *local, struct t
 	return 0;
 }
 
-/* What start-up learnt of the underlay, kept for a warning once logging is set up. */
+/* What start-up learnt, kept for a warning once logging is set up. */
 struct underlay {
 	int v6;			/* datagrams leave as IPv6 */
 	int64_t route_mtu;	/* to the fixed peer; 0: unknown, or no fixed peer */
+	int shared_user;	/* the worker runs as the shared fallback user */
 };
 
 /*
@@ -295,6 +305,26 @@ open_socket(const char *spec, const struct ttt_addr *local)
 	return fd;
 }
 
+/*
+ * Started with descriptor 0, 1 or 2 closed, the key file, the tap or the
+ * socket would take that number, and log lines written to stderr would go
+ * into the tap (as frames) or the socket; daemonize's dup2 would replace
+ * them. So each closed one gets /dev/null before anything else is opened.
+ */
+static int
+sanitise_stdfd(void)
+{
+	int fd;
+
+	do {
+		fd = open("/dev/null", O_RDWR);	/* not close-on-exec: standard streams */
+		if (fd < 0)
+			return -errno;	/* with no stderr, necessarily, to say it on */
+	} while (fd <= STDERR_FILENO);
+	(void)close(fd);	/* the first number above 2: not needed */
+	return 0;
+}
+
 /* Detach after everything is open, so set-up errors reach the terminal. */
 static int
 daemonize(void)
@@ -319,30 +349,14 @@ daemonize(void)
 }
 
 static int
-write_pidfile(const char *path)
-{
-	char buf[32];
-	int fd, n, err = 0;
-
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, PIDFILE_MODE);
-	if (fd < 0)
-		return -errno;
-	n = snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
-	if (n < 0 || write(fd, buf, (size_t)n) != n)
-		err = errno ? -errno : -EIO;
-	if (close(fd) != 0 && err == 0)
-		err = -errno;
-	return err;
-}
-
-static int
 setup(const struct ttt_config *cfg, struct ttt_parent *p, struct underlay *u)
 {
 	struct ttt_addr local;
 	int rc;
 
-	if ((rc = resolve_user(cfg->user, p)) != 0 || (rc = check_chroot(cfg->chroot_dir)) != 0 ||
-	    (rc = read_key(cfg->keyfile, p)) != 0 || (rc = resolve_addresses(cfg, &local, p)) != 0)
+	if ((rc = resolve_user(cfg->user, p, &u->shared_user)) != 0 ||
+	    (rc = check_chroot(cfg->chroot_dir)) != 0 || (rc = read_key(cfg->keyfile, p)) != 0 ||
+	    (rc = resolve_addresses(cfg, &local, p)) != 0)
 		return rc;
 	choose_mtu(p, &local, u);
 	if ((p->tap = open_tap(cfg, p)) < 0)
@@ -355,23 +369,46 @@ setup(const struct ttt_config *cfg, struct ttt_parent *p, struct underlay *u)
 	return 0;
 }
 
+/* The pid file, locked for our life in *fd (pidfile.h); a status on failure. */
 static int
-confine_parent(const struct ttt_config *cfg)
+take_pidfile(const char *path, int *fd)
+{
+	long holder;
+	int rc;
+
+	if (path[0] == '\0')
+		return 0;
+	rc = ttt_pidfile_acquire(path, getpid(), &holder);
+	if (rc >= 0) {
+		*fd = rc;
+		return 0;
+	}
+	if (rc == -EWOULDBLOCK)
+		log_err("pid file %s is locked by a running instance (pid %ld): not starting "
+		    "a second one", path, holder);
+	else if (rc == -EPERM || rc == -ELOOP)
+		log_err("pid file %s is not a regular file of ours with a single link: "
+		    "refusing to write it", path);
+	else
+		log_err("pid file %s: %s", path, strerror(-rc));
+	return EX_CANTCREAT;
+}
+
+static int
+confine_parent(const struct ttt_config *cfg, int *pidfd)
 {
 	int rc;
 
 	if (cfg->daemonize && (rc = daemonize()) != 0)
 		return fail(EX_OSERR, "detaching: %s", strerror(-rc));
 	ttt_log_init(progname, ttt_config_log_level(cfg), cfg->use_syslog || cfg->daemonize);
-	if (cfg->pidfile[0] != '\0' && (rc = write_pidfile(cfg->pidfile)) != 0) {
-		log_err("pid file %s: %s", cfg->pidfile, strerror(-rc));
-		return EX_CANTCREAT;
-	}
+	if ((rc = take_pidfile(cfg->pidfile, pidfd)) != 0)
+		return rc;
 	if (ttt_privdrop_parent() != 0) {
 		log_err("dropping the parent's capabilities failed");
 		return EX_OSERR;
 	}
-	if ((rc = ttt_seccomp_parent()) != 0) {
+	if ((rc = ttt_seccomp_parent(ttt_config_resolves_peer(cfg))) != 0) {
 		log_err("installing the parent's seccomp filter: %s", strerror(-rc));
 		return EX_OSERR;
 	}
@@ -451,7 +488,7 @@ main(int argc, char **argv)
 	const struct ttt_config *cfg = &parent.cfg;
 	char err[TTT_CLI_ERR_MAX];
 	struct underlay u;
-	int rc;
+	int rc, pidfd = -1;
 
 	/* A worker the parent re-executed: nothing of the command line applies. */
 	if (argc == 2 && strcmp(argv[1], TTT_WORKER_ARG) == 0) {
@@ -460,6 +497,9 @@ main(int argc, char **argv)
 		    "channel, tap and socket at descriptors %d to %d", TTT_WORKER_ARG,
 		    TTT_WORKER_IPC_FD, TTT_WORKER_MAX_FD);
 	}
+	/* Before anything is opened: see sanitise_stdfd. */
+	if (sanitise_stdfd() != 0)
+		return EX_OSERR;
 	/* A subcommand, not a key file: a key file named so is written ./show. */
 	if (argc >= 2 && strcmp(argv[1], TTT_SHOW_CMD) == 0)
 		return show(argc - 2, argv + 2);
@@ -492,11 +532,14 @@ main(int argc, char **argv)
 	}
 	if ((rc = setup(cfg, &parent, &u)) != 0)
 		return rc;
-	if ((rc = confine_parent(cfg)) != 0) {
-		if (cfg->pidfile[0] != '\0')
-			(void)unlink(cfg->pidfile);
+	if ((rc = confine_parent(cfg, &pidfd)) != 0) {
+		ttt_pidfile_release(cfg->pidfile, pidfd);
 		return rc;
 	}
+	if (u.shared_user)
+		log_warn("no user '%s': the worker runs as the shared user '%s', whose every "
+		    "process may signal it; create '%s' or give --user", TTT_DEFAULT_USER,
+		    TTT_FALLBACK_USER, TTT_DEFAULT_USER);
 	log_info("tunnel on %s, mtu %lld, listening on %s%s%s", parent.ifname,
 	    (long long)cfg->mtu, cfg->local,
 	    cfg->peer[0] != '\0' ? ", peer " : ", peer learnt from traffic", cfg->peer);
@@ -507,7 +550,6 @@ main(int argc, char **argv)
 	/* Closing the last descriptor removes the tap interface. */
 	(void)close(parent.tap);
 	(void)close(parent.udp);
-	if (cfg->pidfile[0] != '\0')
-		(void)unlink(cfg->pidfile);
+	ttt_pidfile_release(cfg->pidfile, pidfd);
 	return rc;
 }

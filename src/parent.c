@@ -18,6 +18,7 @@
 #include "keyfile.h"
 #include "log.h"
 #include "parent.h"
+#include "resolve.h"
 #include "respawn.h"
 #include "status.h"
 #include "timers.h"
@@ -25,7 +26,7 @@
 #include "testhooks.h"
 #endif
 
-enum { POLL_SIG, POLL_WORKER, POLL_N };
+enum { POLL_SIG, POLL_WORKER, POLL_LOOKUP, POLL_N };
 
 struct supervisor {
 	struct ttt_parent *p;
@@ -33,6 +34,7 @@ struct supervisor {
 	pid_t pid;		/* the worker, or 0 */
 	struct ttt_channel chan;	/* its channel (fd -1 when none); never blocks us */
 	struct ttt_timers timers;	/* respawn, stats poll and answer, stats log: timers.h */
+	struct ttt_resolver res;	/* --peer-timeout: resolve.h */
 	long long started_ms;		/* monotonic */
 	struct ttt_backoff backoff;	/* respawn.h */
 	/*
@@ -121,10 +123,7 @@ send_setup(struct ttt_parent *p, struct ttt_channel *chan)
 
 	/* The predecessor is reaped: refuse all it may have delivered (replay)
 	 * or sent (reflection), as its last stamps say (respawn.h). */
-	p->cfg.run.floor_ns = ttt_respawn_floor(p->cfg.run.floor_ns, ttt_stamps_newest(p->stamps),
-	    ttt_wall_ns(), p->cfg.window_ms * TTT_NSEC_PER_MSEC);
-	ttt_stamps_reset(p->stamps, p->cfg.run.floor_ns);
-	p->cfg.run.rekey_left_ms = left;
+	ttt_respawn_prepare(&p->cfg, p->stamps, left, ttt_wall_ns());
 	rc = ttt_channel_send(chan, TTT_IPC_CONFIG, &p->cfg, sizeof(p->cfg));
 	/* Mid-rotation, the old key first: the worker takes the second key as
 	 * a rotation and honours the first for what is left of the grace. */
@@ -207,7 +206,8 @@ record_peer(struct supervisor *s, const struct ttt_ipc_peer *peer)
 	s->p->cfg.run.peer = *peer;
 	s->p->cfg.run.flags |= TTT_CONFIG_HAVE_PEER;
 	ttt_addr_format(&a, str, sizeof(str));
-	log_debug("worker reports the peer at %s", str);
+	if (ttt_ratelimit_allow(&s->rl, ttt_mono_ms()))	/* worker-caused, as its LOG lines */
+		log_debug("worker reports the peer at %s", str);
 }
 
 static void
@@ -284,18 +284,18 @@ reap(struct supervisor *s)
 	pid_t pid;
 
 	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
-		if (pid != s->pid)
+		if (pid != s->pid) {
+			ttt_resolver_reaped(&s->res, pid);
 			continue;
-		ttt_respawn_describe_status(status, why, sizeof(why));
+		}
+		ttt_parent_describe_status(status, why, sizeof(why));
 		(void)snprintf(s->track.st.last_exit, sizeof(s->track.st.last_exit), "%s", why);
 		if (s->stopping)
 			log_debug("worker %ld %s", (long)pid, why);
 		else
 			log_warn("worker %ld %s", (long)pid, why);
 		s->pid = 0;
-		/* Only a fixed peer is never reported, so only a learnt one goes. */
-		if (!ttt_respawn_keep_peer(status, s->dropped) &&
-		    !(s->p->cfg.run.flags & TTT_CONFIG_FIXED_PEER))
+		if (!ttt_respawn_keep_peer(status, s->dropped, s->p->cfg.run.flags))
 			s->p->cfg.run.flags &= ~TTT_CONFIG_HAVE_PEER;
 		ttt_channel_close(&s->chan);
 		ttt_timers_disarm(&s->timers, TTT_TIMER_STATS_ANSWER);
@@ -511,6 +511,9 @@ on_timer(struct supervisor *s, enum ttt_timer id)
 		(void)write_status(s);
 		ttt_timers_arm(&s->timers, id, now + TTT_STATUS_WRITE_MS * TTT_NSEC_PER_MSEC);
 		break;
+	case TTT_TIMER_PEER_WATCH:
+		ttt_resolver_tick(&s->res, s->p, &s->timers, s->track.last_rx_ns, now);
+		break;
 	default:
 		break;	/* the worker's timers are never armed here */
 	}
@@ -534,6 +537,7 @@ arm_timers(struct supervisor *s)
 	if (s->p->cfg.status_file[0] != '\0' || s->p->cfg.metrics_file[0] != '\0')
 		ttt_timers_arm(&s->timers, TTT_TIMER_STATUS_WRITE,
 		    now + (TTT_STATS_POLL_MS + TTT_STATUS_WRITE_MS / 2) * TTT_NSEC_PER_MSEC);
+	ttt_resolver_init(&s->res, &s->p->cfg, &s->timers, now);
 }
 
 int
@@ -553,11 +557,9 @@ ttt_parent_run(struct ttt_parent *p)
 	}
 	ttt_status_track_init(&s.track, ttt_mono_ns());
 	/* Whatever ran before us may have taken stamps up to a window ahead. */
-	p->cfg.run.floor_ns = ttt_respawn_first_floor(ttt_wall_ns(),
-	    p->cfg.window_ms * TTT_NSEC_PER_MSEC);
-	ttt_stamps_reset(p->stamps, p->cfg.run.floor_ns);
-	log_info("refusing frames stamped before now + %lld ms: a daemon before us may have "
-	    "taken them", (long long)p->cfg.window_ms);
+	ttt_respawn_first(&p->cfg, p->stamps, ttt_wall_ns());
+	log_info("refusing frames stamped before now + %lld ms (a daemon before us may have "
+	    "taken them)", (long long)p->cfg.window_ms);
 	/* A path we cannot write is a set-up error, reported now, not each second. */
 	if ((rc = write_status(&s)) != 0) {
 		(void)close(s.sigfd);
@@ -569,6 +571,7 @@ ttt_parent_run(struct ttt_parent *p)
 		struct pollfd pfd[POLL_N] = {
 			[POLL_SIG] = { .fd = s.sigfd, .events = POLLIN },
 			[POLL_WORKER] = { .fd = s.chan.fd, .events = POLLIN },
+			[POLL_LOOKUP] = { .fd = s.res.fd, .events = POLLIN },
 		};
 
 		if (poll(pfd, POLL_N, ttt_timers_poll_ms(&s.timers, ttt_mono_ns())) < 0 &&
@@ -580,10 +583,13 @@ ttt_parent_run(struct ttt_parent *p)
 			break;
 		if (s.chan.fd >= 0 && (pfd[POLL_WORKER].revents & (POLLIN | POLLHUP | POLLERR)))
 			read_worker(&s);
+		if (pfd[POLL_LOOKUP].revents != 0 && ttt_resolver_read(&s.res, p))
+			(void)send_worker(&s, TTT_IPC_SET_PEER, &p->cfg.run.peer, sizeof(p->cfg.run.peer));
 		while ((id = ttt_timers_take(&s.timers, ttt_mono_ns())) != TTT_TIMER_N)
 			on_timer(&s, id);
 	}
 	stop_worker(&s);
+	ttt_resolver_stop(&s.res);
 	(void)close(s.sigfd);
 	/* Figures of a stopped daemon would mislead whoever reads them. */
 	if (p->cfg.status_file[0] != '\0')

@@ -23,6 +23,22 @@ log_refusal(struct ttt_receiver *rx, enum ttt_verdict v, const struct ttt_addr *
 	log_debug("refused a datagram from %s: %s", a, ttt_verdict_name(v));
 }
 
+/* The peer's clock went off or came back (skew.h: one line every 10 s at most). */
+static void
+log_skew(enum ttt_skew_event e, int64_t off_ns, int64_t window_ns)
+{
+	double off = (double)(off_ns < 0 ? -off_ns : off_ns) / 1e9;
+
+	if (e == TTT_SKEW_OFF)
+		log_warn("the peer's clock is %.1f s %s ours (the window is %.1f s): "
+		    "%s; set both clocks by NTP", off, off_ns < 0 ? "behind" : "ahead of",
+		    (double)window_ns / 1e9, off * 1e9 > (double)window_ns ?
+		    "its frames are refused as stale or future" :
+		    "a little more and its frames are refused");
+	else if (e == TTT_SKEW_BACK)
+		log_info("the peer's clock is back in step with ours (%.1f s apart)", off);
+}
+
 /* The verdict moved the peer: the sender and the parent learn it. */
 static void
 publish_peer(struct ttt_datapath *dp, const struct ttt_addr *src)
@@ -51,6 +67,8 @@ deliver(struct ttt_datapath *dp, const struct ttt_addr *src, const uint8_t *dgra
 	enum ttt_verdict v = ttt_verdict_judge(&rx->st, src, dgram, len, truncated, now, &fx);
 	enum ttt_stat stat = ttt_verdict_stat(v);
 
+	if (fx.skew != TTT_SKEW_NONE)
+		log_skew(fx.skew, fx.skew_ns, dp->lim.window_ns);
 	if (v != TTT_VERDICT_DELIVER && v != TTT_VERDICT_KEEPALIVE) {
 		if (stat < TTT_STAT_N)
 			ttt_count(&rx->count, stat, 1);
@@ -110,7 +128,7 @@ deliver_message(struct ttt_datapath *dp, unsigned i, const struct ttt_now *now)
 	int wrote = 0;
 
 	b->src[i].len = m->msg_hdr.msg_namelen;
-	if (m->msg_hdr.msg_flags & MSG_TRUNC)
+	if (ttt_gro_cut(m->msg_hdr.msg_flags))
 		return deliver(dp, &b->src[i], p, len, 1, now);
 	if (seg != 0 && seg < len)
 		ttt_count(&dp->rx.count, TTT_STAT_RX_COALESCED, (len + seg - 1) / seg);
@@ -121,6 +139,22 @@ deliver_message(struct ttt_datapath *dp, unsigned i, const struct ttt_now *now)
 		off += piece;
 	} while (off < len);
 	return wrote;
+}
+
+/* A fixed peer the parent moved (ttt_datapath_set_peer): the verdict
+ * accepts the new address only, from this batch on. */
+static void
+follow_peer(struct ttt_datapath *dp)
+{
+	uint32_t gen = atomic_load_explicit(&dp->peer.gen, memory_order_acquire);
+
+	if (gen == dp->rx.peer_gen)
+		return;
+	pthread_mutex_lock(&dp->peer.lock);
+	dp->rx.st.peer = dp->peer.addr;
+	dp->rx.st.have_peer = dp->peer.have;
+	dp->rx.peer_gen = atomic_load_explicit(&dp->peer.gen, memory_order_relaxed);
+	pthread_mutex_unlock(&dp->peer.lock);
 }
 
 int
@@ -144,6 +178,7 @@ ttt_receive_batch(struct ttt_datapath *dp, int flags)
 	/* Received before now: judging freshness against now is exact up to
 	 * the time the batch took to arrive, microseconds. */
 	now = ttt_now();
+	follow_peer(dp);
 	for (int i = 0; i < n; i++)
 		wrote |= deliver_message(dp, (unsigned)i, &now);
 	return wrote;

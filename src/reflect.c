@@ -17,6 +17,32 @@ pow2_at_least(uint64_t n)
 	return p;
 }
 
+static int
+tag_in(const _Atomic uint64_t *set, unsigned tag)
+{
+	return (int)(atomic_load_explicit(&set[tag / 64], memory_order_acquire) >> (tag % 64) & 1);
+}
+
+static void
+tag_add(_Atomic uint64_t *set, unsigned tag)
+{
+	atomic_fetch_or_explicit(&set[tag / 64], UINT64_C(1) << (tag % 64), memory_order_release);
+}
+
+/* A tag we may stamp with: never stamped with before, so no stamp of it can
+ * equal one we sent. from: where to start looking. TTT_TAG_GRID: none left. */
+static unsigned
+unused_tag(const struct ttt_reflect *r, unsigned from)
+{
+	for (unsigned k = 0; k < TTT_TAG_GRID; k++) {
+		unsigned t = (from + k) & TTT_TAG_MASK;
+
+		if (!tag_in(r->used, t) && !tag_in(r->retired, t))
+			return t;
+	}
+	return TTT_TAG_GRID;
+}
+
 static uint64_t
 slots_for(int64_t window_ns)
 {
@@ -44,6 +70,10 @@ ttt_reflect_init(struct ttt_reflect *r, _Atomic uint64_t *words,
 	r->window_slots = window_ns / TTT_TAG_GRID + 1;
 	atomic_store_explicit(&r->last_slot, -1, memory_order_relaxed);
 	atomic_store_explicit(&r->tag, tag & TTT_TAG_MASK, memory_order_relaxed);
+	atomic_store_explicit(&r->retired_until_slot, -1, memory_order_relaxed);
+	tag_add(r->used, tag & TTT_TAG_MASK);
+	/* xorshift must not start at zero. */
+	r->tx_rng = ((uint64_t)(tag & TTT_TAG_MASK) << 32) ^ UINT64_C(0x9E3779B97F4A7C15);
 }
 
 static void
@@ -96,6 +126,38 @@ mark(struct ttt_reflect *r, int64_t slot)
 		atomic_store_explicit(&r->last_slot, slot, memory_order_release);
 }
 
+/*
+ * Our stamps are over a window ahead of now: restart them at now under a
+ * never-used tag. Every tag used so far is retired first, up to the highest
+ * slot ever marked, so the receiver refuses their stamps before it can see
+ * anything of the new tag (release, read with acquire in ttt_reflect_check).
+ * Returns 0, changing nothing, when no tag is left.
+ */
+static int
+restart(struct ttt_reflect *r)
+{
+	int64_t hw = atomic_load_explicit(&r->last_slot, memory_order_relaxed);
+	unsigned fresh;
+
+	r->tx_rng ^= r->tx_rng << 13;
+	r->tx_rng ^= r->tx_rng >> 7;
+	r->tx_rng ^= r->tx_rng << 17;
+	fresh = unused_tag(r, (unsigned)(r->tx_rng >> 32));
+	if (fresh == TTT_TAG_GRID)
+		return 0;
+	if (hw > atomic_load_explicit(&r->retired_until_slot, memory_order_relaxed))
+		atomic_store_explicit(&r->retired_until_slot, hw, memory_order_release);
+	for (unsigned w = 0; w < TTT_TAG_WORDS; w++)
+		atomic_fetch_or_explicit(&r->retired[w],
+		    atomic_load_explicit(&r->used[w], memory_order_relaxed), memory_order_release);
+	for (unsigned w = 0; w < TTT_TAG_WORDS; w++)
+		atomic_store_explicit(&r->used[w], 0, memory_order_release);
+	tag_add(r->used, fresh);
+	atomic_store_explicit(&r->tag, fresh, memory_order_release);
+	r->restarts++;
+	return 1;
+}
+
 int64_t
 ttt_reflect_stamp(struct ttt_reflect *r, int64_t *last, int64_t now)
 {
@@ -107,7 +169,12 @@ ttt_reflect_stamp(struct ttt_reflect *r, int64_t *last, int64_t now)
 	if (*last >= 0) {
 		if ((*last >> TTT_TAG_BITS) >= (INT64_MAX >> TTT_TAG_BITS))
 			return *last;	/* the end of time: no slot left */
-		if (want < ((*last >> TTT_TAG_BITS) + 1) << TTT_TAG_BITS)
+		/* Over a window (and the batches in flight) ahead: a peer in step
+		 * with our clock refuses all of it as future. Restart at now. */
+		if ((*last >> TTT_TAG_BITS) - (want >> TTT_TAG_BITS) >
+		    r->window_slots + TTT_REFLECT_MARGIN_SLOTS && restart(r))
+			tag = atomic_load_explicit(&r->tag, memory_order_relaxed);
+		else if (want < ((*last >> TTT_TAG_BITS) + 1) << TTT_TAG_BITS)
 			want = ((*last >> TTT_TAG_BITS) + 1) << TTT_TAG_BITS;
 	}
 	ts = (want & ~TTT_TAG_MASK) | tag;
@@ -120,18 +187,23 @@ ttt_reflect_stamp(struct ttt_reflect *r, int64_t *last, int64_t now)
 	return ts;
 }
 
-static int
-slot_marked(const struct ttt_reflect *r, int64_t slot)
+enum ring_answer { RING_NOT_MARKED, RING_MARKED, RING_BELOW };
+
+/* What the ring knows of slot: marked, not marked (or after anything we
+ * sent), or older than the ring holds. */
+static enum ring_answer
+ring_state(const struct ttt_reflect *r, int64_t slot)
 {
 	int64_t last = atomic_load_explicit(&r->last_slot, memory_order_acquire);
 	uint64_t i, w;
 
-	/* Outside what the ring holds now: not ours (or older than any window). */
-	if (last < 0 || slot > last || (uint64_t)(last - slot) >= r->nslots)
-		return 0;
+	if (last < 0 || slot > last)
+		return RING_NOT_MARKED;
+	if ((uint64_t)(last - slot) >= r->nslots)
+		return RING_BELOW;
 	i = (uint64_t)slot & (r->nslots - 1);
 	w = atomic_load_explicit(&r->bits[i / WORD_BITS], memory_order_relaxed);
-	return (int)(w >> (i % WORD_BITS) & 1);
+	return (w >> (i % WORD_BITS) & 1) ? RING_MARKED : RING_NOT_MARKED;
 }
 
 static struct ttt_reflect_fp *
@@ -185,22 +257,22 @@ cached(const struct ttt_reflect *r, int64_t ts, uint64_t *fp)
 	return CACHE_UNKNOWN;
 }
 
-int
-ttt_reflect_check(const struct ttt_reflect *r, int64_t ts, const uint8_t *mac)
+/* A tag of the current run (since the last restart): what the ring says. */
+static int
+ring_says_ours(const struct ttt_reflect *r, int64_t ts, const uint8_t *mac)
 {
 	uint64_t fp;
 
-	unsigned low, tag = atomic_load_explicit(&r->tag, memory_order_relaxed);
-	int64_t slot;
-
-	if (ts < 0)
+	switch (ring_state(r, ts >> TTT_TAG_BITS)) {
+	case RING_NOT_MARKED:
 		return 0;
-	low = (unsigned)(ts & TTT_TAG_MASK);
-	slot = ts >> TTT_TAG_BITS;
-	if (low != tag && !(r->have_prev && low == r->prev_tag && slot < r->prev_until_slot))
-		return 0;
-	if (!slot_marked(r, slot))
-		return 0;
+	case RING_BELOW:
+		/* Fresh, yet older than the ring: our clock stepped back after we
+		 * sent it. A reflection must never pass: refuse. */
+		return 1;
+	default:
+		break;
+	}
 	/* We stamped once in this slot. The very timestamp: ours only with our
 	 * MAC (else a peer's frame of the same nanosecond). Another timestamp of
 	 * the slot: not ours. Nothing known any more: refuse, to be safe. */
@@ -212,6 +284,25 @@ ttt_reflect_check(const struct ttt_reflect *r, int64_t ts, const uint8_t *mac)
 	default:
 		return 1;
 	}
+}
+
+int
+ttt_reflect_check(const struct ttt_reflect *r, int64_t ts, const uint8_t *mac)
+{
+	unsigned low;
+
+	if (ts < 0)
+		return 0;
+	low = (unsigned)(ts & TTT_TAG_MASK);
+	/* Every tag of this run, not only the current one: the tag moves when a
+	 * peer shares it, and a stamp under the old one can be fresh again. */
+	if (tag_in(r->used, low) && ring_says_ours(r, ts, mac))
+		return 1;
+	/* Last: a restart retires the old tags before it touches the ring, the
+	 * cache or the tag, so whatever of it was seen above, this sees too. */
+	atomic_thread_fence(memory_order_acquire);
+	return tag_in(r->retired, low) &&
+	    ts >> TTT_TAG_BITS <= atomic_load_explicit(&r->retired_until_slot, memory_order_acquire);
 }
 
 int
@@ -227,20 +318,27 @@ ttt_reflect_observe(struct ttt_reflect *r, int64_t ts, uint32_t rnd)
 	if (++r->same_run < TTT_TAG_SAME_RUN)
 		return 0;
 	last = atomic_load_explicit(&r->last_slot, memory_order_relaxed);
-	/* Only one old tag is honoured at a time: a further change waits until
-	 * the previous old tag's window has passed, or its stamps would be
-	 * forgotten while they can still come back. */
+	/* A further change waits a window: each adds a tag the ring checks
+	 * until the next restart, and a peer on our tags must not make us run
+	 * through all of them. */
 	if (r->have_prev && last < r->prev_until_slot) {
 		r->same_run = 0;
 		return 0;
 	}
 	/* The peer draws from the same tags as we do and drew ours: move away,
-	 * to any tag but this one, and keep honouring it for a window. */
+	 * to any tag but this one; it stays checked (ttt_reflect_check). */
 	r->same_run = 0;
 	fresh = (tag + 1 + rnd % (unsigned)TTT_TAG_MASK) & TTT_TAG_MASK;
-	r->prev_tag = tag;
+	/* Never a retired tag: its stamps could repeat ones we sent. */
+	while (tag_in(r->retired, fresh) || fresh == tag)
+		if ((fresh = (fresh + 1) & TTT_TAG_MASK) == tag)
+			return 0;
 	r->prev_until_slot = (last < 0 ? 0 : last) + r->window_slots + TTT_REFLECT_MARGIN_SLOTS;
 	r->have_prev = 1;
-	atomic_store_explicit(&r->tag, fresh, memory_order_relaxed);
+	/* In the set the check reads before the sender can stamp with it; a
+	 * restart in between wins (the sender is then not stamping). */
+	tag_add(r->used, fresh);
+	(void)atomic_compare_exchange_strong_explicit(&r->tag, &tag, fresh,
+	    memory_order_release, memory_order_relaxed);
 	return 1;
 }

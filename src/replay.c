@@ -1,11 +1,18 @@
 /*
- * Exact replay filter over sparse timestamps (see replay.h).
+ * Exact replay filter over sparse timestamps: a ring of the last arrivals
+ * and a bitmap over the tag grid (see replay.h).
  */
 #include <string.h>
 
+#include "reflect.h"
 #include "replay.h"
 
-#define SLOT_MASK (TTT_REPLAY_SLOTS - 1u)
+_Static_assert(TTT_REPLAY_GRID_BITS == TTT_TAG_BITS, "the grid is our sender's");
+
+#define SLOT_MASK  (TTT_REPLAY_SLOTS - 1u)
+#define WORD_BITS  64
+
+/* ---------------------------------------------------------------- ring */
 
 static unsigned
 slot_of(const struct ttt_replay *r, int64_t ts)
@@ -19,30 +26,25 @@ slot_of(const struct ttt_replay *r, int64_t ts)
 static int
 occupied(const struct ttt_replay *r, unsigned i)
 {
-	return r->occ[i / 64] >> (i % 64) & 1u;
+	return r->slot[i] != TTT_REPLAY_EMPTY;
 }
 
-static void
-set_occupied(struct ttt_replay *r, unsigned i, int on)
-{
-	uint64_t bit = UINT64_C(1) << (i % 64);
-
-	if (on)
-		r->occ[i / 64] |= bit;
-	else
-		r->occ[i / 64] &= ~bit;
-}
-
-/* The slot holding ts, or the empty slot where it would go. */
+/* The hash slot holding ts's ring index, or the empty slot where it would go. */
 static unsigned
 probe(const struct ttt_replay *r, int64_t ts)
 {
 	unsigned i = slot_of(r, ts);
 
 	/* Terminates: at most TTT_REPLAY_DEPTH of the slots are ever occupied. */
-	while (occupied(r, i) && r->slot[i] != ts)
+	while (occupied(r, i) && r->ring[r->slot[i]] != ts)
 		i = (i + 1) & SLOT_MASK;
 	return i;
+}
+
+static int
+in_ring(const struct ttt_replay *r, int64_t ts)
+{
+	return occupied(r, probe(r, ts));
 }
 
 /* Linear-probing deletion by backward shift, so no tombstones accumulate. */
@@ -57,51 +59,204 @@ set_remove(struct ttt_replay *r, int64_t ts)
 		j = (j + 1) & SLOT_MASK;
 		if (!occupied(r, j))
 			break;
-		home = slot_of(r, r->slot[j]);
+		home = slot_of(r, r->ring[r->slot[j]]);
 		/* Leave slot j alone when its home lies cyclically in (i, j]. */
 		if (i <= j ? (i < home && home <= j) : (i < home || home <= j))
 			continue;
 		r->slot[i] = r->slot[j];
 		i = j;
 	}
-	set_occupied(r, i, 0);
+	r->slot[i] = TTT_REPLAY_EMPTY;
+}
+
+/* ts is already in ring[at]. */
+static void
+set_insert(struct ttt_replay *r, int64_t ts, unsigned at)
+{
+	r->slot[probe(r, ts)] = (uint16_t)at;
 }
 
 static void
-set_insert(struct ttt_replay *r, int64_t ts)
+raise_floor(struct ttt_replay *r, int64_t f)
 {
-	unsigned i = probe(r, ts);
-
-	r->slot[i] = ts;
-	set_occupied(r, i, 1);
+	if (!r->have_floor || f > r->floor)
+		r->floor = f;
+	r->have_floor = 1;
 }
+
+/* ---------------------------------------------------------------- grid */
+
+/* On the grid: the tag the grid follows, in a slot it can index. */
+static int
+on_grid(const struct ttt_replay *r, int64_t ts)
+{
+	return r->have_grid && ts >= 0 && (ts & TTT_REPLAY_GRID_MASK) == r->tag;
+}
+
+static int64_t
+slot_ts(const struct ttt_replay *r, int64_t s)
+{
+	return s << TTT_REPLAY_GRID_BITS | r->tag;
+}
+
+/* The window: slots (grid_top - GRID_SLOTS, grid_top], and never below 0. */
+static int
+in_window(const struct ttt_replay *r, int64_t s)
+{
+	return s <= r->grid_top && r->grid_top - s < TTT_REPLAY_GRID_SLOTS;
+}
+
+static int
+bit_is_set(const struct ttt_replay *r, int64_t s)
+{
+	uint64_t i = (uint64_t)s % TTT_REPLAY_GRID_SLOTS;
+
+	return (int)(r->grid[i / WORD_BITS] >> (i % WORD_BITS) & 1u);
+}
+
+/* ts's bit is set: the grid holds ts itself. */
+static int
+in_grid(const struct ttt_replay *r, int64_t ts)
+{
+	int64_t s = ts >> TTT_REPLAY_GRID_BITS;
+
+	return on_grid(r, ts) && in_window(r, s) && bit_is_set(r, s);
+}
+
+/*
+ * Forget slots [lo, hi] of the window (0 <= lo <= hi, fewer than
+ * GRID_SLOTS of them): clear their bits, and raise the floor to the highest
+ * timestamp among them that the ring does not hold either. A word at a
+ * time, from the top down, so the search stops at the first such one.
+ */
+static void
+forget_slots(struct ttt_replay *r, int64_t lo, int64_t hi)
+{
+	int found = 0;
+
+	while (hi >= lo) {
+		uint64_t i = (uint64_t)hi % TTT_REPLAY_GRID_SLOTS;
+		unsigned top_bit = (unsigned)(i % WORD_BITS);
+		unsigned n = hi - lo < (int64_t)top_bit ? (unsigned)(hi - lo) : top_bit;
+		uint64_t *w = &r->grid[i / WORD_BITS];
+		/* Bits top_bit - n .. top_bit of this word: slots hi - n .. hi. */
+		uint64_t mask = (n == WORD_BITS - 1 ? UINT64_MAX :
+		    ((UINT64_C(1) << (n + 1)) - 1)) << (top_bit - n);
+		uint64_t set = *w & mask;
+
+		while (!found && set != 0) {
+			unsigned b = WORD_BITS - 1 - (unsigned)__builtin_clzll(set);
+			int64_t ts = slot_ts(r, hi - (int64_t)(top_bit - b));
+
+			if (!in_ring(r, ts)) {
+				raise_floor(r, ts);
+				found = 1;
+			}
+			set &= ~(UINT64_C(1) << b);
+		}
+		*w &= ~mask;
+		hi -= (int64_t)n + 1;
+	}
+}
+
+/* Forget the whole window: the tag changes. */
+static void
+forget_grid(struct ttt_replay *r)
+{
+	int64_t lo = r->grid_top - TTT_REPLAY_GRID_SLOTS + 1;
+
+	/* grid_top >= 0: only a timestamp >= 0 starts the grid. */
+	if (r->have_grid)
+		forget_slots(r, lo < 0 ? 0 : lo, r->grid_top);
+	memset(r->grid, 0, sizeof(r->grid));
+}
+
+/* Move the window's top up to slot s (> grid_top): what falls out is forgotten. */
+static void
+slide_to(struct ttt_replay *r, int64_t s)
+{
+	int64_t lo = r->grid_top - TTT_REPLAY_GRID_SLOTS + 1;
+	int64_t hi = s - TTT_REPLAY_GRID_SLOTS;	/* the last slot to leave */
+
+	if (lo < 0)
+		lo = 0;
+	if (hi > r->grid_top)
+		hi = r->grid_top;
+	if (hi >= lo)
+		forget_slots(r, lo, hi);
+	r->grid_top = s;
+}
+
+static void
+grid_record(struct ttt_replay *r, int64_t ts)
+{
+	int64_t s = ts >> TTT_REPLAY_GRID_BITS;
+	uint64_t i;
+
+	if (s > r->grid_top)
+		slide_to(r, s);
+	if (!in_window(r, s))
+		return;	/* below the window: the ring alone keeps it */
+	i = (uint64_t)s % TTT_REPLAY_GRID_SLOTS;
+	r->grid[i / WORD_BITS] |= UINT64_C(1) << (i % WORD_BITS);
+}
+
+/*
+ * After each newest timestamp: follow a tag that TTT_REPLAY_TAG_RUN newest
+ * ones in a row carry. The old tag's window is forgotten (its timestamps now
+ * look like any other tag's, so only the ring or the floor may answer for
+ * them); the new window starts empty at ts's slot (ts is in the ring).
+ */
+static void
+learn_tag(struct ttt_replay *r, int64_t ts)
+{
+	uint16_t low = (uint16_t)(ts & TTT_REPLAY_GRID_MASK);
+
+	if (ts < 0 || on_grid(r, ts)) {
+		r->run = 0;
+		return;
+	}
+	if (r->run > 0 && low == r->run_tag) {
+		r->run++;
+	} else {
+		r->run_tag = low;
+		r->run = 1;
+	}
+	if (r->run < TTT_REPLAY_TAG_RUN)
+		return;
+	forget_grid(r);
+	r->tag = low;
+	r->grid_top = ts >> TTT_REPLAY_GRID_BITS;
+	r->have_grid = 1;
+	r->run = 0;
+}
+
+/* ------------------------------------------------------------- filter */
 
 void
 ttt_replay_init(struct ttt_replay *r, uint64_t seed)
 {
 	memset(r, 0, sizeof(*r));
+	memset(r->slot, 0xff, sizeof(r->slot));	/* TTT_REPLAY_EMPTY everywhere */
 	r->seed = seed;
 }
 
 void
 ttt_replay_set_floor(struct ttt_replay *r, int64_t floor)
 {
-	if (!r->have_floor || floor > r->floor)
-		r->floor = floor;
-	r->have_floor = 1;
+	raise_floor(r, floor);
 }
 
-/* Forget the oldest arrival; the floor keeps it refused forever. */
+/* Forget the oldest arrival; unless the grid still holds it, the floor does. */
 static void
 forget_oldest(struct ttt_replay *r)
 {
 	int64_t old = r->ring[r->head];
 
 	set_remove(r, old);
-	if (!r->have_floor || old > r->floor)
-		r->floor = old;
-	r->have_floor = 1;
 	r->count--;
+	if (!in_grid(r, old))
+		raise_floor(r, old);
 }
 
 static void
@@ -110,9 +265,9 @@ remember(struct ttt_replay *r, int64_t ts)
 	if (r->count == TTT_REPLAY_DEPTH)
 		forget_oldest(r);
 	r->ring[r->head] = ts;
+	set_insert(r, ts, r->head);
 	r->head = (r->head + 1) % TTT_REPLAY_DEPTH;
 	r->count++;
-	set_insert(r, ts);
 }
 
 enum ttt_replay_verdict
@@ -124,13 +279,18 @@ ttt_replay_update(struct ttt_replay *r, int64_t ts)
 	 * exactness matters more than a frame delayed past the depth. */
 	if (r->have_floor && ts <= r->floor)
 		return TTT_REPLAY_TOO_OLD;
-	if (occupied(r, probe(r, ts)))
+	if (in_ring(r, ts) || in_grid(r, ts))
 		return TTT_REPLAY_DUPLICATE;
 	v = (!r->have_top || ts > r->top) ? TTT_REPLAY_NEWEST : TTT_REPLAY_REORDERED;
+	/* The grid first: what slides out of it is judged against the ring as
+	 * it was, and the ring's oldest against the grid as it is now. */
+	if (on_grid(r, ts))
+		grid_record(r, ts);
+	remember(r, ts);
 	if (v == TTT_REPLAY_NEWEST) {
 		r->top = ts;
 		r->have_top = 1;
+		learn_tag(r, ts);
 	}
-	remember(r, ts);
 	return v;
 }

@@ -168,6 +168,8 @@ encode_batch(struct ttt_datapath *dp, unsigned n)
 	int64_t now = ttt_wall_ns();
 	const struct ttt_mac_key *key = ttt_keyring_send_key(&dp->keys, ttt_mono_ns());
 
+	unsigned long restarts = dp->reflect.restarts;
+
 	for (unsigned i = 0; i < n; i++) {
 		uint8_t *slot = tx_slot(tx, i);
 		int64_t ts = ttt_reflect_stamp(&dp->reflect, &tx->last_ts, now);
@@ -181,6 +183,10 @@ encode_batch(struct ttt_datapath *dp, unsigned n)
 	/* Before any of them leaves: a later worker refuses them if they come
 	 * back, though its reflection record never saw them (stamps.h). */
 	ttt_stamps_raise(&dp->stamps->tx, tx->last_ts);
+	/* Once a step back, and at most 1023 times (a tag each): no rate limit. */
+	if (dp->reflect.restarts != restarts)
+		log_warn("our clock stepped back over a window behind our last timestamp: "
+		    "timestamps restart at the clock under a new tag");
 }
 
 unsigned

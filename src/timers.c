@@ -14,6 +14,7 @@ static const char *const timer_names[TTT_TIMER_N] = {
 	[TTT_TIMER_STATS_ANSWER] = "stats-answer",
 	[TTT_TIMER_STATS_LOG] = "stats-log",
 	[TTT_TIMER_STATUS_WRITE] = "status-write",
+	[TTT_TIMER_PEER_WATCH] = "peer-watch",
 };
 
 const char *

@@ -89,6 +89,14 @@ judge_datagram(struct ttt_rx_state *s, const struct ttt_addr *src, const uint8_t
 	return ttt_verdict_of_frame(st);
 }
 
+/* Check 6: the peer's clock, from a frame the MAC authenticated. */
+static void
+watch_clock(struct ttt_rx_state *s, int64_t ts, const struct ttt_now *now,
+    struct ttt_rx_effects *fx)
+{
+	fx->skew = ttt_skew_observe(&s->skew, ts, now->wall_ns, now->mono_ns, &fx->skew_ns);
+}
+
 enum ttt_verdict
 ttt_verdict_judge(struct ttt_rx_state *s, const struct ttt_addr *src, const uint8_t *dgram,
     size_t len, int truncated, const struct ttt_now *now, struct ttt_rx_effects *fx)
@@ -98,6 +106,11 @@ ttt_verdict_judge(struct ttt_rx_state *s, const struct ttt_addr *src, const uint
 
 	memset(fx, 0, sizeof(*fx));
 	vd = judge_datagram(s, src, dgram, len, truncated, now, &fx->frame);
+	/* Refused for its time only after the MAC: the peer's (unless it is
+	 * ours, bounced back), and the very case the operator must hear of. */
+	if ((vd == TTT_VERDICT_STALE || vd == TTT_VERDICT_FUTURE) &&
+	    !ttt_reflect_check(s->reflect, ttt_frame_peek_ts(dgram), dgram))
+		watch_clock(s, ttt_frame_peek_ts(dgram), now, fx);
 	if (vd != TTT_VERDICT_DELIVER)
 		return vd;
 	if (ttt_reflect_check(s->reflect, fx->frame.ts, dgram))
@@ -105,6 +118,7 @@ ttt_verdict_judge(struct ttt_rx_state *s, const struct ttt_addr *src, const uint
 	rv = ttt_replay_update(s->replay, fx->frame.ts);
 	if (!ttt_replay_accepted(rv))
 		return TTT_VERDICT_REPLAY;
+	watch_clock(s, fx->frame.ts, now, fx);
 	fx->tag_changed = ttt_reflect_observe(s->reflect, fx->frame.ts, next_random(s));
 	/* Only the newest frame moves the peer (see the header). */
 	if (!s->fixed_peer && rv == TTT_REPLAY_NEWEST &&

@@ -43,6 +43,8 @@ struct worker {
 	int64_t floor_ns;
 	int64_t keepalive_ns;	/* --keepalive; 0: off */
 	unsigned nthreads;
+	uint32_t sock_family;	/* a new peer address must be of it */
+	int peer_by_name;	/* the parent may move the fixed peer (SET_PEER) */
 };
 
 /* What the parent's set-up has delivered so far. */
@@ -204,10 +206,31 @@ apply_setup(struct worker *w, const struct received *r)
 	/* Before the drop: the page where this worker's last stamps outlive it. */
 	if (ttt_stamps_map(TTT_WORKER_STAMPS_FD, &dp->stamps) != 0)
 		die("mapping the stamps page", EBADF);
+	w->sock_family = r->cfg.run.sock_family;
+	w->peer_by_name = dp->rx.st.fixed_peer && ttt_config_resolves_peer(&r->cfg);
 	w->nthreads = (unsigned)r->cfg.threads;
 	w->keepalive_ns = r->cfg.keepalive * TTT_NSEC_PER_SEC;
 	ttt_log_init("worker", ttt_config_log_level(&r->cfg), 0);
 	ttt_log_set_sink(log_to_parent);
+}
+
+/*
+ * The parent found the fixed peer's name at another address. Taken only
+ * where the configuration says the peer is a name the parent re-resolves,
+ * and only in the socket's family: anything else is a confused parent.
+ */
+static void
+move_peer(struct worker *w, const struct ttt_ipc_peer *peer)
+{
+	struct ttt_addr a;
+	char str[TTT_ADDR_STR_MAX];
+
+	if (!w->peer_by_name || peer->family != w->sock_family ||
+	    ttt_ipc_peer_to_addr(peer, &a) != 0)
+		die("a peer address from the parent", EPROTO);
+	ttt_datapath_set_peer(&w->dp, &a);
+	ttt_addr_format(&a, str, sizeof(str));
+	log_debug("sending to and accepting only %s now", str);
 }
 
 static void
@@ -227,6 +250,10 @@ answer_parent(struct worker *w)
 	if (m.type == TTT_IPC_KEY) {
 		take_key(w, m.u.key.bytes, m.u.key.len, 0);
 		explicit_bzero(&m, sizeof(m));
+		return;
+	}
+	if (m.type == TTT_IPC_SET_PEER) {
+		move_peer(w, &m.u.peer);
 		return;
 	}
 #ifdef TTT_TEST_HOOKS

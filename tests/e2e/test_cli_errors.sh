@@ -35,6 +35,11 @@ expect 64 "bad --window-ms '-5'" --window-ms -5 "$KEY" :9000
 expect 64 "bad --threads '0'" --threads 0 "$KEY" :9000
 expect 64 "bad --threads '3'" --threads 3 "$KEY" :9000
 expect 64 "bad --threads 'two'" --threads two "$KEY" :9000
+expect 64 "bad --peer-timeout '-1'" --peer-timeout -1 "$KEY" :9000 peer.example.net:9000
+expect 64 "bad --peer-timeout '86401'" --peer-timeout 86401 "$KEY" :9000 peer.example.net:9000
+expect 64 "bad --peer-timeout '99999999999999999999'" --peer-timeout 99999999999999999999 \
+	"$KEY" :9000 peer.example.net:9000
+expect 64 "bad --peer-timeout 'soon'" --peer-timeout soon "$KEY" :9000 peer.example.net:9000
 expect 64 "option '--user' needs a value" "$KEY" :9000 --user
 expect 64 "bad --chroot 'relative'" --chroot relative "$KEY" :9000
 expect 64 "local address '1.2.3.4'" "$KEY" 1.2.3.4
@@ -68,6 +73,10 @@ expect 78 "empty.key is empty" "$T_DIR/empty.key" :9000
 mkdir -m 700 "$T_DIR/dir.key"
 expect 78 "dir.key is not a regular file" "$T_DIR/dir.key" :9000
 expect 66 "no-such-dir/k" "$T_DIR/no-such-dir/k" :9000
+# Never followed: whoever writes the key's directory could point it at
+# another tunnel's key, or at a device whose open alone does something.
+ln -s "$KEY" "$T_DIR/link.key"
+expect 78 "link.key is a symbolic link; give the file itself" "$T_DIR/link.key" :9000
 
 log "user and chroot (78)"
 expect 78 "unknown user 'no-such-user-ttt'" -u no-such-user-ttt "$KEY" :9000
@@ -76,6 +85,12 @@ mkdir -m 755 "$T_DIR/full"; touch "$T_DIR/full/x"
 expect 78 "chroot directory .* is not empty" --chroot "$T_DIR/full" "$KEY" :9000
 mkdir -m 777 "$T_DIR/open"
 expect 78 "must be owned by root and writable by nobody else" --chroot "$T_DIR/open" "$KEY" :9000
+# Every directory above it too: whoever could write one could swap the
+# chroot for another between two workers' starts (sticky /tmp is fine).
+mkdir -m 775 "$T_DIR/gw"; mkdir -m 755 "$T_DIR/gw/empty"
+expect 78 "must be owned by root and writable by nobody else" --chroot "$T_DIR/gw/empty" "$KEY" :9000
+mkdir -m 755 "$T_DIR/theirs"; chown nobody "$T_DIR/theirs"; mkdir -m 755 "$T_DIR/theirs/empty"
+expect 78 "must be owned by root and writable by nobody else" --chroot "$T_DIR/theirs/empty" "$KEY" :9000
 
 log "busy port and missing /dev/net/tun (71)"
 start_ttt "$NS" holder -i ttth "$KEY" :9000
@@ -101,7 +116,7 @@ log "help and version"
 check "--help exits 0 and documents every option" sh -c '
 	out=$("$0" --help) || exit 1
 	for o in --ifname --mtu --window-ms --user --chroot --daemon --pidfile --syslog \
-	         --stats-interval --rekey-grace-ms --threads --verbose --quiet --genkey --version \
+	         --stats-interval --rekey-grace-ms --threads --peer-timeout --verbose --quiet --genkey --version \
 	         --help SIGTERM SIGUSR1; do
 		printf "%s" "$out" | grep -q -- "$o" || { echo "missing $o"; exit 1; }
 	done' "$TTT_BIN"

@@ -100,6 +100,9 @@ UNIT="$D$UNITDIR/tinytaptunnel@.service"
 check "unit present, mode 644" file_mode "$UNIT" 644
 check "unit runs the installed path $P/sbin/tinytaptunnel" \
 	[ "$(exec_path "$UNIT")" = "$P/sbin/tinytaptunnel" ]
+check "unit names the worker's user: never the fallback to nobody" \
+	grep -q -- '^ExecStart=.* --user tinytaptunnel ' "$UNIT"
+check "unit starts once the clock is synchronised" grep -qx 'After=time-sync.target' "$UNIT"
 if command -v systemd-analyze >/dev/null 2>&1; then
 	# Verify a copy that runs the binary where DESTDIR holds it, so that the
 	# executable and the man page (through MANPATH) are checked as well; the

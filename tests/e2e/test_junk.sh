@@ -138,7 +138,9 @@ check "B's log grew by a bounded number of lines ($((LINES1 - LINES0)) <= $((MAX
 check_not "B did not move its peer to C" grep -q "peer is now 198.51.100.3" "$T_DIR/b.log"
 check "B's worker never restarted, warm-up included" \
 	test "$(count_lines 'is sandboxed' "$T_DIR/b.log")" -eq 1
-check "B logged no warning or error" sh -c '! grep -qE ": (warning|error): " "$1"' _ "$T_DIR/b.log"
+# (but the start-up's, on a host without the tinytaptunnel user: the worker runs as nobody)
+check "B logged no warning or error" sh -c \
+	'grep -E ": (warning|error): " "$1" | grep -qv "no user .tinytaptunnel." && exit 1 || exit 0' _ "$T_DIR/b.log"
 check "A pings B after the flood" ping_ok "$NS_A" 10.99.0.2 3
 
 finish

@@ -36,8 +36,8 @@ replaced() {
 	check "$1: ping works again" ping_ok "$NS_A" 10.99.0.2 2
 }
 
-names=(x open socket execve ptrace setresuid)
-for n in 1 2 3 4 5; do
+names=(x open socket execve ptrace setresuid x x x x "futex(FUTEX_LOCK_PI)")
+for n in 1 2 3 4 5 10; do
 	log "worker attempts ${names[$n]}"
 	restart_with_hook "$n"
 	kill -USR2 "$PID_A"
@@ -71,6 +71,31 @@ check "a new worker starts after kill -9" wait_for 5 sh -c \
 	'[ "$(awk "/sandboxed/ { n++ } END { print n + 0 }" "$1")" -ge 3 ]' _ "$T_DIR/a.log"
 check "ping works after kill -9" ping_ok "$NS_A" 10.99.0.2 2
 check "parent survived it all" kill -0 "$PID_A"
+
+# Every line a worker causes in the parent's log is rate-limited, its
+# reports of the peer too: a thousand legal ones log a few dozen lines. The
+# flood ends with a second READY, out of turn, so the parent's refusal of it
+# marks that every report before it was handled.
+log "worker reports the peer a thousand times"
+kill -TERM "$PID_A"; wait "$PID_A"
+mv "$T_DIR/a.log" "$T_DIR/a-before-flood.log"
+TTT_TEST_SYSCALL=11 start_ttt "$NS_A" a -v -i ttt0 "$KEY" :9001
+PID_A=$TTT_PID
+tap_up "$NS_A" ttt0 10.99.0.1/24
+wait_log a sandboxed
+W1=$(worker_pid "$PID_A")
+check "A learns B from its frames" wait_for 10 ping_ok "$NS_B" 10.99.0.1 1
+kill -USR2 "$PID_A"
+check "the flood ends with the worker's second READY refused" \
+	wait_log a "worker $W1 sent a message out of turn; stopping it" 10
+peer_lines=$(count_lines "worker reports the peer at" "$T_DIR/a.log")
+check "at most 60 of its 1000 reports reached the log ($peer_lines)" test "$peer_lines" -le 60
+# The parent dropped that worker: the peer it reported is not handed on
+# (audit L3), so the new one learns B from B's next frame.
+check "a flood of peer reports: a new worker starts" wait_for 5 sh -c \
+	'[ "$(awk "/sandboxed/ { n++ } END { print n + 0 }" "$1")" -ge 2 ]' _ "$T_DIR/a.log"
+check "A learns B again from B's frames" ping_ok "$NS_B" 10.99.0.1 1
+replaced "a flood of peer reports"
 
 # Audit L3: the peer a worker reported reaches its successor after a crash
 # (kill -9), not after it died of SIGSYS. B learns A; A sends nothing unless

@@ -222,10 +222,10 @@ scenario_static() {
 	done
 	# One copy of the shared helpers, sourced by every script.
 	for s in "${ALL[@]}"; do
-		check "$s: sources ttt-common.sh" grep -q '^\. "$(dirname "$0")/ttt-common.sh"$' "$SCRIPTS/$s"
+		check "$s: sources ttt-common.sh" grep -q '^\. "$(dirname "$(readlink -f "$0")")/ttt-common.sh"$' "$SCRIPTS/$s"
 	done
 	for s in "${L3[@]}"; do
-		check "$s: sources ttt-l3-common.sh" grep -q '^\. "$(dirname "$0")/ttt-l3-common.sh"$' "$SCRIPTS/$s"
+		check "$s: sources ttt-l3-common.sh" grep -q '^\. "$(dirname "$(readlink -f "$0")")/ttt-l3-common.sh"$' "$SCRIPTS/$s"
 	done
 	for s in ttt-common.sh ttt-l3-common.sh; do
 		check "$s: sh -n" sh -n "$SCRIPTS/$s"

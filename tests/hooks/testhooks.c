@@ -6,7 +6,9 @@
 #include <poll.h>
 #include <stdlib.h>
 #include <unistd.h>
+#include <linux/futex.h>
 #include <sys/ptrace.h>
+#include <sys/syscall.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 
@@ -49,6 +51,18 @@ forge_message(struct ttt_datapath *dp, uint8_t which)
 		(void)ttt_ipc_send_fds(dp->ipc, TTT_IPC_READY, &dp->tap, 1);
 	} else if (which == TTT_TEST_STOP_READING) {
 		stop_reading();
+	} else if (which == TTT_TEST_PEER_FLOOD) {
+		/* The peer it has, over and over: each record is legal, so only
+		 * the parent's rate limit stands between them and its log. */
+		struct ttt_ipc_peer p;
+
+		pthread_mutex_lock(&dp->peer.lock);
+		ttt_ipc_peer_from_addr(&dp->peer.addr, &p);
+		pthread_mutex_unlock(&dp->peer.lock);
+		for (int i = 0; i < TTT_TEST_PEER_FLOOD_N; i++)
+			(void)ttt_ipc_send(dp->ipc, TTT_IPC_PEER, &p, sizeof(p));
+		/* Out of turn: the parent's refusal marks the flood's end. */
+		(void)ttt_ipc_send(dp->ipc, TTT_IPC_READY, NULL, 0);
 	}
 }
 
@@ -75,6 +89,13 @@ ttt_testhook_worker(struct ttt_datapath *dp, uint8_t which)
 	case TTT_TEST_SETUID:
 		r = setresuid(0, 0, 0);
 		break;
+	case TTT_TEST_FUTEX_PI: {
+		/* An uncontended PI lock would simply succeed, were it allowed. */
+		static uint32_t word;
+
+		r = (int)syscall(SYS_futex, &word, FUTEX_LOCK_PI_PRIVATE, 0, NULL, NULL, 0);
+		break;
+	}
 	default:
 		forge_message(dp, which);
 		return;
@@ -88,9 +109,11 @@ ttt_testhook_parent(int ipc, pid_t pid, unsigned *count)
 {
 	const char *env = getenv("TTT_TEST_SYSCALL");
 	uint8_t which = (uint8_t)(TTT_TEST_OPEN + *count % (TTT_TEST_NSYSCALLS - 1));
+	char *end;
+	long n = env != NULL ? strtol(env, &end, 10) : 0;
 
-	if (env != NULL && env[0] >= '1' && env[0] < '0' + TTT_TEST_NSYSCALLS && env[1] == '\0')
-		which = (uint8_t)(env[0] - '0');
+	if (env != NULL && end != env && *end == '\0' && n >= TTT_TEST_OPEN && n < TTT_TEST_NSYSCALLS)
+		which = (uint8_t)n;
 	(*count)++;
 	log_warn("test hook: asking worker %ld to attempt forbidden syscall %u", (long)pid,
 	    which);

@@ -2,7 +2,8 @@
  * The parent's end of the channel to a worker (src/channel.c): at most one
  * STATS_REQ outstanding, a log request folded into it, an unasked answer
  * refused; sends and receives that never wait, while the worker's end
- * stays blocking; the worker's records checked for order.
+ * stays blocking; the worker's records checked for order; an empty record
+ * told from end of file.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -12,6 +13,7 @@
 #include <stdint.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/socket.h>
 #include <cmocka.h>
 
 #include "channel.h"
@@ -143,7 +145,13 @@ test_read_checks_order_and_never_waits(void **state)
 	worker_sends(ce, TTT_IPC_STATS_REQ, NULL, 0);
 	assert_int_equal(ttt_channel_read(&c, &m, &why), -EPROTO);
 	assert_string_equal(why, "sent a message only the parent sends");
-	/* The worker's end closed. */
+	/* A zero-length record reads like end of file, but the worker is still
+	 * there: it is to be dropped, not left running unsupervised. */
+	assert_int_equal(send(ce, "", 0, MSG_NOSIGNAL), 0);
+	assert_int_equal(ttt_channel_read(&c, &m, &why), -EPROTO);
+	assert_string_equal(why, "sent an empty message");
+	/* The worker's end closed: now a zero-length read is the end. */
+	assert_int_equal(send(ce, "", 0, MSG_NOSIGNAL), 0);
 	assert_int_equal(close(ce), 0);
 	assert_int_equal(ttt_channel_read(&c, &m, &why), 0);
 	ttt_channel_close(&c);

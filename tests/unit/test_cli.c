@@ -105,6 +105,7 @@ test_defaults(void **state)
 	assert_int_equal(cfg.threads, 1);
 	assert_int_equal(cfg.stats_interval, 0);
 	assert_int_equal(cfg.keepalive, 0);	/* off, as WireGuard's PersistentKeepalive */
+	assert_int_equal(cfg.peer_timeout, 0);	/* a named peer is resolved once, at start */
 	assert_int_equal(cfg.daemonize, 0);
 	assert_int_equal(cfg.use_syslog, 0);
 	assert_int_equal(ttt_config_log_level(&cfg), TTT_LOG_INFO);
@@ -146,6 +147,9 @@ test_numbers_at_their_bounds(void **state)
 		{ "--keepalive", "bad --keepalive '-1' (seconds, 0 to 3600)",
 		    "bad --keepalive '3601' (seconds, 0 to 3600)",
 		    0, TTT_KEEPALIVE_MAX, offsetof(struct ttt_config, keepalive) },
+		{ "--peer-timeout", "bad --peer-timeout '-1' (seconds, 0 to 86400)",
+		    "bad --peer-timeout '86401' (seconds, 0 to 86400)",
+		    0, TTT_PEER_TIMEOUT_MAX, offsetof(struct ttt_config, peer_timeout) },
 	};
 	size_t nnum = 0;
 	char v[32];
@@ -174,6 +178,10 @@ test_numbers_at_their_bounds(void **state)
 	REFUSED("bad --mtu '+1418' (a number from 68 to 9000)", "--mtu", "+1418", "k", ":9");
 	REFUSED("bad --mtu '' (a number from 68 to 9000)", "--mtu", "", "k", ":9");
 	REFUSED("bad --threads 'two' (1 or 2)", "--threads", "two", "k", ":9");
+	REFUSED("bad --peer-timeout 'ten' (seconds, 0 to 86400)", "--peer-timeout", "ten",
+	    "k", ":9");
+	REFUSED("bad --peer-timeout '99999999999999999999' (seconds, 0 to 86400)",
+	    "--peer-timeout", "99999999999999999999", "k", ":9");
 	REFUSED("bad --window-ms '99999999999999999999' (a number from 1 to 30000)",
 	    "--window-ms", "99999999999999999999", "k", ":9");
 	ACCEPTED("--mtu=1500", "k", ":9");
@@ -182,6 +190,28 @@ test_numbers_at_their_bounds(void **state)
 	for (size_t i = 0; i < ttt_cli_noptions; i++)
 		nnum += ttt_cli_options[i].kind == TTT_OPT_NUM;
 	assert_int_equal(nnum, sizeof(cases) / sizeof(cases[0]));
+}
+
+/* The parent re-resolves (and its sandbox lets it) only a peer given by
+ * name, with --peer-timeout. */
+static void
+test_resolves_peer(void **state)
+{
+	(void)state;
+	ACCEPTED("--peer-timeout", "30", "k", ":9", "peer.example.net:9");
+	assert_true(ttt_config_resolves_peer(&cfg));
+	ACCEPTED("k", ":9", "peer.example.net:9");
+	assert_false(ttt_config_resolves_peer(&cfg));		/* no --peer-timeout */
+	ACCEPTED("--peer-timeout", "30", "k", ":9");
+	assert_false(ttt_config_resolves_peer(&cfg));		/* no peer: learnt */
+	ACCEPTED("--peer-timeout", "30", "k", ":9", "192.0.2.1:9");
+	assert_false(ttt_config_resolves_peer(&cfg));		/* a literal never moves */
+	ACCEPTED("--peer-timeout", "30", "k", ":9", "[2001:db8::1]:9");
+	assert_false(ttt_config_resolves_peer(&cfg));
+	ACCEPTED("--peer-timeout", "30", "k", ":9", "[fe80::1%eth0]:9");
+	assert_false(ttt_config_resolves_peer(&cfg));
+	ACCEPTED("--peer-timeout", "30", "k", ":9", "[localhost]:9");
+	assert_true(ttt_config_resolves_peer(&cfg));
 }
 
 static void
@@ -353,6 +383,7 @@ main(void)
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_numbers_at_their_bounds),
 		cmocka_unit_test(test_strings),
+		cmocka_unit_test(test_resolves_peer),
 		cmocka_unit_test(test_positional_counts),
 		cmocka_unit_test(test_flags_and_levels),
 		cmocka_unit_test(test_actions),

@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <setjmp.h>
 #include <cmocka.h>
+#include <sys/socket.h>
 
 #include "gso.h"
 #include "../model/gso_model.h"
@@ -461,6 +462,18 @@ test_random_batches(void **state)
 		assert_true(ends[e] > RANDOM_RUNS / 100);
 }
 
+/* A message the kernel cut, data or control, is refused whole. */
+static void
+test_gro_cut(void **state)
+{
+	(void)state;
+	assert_false(ttt_gro_cut(0));
+	assert_true(ttt_gro_cut(MSG_TRUNC));
+	/* Its UDP_GRO may be what was lost: the run's cuts are unknown. */
+	assert_true(ttt_gro_cut(MSG_CTRUNC));
+	assert_false(ttt_gro_cut(MSG_DONTWAIT));
+}
+
 int
 main(void)
 {
@@ -477,6 +490,7 @@ main(void)
 		cmocka_unit_test(test_gro_piece),
 		cmocka_unit_test(test_gro_walk),
 		cmocka_unit_test(test_random_batches),
+		cmocka_unit_test(test_gro_cut),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -82,6 +82,10 @@ test_each_type_on_its_side_only(void **state)
 	assert_string_equal(m.u.log.text, "hi");
 	assert_int_equal(m.u.log.level, TTT_LOG_WARN);
 	assert_int_equal(roundtrip(TTT_IPC_TO_PARENT, TTT_IPC_PEER, &p, sizeof(p), &m), 0);
+	assert_int_equal(roundtrip(TTT_IPC_TO_WORKER, TTT_IPC_SET_PEER, &p, sizeof(p), &m), 0);
+	assert_memory_equal(&m.u.peer, &p, sizeof(p));
+	assert_int_equal(roundtrip(TTT_IPC_TO_WORKER, TTT_IPC_SET_PEER, &p, sizeof(p) - 1, &m),
+	    -EBADMSG);
 	assert_int_equal(roundtrip(TTT_IPC_TO_PARENT, TTT_IPC_STATS, &st, sizeof(st), &m), 0);
 	assert_int_equal(m.u.stats.counters.v[TTT_STAT_RX_REPLAY], 42);
 	assert_int_equal(m.u.stats.last_rx_ns, 7);
@@ -101,6 +105,7 @@ test_each_type_on_its_side_only(void **state)
 	assert_int_equal(roundtrip(TTT_IPC_TO_PARENT, TTT_IPC_KEY, key, sizeof(key), &m), -EPROTO);
 	assert_int_equal(roundtrip(TTT_IPC_TO_PARENT, TTT_IPC_STATS_REQ, NULL, 0, &m), -EPROTO);
 	assert_int_equal(roundtrip(TTT_IPC_TO_WORKER, TTT_IPC_PEER, &p, sizeof(p), &m), -EPROTO);
+	assert_int_equal(roundtrip(TTT_IPC_TO_PARENT, TTT_IPC_SET_PEER, &p, sizeof(p), &m), -EPROTO);
 	assert_int_equal(roundtrip(TTT_IPC_TO_WORKER, TTT_IPC_READY, NULL, 0, &m), -EPROTO);
 #ifndef TTT_TEST_HOOKS
 	/* The test hook does not exist in a real build, on either side. */
@@ -240,13 +245,17 @@ test_order(void **state)
 	assert_int_equal(PERMIT(w, KEY), -EPROTO);
 	assert_int_equal(PERMIT(w, STATS_REQ), -EPROTO);
 	assert_int_equal(PERMIT(w, TEST_SYSCALL), -EPROTO);
+	assert_int_equal(PERMIT(w, SET_PEER), -EPROTO);
 	assert_int_equal(PERMIT(w, CONFIG), 0);
+	assert_int_equal(PERMIT(w, SET_PEER), -EPROTO);	/* set-up is not over */
 	assert_int_equal(PERMIT(w, CONFIG), -EPROTO);
 	assert_int_equal(PERMIT(w, STATS_REQ), -EPROTO);
 	assert_int_equal(PERMIT(w, KEY), 0);
 	assert_int_equal(PERMIT(w, KEY), 0);			/* rotations */
 	assert_int_equal(PERMIT(w, STATS_REQ), 0);
 	assert_int_equal(PERMIT(w, STATS_REQ), 0);
+	assert_int_equal(PERMIT(w, SET_PEER), 0);
+	assert_int_equal(PERMIT(w, SET_PEER), 0);		/* the peer may move again */
 	assert_int_equal(PERMIT(w, CONFIG), -EPROTO);
 
 	/* To the parent: logs any time; PEER and STATS only once READY, READY once. */
@@ -328,6 +337,13 @@ test_peer_conversions(void **state)
 	p.family = AF_INET;
 	p.scope_id = 1;
 	assert_int_equal(roundtrip(TTT_IPC_TO_PARENT, TTT_IPC_PEER, &p, sizeof(p), &m), -EBADMSG);
+	/* The parent's word on the peer is held to the same rule. */
+	assert_int_equal(roundtrip(TTT_IPC_TO_WORKER, TTT_IPC_SET_PEER, &p, sizeof(p), &m),
+	    -EBADMSG);
+	p.family = AF_UNIX;
+	p.scope_id = 0;
+	assert_int_equal(roundtrip(TTT_IPC_TO_WORKER, TTT_IPC_SET_PEER, &p, sizeof(p), &m),
+	    -EBADMSG);
 }
 
 /* One host, one port, or the worker that reports it is lying (audit L3). */

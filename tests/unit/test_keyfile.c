@@ -555,6 +555,30 @@ test_load_not_regular(void **state)
 	    &err), TTT_KEY_NOTREG);
 }
 
+/* A symbolic link is never followed, even to a good key file of ours. */
+static void
+test_load_symlink(void **state)
+{
+	uint8_t key[TTT_KEY_MAX];
+	char path[PATH_MAX], link[PATH_MAX];
+	size_t keylen = 0;
+	int err = 0;
+
+	(void)state;
+	path_in_tmp(path, sizeof(path), "symtarget.key");
+	path_in_tmp(link, sizeof(link), "sym.key");
+	write_file(path, key32_text, strlen(key32_text), KEY_MODE);
+	assert_int_equal(ttt_keyfile_load(path, key, sizeof(key), &keylen, &err), TTT_KEY_OK);
+	assert_int_equal(symlink(path, link), 0);
+	assert_int_equal(ttt_keyfile_load(link, key, sizeof(key), &keylen, &err),
+	    TTT_KEY_SYMLINK);
+	/* A dangling one is no missing file to create either. */
+	assert_int_equal(unlink(path), 0);
+	assert_int_equal(ttt_keyfile_load(link, key, sizeof(key), &keylen, &err),
+	    TTT_KEY_SYMLINK);
+	assert_int_equal(unlink(link), 0);
+}
+
 static void
 test_load_missing(void **state)
 {
@@ -853,6 +877,7 @@ main(void)
 		cmocka_unit_test(test_load_unprotected),
 		cmocka_unit_test(test_load_bad_owner),
 		cmocka_unit_test(test_load_not_regular),
+		cmocka_unit_test(test_load_symlink),
 		cmocka_unit_test(test_load_missing),
 		cmocka_unit_test(test_load_oversize),
 		cmocka_unit_test(test_create),

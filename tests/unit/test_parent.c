@@ -1,8 +1,7 @@
 /*
  * The parent (src/parent.c) is a process and is tested end to end; this
- * tests the pure helper it uses for its log (src/respawn.c): how a worker's
- * end is put in words, above all that death by SIGSYS names the seccomp
- * policy.
+ * tests the one pure helper it exports: how a worker's end is put in words
+ * for the log, above all that death by SIGSYS names the seccomp policy.
  */
 #include <setjmp.h>
 #include <signal.h>
@@ -16,7 +15,7 @@
 #include <sys/wait.h>
 #include <cmocka.h>
 
-#include "respawn.h"
+#include "parent.h"
 
 static const char *
 describe(int status)
@@ -24,7 +23,7 @@ describe(int status)
 	static char buf[256];
 
 	memset(buf, 'x', sizeof(buf));
-	ttt_respawn_describe_status(status, buf, sizeof(buf));
+	ttt_parent_describe_status(status, buf, sizeof(buf));
 	return buf;
 }
 
@@ -121,7 +120,7 @@ test_short_buffer(void **state)
 
 	(void)state;
 	memset(buf, 'x', sizeof(buf));
-	ttt_respawn_describe_status(W_EXITCODE(0, SIGSYS), buf, 8);
+	ttt_parent_describe_status(W_EXITCODE(0, SIGSYS), buf, 8);
 	assert_string_equal(buf, "killed ");
 	for (size_t i = 8; i < sizeof(buf); i++)
 		assert_int_equal(buf[i], 'x');

@@ -175,7 +175,8 @@ test_beyond_cache_refused(void **state)
 }
 
 /* Bounced back from any age inside the window: still ours. Past what the
- * ring holds: no longer claimed (the freshness check refuses those). */
+ * ring holds: still claimed (audit M3): the caller asks only about fresh
+ * stamps, and one that old is fresh only if our clock stepped back. */
 static void
 test_old_stamps_in_window(void **state)
 {
@@ -191,9 +192,10 @@ test_old_stamps_in_window(void **state)
 	assert_true(is_ours(r, mid));
 	/* A slot in between that we never used: not ours. */
 	assert_false(is_ours(r, first + 7 * TTT_TAG_GRID));
-	/* Long after, the ring has moved on. */
+	/* Long after, the ring has moved on, but the tag is still ours. */
 	(void)send_one(r, &last, T0 + 20 * TTT_DEFAULT_WINDOW_NS);
-	assert_false(is_ours(r, first));
+	assert_true(is_ours(r, first));
+	assert_false(is_ours(r, (first & ~TTT_TAG_MASK) | ((TAG + 1) & TTT_TAG_MASK)));
 }
 
 /* Our tag with a slot we never used, the future, negatives, extremes. */
@@ -289,6 +291,70 @@ test_old_tag_in_a_new_tag_slot(void **state)
 	assert_false(changed);
 }
 
+/*
+ * Our clock set back by more than the window (and the margin): the stamps
+ * restart at now under a tag never used, and what we sent before, ahead of
+ * the clock now, is still ours (audit L4, M3). Set back by less: no restart.
+ */
+static void
+test_restart_after_step_back(void **state)
+{
+	struct ttt_reflect *r = fresh(TTT_DEFAULT_WINDOW_NS, TAG);
+	int64_t last = INT64_MIN, sent[64], back, ts;
+	int64_t margin = (TTT_REFLECT_MARGIN_SLOTS + 2) * TTT_TAG_GRID;
+	unsigned n = 0;
+
+	(void)state;
+	for (int i = 0; i < 32; i++)
+		sent[n++] = send_one(r, &last, T0 + i * 100 * 1000000LL);
+	/* Back by a window: still increasing, same tag. */
+	back = sent[n - 1] - TTT_DEFAULT_WINDOW_NS;
+	ts = sent[n++] = send_one(r, &last, back);
+	assert_true(ts > sent[n - 2]);
+	assert_int_equal(ts & TTT_TAG_MASK, TAG);
+	assert_int_equal(r->restarts, 0);
+	/* Back by a window and the margin: restart at now, a new tag. */
+	back = ts - TTT_DEFAULT_WINDOW_NS - margin;
+	ts = sent[n++] = send_one(r, &last, back);
+	assert_int_equal(r->restarts, 1);
+	assert_true(ts >= back && ts - back < TTT_TAG_GRID);
+	assert_int_not_equal(ts & TTT_TAG_MASK, TAG);
+	for (int i = 0; i < 16; i++)
+		sent[n++] = send_one(r, &last, back + i * 1000);
+	for (unsigned i = 0; i < n; i++) {
+		assert_true(is_ours(r, sent[i]));
+		for (unsigned j = 0; j < i; j++)
+			assert_true(sent[i] != sent[j]);
+	}
+	/* The retired tag beyond the highest slot we stamped: not ours. */
+	assert_false(is_ours(r, ((sent[n - 18] >> TTT_TAG_BITS) + 5) << TTT_TAG_BITS | TAG));
+	/* A tag we never used, anywhere: not ours. */
+	assert_false(is_ours(r, (sent[0] & ~TTT_TAG_MASK) | ((TAG + 3) & TTT_TAG_MASK)));
+}
+
+/* A tag change never picks a tag a restart retired: its stamps could
+ * repeat ours. */
+static void
+test_no_retired_tag_drawn(void **state)
+{
+	struct ttt_reflect *r = fresh(TTT_DEFAULT_WINDOW_NS, TAG);
+	int64_t last = INT64_MIN, now = T0;
+	unsigned cur;
+	int changed = 0;
+
+	(void)state;
+	(void)send_one(r, &last, now);
+	(void)send_one(r, &last, now - 10 * TTT_DEFAULT_WINDOW_NS);	/* retires TAG */
+	assert_int_equal(r->restarts, 1);
+	cur = atomic_load(&r->tag);
+	for (int i = 0; i < TTT_TAG_SAME_RUN; i++)	/* rnd 0 would draw TAG again */
+		changed |= ttt_reflect_observe(r, ((now + i * 5000) & ~TTT_TAG_MASK) | cur,
+		    (uint32_t)((TAG - cur - 1) & TTT_TAG_MASK));
+	assert_true(changed);
+	assert_int_not_equal(atomic_load(&r->tag), TAG);
+	assert_int_not_equal(atomic_load(&r->tag), cur);
+}
+
 /* The ring's size follows the window and stays within the static bound. */
 static void
 test_sizes(void **state)
@@ -312,6 +378,8 @@ main(void)
 		cmocka_unit_test(test_saturates),
 		cmocka_unit_test(test_shared_tag_moves),
 		cmocka_unit_test(test_old_tag_in_a_new_tag_slot),
+		cmocka_unit_test(test_restart_after_step_back),
+		cmocka_unit_test(test_no_retired_tag_drawn),
 		cmocka_unit_test(test_sizes),
 	};
 

@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "replay.h"
+#include "../model/replay_model.h"
 
 #define DEPTH            TTT_REPLAY_DEPTH
 #define LONG_RUN_STEPS   200000u
@@ -67,94 +68,34 @@ rnd_below(uint64_t *s, uint64_t n)
 
 /* ------------------------------------------------- the reference model */
 
+/* tests/model/replay_model.h, with storage for cap acceptances. */
 struct model {
-	int64_t *accepted;	/* in arrival order */
-	size_t n, cap;
-	int64_t *sorted;	/* the same, sorted, for membership */
-	int64_t floor, top;
-	int have_floor;
+	struct rm_model rm;
+	int64_t *acc, *sorted, *grid;
+	size_t *grid_at;
 };
 
 static void
 model_init(struct model *m, size_t cap)
 {
-	memset(m, 0, sizeof(*m));
-	m->accepted = malloc(cap * sizeof(int64_t));
+	m->acc = malloc(cap * sizeof(int64_t));
 	m->sorted = malloc(cap * sizeof(int64_t));
-	assert_non_null(m->accepted);
+	m->grid = malloc(cap * sizeof(int64_t));
+	m->grid_at = malloc(cap * sizeof(size_t));
+	assert_non_null(m->acc);
 	assert_non_null(m->sorted);
-	m->cap = cap;
+	assert_non_null(m->grid);
+	assert_non_null(m->grid_at);
+	rm_init(&m->rm, m->acc, m->sorted, m->grid, m->grid_at, cap);
 }
 
 static void
 model_free(struct model *m)
 {
-	free(m->accepted);
+	free(m->acc);
 	free(m->sorted);
-}
-
-/* Index of the first sorted value >= x. */
-static size_t
-model_lower(const struct model *m, int64_t x)
-{
-	size_t lo = 0, hi = m->n;
-
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (m->sorted[mid] < x)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
-}
-
-static int
-model_ever_accepted(const struct model *m, int64_t x)
-{
-	size_t i = model_lower(m, x);
-
-	return i < m->n && m->sorted[i] == x;
-}
-
-static enum ttt_replay_verdict
-model_update(struct model *m, int64_t x)
-{
-	enum ttt_replay_verdict v;
-	size_t i;
-
-	if (m->have_floor && x <= m->floor)
-		return TTT_REPLAY_TOO_OLD;
-	/* Above the floor, "ever accepted" and "among the last DEPTH" agree. */
-	if (model_ever_accepted(m, x))
-		return TTT_REPLAY_DUPLICATE;
-	v = (m->n == 0 || x > m->top) ? TTT_REPLAY_NEWEST : TTT_REPLAY_REORDERED;
-	if (v == TTT_REPLAY_NEWEST)
-		m->top = x;
-	assert_true(m->n < m->cap);
-	i = model_lower(m, x);
-	memmove(m->sorted + i + 1, m->sorted + i, (m->n - i) * sizeof(int64_t));
-	m->sorted[i] = x;
-	m->accepted[m->n++] = x;
-	/* The DEPTH+1-th most recent arrival is forgotten now. */
-	if (m->n > DEPTH) {
-		int64_t old = m->accepted[m->n - DEPTH - 1];
-
-		if (!m->have_floor || old > m->floor)
-			m->floor = old;
-		m->have_floor = 1;
-	}
-	return v;
-}
-
-/* As if everything at or below f had been forgotten: the floor only rises. */
-static void
-model_set_floor(struct model *m, int64_t f)
-{
-	if (!m->have_floor || f > m->floor)
-		m->floor = f;
-	m->have_floor = 1;
+	free(m->grid);
+	free(m->grid_at);
 }
 
 static const char *
@@ -193,8 +134,8 @@ pair_init(struct pair *p, uint64_t seed, size_t cap)
 static enum ttt_replay_verdict
 pair_update(struct pair *p, int64_t x)
 {
-	int before = model_ever_accepted(&p->m, x);
-	enum ttt_replay_verdict want = model_update(&p->m, x);
+	int before = rm_ever(&p->m.rm, x);
+	enum ttt_replay_verdict want = rm_update(&p->m.rm, x);
 	enum ttt_replay_verdict got = ttt_replay_update(&p->r, x);
 
 	/* The safety property on its own, whatever the model says. */
@@ -209,29 +150,38 @@ pair_update(struct pair *p, int64_t x)
 }
 
 /*
- * Every one of the last DEPTH accepted values is still refused: found in the
- * set (DUPLICATE) unless the floor has already overtaken it (TOO_OLD, as when
- * it arrived reordered below something since forgotten). The arrival before
- * them is TOO_OLD. Refusals leave the filter unchanged, so this only reads.
+ * Every one of the last DEPTH accepted values, and every value the grid
+ * holds, is still refused: found (DUPLICATE) unless the floor has already
+ * overtaken it (TOO_OLD, as when it arrived reordered below something since
+ * forgotten). The arrival before them is TOO_OLD unless the grid holds it.
+ * Refusals leave the filter unchanged, so this only reads.
  */
+static void
+check_one(struct pair *p, int64_t x, const char *what)
+{
+	const struct rm_model *m = &p->m.rm;
+	enum ttt_replay_verdict want = m->have_floor && x <= m->floor ?
+	    TTT_REPLAY_TOO_OLD : TTT_REPLAY_DUPLICATE;
+	enum ttt_replay_verdict v = ttt_replay_update(&p->r, x);
+
+	if (v != want)
+		fail_msg("after %zu steps: %s %" PRId64 " gave %s, want %s", p->steps, what, x,
+		    vname(v), vname(want));
+	p->found += want == TTT_REPLAY_DUPLICATE;
+}
+
 static void
 check_remembered(struct pair *p)
 {
-	size_t n = p->m.n, k = n < DEPTH ? n : DEPTH;
+	const struct rm_model *m = &p->m.rm;
+	size_t n = m->nacc, k = n < DEPTH ? n : DEPTH;
 
-	for (size_t i = n - k; i < n; i++) {
-		int64_t x = p->m.accepted[i];
-		enum ttt_replay_verdict want = p->m.have_floor && x <= p->m.floor ?
-		    TTT_REPLAY_TOO_OLD : TTT_REPLAY_DUPLICATE;
-		enum ttt_replay_verdict v = ttt_replay_update(&p->r, x);
-
-		if (v != want)
-			fail_msg("after %zu steps: remembered %" PRId64 " (arrival %zu of %zu) gave %s,"
-			    " want %s", p->steps, x, i, n, vname(v), vname(want));
-		p->found += want == TTT_REPLAY_DUPLICATE;
-	}
-	if (n > DEPTH)
-		assert_int_equal(ttt_replay_update(&p->r, p->m.accepted[n - DEPTH - 1]),
+	for (size_t i = n - k; i < n; i++)
+		check_one(p, m->acc[i], "remembered");
+	for (size_t i = m->gone; i < m->ngrid; i++)
+		check_one(p, m->grid[i], "on the grid");
+	if (n > DEPTH && !rm_in_grid(m, m->acc[n - DEPTH - 1]))
+		assert_int_equal(ttt_replay_update(&p->r, m->acc[n - DEPTH - 1]),
 		    TTT_REPLAY_TOO_OLD);
 	p->checks++;
 }
@@ -239,7 +189,7 @@ check_remembered(struct pair *p)
 static void
 pair_set_floor(struct pair *p, int64_t f)
 {
-	model_set_floor(&p->m, f);
+	rm_set_floor(&p->m.rm, f);
 	ttt_replay_set_floor(&p->r, f);
 }
 
@@ -900,6 +850,352 @@ test_hash_clusters(void **state)
 	assert_int_equal(runs, NSEEDS * 3);
 }
 
+/* ----------------------------------------------------- the tag grid */
+
+#define WSLOTS    TTT_REPLAY_GRID_SLOTS
+#define TAG_A     0x2a5
+#define TAG_B     0x13c
+#define WG_DEPTH  8128	/* WireGuard's */
+
+/* Our sender's stamp: slot s, tag. */
+static int64_t
+tagged(int64_t s, int64_t tag)
+{
+	return s * (INT64_C(1) << TTT_REPLAY_GRID_BITS) + tag;	/* s may be below 0 */
+}
+
+/* Start a filter on tag at slot base: TTT_REPLAY_TAG_RUN newest ones. */
+static void
+grid_start(struct ttt_replay *r, int64_t base, int64_t tag, size_t *ran)
+{
+	for (int64_t i = 0; i < TTT_REPLAY_TAG_RUN; i++)
+		expect(r, tagged(base + i, tag), TTT_REPLAY_NEWEST, ran);
+	assert_true(r->have_grid);
+	assert_int_equal(r->tag, tag);
+}
+
+/*
+ * One frame a slot (the sender at full rate); one held back while `later`
+ * ones overtake it. Accepted while its slot is in the window or above the
+ * floor, i.e. up to later == WSLOTS; refused from WSLOTS + 1 on, when the
+ * frame in the next slot up has left both the window and the ring.
+ */
+static void
+run_grid_delay(int64_t later, enum ttt_replay_verdict want, size_t *ran)
+{
+	static struct ttt_replay r;
+	const int64_t base = INT64_C(1764000000000000000) >> TTT_REPLAY_GRID_BITS;
+	const int64_t held = base + 100;
+
+	ttt_replay_init(&r, 42);
+	grid_start(&r, base, TAG_A, ran);
+	for (int64_t s = base + TTT_REPLAY_TAG_RUN; s < held; s++)
+		expect(&r, tagged(s, TAG_A), TTT_REPLAY_NEWEST, ran);
+	for (int64_t i = 1; i <= later; i++)
+		expect(&r, tagged(held + i, TAG_A), TTT_REPLAY_NEWEST, ran);
+	expect(&r, tagged(held, TAG_A), want, ran);
+	/* However it went, a second copy is refused. */
+	expect(&r, tagged(held, TAG_A), ttt_replay_accepted(want) ? TTT_REPLAY_DUPLICATE :
+	    TTT_REPLAY_TOO_OLD, ran);
+	/* Every overtaking frame still in the window is a duplicate, ring or not. */
+	for (int64_t i = later; i >= 1 && later - i < WSLOTS; i -= 97)
+		expect(&r, tagged(held + i, TAG_A), TTT_REPLAY_DUPLICATE, ran);
+}
+
+static void
+test_grid_deep_reorder(void **state)
+{
+	size_t ran = 0;
+
+	(void)state;
+	run_grid_delay(DEPTH + 1, TTT_REPLAY_REORDERED, &ran);
+	run_grid_delay(WG_DEPTH, TTT_REPLAY_REORDERED, &ran);
+	run_grid_delay(WSLOTS - 1, TTT_REPLAY_REORDERED, &ran);
+	run_grid_delay(WSLOTS, TTT_REPLAY_REORDERED, &ran);
+	run_grid_delay(WSLOTS + 1, TTT_REPLAY_TOO_OLD, &ran);
+	run_grid_delay(WSLOTS + 2, TTT_REPLAY_TOO_OLD, &ran);
+	print_message("%zu verdicts; the grid holds %d slots, %zu bytes a filter\n", ran,
+	    WSLOTS, sizeof(struct ttt_replay));
+	assert_true(WSLOTS >= WG_DEPTH);
+	assert_true(sizeof(struct ttt_replay) <= TTT_REPLAY_BYTES_MAX);
+}
+
+/* A slow tagged peer: its frames are far apart, the ring's depth still holds. */
+static void
+test_grid_slow_peer(void **state)
+{
+	struct ttt_replay r;
+	size_t ran = 0;
+	const int64_t gap = 1000;	/* slots between frames: ~1 ms */
+
+	(void)state;
+	for (int late = DEPTH - 1; late <= DEPTH + 1; late++) {
+		ttt_replay_init(&r, 9);
+		grid_start(&r, 1000000, TAG_A, &ran);
+		for (int64_t i = 1; i <= late; i++)
+			expect(&r, tagged(2000000 + i * gap, TAG_A), TTT_REPLAY_NEWEST, &ran);
+		/* DEPTH + 1 acceptances after it push the first later one into the floor. */
+		expect(&r, tagged(2000000, TAG_A), late <= DEPTH ? TTT_REPLAY_REORDERED :
+		    TTT_REPLAY_TOO_OLD, &ran);
+	}
+	assert_int_equal(ran, 3 * TTT_REPLAY_TAG_RUN + 3 * DEPTH + 3);
+}
+
+/*
+ * Two stamps in one slot with different low bits are two stamps: another
+ * tag (a respawned worker), a v1.4 peer's raw clock. Each is accepted once;
+ * the grid answers only for the tag it follows, the ring for the rest.
+ */
+static void
+test_grid_same_slot_other_tag(void **state)
+{
+	struct ttt_replay r;
+	size_t ran = 0;
+	const int64_t base = 5000000, s = base + 20;
+
+	(void)state;
+	ttt_replay_init(&r, 17);
+	grid_start(&r, base, TAG_A, &ran);
+	for (int64_t i = base + TTT_REPLAY_TAG_RUN; i <= s; i++)
+		expect(&r, tagged(i, TAG_A), TTT_REPLAY_NEWEST, &ran);
+	expect(&r, tagged(s, 0x3ff), TTT_REPLAY_NEWEST, &ran);	/* above tag A's */
+	expect(&r, tagged(s, TAG_B), TTT_REPLAY_REORDERED, &ran);	/* below it */
+	expect(&r, tagged(s - 1, TAG_B), TTT_REPLAY_REORDERED, &ran);
+	expect(&r, tagged(s, TAG_A), TTT_REPLAY_DUPLICATE, &ran);
+	expect(&r, tagged(s, 0x3ff), TTT_REPLAY_DUPLICATE, &ran);
+	expect(&r, tagged(s, TAG_B), TTT_REPLAY_DUPLICATE, &ran);
+	expect(&r, tagged(s - 1, TAG_B), TTT_REPLAY_DUPLICATE, &ran);
+	/*
+	 * DEPTH more of tag A: the ring forgets the other tags' stamps, so the
+	 * floor rises to the highest, s|0x3ff; tag A's stay on the grid, but
+	 * s|TAG_A is under that floor now: refused as too old, still refused.
+	 */
+	for (int64_t i = 1; i <= DEPTH; i++)
+		expect(&r, tagged(s + i, TAG_A), TTT_REPLAY_NEWEST, &ran);
+	expect(&r, tagged(s, 0x3ff), TTT_REPLAY_TOO_OLD, &ran);
+	expect(&r, tagged(s, TAG_B), TTT_REPLAY_TOO_OLD, &ran);
+	expect(&r, tagged(s, TAG_A), TTT_REPLAY_TOO_OLD, &ran);
+	expect(&r, tagged(s - 1, TAG_A), TTT_REPLAY_TOO_OLD, &ran);
+	expect(&r, tagged(s + 1, TAG_A), TTT_REPLAY_DUPLICATE, &ran);	/* the grid */
+	/* A never-seen other tag above the floor, in a slot tag A holds: new. */
+	expect(&r, tagged(s + 1, TAG_B), TTT_REPLAY_REORDERED, &ran);
+	expect(&r, tagged(s + 1, TAG_B), TTT_REPLAY_DUPLICATE, &ran);
+	assert_int_equal(ran, TTT_REPLAY_TAG_RUN + 13 + 7 + DEPTH + 7);
+}
+
+/*
+ * The peer's worker respawns with another tag. After TTT_REPLAY_TAG_RUN
+ * newest frames with it the grid follows the new tag; the old tag's frames
+ * the ring no longer holds are forgotten (the floor rises to the highest),
+ * those above that and never seen are still accepted, once.
+ */
+static void
+test_grid_tag_change(void **state)
+{
+	struct ttt_replay r;
+	size_t ran = 0;
+	const int64_t base = 7000000;
+
+	(void)state;
+	ttt_replay_init(&r, 23);
+	grid_start(&r, base, TAG_A, &ran);
+	/* Slots base+8 .. base+999 of tag A, but for two held back. */
+	for (int64_t i = TTT_REPLAY_TAG_RUN; i < 1000; i++)
+		if (i != 500 && i != 990)
+			expect(&r, tagged(base + i, TAG_A), TTT_REPLAY_NEWEST, &ran);
+	expect(&r, tagged(base + 500, TAG_A), TTT_REPLAY_REORDERED, &ran);	/* 498 late */
+	for (int64_t i = 1000; i < 1000 + TTT_REPLAY_TAG_RUN; i++)
+		expect(&r, tagged(base + i, TAG_B), TTT_REPLAY_NEWEST, &ran);
+	assert_int_equal(r.tag, TAG_B);
+	/* The ring holds the last 256: tag A from slot 752 up (990 never came). */
+	expect(&r, tagged(base + 751, TAG_A), TTT_REPLAY_TOO_OLD, &ran);
+	expect(&r, tagged(base + 500, TAG_A), TTT_REPLAY_TOO_OLD, &ran);
+	expect(&r, tagged(base + 753, TAG_A), TTT_REPLAY_DUPLICATE, &ran);
+	expect(&r, tagged(base + 990, TAG_A), TTT_REPLAY_REORDERED, &ran);
+	expect(&r, tagged(base + 990, TAG_A), TTT_REPLAY_DUPLICATE, &ran);
+	/* The new tag reorders deep: one held back past 8128 others. */
+	for (int64_t i = 1000 + TTT_REPLAY_TAG_RUN + 1; i <= 1000 + 10000; i++)
+		expect(&r, tagged(base + i, TAG_B), TTT_REPLAY_NEWEST, &ran);
+	expect(&r, tagged(base + 1000 + TTT_REPLAY_TAG_RUN, TAG_B), TTT_REPLAY_REORDERED, &ran);
+	expect(&r, tagged(base + 1000 + TTT_REPLAY_TAG_RUN, TAG_B), TTT_REPLAY_DUPLICATE, &ran);
+	/* The run that taught the tag is in the ring only: forgotten by now. */
+	expect(&r, tagged(base + 1001, TAG_B), TTT_REPLAY_TOO_OLD, &ran);
+	expect(&r, tagged(base + 1000 + TTT_REPLAY_TAG_RUN + 1, TAG_B), TTT_REPLAY_DUPLICATE, &ran);
+	assert_int_equal(ran, TTT_REPLAY_TAG_RUN + 990 + TTT_REPLAY_TAG_RUN + 5 +
+	    (10000 - TTT_REPLAY_TAG_RUN) + 5);
+}
+
+/*
+ * Near 1970 and before it: the grid keeps only slots >= 0, so a window that
+ * reaches below 0 and a tagged stamp below 0 (in the ring alone) stay exact,
+ * across a tag change too.
+ */
+static void
+test_grid_near_zero(void **state)
+{
+	struct ttt_replay r;
+	size_t ran = 0;
+
+	(void)state;
+	ttt_replay_init(&r, 3);
+	grid_start(&r, 0, TAG_A, &ran);
+	expect(&r, tagged(-5, TAG_A), TTT_REPLAY_REORDERED, &ran);	/* the ring's */
+	expect(&r, tagged(-5, TAG_A), TTT_REPLAY_DUPLICATE, &ran);
+	for (int64_t s = TTT_REPLAY_TAG_RUN; s < 400; s++)
+		if (s != 20)
+			expect(&r, tagged(s, TAG_A), TTT_REPLAY_NEWEST, &ran);
+	/* The ring forgot the run that taught the tag, and the stamp below 0. */
+	expect(&r, tagged(-5, TAG_A), TTT_REPLAY_TOO_OLD, &ran);
+	expect(&r, tagged(20, TAG_A), TTT_REPLAY_REORDERED, &ran);	/* on the grid */
+	expect(&r, tagged(20, TAG_A), TTT_REPLAY_DUPLICATE, &ran);
+	expect(&r, tagged(21, TAG_A), TTT_REPLAY_DUPLICATE, &ran);
+	/* A tag change forgets a window that starts below slot 0. */
+	for (int64_t s = 400; s < 400 + TTT_REPLAY_TAG_RUN; s++)
+		expect(&r, tagged(s, TAG_B), TTT_REPLAY_NEWEST, &ran);
+	assert_int_equal(r.tag, TAG_B);
+	expect(&r, tagged(20, TAG_A), TTT_REPLAY_TOO_OLD, &ran);
+	expect(&r, tagged(-5, TAG_A), TTT_REPLAY_TOO_OLD, &ran);
+	expect(&r, tagged(399, TAG_A), TTT_REPLAY_DUPLICATE, &ran);	/* the ring's */
+	assert_int_equal(ran, TTT_REPLAY_TAG_RUN + 2 + 391 + 4 + TTT_REPLAY_TAG_RUN + 3);
+}
+
+/* A v1.4 peer's raw clock never makes a run of one tag: the ring alone. */
+static void
+test_grid_raw_clock_stays_off(void **state)
+{
+	struct ttt_replay r;
+	uint64_t s = 31;
+	int64_t ts = INT64_C(1764000000000000000);
+
+	(void)state;
+	ttt_replay_init(&r, 5);
+	for (int i = 0; i < 100000; i++) {
+		ts += 1 + (int64_t)rnd_below(&s, 20000);
+		assert_int_equal(ttt_replay_update(&r, ts), TTT_REPLAY_NEWEST);
+	}
+	assert_false(r.have_grid);
+}
+
+/*
+ * Our sender at random rates (1 to ~3000 slots a frame, now and then an
+ * idle second), with frames held back by up to 1.5 windows of positions,
+ * re-sends, the odd frame from another tag or a raw clock in the same
+ * slots, tag changes and floors: every verdict against the model.
+ */
+struct grid_run {
+	uint64_t prng;
+	int64_t slot, tag, pace;
+	int64_t *sent;
+	size_t nsent, tag_changes, floors;
+};
+
+static int64_t
+grid_next(struct grid_run *g)
+{
+	/* Every 5000 frames a new pace: full rate, busy, or slow. */
+	if (g->nsent % 5000 == 0)
+		g->pace = (int64_t)1 << (2 * rnd_below(&g->prng, 7));	/* 1 .. 4096 */
+	if (rnd_below(&g->prng, 5000) == 0)
+		g->slot += 1000000;	/* an idle second */
+	else
+		g->slot += 1 + (int64_t)rnd_below(&g->prng, (uint64_t)g->pace);
+	/* Another tag in one of our slots, or a raw clock: rarely. */
+	if (rnd_below(&g->prng, 64) == 0)
+		return tagged(g->slot, (int64_t)rnd_below(&g->prng, 1024));
+	return tagged(g->slot, g->tag);
+}
+
+/* Held back by a few positions, or by up to 1.5 windows at full rate. */
+static size_t
+grid_delay(struct grid_run *g)
+{
+	if (rnd_below(&g->prng, 2) == 0)
+		return 1 + rnd_below(&g->prng, 2 * DEPTH);
+	return 1 + rnd_below(&g->prng, WSLOTS + WSLOTS / 2);
+}
+
+static void
+grid_random_run(uint64_t filter_seed, uint64_t prng_seed, size_t steps, struct pair *p,
+    struct grid_run *g)
+{
+	static struct pending pend[PENDING_MAX];
+	size_t npend = 0;
+
+	memset(g, 0, sizeof(*g));
+	g->prng = prng_seed;
+	g->slot = (int64_t)(rnd(&g->prng) >> 12);
+	g->tag = (int64_t)rnd_below(&g->prng, 1024);
+	g->sent = malloc(steps * sizeof(int64_t));
+	assert_non_null(g->sent);
+	pair_init(p, filter_seed, 3 * steps);
+	for (size_t i = 0; i < steps; i++) {
+		int64_t ts = grid_next(g);
+
+		g->sent[g->nsent++] = ts;
+		if (rnd_below(&g->prng, 32) == 0 && npend < PENDING_MAX) {
+			pend[npend].due = i + grid_delay(g);
+			pend[npend++].ts = ts;
+		} else {
+			pair_update(p, ts);
+		}
+		for (size_t j = 0; j < npend;) {
+			if (pend[j].due <= i) {
+				pair_update(p, pend[j].ts);
+				pend[j] = pend[--npend];
+			} else {
+				j++;
+			}
+		}
+		/* Re-sends: mostly within a window of positions, sometimes ancient. */
+		if (rnd_below(&g->prng, 8) == 0) {
+			uint64_t roll = rnd_below(&g->prng, 8);
+			size_t back = roll < 4 ? 2 * DEPTH : roll < 7 ? WSLOTS : g->nsent;
+
+			if (back > g->nsent)
+				back = g->nsent;
+
+			pair_update(p, g->sent[g->nsent - 1 - rnd_below(&g->prng, back)]);
+		}
+		if (rnd_below(&g->prng, 20000) == 0) {
+			g->tag = (int64_t)rnd_below(&g->prng, 1024);
+			g->tag_changes++;
+		}
+		if (rnd_below(&g->prng, 10000) == 0) {
+			pair_set_floor(p, g->sent[g->nsent - 1 - rnd_below(&g->prng,
+			    g->nsent < 3 * DEPTH ? g->nsent : 3 * DEPTH)]);
+			g->floors++;
+		}
+		if (i % (10 * CHECK_EVERY) == 0)
+			check_remembered(p);
+	}
+	for (size_t j = 0; j < npend; j++)
+		pair_update(p, pend[j].ts);
+	check_remembered(p);
+	free(g->sent);
+}
+
+static void
+test_grid_random_against_model(void **state)
+{
+	struct pair p;
+	struct grid_run g;
+	size_t deep = 0;
+
+	(void)state;
+	grid_random_run(UINT64_C(0x9a1d), UINT64_C(20261130), LONG_RUN_STEPS, &p, &g);
+	print_message("%zu updates: %zu newest, %zu reordered, %zu duplicate, %zu too old;"
+	    " %zu tag changes, %zu floors\n", p.steps, p.verdicts[TTT_REPLAY_NEWEST],
+	    p.verdicts[TTT_REPLAY_REORDERED], p.verdicts[TTT_REPLAY_DUPLICATE],
+	    p.verdicts[TTT_REPLAY_TOO_OLD], g.tag_changes, g.floors);
+	deep = p.found;
+	assert_true(g.tag_changes >= 3);
+	assert_true(g.floors >= 2);
+	for (int v = 0; v < 4; v++)
+		assert_true(p.verdicts[v] > 1000);
+	assert_true(deep > p.checks * DEPTH);	/* the grid held more than the ring */
+	pair_free(&p);
+}
+
 int
 main(void)
 {
@@ -917,6 +1213,13 @@ main(void)
 		cmocka_unit_test(test_random_many_seeds),
 		cmocka_unit_test(test_structured_values),
 		cmocka_unit_test(test_hash_clusters),
+		cmocka_unit_test(test_grid_deep_reorder),
+		cmocka_unit_test(test_grid_slow_peer),
+		cmocka_unit_test(test_grid_same_slot_other_tag),
+		cmocka_unit_test(test_grid_tag_change),
+		cmocka_unit_test(test_grid_near_zero),
+		cmocka_unit_test(test_grid_raw_clock_stays_off),
+		cmocka_unit_test(test_grid_random_against_model),
 	};
 
 	alarm(WATCHDOG_SECONDS);
