@@ -23,7 +23,7 @@
 #include "addr.h"
 #include "hwaddr.h"
 
-#define TTT_CONFIG_VERSION  5	/* bump on any change of the layout below */
+#define TTT_CONFIG_VERSION  6	/* bump on any change of the layout below */
 
 /* String fields, each with its NUL. */
 #define TTT_CONFIG_PATH_MAX 256	/* key file, chroot, pid, status and metrics files */

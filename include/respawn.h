@@ -8,8 +8,10 @@
 #ifndef TTT_RESPAWN_H
 #define TTT_RESPAWN_H
 
-#include <stddef.h>
 #include <stdint.h>
+
+#include "config.h"
+#include "stamps.h"
 
 /*
  * The back-off. A worker that dies soon after it started is likely to die
@@ -62,6 +64,17 @@ int64_t ttt_respawn_floor(int64_t prev_floor, int64_t published, int64_t wall_no
     int64_t window_ns);
 
 /*
+ * The next worker's run section: its floor (cfg->run.floor_ns, from the
+ * previous floor and the dead worker's stamps page, which is then reset to
+ * it) and what is left of a rotation's grace (cfg->run.rekey_left_ms). Call
+ * only once the previous worker is reaped; ttt_respawn_first before the
+ * first worker of a daemon.
+ */
+void ttt_respawn_prepare(struct ttt_config *cfg, struct ttt_stamps *page, int64_t grace_left_ms,
+    int64_t wall_now);
+void ttt_respawn_first(struct ttt_config *cfg, struct ttt_stamps *page, int64_t wall_now);
+
+/*
  * A rotation's grace that remains for a worker started mid-rotation, in ms
  * (0: no rotation under way). The worker honours the old key for this long,
  * not a fresh full grace, so a respawn never lengthens the old key's life.
@@ -75,11 +88,9 @@ int64_t ttt_respawn_grace_left_ms(int have_old_key, long long until_ms, long lon
  * itself, and a clean successor must not start by sending the tap's
  * traffic where it said. It then learns the peer from the first
  * authenticated frame. Other deaths keep it: a crash should not cost a
- * peer behind NAT its tunnel until it speaks.
+ * peer behind NAT its tunnel until it speaks. A fixed peer (config_flags)
+ * came from the command line and is always kept.
  */
-int ttt_respawn_keep_peer(int wait_status, int dropped);
-
-/* Why a worker ended, in words: "killed by signal SIGSYS (...)". */
-void ttt_respawn_describe_status(int status, char *buf, size_t cap);
+int ttt_respawn_keep_peer(int wait_status, int dropped, uint32_t config_flags);
 
 #endif

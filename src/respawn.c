@@ -2,11 +2,10 @@
  * The parent's decisions between two workers (see respawn.h).
  */
 #include <signal.h>
-#include <stdio.h>
-#include <string.h>
 #include <sys/wait.h>
 
 #include "respawn.h"
+#include "wire.h"
 
 void
 ttt_backoff_init(struct ttt_backoff *b)
@@ -51,6 +50,23 @@ ttt_respawn_floor(int64_t prev_floor, int64_t published, int64_t wall_now, int64
 	return floor < cap ? floor : cap;
 }
 
+void
+ttt_respawn_prepare(struct ttt_config *cfg, struct ttt_stamps *page, int64_t grace_left_ms,
+    int64_t wall_now)
+{
+	cfg->run.floor_ns = ttt_respawn_floor(cfg->run.floor_ns, ttt_stamps_newest(page), wall_now,
+	    cfg->window_ms * TTT_NSEC_PER_MSEC);
+	ttt_stamps_reset(page, cfg->run.floor_ns);
+	cfg->run.rekey_left_ms = grace_left_ms;
+}
+
+void
+ttt_respawn_first(struct ttt_config *cfg, struct ttt_stamps *page, int64_t wall_now)
+{
+	cfg->run.floor_ns = ttt_respawn_first_floor(wall_now, cfg->window_ms * TTT_NSEC_PER_MSEC);
+	ttt_stamps_reset(page, cfg->run.floor_ns);
+}
+
 int64_t
 ttt_respawn_grace_left_ms(int have_old_key, long long until_ms, long long now_ms)
 {
@@ -58,24 +74,9 @@ ttt_respawn_grace_left_ms(int have_old_key, long long until_ms, long long now_ms
 }
 
 int
-ttt_respawn_keep_peer(int wait_status, int dropped)
+ttt_respawn_keep_peer(int wait_status, int dropped, uint32_t flags)
 {
+	if (flags & TTT_CONFIG_FIXED_PEER)
+		return 1;	/* the command line's, not the worker's */
 	return !dropped && !(WIFSIGNALED(wait_status) && WTERMSIG(wait_status) == SIGSYS);
-}
-
-void
-ttt_respawn_describe_status(int status, char *buf, size_t cap)
-{
-	if (WIFEXITED(status)) {
-		(void)snprintf(buf, cap, "exited with status %d", WEXITSTATUS(status));
-	} else if (WIFSIGNALED(status)) {
-		int sig = WTERMSIG(status);
-		const char *abbrev = sigabbrev_np(sig);
-
-		(void)snprintf(buf, cap, "killed by signal SIG%s (%d)%s",
-		    abbrev != NULL ? abbrev : "?", sig,
-		    sig == SIGSYS ? ": a system call outside its seccomp policy" : "");
-	} else {
-		(void)snprintf(buf, cap, "ended with wait status 0x%x", (unsigned)status);
-	}
 }

@@ -156,11 +156,16 @@ static void
 test_keep_peer(void **state)
 {
 	(void)state;
-	assert_true(ttt_respawn_keep_peer(W_EXITCODE(0, SIGKILL), 0));	/* killed from outside */
-	assert_true(ttt_respawn_keep_peer(W_EXITCODE(0, SIGSEGV), 0));
-	assert_true(ttt_respawn_keep_peer(W_EXITCODE(1, 0), 0));
-	assert_false(ttt_respawn_keep_peer(W_EXITCODE(0, SIGKILL), 1));	/* we dropped it */
-	assert_false(ttt_respawn_keep_peer(W_EXITCODE(0, SIGSYS), 0));	/* outside its policy */
+	const uint32_t learnt = TTT_CONFIG_HAVE_PEER;
+	const uint32_t fixed = TTT_CONFIG_FIXED_PEER | TTT_CONFIG_HAVE_PEER;
+
+	assert_true(ttt_respawn_keep_peer(W_EXITCODE(0, SIGKILL), 0, learnt));	/* from outside */
+	assert_true(ttt_respawn_keep_peer(W_EXITCODE(0, SIGSEGV), 0, learnt));
+	assert_true(ttt_respawn_keep_peer(W_EXITCODE(1, 0), 0, learnt));
+	assert_false(ttt_respawn_keep_peer(W_EXITCODE(0, SIGKILL), 1, learnt));	/* we dropped it */
+	assert_false(ttt_respawn_keep_peer(W_EXITCODE(0, SIGSYS), 0, learnt));	/* outside its policy */
+	/* The command line's peer is never the worker's to lose. */
+	assert_true(ttt_respawn_keep_peer(W_EXITCODE(0, SIGSYS), 1, fixed));
 }
 
 int
