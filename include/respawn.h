@@ -3,7 +3,9 @@
  * long to wait (the back-off), from which stamp on the next worker accepts
  * frames (its replay floor), what remains of a key rotation's grace, and
  * whether the peer the dead worker reported is handed on. Pure: the clocks
- * and what the parent observed are arguments; parent.c acts on the answers.
+ * and what the parent observed are arguments (ttt_respawn_prepare and
+ * ttt_respawn_first also read and reset the stamps page: memory, no system
+ * call); parent.c acts on the answers.
  */
 #ifndef TTT_RESPAWN_H
 #define TTT_RESPAWN_H
