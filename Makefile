@@ -2,7 +2,8 @@
 #
 #   make            build ./tinytaptunnel and every module
 #   make deps       install what the build and the tests need (Debian)
-#   make check      docs, unit tests, sanitizers, end-to-end tests (root), fuzzing (60 s a harness)
+#   make check      docs, unit tests, sanitizers, proofs, end-to-end tests (root), fuzzing (60 s a harness)
+#   make prove      Frama-C's value analysis on the pure core: zero alarms or it fails (mk/prove.mk)
 #   make check-docs the README's first screen, CI's command, the module and test lists, and the options are true
 #   make check-asan unit tests under AddressSanitizer + UBSan
 #   make demo       two peers in two namespaces, pinged both ways (root)
@@ -111,7 +112,8 @@ $(BUILD)/tools/%: tests/tools/%.c $(LIB)
 DEB_PKGS := build-essential clang llvm libbearssl-dev libseccomp-dev libcap-ng-dev \
             libcmocka-dev iproute2 iputils-ping socat fastd iperf3 tcpdump nftables \
             procps mandoc systemd shellcheck openssl python3 linux-perf strace \
-            libclang-rt-14-dev xxd debhelper dpkg-dev lintian blhc prometheus
+            libclang-rt-14-dev xxd debhelper dpkg-dev lintian blhc prometheus \
+            frama-c-base why3 z3 cvc4
 deps:
 	@missing=$$(for p in $(DEB_PKGS); do \
 	    dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; \
@@ -122,7 +124,8 @@ deps:
 	  apt-get update -qq && apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
 	fi
 
-check: check-docs check-unit check-asan check-e2e check-fuzz
+# make prove (mk/prove.mk) takes about a minute on an idle machine: part of check.
+check: check-docs check-unit check-asan prove check-e2e check-fuzz
 
 # The README's first screen, CI's command, the module and unit test lists stay
 # true, and the documents name the options the binary's --help lists.

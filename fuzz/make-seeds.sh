@@ -16,7 +16,7 @@ out()   { xxd -r -p >"$1"; }	# hex on stdin -> file
 
 mkdir -p "$C/fuzz_frame_decode" "$C/fuzz_frame_decode_mac" "$C/fuzz_frame_roundtrip" \
     "$C/fuzz_replay" "$C/fuzz_keyfile" "$C/fuzz_ipc" "$C/fuzz_addr" "$C/fuzz_reflect" \
-    "$C/fuzz_gso" "$C/fuzz_verdict"
+    "$C/fuzz_gso" "$C/fuzz_verdict" "$C/fuzz_tso_split" "$C/fuzz_tso_coalesce"
 
 # --- frames: every datagram of the vectors as it would arrive ----------------
 grep -v '^#' "$V/frames.txt" | while IFS='|' read -r name key now dgram expect frame; do
@@ -144,6 +144,47 @@ printf '003f%s%s%s%s%s%s%s' 0400 000bb8 0003e8 44 000000 000001 41 | out "$G/raw
 # going down to empty.
 printf '0a3f%s%s%s%s' 00ffff 41 000003 4181818141 | out "$G/max-lengths-to-empty"
 
+# --- tso split: max_frame byte, vnet header (host order: little-endian here),
+# then the frame (see fuzz_tso_split.c). Checksums are the segmenter's to make.
+T=$C/fuzz_tso_split
+pat() { i=0; while [ $i -lt "$1" ]; do printf '%02x' $((i % 251)); i=$((i + 1)); done; }
+vh() { printf '%s%s%s%s%s%s' "$1" "$2" "$(le16 "$3")" "$(le16 "$4")" "$(le16 "$5")" "$(le16 "$6")"; }
+ETH4=020000000002020000000001'0800'
+ETH6=020000000002020000000001'86dd'
+IP4=4500ffff00014000400600000a0000010a000002
+IP6=6000000000000640200100db800000000000000000000001200100db800000000000000000000002
+TCP32=9c40145100000001000000638018'01f6'00000000'0101080a0000000100000002'
+TCP20=9c40145100000001000000635010ffff00000000
+# IPv4, 32-byte TCP header, 4000 bytes in segments of 1366 (v1.4's MTU), PSH.
+printf '00%s%s%s%s%s' "$(vh 01 01 66 1366 34 16)" $ETH4 $IP4 $TCP32 "$(pat 4000)" | out "$T/ipv4-3-segments"
+# IPv6, 20-byte TCP header, 2716 bytes in 1358s: an exact multiple.
+printf '00%s%s%s%s%s' "$(vh 01 04 74 1358 54 16)" $ETH6 $IP6 $TCP20 "$(pat 2716)" | out "$T/ipv6-exact-2"
+# gso_size 0, a UDP gso_type, an IPv6 type on IPv4: refused.
+printf '00%s%s%s%s%s' "$(vh 01 01 66 0 34 16)" $ETH4 $IP4 $TCP32 "$(pat 100)" | out "$T/gso-size-0"
+printf '00%s%s%s%s%s' "$(vh 01 03 66 1366 34 16)" $ETH4 $IP4 $TCP32 "$(pat 100)" | out "$T/gso-udp"
+printf '00%s%s%s%s%s' "$(vh 01 04 66 1366 34 16)" $ETH4 $IP4 $TCP32 "$(pat 100)" | out "$T/gso-v6-on-v4"
+# Not gso: a checksum to complete, and one whose field lies past the frame.
+printf '00%s%s%s%s%s' "$(vh 01 00 0 0 34 16)" $ETH4 $IP4 $TCP32 "$(pat 30)" | out "$T/needs-csum"
+printf '00%s%s%s%s%s' "$(vh 01 00 0 0 90 8)" $ETH4 $IP4 $TCP32 "$(pat 30)" | out "$T/needs-csum-past-end"
+# A super-frame on a VLAN (802.1Q tag 42).
+printf '00%s%s%s%s%s' "$(vh 01 01 70 1362 38 16)" 020000000002020000000001'8100002a0800' $IP4 $TCP32 "$(pat 3000)" | out "$T/vlan-ipv4"
+# Jumbo max_frame (ff: 9240) and gso_size 1.
+printf 'ff%s%s%s%s%s' "$(vh 01 81 66 1 34 16)" $ETH4 $IP4 $TCP32 "$(pat 40)" | out "$T/gso-size-1-ecn"
+
+# --- tso coalesce: flow, segment size, operations (see fuzz_tso_coalesce.c) ---
+T=$C/fuzz_tso_coalesce
+# IPv4 with 12 bytes of TCP options: 32 full segments, then a shorter one.
+printf '60%s%s%s' "$(hex16 1366)" "$(rep 32 00)" 05 | out "$T/ipv4-stream"
+# IPv6: a run, every kind of change once, a run again.
+printf '01%s%s%s%s' "$(hex16 1000)" "$(rep 4 00)" 404142434445464748494a4b4c4d4e4f "$(rep 4 00)" |
+    out "$T/ipv6-each-change"
+# IPv4 options; raw frames and bit flips among the segments.
+printf '1e%s%s%s%s%s' "$(hex16 500)" 0000 85"$(pat 21)" 00c0002a 0000 | out "$T/options-raw-flips"
+# A VLAN tag (bit 15 of the segment size): each frame alone.
+printf '00%s%s' 8400 00000000 | out "$T/vlan-alone"
+# Out of order and bad checksums.
+printf '00%s%s' "$(hex16 1200)" 00004f0000707100 | out "$T/reorder-bad-csum"
+
 # --- verdict: flags, seed, then operations of 5 bytes (see fuzz_verdict.c) ----
 R=$C/fuzz_verdict
 S=0123456789abcdef
@@ -175,24 +216,24 @@ rec 00 5 "02$(printf 'peer moved' | xxd -p)" | out "$I/log-info"
 rec 00 5 "00$(printf 'a\033[2Jb\n' | xxd -p)" | out "$I/log-escapes"
 rec 00 6 "02002328000000007f000001000000000000000000000000" | out "$I/peer-v4"
 rec 00 6 "0a0023280300000020010db8000000000000000000000001" | out "$I/peer-v6-scope"
-# A worker's report (struct ttt_worker_report, stats.h): 20 counters, the
+# A worker's report (struct ttt_worker_report, stats.h): 26 counters, the
 # monotonic times of its last frame received and sent, the key flag, 0.
-rec 00 7 "$(head -c 184 /dev/zero | xxd -p | tr -d '\n')" | out "$I/stats"
+rec 00 7 "$(head -c 232 /dev/zero | xxd -p | tr -d '\n')" | out "$I/stats"
 # Counters, half of UINT64_MAX + 1 each: the parent's totals must saturate.
-rec 00 7 "$(for _ in $(seq 20); do printf '0000000000000080'; done)$(head -c 24 /dev/zero | xxd -p | tr -d '\n')" | out "$I/stats-half-max"
+rec 00 7 "$(for _ in $(seq 26); do printf '0000000000000080'; done)$(head -c 24 /dev/zero | xxd -p | tr -d '\n')" | out "$I/stats-half-max"
 # A negative time and a flag of 2: refused.
-rec 00 7 "$(head -c 176 /dev/zero | xxd -p | tr -d '\n')ffffffffffffffff00000000000000000200000000000000" | out "$I/stats-bad-report"
+rec 00 7 "$(head -c 208 /dev/zero | xxd -p | tr -d '\n')ffffffffffffffff00000000000000000200000000000000" | out "$I/stats-bad-report"
 rec 00 2 "$(head -c 32 /dev/zero | xxd -p | tr -d '\n')" | out "$I/key-to-parent-refused"
-# To the worker: the configuration (struct ttt_config, config.h: version 5,
+# To the worker: the configuration (struct ttt_config, config.h: version 7,
 # defaults, fixed IPv6 peer, uid/gid 65534, floor 0, no rotation (one seed
-# mid-rotation), a status file; 2136 bytes, the last 4 padding), key, and the
+# mid-rotation), a status file; 2144 bytes, the last 4 padding), key, and the
 # test-build-only syscall request.
 le32() { printf '%s%s' "$(le16 $(($1 & 65535)))" "$(le16 $(($1 >> 16 & 65535)))"; }
 le64() { printf '%s%s' "$(le32 $(($1 & 4294967295)))" "$(le32 $(($1 >> 32 & 4294967295)))"; }
 strz() { h=$(printf '%s' "$2" | xxd -p | tr -d '\n'); printf '%s' "$h"; head -c $(($1 - ${#h} / 2)) /dev/zero | xxd -p | tr -d '\n'; }
-config() {	# version action | mtu window stats grace threads keepalive peer-timeout daemon syslog verbose quiet | grace left
-	printf '%s' "$(le32 6)$(le32 0)"
-	for v in 1418 3000 0 30000 "$1" "$2" "${3:-0}" 0 0 0 0; do le64 "$v"; done
+config() {	# version action | mtu window stats grace threads keepalive peer-timeout daemon syslog verbose quiet no-offload | grace left
+	printf '%s' "$(le32 7)$(le32 0)"
+	for v in 1418 3000 0 30000 "$1" "$2" "${3:-0}" 0 0 0 0 0; do le64 "$v"; done
 	# run: uid gid family flags, peer [2001:db8::1]:9123, floor, grace left
 	printf '%s' "$(le32 65534)$(le32 65534)$(le32 10)$(le32 3)"
 	printf '%s' "0a0023280000000020010db8000000000000000000000001$(le64 0)$(le64 "${4:-0}")"

@@ -23,7 +23,7 @@
 #include "addr.h"
 #include "hwaddr.h"
 
-#define TTT_CONFIG_VERSION  6	/* bump on any change of the layout below */
+#define TTT_CONFIG_VERSION  7	/* bump on any change of the layout below */
 
 /* String fields, each with its NUL. */
 #define TTT_CONFIG_PATH_MAX 256	/* key file, chroot, pid, status and metrics files */
@@ -60,6 +60,8 @@ enum ttt_cli_action {
 
 #define TTT_CONFIG_FIXED_PEER 0x1u	/* accept datagrams from the peer only */
 #define TTT_CONFIG_HAVE_PEER  0x2u	/* run.peer holds an address */
+#define TTT_CONFIG_TAP_VNET   0x4u	/* the tap's frames carry a vnet header (tso.h, coalesce.h) */
+#define TTT_CONFIG_TAP_REFUSED 0x8u	/* the kernel refused an offload: counted */
 
 struct ttt_config {
 	uint32_t version;		/* TTT_CONFIG_VERSION */
@@ -75,11 +77,12 @@ struct ttt_config {
 					 * is resolved again; 0: never (resolve.h) */
 	int64_t daemonize, use_syslog;	/* flags: 0 or 1 (-d implies syslog) */
 	int64_t verbose, quiet;		/* -v count, -q flag: see ttt_config_log_level */
+	int64_t no_offload;		/* flag: a plain tap, no vnet header (tap.h) */
 	/* Resolved by the parent: who the worker becomes, where, and its peer. */
 	struct {
 		uint32_t uid, gid;	/* the worker's user; never 0 */
 		uint32_t sock_family;	/* the UDP socket's; peers must match */
-		uint32_t flags;		/* TTT_CONFIG_FIXED_PEER, TTT_CONFIG_HAVE_PEER */
+		uint32_t flags;		/* TTT_CONFIG_* above */
 		struct ttt_ipc_peer peer;
 		int64_t floor_ns;	/* refuse frames stamped at or before (respawn.h) */
 		int64_t rekey_left_ms;	/* mid-rotation: the old key's grace left; 0: none */

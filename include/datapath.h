@@ -25,6 +25,7 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
+#include "coalesce.h"
 #include "gso.h"
 #include "keyring.h"
 #include "log.h"
@@ -32,6 +33,7 @@
 #include "replay.h"
 #include "stamps.h"
 #include "stats.h"
+#include "tso.h"
 #include "verdict.h"
 #include "wire.h"
 
@@ -90,7 +92,12 @@ struct ttt_sender {
 	int64_t last_ts;		/* the last stamp sent: the next is later */
 	size_t slot_len;
 	struct ttt_counters count;
+	/* With a vnet header (dp->vnet): the last read from the tap, and the
+	 * frames of it still to send, which a full batch leaves to the next. */
+	struct ttt_tso cur;
+	unsigned next;			/* cur's next frame; cur.count: none left */
 	uint8_t mem[TTT_BATCH * TTT_SLOT_MAX] __attribute__((aligned(TTT_SLOT_ALIGN)));
+	uint8_t super[TTT_TSO_READ_BUF] __attribute__((aligned(TTT_SLOT_ALIGN)));
 };
 
 /* The receive batch: built once; the kernel rewrites lengths and flags. */
@@ -111,7 +118,9 @@ struct ttt_receiver {
 	struct ttt_rx_batch b;
 	struct ttt_counters count;
 	uint32_t peer_gen;		/* the peer.gen rx.st.peer was copied at */
+	struct ttt_coalesce coalesce;	/* with a vnet header: the run held for the tap */
 	uint8_t mem[TTT_RX_MSGS * TTT_RX_BUF] __attribute__((aligned(TTT_SLOT_ALIGN)));
+	uint8_t coalesce_buf[TTT_COALESCE_BUF] __attribute__((aligned(TTT_SLOT_ALIGN)));
 };
 
 /* The peer as the sender sees it. gen counts the parent's moves of a fixed
@@ -125,6 +134,7 @@ struct ttt_peer {
 
 struct ttt_datapath {
 	int tap, udp, ipc;
+	int vnet;			/* the tap's frames carry a vnet header (tap.h) */
 	/* Shared with the parent: each stamp raised before its frame is
 	 * delivered or sent, so the next worker's floor covers it (stamps.h). */
 	struct ttt_stamps *stamps;
@@ -143,8 +153,8 @@ struct ttt_datapath {
 };
 
 /*
- * Set up both sides once tap, udp, ipc, lim, keys, peer and rx.st.fixed_peer
- * are in place. seed: random bits for the replay hash and the tag (0), and
+ * Set up both sides once tap, vnet, udp, ipc, lim, keys, peer and
+ * rx.st.fixed_peer are in place. seed: random bits for the replay hash and the tag (0), and
  * for drawing a new tag (1). floor_ns: refuse every frame stamped at or
  * before it (a new worker knows nothing its predecessor received or sent).
  */

@@ -13,6 +13,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/*
+ * The ACSL contracts below (comments opening with an at sign, which the
+ * compiler skips) are what make prove's WP run proves of gso.c, and what
+ * its EVA run checks every call against: see proofs/README.
+ */
+
 /* Linux's UDP_MAX_SEGMENTS has been at least 64 since UDP_SEGMENT exists. */
 #define TTT_GSO_MAX_SEGS  64
 /* The largest UDP payload of one message: an IPv4 datagram's 65535 bytes
@@ -46,6 +52,11 @@ struct ttt_gso_msg {
  * than max_seg starts a message of its own. Writes at most n messages to out; returns
  * how many.
  */
+/*@ requires \valid_read(len + (0 .. n - 1)) && \valid_read(lim);
+    requires \valid(out + (0 .. n - 1));
+    assigns out[0 .. n - 1];
+    ensures \result <= n;
+*/
 unsigned ttt_gso_group(const size_t *len, unsigned n, const struct ttt_gso_limits *lim,
     struct ttt_gso_msg *out);
 
@@ -55,6 +66,11 @@ unsigned ttt_gso_group(const size_t *len, unsigned n, const struct ttt_gso_limit
  * ttt_gro_piece(len, seg, off) bytes long, and the next starts right after.
  * An empty message is one empty datagram: ttt_gro_piece(0, seg, 0) is 0.
  */
+/*@ requires off < len || off == 0;
+    assigns \nothing;
+    ensures off < len ==> 0 < \result <= len - off;
+    ensures len == 0 ==> \result == 0;
+*/
 size_t ttt_gro_piece(size_t len, size_t seg, size_t off);
 
 /*

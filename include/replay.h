@@ -98,13 +98,60 @@ _Static_assert(sizeof(struct ttt_replay) <= TTT_REPLAY_BYTES_MAX,
     "deeper, but no bigger than the 256-deep filter");
 _Static_assert(TTT_REPLAY_DEPTH < TTT_REPLAY_EMPTY, "ring indices fit the hash");
 
+/*
+ * The filter's invariants, in ACSL (comments the compiler skips; make prove
+ * reads them). Which are proved, and how, is in proofs/README.
+ *
+ * ttt_replay_shape: the ring's bookkeeping stays inside its arrays.
+ * ttt_replay_at(r, k): the k-th oldest remembered timestamp, 0 <= k < count.
+ * ttt_replay_agree: the ring and the set hold the same timestamps: each
+ *   remembered one has an occupied slot, each occupied slot a remembered one.
+ * ttt_replay_floor_below: every remembered timestamp is above the floor.
+ *   NOT an invariant of this code: a reordered timestamp stays remembered
+ *   when an earlier arrival with a larger value is forgotten and becomes the
+ *   floor. Harmless (at or below the floor is refused before the set is
+ *   asked), and stated so that a rewrite can choose to make it one.
+ */
+/*@ predicate ttt_replay_shape(struct ttt_replay *r) =
+      r->count <= TTT_REPLAY_DEPTH && r->head < TTT_REPLAY_DEPTH &&
+      (r->have_top == 0 || r->have_top == 1) &&
+      (r->have_floor == 0 || r->have_floor == 1);
+
+    logic int64_t ttt_replay_at(struct ttt_replay *r, integer k) =
+      r->ring[(r->head + TTT_REPLAY_DEPTH - r->count + k) % TTT_REPLAY_DEPTH];
+
+    predicate ttt_replay_occupied(struct ttt_replay *r, integer s) =
+      ((r->occ[s / 64] >> (s % 64)) & 1) == 1;
+
+    predicate ttt_replay_agree(struct ttt_replay *r) =
+      (\forall integer k; 0 <= k < r->count ==>
+        (\exists integer s; 0 <= s < TTT_REPLAY_SLOTS &&
+          ttt_replay_occupied(r, s) && r->slot[s] == ttt_replay_at(r, k))) &&
+      (\forall integer s; 0 <= s < TTT_REPLAY_SLOTS && ttt_replay_occupied(r, s) ==>
+        (\exists integer k; 0 <= k < r->count && r->slot[s] == ttt_replay_at(r, k)));
+
+    predicate ttt_replay_floor_below(struct ttt_replay *r) =
+      r->have_floor ==> \forall integer k; 0 <= k < r->count ==>
+        ttt_replay_at(r, k) > r->floor;
+*/
+
 /* seed: random per filter, so hash collisions cannot be planned from outside. */
 void ttt_replay_init(struct ttt_replay *r, uint64_t seed);
 
 /* Refuse every timestamp at or below floor, as if it had been forgotten. */
+/*@ requires \valid(r);
+    assigns r->floor, r->have_floor;
+    ensures r->have_floor == 1;
+    ensures r->floor >= floor;
+    ensures \old(r->have_floor) ==> r->floor >= \old(r->floor);
+*/
 void ttt_replay_set_floor(struct ttt_replay *r, int64_t floor);
 
 /* Check ts and, when accepted, remember it. */
+/*@ requires \valid(r) && ttt_replay_shape(r);
+    ensures ttt_replay_shape(r);
+    ensures \old(r->have_floor) && ts <= \old(r->floor) ==> \result == TTT_REPLAY_TOO_OLD;
+*/
 enum ttt_replay_verdict ttt_replay_update(struct ttt_replay *r, int64_t ts);
 
 static inline int

@@ -32,7 +32,8 @@ struct ttt_backoff {
 	int64_t last_ms;	/* the wait the current worker was started after */
 };
 
-/* No worker has died yet: the first is started at once. */
+/* No worker has died yet: the first is started at once. A zeroed struct
+ * is the same. */
 void ttt_backoff_init(struct ttt_backoff *b);
 
 /* A worker died (or could not be started) lived_ms after it started: the
@@ -68,12 +69,13 @@ int64_t ttt_respawn_floor(int64_t prev_floor, int64_t published, int64_t wall_no
 /*
  * The next worker's run section: its floor (cfg->run.floor_ns, from the
  * previous floor and the dead worker's stamps page, which is then reset to
- * it) and what is left of a rotation's grace (cfg->run.rekey_left_ms). Call
- * only once the previous worker is reaped; ttt_respawn_first before the
- * first worker of a daemon.
+ * it) and what is left of a rotation's grace (cfg->run.rekey_left_ms, from
+ * the old key's monotonic deadline; returned too). Call only once the
+ * previous worker is reaped; ttt_respawn_first before the first worker of a
+ * daemon.
  */
-void ttt_respawn_prepare(struct ttt_config *cfg, struct ttt_stamps *page, int64_t grace_left_ms,
-    int64_t wall_now);
+int64_t ttt_respawn_prepare(struct ttt_config *cfg, struct ttt_stamps *page, int have_old_key,
+    long long old_until_ms, long long mono_ms, int64_t wall_now);
 void ttt_respawn_first(struct ttt_config *cfg, struct ttt_stamps *page, int64_t wall_now);
 
 /*

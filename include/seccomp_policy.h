@@ -15,12 +15,16 @@ struct ttt_worker_fds {
  */
 int ttt_seccomp_worker(const struct ttt_worker_fds *fds);
 
+struct ttt_parent_policy;	/* parent_sandbox.h */
+
 /*
  * Confine the parent to supervising: relaying logs, respawning a worker
- * (whose set-up syscalls it therefore allows), re-reading the key; and
- * with resolver (ttt_config_resolves_peer), getaddrinfo's sockets for the
- * look-up child (resolve.h), which inherits the filter.
+ * (whose set-up syscalls it therefore allows), re-reading the key; and,
+ * with pol->needs_resolver, getaddrinfo for the look-up child (resolve.h),
+ * which inherits the filter. A socket only of the kinds pol needs, a signal only to the worker's
+ * pidfd (others: EPERM); without Landlock, no open for writing unless pol
+ * writes files (EACCES). Anything else outside the table kills it.
  */
-int ttt_seccomp_parent(int resolver);
+int ttt_seccomp_parent(const struct ttt_parent_policy *pol);
 
 #endif

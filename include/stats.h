@@ -17,6 +17,9 @@ enum ttt_stat {
 	TTT_STAT_TX_SOCK_ERR,
 	TTT_STAT_TX_SEGMENTED,	/* of the frames, sent in one message with others (UDP GSO) */
 	TTT_STAT_TX_KEEPALIVE,	/* keepalive frames sent (--keepalive); not in frames */
+	TTT_STAT_TX_SPLIT,	/* super-frames from the tap, cut into frames (tso.h) */
+	TTT_STAT_TX_BAD_OFFLOAD,	/* tap reads whose vnet header or headers tso.h refused */
+	TTT_STAT_TX_OFFLOAD_OFF,	/* workers whose tap the kernel refused an offload (tap.h) */
 	/* UDP -> tap */
 	TTT_STAT_RX_FRAMES,
 	TTT_STAT_RX_BYTES,
@@ -32,6 +35,7 @@ enum ttt_stat {
 	TTT_STAT_RX_SOCK_ERR,
 	TTT_STAT_RX_COALESCED,	/* datagrams received in one message with others (UDP GRO) */
 	TTT_STAT_RX_KEEPALIVE,	/* authenticated keepalives: counted, never written to the tap */
+	TTT_STAT_RX_MERGED,	/* of the frames, written to the tap in one super-frame with others (coalesce.h) */
 	TTT_STAT_N
 };
 

@@ -27,6 +27,8 @@ FUZZ_MODS_fuzz_addr             := src/addr.c
 FUZZ_MODS_fuzz_ipc              := src/ipc.c src/cli.c src/hwaddr.c src/text.c src/stats.c \
                                    src/addr.c
 FUZZ_MODS_fuzz_gso              := src/gso.c
+FUZZ_MODS_fuzz_tso_split        := src/tso.c src/coalesce.c src/pkt.c
+FUZZ_MODS_fuzz_tso_coalesce     := src/coalesce.c src/tso.c src/pkt.c
 FUZZ_MODS_fuzz_json             := src/json.c src/show.c src/text.c
 FUZZ_MODS_fuzz_verdict          := src/verdict.c src/keyring.c src/frame.c src/reflect.c \
                                    src/replay.c src/addr.c src/keepalive.c src/skew.c
@@ -39,9 +41,11 @@ FUZZ_MAXLEN_fuzz_replay           := 4096	# a few thousand timestamps
 FUZZ_MAXLEN_fuzz_reflect          := 4096	# a few thousand stamps and checks
 FUZZ_MAXLEN_fuzz_keyfile          := 4200	# TTT_KEYFILE_MAX + 1 and some
 FUZZ_MAXLEN_fuzz_addr             := 400	# TTT_ADDR_SPEC_MAX + 1 and some
-FUZZ_MAXLEN_fuzz_ipc              := 2200	# TTT_IPC_MSG_MAX (4 + the 2136-byte config) + 1 and some
+FUZZ_MAXLEN_fuzz_ipc              := 2200	# TTT_IPC_MSG_MAX (4 + the 2144-byte config) + 1 and some
 FUZZ_MAXLEN_fuzz_json             := 4096	# a status file is under 2 KiB; the 16 KiB bound has its unit test
 FUZZ_MAXLEN_fuzz_gso              := 256	# 7 bytes of limits + TTT_GSO_MAX_SEGS lengths of 3, and some
+FUZZ_MAXLEN_fuzz_tso_split        := 9200	# 1 + a vnet header + a frame of a few thousand segments
+FUZZ_MAXLEN_fuzz_tso_coalesce     := 2048	# 3 bytes of flow + MAX_FRAMES operations, and raw frames
 FUZZ_MAXLEN_fuzz_verdict          := 1024	# 9 bytes of set-up + VM_STEPS_MAX operations of 5
 
 FUZZ_NAMES := $(patsubst fuzz/%.c,%,$(wildcard fuzz/fuzz_*.c))

@@ -88,6 +88,11 @@ const char ttt_cli_usage[] =
 "                         firewall state open for the peer's frames (default\n"
 "                         0: never; at most 3600); a v1.4 peer passes it to\n"
 "                         its tap, where the kernel drops it\n"
+"      --no-offload       a plain tap: no checksum or TCP segmentation\n"
+"                         offload (default: on where the kernel allows it;\n"
+"                         the kernel hands over 64 KiB TCP super-frames,\n"
+"                         cut into ordinary frames before they are sent,\n"
+"                         and takes runs of received segments as one)\n"
 "      --peer-timeout N   when the peer was given by host name and nothing\n"
 "                         authenticated came from it for N seconds, resolve\n"
 "                         the name again, and again every N seconds while it\n"
@@ -161,6 +166,7 @@ const struct ttt_option ttt_cli_options[] = {
 	NUM("peer-timeout", 0, peer_timeout, 0, TTT_PEER_TIMEOUT_MAX, 0, TTT_RANGE_SECONDS),
 	COUNT("verbose", 'v', verbose, TTT_VERBOSE_MAX),
 	FLAG("quiet", 'q', quiet),
+	FLAG("no-offload", 0, no_offload),
 	ACTION("genkey", 0, TTT_CLI_GENKEY),
 	ACTION("version", 0, TTT_CLI_VERSION),
 	ACTION("help", 'h', TTT_CLI_HELP),

@@ -134,7 +134,8 @@ parse_config(const uint8_t *p, struct ttt_ipc_msg *m)
 		return -EBADMSG;
 	if (c->run.sock_family != AF_INET && c->run.sock_family != AF_INET6)
 		return -EBADMSG;
-	if ((c->run.flags & ~(TTT_CONFIG_FIXED_PEER | TTT_CONFIG_HAVE_PEER)) != 0)
+	if ((c->run.flags & ~(TTT_CONFIG_FIXED_PEER | TTT_CONFIG_HAVE_PEER | TTT_CONFIG_TAP_VNET |
+	    TTT_CONFIG_TAP_REFUSED)) != 0)
 		return -EBADMSG;
 	if ((c->run.flags & TTT_CONFIG_FIXED_PEER) && !(c->run.flags & TTT_CONFIG_HAVE_PEER))
 		return -EBADMSG;
@@ -154,10 +155,13 @@ int
 ttt_ipc_parse(enum ttt_ipc_side side, const uint8_t *buf, size_t len, struct ttt_ipc_msg *m)
 {
 	uint16_t type, plen;
-	const uint8_t *p = buf + TTT_IPC_HDR_LEN;
+	const uint8_t *p;
 
 	if (len < TTT_IPC_HDR_LEN)
 		return -EBADMSG;
+	/* Only now: past the end of a shorter record the pointer itself would
+	 * be undefined behaviour (C11 6.5.6p8), found by make prove. */
+	p = buf + TTT_IPC_HDR_LEN;
 	memcpy(&type, buf, sizeof(type));
 	memcpy(&plen, buf + sizeof(type), sizeof(plen));
 	if (type == 0 || type >= TTT_IPC_TYPE_MAX || ipc_rules[type].to != side)

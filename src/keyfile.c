@@ -164,16 +164,18 @@ is_break(char c)
 }
 
 /*
- * Check text[0..len) is padded base64 and count what it decodes to. Padding
+ * Check text[from..to) is padded base64 and count what it decodes to. Padding
  * is only legal at the very end and at most two characters, so one pass over
- * the characters with a "padding seen" state is enough.
+ * the characters with a "padding seen" state is enough. (Indices into the
+ * whole text rather than a shifted pointer: make prove's analysis then
+ * bounds every read by to <= len without relating two offsets.)
  */
 static enum ttt_key_status
-b64_check(const char *text, size_t len, size_t *outlen)
+b64_check(const char *text, size_t from, size_t to, size_t *outlen)
 {
 	size_t n = 0, pad = 0;
 
-	for (size_t i = 0; i < len; i++) {
+	for (size_t i = from; i < to; i++) {
 		if (is_break(text[i]))
 			continue;
 		n++;
@@ -193,32 +195,42 @@ b64_check(const char *text, size_t len, size_t *outlen)
 	return TTT_KEY_OK;
 }
 
-/* Decode text already accepted by b64_check, into as many bytes as it counted. */
+/* One decoded byte, never past cap: b64_check counted exactly cap bytes for
+ * this text, and the bound says so where the write is, so the two passes
+ * could not overrun out even if they ever disagreed. */
 static void
-b64_decode(const char *text, size_t len, uint8_t *out)
+put_byte(uint8_t *out, size_t cap, size_t *o, uint32_t b)
+{
+	if (*o < cap)
+		out[(*o)++] = (uint8_t)b;
+}
+
+/* Decode text[from..to), already accepted by b64_check, into out[0..cap). */
+static void
+b64_decode(const char *text, size_t from, size_t to, uint8_t *out, size_t cap)
 {
 	uint32_t w = 0;
 	size_t o = 0;
 	unsigned k = 0;
 
-	for (size_t i = 0; i < len && text[i] != '='; i++) {
+	for (size_t i = from; i < to && text[i] != '='; i++) {
 		if (is_break(text[i]))
 			continue;
 		w = w << 6 | (uint32_t)b64_value((unsigned char)text[i]);
 		if (++k < B64_QUAD)
 			continue;
-		out[o++] = (uint8_t)(w >> 16);
-		out[o++] = (uint8_t)(w >> 8);
-		out[o++] = (uint8_t)w;
+		put_byte(out, cap, &o, w >> 16);
+		put_byte(out, cap, &o, w >> 8);
+		put_byte(out, cap, &o, w);
 		w = 0;
 		k = 0;
 	}
 	/* A padded last group: "xx==" carries one byte, "xxx=" two. */
 	if (k == 2) {
-		out[o++] = (uint8_t)(w >> 4);
+		put_byte(out, cap, &o, w >> 4);
 	} else if (k == 3) {
-		out[o++] = (uint8_t)(w >> 10);
-		out[o++] = (uint8_t)(w >> 2);
+		put_byte(out, cap, &o, w >> 10);
+		put_byte(out, cap, &o, w >> 2);
 	}
 	explicit_bzero(&w, sizeof(w));
 }
@@ -240,7 +252,7 @@ ttt_key_parse(const char *text, size_t len, uint8_t *key, size_t cap,
 	if (start == end)
 		return TTT_KEY_EMPTY;
 
-	st = b64_check(text + start, end - start, &n);
+	st = b64_check(text, start, end, &n);
 	if (st != TTT_KEY_OK)
 		return st;
 	/* v1.4 takes any key; a short one makes the MAC guessable offline. */
@@ -249,7 +261,7 @@ ttt_key_parse(const char *text, size_t len, uint8_t *key, size_t cap,
 	if (n > TTT_KEY_MAX || n > cap)
 		return TTT_KEY_TOOLONG;
 
-	b64_decode(text + start, end - start, key);
+	b64_decode(text, start, end, key, n);
 	*keylen = n;
 	return TTT_KEY_OK;
 }

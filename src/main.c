@@ -28,9 +28,9 @@
 #include "keyfile.h"
 #include "log.h"
 #include "parent.h"
+#include "parent_sandbox.h"
 #include "pidfile.h"
 #include "privdrop.h"
-#include "seccomp_policy.h"
 #include "show.h"
 #include "tap.h"
 #include "udp.h"
@@ -262,7 +262,8 @@ static int
 open_tap(const struct ttt_config *cfg, struct ttt_parent *p)
 {
 	uint8_t mac[TTT_HWADDR_LEN];
-	int fd = ttt_tap_open(cfg->ifname, p->ifname), rc;
+	unsigned got;
+	int fd = ttt_tap_open(cfg->ifname, p->ifname, !cfg->no_offload, &got), rc;
 
 	if (fd == -ENOENT || fd == -ENODEV)
 		return -fail(EX_OSERR, "cannot open %s: %s (is the tun module loaded?)",
@@ -273,6 +274,8 @@ open_tap(const struct ttt_config *cfg, struct ttt_parent *p)
 	if (fd < 0)
 		return -fail(EX_OSERR, "cannot create tap interface %s: %s", cfg->ifname,
 		    strerror(-fd));
+	p->cfg.run.flags |= (got & TTT_TAP_VNET ? TTT_CONFIG_TAP_VNET : 0) |
+	    (got & TTT_TAP_REFUSED ? TTT_CONFIG_TAP_REFUSED : 0);
 	if (choose_hwaddr(cfg, p, mac)) {
 		ttt_hwaddr_format(mac, p->hwaddr);
 		/* Before the interface is up: no frame leaves from the kernel's address. */
@@ -395,8 +398,9 @@ take_pidfile(const char *path, int *fd)
 }
 
 static int
-confine_parent(const struct ttt_config *cfg, int *pidfd)
+confine_parent(const struct ttt_config *cfg, int exe, int *pidfd)
 {
+	struct ttt_parent_policy pol;
 	int rc;
 
 	if (cfg->daemonize && (rc = daemonize()) != 0)
@@ -408,10 +412,14 @@ confine_parent(const struct ttt_config *cfg, int *pidfd)
 		log_err("dropping the parent's capabilities failed");
 		return EX_OSERR;
 	}
-	if ((rc = ttt_seccomp_parent(ttt_config_resolves_peer(cfg))) != 0) {
-		log_err("installing the parent's seccomp filter: %s", strerror(-rc));
+	if ((rc = ttt_parent_confine(cfg, exe, &pol)) != 0) {
+		log_err("confining the parent (Landlock, seccomp): %s", strerror(-rc));
 		return EX_OSERR;
 	}
+	if (pol.landlock_abi > 0)
+		log_info("parent confined by seccomp and Landlock ABI %d", pol.landlock_abi);
+	else
+		log_warn("Landlock is unavailable: the parent is confined by seccomp alone");
 	return 0;
 }
 
@@ -503,11 +511,16 @@ main(int argc, char **argv)
 	/* A subcommand, not a key file: a key file named so is written ./show. */
 	if (argc >= 2 && strcmp(argv[1], TTT_SHOW_CMD) == 0)
 		return show(argc - 2, argv + 2);
+	if ((rc = ttt_parent_early()) != 0)
+		return fail(EX_OSERR, "setting up the parent's descriptors: %s", strerror(-rc));
 	/* Each worker re-executes this very image, whatever happens on disk
 	 * to the path we were started from. */
 	parent.exe = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
 	if (parent.exe < 0)
 		return fail(EX_OSERR, "opening our own binary, /proc/self/exe: %s", strerror(errno));
+	parent.devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (parent.devnull < 0)
+		return fail(EX_OSERR, "opening /dev/null: %s", strerror(errno));
 	/* Shared with each worker: its last stamps bound the next one's floor. */
 	parent.stamps_fd = ttt_stamps_create(&parent.stamps);
 	if (parent.stamps_fd < 0)
@@ -532,7 +545,7 @@ main(int argc, char **argv)
 	}
 	if ((rc = setup(cfg, &parent, &u)) != 0)
 		return rc;
-	if ((rc = confine_parent(cfg, &pidfd)) != 0) {
+	if ((rc = confine_parent(cfg, parent.exe, &pidfd)) != 0) {
 		ttt_pidfile_release(cfg->pidfile, pidfd);
 		return rc;
 	}

@@ -18,6 +18,7 @@
 #include "keyfile.h"
 #include "log.h"
 #include "parent.h"
+#include "parent_sandbox.h"
 #include "resolve.h"
 #include "respawn.h"
 #include "status.h"
@@ -68,7 +69,7 @@ place_fds(const struct ttt_parent *p, int chan)
 	    TTT_WORKER_STAMPS_FD, TTT_WORKER_EXEC_FD };
 	int src[N] = { -1, chan, p->tap, p->udp, p->stamps_fd, p->exe }, tmp[N];
 
-	src[NULLFD] = open("/dev/null", O_RDWR | O_CLOEXEC);
+	src[NULLFD] = p->devnull;
 	for (int i = 0; i < N; i++)
 		if (src[i] < 0 || (tmp[i] = fcntl(src[i], F_DUPFD_CLOEXEC, TTT_WORKER_EXEC_FD + 1)) < 0)
 			return -1;
@@ -117,13 +118,12 @@ become_worker(const struct ttt_parent *p, int chan)
 static int
 send_setup(struct ttt_parent *p, struct ttt_channel *chan)
 {
-	int64_t left = ttt_respawn_grace_left_ms(p->old_keylen > 0, p->old_key_until_ms,
-	    ttt_mono_ms());
-	int rc;
-
 	/* The predecessor is reaped: refuse all it may have delivered (replay)
 	 * or sent (reflection), as its last stamps say (respawn.h). */
-	ttt_respawn_prepare(&p->cfg, p->stamps, left, ttt_wall_ns());
+	int64_t left = ttt_respawn_prepare(&p->cfg, p->stamps, p->old_keylen > 0,
+	    p->old_key_until_ms, ttt_mono_ms(), ttt_wall_ns());
+	int rc;
+
 	rc = ttt_channel_send(chan, TTT_IPC_CONFIG, &p->cfg, sizeof(p->cfg));
 	/* Mid-rotation, the old key first: the worker takes the second key as
 	 * a rotation and honours the first for what is left of the grace. */
@@ -156,6 +156,9 @@ spawn(struct supervisor *s)
 	(void)close(sv[1]);
 	s->pid = pid;
 	s->dropped = 0;
+	/* The pidfd: our only way to signal it. */
+	if ((rc = ttt_pidfd_pin(pid, TTT_PARENT_PIDFD_FD)) != 0)
+		log_err("pidfd of worker %ld: %s", (long)pid, strerror(-rc));
 	ttt_channel_init(&s->chan, sv[0]);
 	s->started_ms = ttt_mono_ms();
 	ttt_status_worker_started(&s->track, ttt_wall_ns());
@@ -163,7 +166,7 @@ spawn(struct supervisor *s)
 	rc = send_setup(s->p, &s->chan);
 	if (rc != 0) {
 		log_err("sending the set-up to worker %ld: %s", (long)pid, strerror(-rc));
-		(void)kill(pid, SIGKILL);
+		(void)ttt_pidfd_signal(TTT_PARENT_PIDFD_FD, SIGKILL);
 	}
 	log_debug("started worker %ld", (long)pid);
 	return 0;
@@ -186,7 +189,7 @@ drop_worker(struct supervisor *s, const char *why)
 {
 	log_warn("worker %ld %s; stopping it", (long)s->pid, why);
 	s->dropped = 1;
-	(void)kill(s->pid, SIGKILL);
+	(void)ttt_pidfd_signal(TTT_PARENT_PIDFD_FD, SIGKILL);
 	ttt_channel_close(&s->chan);
 	ttt_timers_disarm(&s->timers, TTT_TIMER_STATS_ANSWER);
 }
@@ -422,7 +425,7 @@ stop_worker(struct supervisor *s)
 	s->stopping = 1;
 	if (s->pid <= 0)
 		return;
-	(void)kill(s->pid, SIGTERM);
+	(void)ttt_pidfd_signal(TTT_PARENT_PIDFD_FD, SIGTERM);
 	while (s->pid > 0 && ttt_mono_ms() < deadline) {
 		if (poll(&pfd, 1, (int)(deadline - ttt_mono_ms())) > 0)
 			(void)read_signal(s);
@@ -430,7 +433,7 @@ stop_worker(struct supervisor *s)
 	if (s->pid > 0) {
 		int status;
 
-		(void)kill(s->pid, SIGKILL);
+		(void)ttt_pidfd_signal(TTT_PARENT_PIDFD_FD, SIGKILL);
 		(void)waitpid(s->pid, &status, 0);
 		s->pid = 0;
 	}
@@ -548,7 +551,6 @@ ttt_parent_run(struct ttt_parent *p)
 	};
 	int rc;
 
-	ttt_backoff_init(&s.backoff);
 	ttt_ratelimit_init(&s.rl, TTT_WORKER_LOG_PER_SEC, TTT_WORKER_LOG_BURST);
 	s.sigfd = open_signals();
 	if (s.sigfd < 0) {
@@ -556,10 +558,8 @@ ttt_parent_run(struct ttt_parent *p)
 		return EX_OSERR;
 	}
 	ttt_status_track_init(&s.track, ttt_mono_ns());
-	/* Whatever ran before us may have taken stamps up to a window ahead. */
 	ttt_respawn_first(&p->cfg, p->stamps, ttt_wall_ns());
-	log_info("refusing frames stamped before now + %lld ms (a daemon before us may have "
-	    "taken them)", (long long)p->cfg.window_ms);
+	log_info("refusing frames stamped before start + %lld ms", (long long)p->cfg.window_ms);
 	/* A path we cannot write is a set-up error, reported now, not each second. */
 	if ((rc = write_status(&s)) != 0) {
 		(void)close(s.sigfd);

@@ -56,10 +56,71 @@ publish_peer(struct ttt_datapath *dp, const struct ttt_addr *src)
 	log_info("peer is now %s", a);
 }
 
-/* Judge one datagram and act on the verdict; returns 1 when the frame went
- * into the tap. */
+/* A frame written alone gets its vnet header in the datagram's header. */
+_Static_assert(TTT_HDR_LEN >= TTT_VNET_LEN, "room for a vnet header before the frame");
+
+/* Write n bytes to the tap: frames frames, bytes of them, merged if more
+ * than one; returns 1 if they went in. */
 static int
-deliver(struct ttt_datapath *dp, const struct ttt_addr *src, const uint8_t *dgram,
+write_tap(struct ttt_datapath *dp, const uint8_t *p, size_t n, unsigned frames, size_t bytes)
+{
+	struct ttt_receiver *rx = &dp->rx;
+
+	if (write(dp->tap, p, n) != (ssize_t)n) {
+		ttt_count(&rx->count, TTT_STAT_RX_TAP_ERR, 1);
+		return 0;
+	}
+	ttt_count(&rx->count, TTT_STAT_RX_FRAMES, frames);
+	ttt_count(&rx->count, TTT_STAT_RX_BYTES, bytes);
+	if (frames > 1)
+		ttt_count(&rx->count, TTT_STAT_RX_MERGED, frames);
+	return 1;
+}
+
+/* Write the run held (coalesce.h), if any; returns 1 if it went into the tap. */
+static int
+flush_run(struct ttt_datapath *dp)
+{
+	struct ttt_coalesce *g = &dp->rx.coalesce;
+	unsigned frames = g->count;
+	/* Each frame but the first brought its payload only. */
+	size_t bytes = frames ? g->len + (frames - 1) * g->pkt.payload : 0;
+	size_t n = ttt_coalesce_finish(g);
+
+	return n ? write_tap(dp, g->buf, n, frames, bytes) : 0;
+}
+
+/*
+ * An authenticated frame f for the tap. Without a vnet header: written.
+ * With one: joined to the run held, or the run written and a new one
+ * started, or written alone behind a vnet header of zeros (no offload)
+ * that takes the place of the timestamp, already checked.
+ */
+static int
+to_tap(struct ttt_datapath *dp, uint8_t *f, size_t len)
+{
+	struct ttt_coalesce *g = &dp->rx.coalesce;
+	struct ttt_pkt p;
+	int cand, wrote;
+
+	if (!dp->vnet)
+		return write_tap(dp, f, len, 1, len);
+	cand = ttt_coalesce_candidate(f, len, &p) == 0;
+	if (cand && ttt_coalesce_append(g, f, len, &p))
+		return 0;
+	wrote = flush_run(dp);
+	if (cand) {
+		ttt_coalesce_start(g, f, len, &p);
+		return wrote;
+	}
+	memset(f - TTT_VNET_LEN, 0, TTT_VNET_LEN);
+	return write_tap(dp, f - TTT_VNET_LEN, TTT_VNET_LEN + len, 1, len) | wrote;
+}
+
+/* Judge one datagram and act on the verdict; returns 1 when a frame went
+ * into the tap (a frame held in a run goes in later, ttt_receive_batch). */
+static int
+deliver(struct ttt_datapath *dp, const struct ttt_addr *src, uint8_t *dgram,
     size_t len, int truncated, const struct ttt_now *now)
 {
 	struct ttt_receiver *rx = &dp->rx;
@@ -89,14 +150,9 @@ deliver(struct ttt_datapath *dp, const struct ttt_addr *src, const uint8_t *dgra
 		atomic_store_explicit(&rx->count.last_ns, now->mono_ns, memory_order_relaxed);
 		return 0;
 	}
-	if (write(dp->tap, fx.frame.frame, fx.frame.len) != (ssize_t)fx.frame.len) {
-		ttt_count(&rx->count, TTT_STAT_RX_TAP_ERR, 1);
-		return 0;
-	}
-	ttt_count(&rx->count, TTT_STAT_RX_FRAMES, 1);
-	ttt_count(&rx->count, TTT_STAT_RX_BYTES, fx.frame.len);
 	atomic_store_explicit(&rx->count.last_ns, now->mono_ns, memory_order_relaxed);
-	return 1;
+	/* The frame lies in our own buffer, behind the datagram's header. */
+	return to_tap(dp, dgram + (fx.frame.frame - dgram), fx.frame.len);
 }
 
 /* The segment size the kernel reports for a coalesced message, else 0. */
@@ -123,7 +179,7 @@ deliver_message(struct ttt_datapath *dp, unsigned i, const struct ttt_now *now)
 {
 	struct ttt_rx_batch *b = &dp->rx.b;
 	const struct mmsghdr *m = &b->mm[i];
-	const uint8_t *p = b->iov[i].iov_base;
+	uint8_t *p = b->iov[i].iov_base;
 	size_t len = m->msg_len, seg = gro_segment(&b->mm[i].msg_hdr), off = 0, piece;
 	int wrote = 0;
 
@@ -181,7 +237,8 @@ ttt_receive_batch(struct ttt_datapath *dp, int flags)
 	follow_peer(dp);
 	for (int i = 0; i < n; i++)
 		wrote |= deliver_message(dp, (unsigned)i, &now);
-	return wrote;
+	/* Nothing is held past the batch: the next may be long in coming. */
+	return flush_run(dp) | wrote;
 }
 
 void

@@ -167,15 +167,19 @@ ttt_reflect_stamp(struct ttt_reflect *r, int64_t *last, int64_t now)
 	/* One stamp a slot, even across a tag change: the record keeps one
 	 * bit and one MAC a slot, and must know every stamp it holds. */
 	if (*last >= 0) {
-		if ((*last >> TTT_TAG_BITS) >= (INT64_MAX >> TTT_TAG_BITS))
+		/* One name for the last slot, so the end-of-time test below
+		 * visibly bounds the shift after it (make prove sees it too). */
+		int64_t last_slot = *last >> TTT_TAG_BITS;
+
+		if (last_slot >= (INT64_MAX >> TTT_TAG_BITS))
 			return *last;	/* the end of time: no slot left */
 		/* Over a window (and the batches in flight) ahead: a peer in step
 		 * with our clock refuses all of it as future. Restart at now. */
-		if ((*last >> TTT_TAG_BITS) - (want >> TTT_TAG_BITS) >
+		if (last_slot - (want >> TTT_TAG_BITS) >
 		    r->window_slots + TTT_REFLECT_MARGIN_SLOTS && restart(r))
 			tag = atomic_load_explicit(&r->tag, memory_order_relaxed);
-		else if (want < ((*last >> TTT_TAG_BITS) + 1) << TTT_TAG_BITS)
-			want = ((*last >> TTT_TAG_BITS) + 1) << TTT_TAG_BITS;
+		else if (want < (last_slot + 1) << TTT_TAG_BITS)
+			want = (last_slot + 1) << TTT_TAG_BITS;
 	}
 	ts = (want & ~TTT_TAG_MASK) | tag;
 	/* At the very end of time the last tagged value, just below want, will

@@ -14,6 +14,7 @@
 #include "clock.h"
 #include "ipc.h"
 #include "log.h"
+#include "parent_sandbox.h"
 #include "resolve.h"
 
 /* The child's end of the channel, once everything else is closed. */
@@ -144,6 +145,9 @@ start_lookup(struct ttt_resolver *r, struct ttt_parent *p, int64_t now_ns)
 		return;
 	}
 	r->pid = pid;
+	/* The pidfd: our only way to stop it. */
+	if ((rc = ttt_pidfd_pin(pid, TTT_LOOKUP_PIDFD_FD)) != 0)
+		log_err("pidfd of look-up %ld: %s", (long)pid, strerror(-rc));
 	r->fd = ours;
 	r->deadline_ns = now_ns + (int64_t)TTT_LOOKUP_MAX_MS * TTT_NSEC_PER_MSEC;
 	log_debug("looking up %s again (process %ld)", p->cfg.peer, (long)pid);
@@ -187,7 +191,7 @@ ttt_resolver_tick(struct ttt_resolver *r, struct ttt_parent *p, struct ttt_timer
 	if (r->pid > 0 && now_ns >= r->deadline_ns) {
 		log_warn("looking up %s took over %d s; stopped it", p->cfg.peer,
 		    TTT_LOOKUP_MAX_MS / 1000);
-		(void)kill(r->pid, SIGKILL);
+		(void)ttt_pidfd_signal(TTT_LOOKUP_PIDFD_FD, SIGKILL);
 		r->deadline_ns = INT64_MAX;
 	}
 	switch (ttt_peer_watch_tick(&r->watch, last_rx_ns, now_ns)) {
@@ -276,7 +280,7 @@ void
 ttt_resolver_stop(struct ttt_resolver *r)
 {
 	if (r->pid > 0)
-		(void)kill(r->pid, SIGKILL);
+		(void)ttt_pidfd_signal(TTT_LOOKUP_PIDFD_FD, SIGKILL);
 	r->pid = 0;
 	if (r->fd >= 0)
 		(void)close(r->fd);

@@ -50,14 +50,15 @@ ttt_respawn_floor(int64_t prev_floor, int64_t published, int64_t wall_now, int64
 	return floor < cap ? floor : cap;
 }
 
-void
-ttt_respawn_prepare(struct ttt_config *cfg, struct ttt_stamps *page, int64_t grace_left_ms,
-    int64_t wall_now)
+int64_t
+ttt_respawn_prepare(struct ttt_config *cfg, struct ttt_stamps *page, int have_old_key,
+    long long old_until_ms, long long mono_ms, int64_t wall_now)
 {
 	cfg->run.floor_ns = ttt_respawn_floor(cfg->run.floor_ns, ttt_stamps_newest(page), wall_now,
 	    cfg->window_ms * TTT_NSEC_PER_MSEC);
 	ttt_stamps_reset(page, cfg->run.floor_ns);
-	cfg->run.rekey_left_ms = grace_left_ms;
+	cfg->run.rekey_left_ms = ttt_respawn_grace_left_ms(have_old_key, old_until_ms, mono_ms);
+	return cfg->run.rekey_left_ms;
 }
 
 void

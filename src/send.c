@@ -61,6 +61,65 @@ read_tap_batch(struct ttt_datapath *dp)
 	return n;
 }
 
+/*
+ * One read from a tap with a vnet header, understood (tso.h) into tx->cur;
+ * returns 1 if it gave frames, 0 once the tap has nothing more. A read that
+ * cannot be honoured is dropped, counted, and the next one read.
+ */
+static int
+read_super(struct ttt_datapath *dp)
+{
+	struct ttt_sender *tx = &dp->tx;
+
+	for (;;) {
+		ssize_t r = read(dp->tap, tx->super, sizeof(tx->super));
+		enum ttt_tso_status st;
+
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno != EAGAIN)
+				ttt_count(&tx->count, TTT_STAT_TX_TAP_ERR, 1);
+			return 0;
+		}
+		/* The buffer is a byte longer than any super-frame: never cut. */
+		st = (size_t)r > TTT_VNET_LEN + TTT_SUPER_MAX ? TTT_TSO_LONG :
+		    ttt_tso_prepare(&tx->cur, tx->super, (size_t)r, dp->lim.max_frame);
+		tx->next = 0;
+		if (st == TTT_TSO_OK) {
+			if (tx->cur.gso)
+				ttt_count(&tx->count, TTT_STAT_TX_SPLIT, 1);
+			return 1;
+		}
+		tx->cur.count = 0;
+		ttt_count(&tx->count, st == TTT_TSO_LONG ? TTT_STAT_TX_LONG :
+		    TTT_STAT_TX_BAD_OFFLOAD, 1);
+	}
+}
+
+/* The vnet header's batch: frames cut from the reads, each into its slot
+ * after its header; a super-frame longer than the batch goes on in the next. */
+static unsigned
+read_tap_offload(struct ttt_datapath *dp)
+{
+	struct ttt_sender *tx = &dp->tx;
+	unsigned n = 0;
+
+	while (n < TTT_BATCH) {
+		if (tx->next < tx->cur.count) {
+			size_t len = ttt_tso_frame(&tx->cur, tx->next++, tx_slot(tx, n) + TTT_HDR_LEN,
+			    dp->lim.max_frame);
+
+			if (len >= TTT_MIN_FRAME)
+				tx->len[n++] = len;
+			continue;
+		}
+		if (!read_super(dp))
+			break;
+	}
+	return n;
+}
+
 /* Lay out datagrams first..n-1 as messages; returns how many messages. */
 static unsigned
 build_messages(struct ttt_tx_batch *b, unsigned first, unsigned n, struct ttt_addr *peer)
@@ -189,13 +248,13 @@ encode_batch(struct ttt_datapath *dp, unsigned n)
 		    "timestamps restart at the clock under a new tag");
 }
 
-unsigned
-ttt_send_tap_batch(struct ttt_datapath *dp)
+static unsigned
+send_tap_batch(struct ttt_datapath *dp)
 {
 	struct ttt_addr peer;
 	unsigned n, sent;
 
-	n = read_tap_batch(dp);
+	n = dp->vnet ? read_tap_offload(dp) : read_tap_batch(dp);
 	if (n == 0)
 		return 0;
 	if (!peer_snapshot(&dp->peer, &peer)) {
@@ -209,6 +268,19 @@ ttt_send_tap_batch(struct ttt_datapath *dp)
 		atomic_store_explicit(&dp->tx.count.last_ns, ttt_mono_ns(), memory_order_relaxed);
 	for (unsigned i = 0; i < sent; i++)
 		ttt_count(&dp->tx.count, TTT_STAT_TX_BYTES, dp->tx.len[i]);
+	return n;
+}
+
+unsigned
+ttt_send_tap_batch(struct ttt_datapath *dp)
+{
+	unsigned n;
+
+	/* The rest of a super-frame is sent now: the tap will not wake the
+	 * caller for what was already read. */
+	do
+		n = send_tap_batch(dp);
+	while (dp->tx.next < dp->tx.cur.count);
 	return n;
 }
 

@@ -14,6 +14,9 @@ static const char *const stat_names[TTT_STAT_N] = {
 	[TTT_STAT_TX_SOCK_ERR] = "socket-errors",
 	[TTT_STAT_TX_SEGMENTED] = "segmented",
 	[TTT_STAT_TX_KEEPALIVE] = "keepalives",
+	[TTT_STAT_TX_SPLIT] = "split",
+	[TTT_STAT_TX_BAD_OFFLOAD] = "bad-offload",
+	[TTT_STAT_TX_OFFLOAD_OFF] = "offload-refused",
 	[TTT_STAT_RX_FRAMES] = "frames",
 	[TTT_STAT_RX_BYTES] = "bytes",
 	[TTT_STAT_RX_SHORT] = "short",
@@ -28,6 +31,7 @@ static const char *const stat_names[TTT_STAT_N] = {
 	[TTT_STAT_RX_SOCK_ERR] = "socket-errors",
 	[TTT_STAT_RX_COALESCED] = "coalesced",
 	[TTT_STAT_RX_KEEPALIVE] = "keepalives",
+	[TTT_STAT_RX_MERGED] = "merged",
 };
 
 const char *

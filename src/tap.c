@@ -3,6 +3,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <net/if_arp.h>
@@ -11,6 +12,7 @@
 #include <sys/socket.h>
 
 #include "tap.h"
+#include "tso.h"
 
 /* An interface request for name, everything else zero. */
 static void
@@ -20,20 +22,54 @@ ifreq_for(struct ifreq *ifr, const char *name)
 	memcpy(ifr->ifr_name, name, strnlen(name, IFNAMSIZ - 1));
 }
 
-int
-ttt_tap_open(const char *want, char name[IFNAMSIZ])
+/* Offloads to ask for, the most first: what each refusal falls back to. */
+static const unsigned offload_ladder[] = {
+	TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6,
+	TUN_F_CSUM,
+	0,
+};
+#define NLADDER (sizeof(offload_ladder) / sizeof(offload_ladder[0]))
+
+#ifdef TTT_TEST_HOOKS
+/*
+ * Test builds only: TTT_TEST_REFUSE_OFFLOAD=n refuses the first n rungs of
+ * the ladder as a kernel without those flags would (EINVAL), and n past
+ * them the vnet header too, so the e2e tests can walk the fallback.
+ */
+static int
+refused_for_test(unsigned rung)
+{
+	const char *s = getenv("TTT_TEST_REFUSE_OFFLOAD");
+	char *end;
+	unsigned long n;
+
+	if (s == NULL)
+		return 0;
+	n = strtoul(s, &end, 10);
+	return *end == '\0' && rung < n;
+}
+#else
+static int
+refused_for_test(unsigned rung)
+{
+	(void)rung;
+	return 0;
+}
+#endif
+
+/* A fresh tap, with extra flags (IFF_VNET_HDR or none). */
+static int
+open_tap(const char *want, char name[IFNAMSIZ], short extra)
 {
 	struct ifreq ifr;
 	int fd, err;
 
-	if (strlen(want) >= IFNAMSIZ)
-		return -ENAMETOOLONG;
 	fd = open(TTT_TUN_PATH, O_RDWR | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0)
 		return -errno;
 	memset(&ifr, 0, sizeof(ifr));
 	/* No packet-information header: v1.4 carries bare Ethernet frames. */
-	ifr.ifr_flags = IFF_TAP | IFF_NO_PI;
+	ifr.ifr_flags = (short)(IFF_TAP | IFF_NO_PI | extra);
 	memcpy(ifr.ifr_name, want, strlen(want));
 	if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
 		err = errno;
@@ -43,6 +79,53 @@ ttt_tap_open(const char *want, char name[IFNAMSIZ])
 	memcpy(name, ifr.ifr_name, IFNAMSIZ);
 	name[IFNAMSIZ - 1] = '\0';
 	return fd;
+}
+
+/* The vnet header's size, then the most offload the kernel takes; 0 and
+ * *got, or -errno when not even the header is taken. */
+static int
+set_offload(int fd, unsigned *got)
+{
+	int hdr = TTT_VNET_LEN;
+
+	if (ioctl(fd, TUNSETVNETHDRSZ, &hdr) < 0)
+		return -errno;
+	for (unsigned i = 0; i < NLADDER; i++) {
+		if (refused_for_test(i)) {
+			errno = EINVAL;
+		} else if (ioctl(fd, TUNSETOFFLOAD, (unsigned long)offload_ladder[i]) == 0) {
+			*got = TTT_TAP_VNET | (i == 0 ? TTT_TAP_TSO : 0) |
+			    (i > 0 ? TTT_TAP_REFUSED : 0);
+			return 0;
+		}
+		/* EINVAL: flags this kernel does not know; anything else is
+		 * not about the flags. */
+		if (errno != EINVAL)
+			return -errno;
+	}
+	return -EINVAL;
+}
+
+int
+ttt_tap_open(const char *want, char name[IFNAMSIZ], int offload, unsigned *got)
+{
+	int fd;
+
+	*got = 0;
+	if (strlen(want) >= IFNAMSIZ)
+		return -ENAMETOOLONG;
+	if (offload) {
+		fd = refused_for_test(NLADDER) ? -EINVAL : open_tap(want, name, IFF_VNET_HDR);
+		if (fd >= 0 && set_offload(fd, got) == 0)
+			return fd;
+		/* Permissions and names fail alike without the header. */
+		if (fd < 0 && fd != -EINVAL)
+			return fd;
+		if (fd >= 0)
+			(void)close(fd);	/* a vnet header cannot be taken back */
+		*got = TTT_TAP_REFUSED;
+	}
+	return open_tap(want, name, 0);
 }
 
 int

@@ -197,6 +197,10 @@ apply_setup(struct worker *w, const struct received *r)
 	if (dp->lim.max_frame < TTT_DEFAULT_MAX_FRAME)
 		dp->lim.max_frame = TTT_DEFAULT_MAX_FRAME;
 	dp->rx.st.fixed_peer = (r->cfg.run.flags & TTT_CONFIG_FIXED_PEER) != 0;
+	dp->vnet = (r->cfg.run.flags & TTT_CONFIG_TAP_VNET) != 0;
+	/* Once a worker: the totals say how many ran without what was asked. */
+	if (r->cfg.run.flags & TTT_CONFIG_TAP_REFUSED)
+		ttt_count(&dp->tx.count, TTT_STAT_TX_OFFLOAD_OFF, 1);
 	if (r->cfg.run.flags & TTT_CONFIG_HAVE_PEER) {
 		if (ttt_ipc_peer_to_addr(&r->cfg.run.peer, &dp->peer.addr) != 0)
 			die("the parent's peer address", EINVAL);
@@ -212,6 +216,9 @@ apply_setup(struct worker *w, const struct received *r)
 	w->keepalive_ns = r->cfg.keepalive * TTT_NSEC_PER_SEC;
 	ttt_log_init("worker", ttt_config_log_level(&r->cfg), 0);
 	ttt_log_set_sink(log_to_parent);
+	if (r->cfg.run.flags & TTT_CONFIG_TAP_REFUSED)
+		log_info("the kernel refused some of the tap's offloads: %s",
+		    dp->vnet ? "no TCP segmentation offload" : "a plain tap");
 }
 
 /*

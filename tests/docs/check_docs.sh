@@ -18,6 +18,7 @@ ok() { echo "  ok   $*"; }
 SCREEN=24	# lines of a terminal's first screen
 MAX_LINES=600	# longer than any of our documents needs to be
 MAN_MAX_LINES=650	# the reference grows by a few lines with each option
+SEC_MAX_LINES=700	# each promise names the test that shows it, one line or two a finding
 BIN=${TTT_BIN:-./tinytaptunnel}
 MAN=doc/tinytaptunnel.8
 # Other programs' options that the documents name on their own (systemctl's).
@@ -175,6 +176,7 @@ for f in README.md SECURITY.md doc/INSTALL.md fuzz/README.md scripts/README doc/
 	n=$(wc -l < "$f")
 	max=$MAX_LINES
 	[ "$f" != doc/tinytaptunnel.8 ] || max=$MAN_MAX_LINES
+	[ "$f" != SECURITY.md ] || max=$SEC_MAX_LINES
 	if [ "$n" -le "$max" ]; then ok "$f: $n lines"; else bad "$f: $n lines (runaway edit?)"; fi
 done
 if [ "$fail" = 0 ]; then echo "docs: all checks passed"; else echo "docs: some checks failed"; fi

@@ -129,6 +129,11 @@ tap_up() {
 	ip -n "$1" addr add "$3" dev "$2"
 }
 
+# listening NS PORT: something listens on TCP PORT in NS.
+listening() {
+	ip netns exec "$1" ss -Hltn "sport = :$2" | grep -q .
+}
+
 # ping_ok NS ADDR [COUNT]: a reply to COUNT pings; tried again for 6 s, which
 # outlasts the window a freshly started daemon refuses every frame for
 # (SECURITY.md, "across a restart"), so a test may ping right after a start.

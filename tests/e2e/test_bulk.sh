@@ -10,11 +10,6 @@ need_root
 SIZE_MB=${TTT_BULK_MB:-50}
 XFER_TIMEOUT=${TTT_BULK_TIMEOUT:-40}
 
-# listening NS PORT: something listens on TCP PORT in NS.
-listening() {
-	ip netns exec "$1" ss -Hltn "sport = :$2" | grep -q .
-}
-
 log "fixed peers"
 two_peers fixed
 check "A pings B" ping_ok "$NS_A" 10.99.0.2 2

@@ -16,7 +16,9 @@
  * stopping the worker. */
 void ttt_testhook_worker(struct ttt_datapath *dp, uint8_t which);
 
-/* The parent, on SIGUSR2: ask worker pid (channel ipc, or -1) to attempt
+/* The parent, on SIGUSR2: with TTT_TEST_PARENT set, attempt its misdeeds
+ * itself (testhooks.c: parent_misdeeds) and log what was refused; else ask
+ * worker pid (channel ipc, or -1) to attempt
  * the misdeed TTT_TEST_SYSCALL names (1..9), else the next in turn after
  * *count. */
 void ttt_testhook_parent(int ipc, pid_t pid, unsigned *count);

@@ -108,6 +108,7 @@ test_defaults(void **state)
 	assert_int_equal(cfg.peer_timeout, 0);	/* a named peer is resolved once, at start */
 	assert_int_equal(cfg.daemonize, 0);
 	assert_int_equal(cfg.use_syslog, 0);
+	assert_int_equal(cfg.no_offload, 0);	/* offloads where the kernel allows */
 	assert_int_equal(ttt_config_log_level(&cfg), TTT_LOG_INFO);
 	/* A worker never gets an MTU left to choose: its check refuses one. */
 	assert_int_equal(ttt_config_check(&cfg), -EBADMSG);
@@ -300,6 +301,9 @@ test_flags_and_levels(void **state)
 	assert_int_equal(cfg.daemonize, 1);
 	ACCEPTED("--syslog", "k", ":9");
 	assert_int_equal(cfg.use_syslog, 1);
+	ACCEPTED("--no-offload", "k", ":9");
+	assert_int_equal(cfg.no_offload, 1);
+	REFUSED("unknown option '--no-offload=1'", "--no-offload=1", "k", ":9");
 	assert_int_equal(cfg.daemonize, 0);
 }
 

@@ -206,6 +206,8 @@ test_config_rules(void **state)
 	/* The run section the parent resolved. */
 	REFUSED(c.run.sock_family = AF_UNIX);
 	REFUSED(c.run.flags = 0x80);
+	REFUSED(c.run.flags |= 0x10);				/* the next flag, unknown */
+	REFUSED(c.no_offload = 2);				/* a flag is 0 or 1 */
 	REFUSED(c.run.flags = TTT_CONFIG_FIXED_PEER);		/* fixed, but no peer */
 	REFUSED(c.run.peer.family = AF_INET);			/* not the socket's family */
 	REFUSED(c.run.peer.family = AF_UNIX);
@@ -218,6 +220,11 @@ test_config_rules(void **state)
 	REFUSED(c.run.peer.addr[0] = 0xff);			/* multicast */
 #undef REFUSED
 	c = good_config();
+	/* The tap's offloads, as the parent got them: any of the two. */
+	c.run.flags |= TTT_CONFIG_TAP_VNET | TTT_CONFIG_TAP_REFUSED;
+	c.no_offload = 1;
+	assert_int_equal(roundtrip(TTT_IPC_TO_WORKER, TTT_IPC_CONFIG, &c, sizeof(c), &m), 0);
+	c.no_offload = 0;
 	c.run.flags = 0;	/* discovery, no peer yet: fine whatever peer holds */
 	c.run.peer.family = 0;
 	c.peer[0] = '\0';

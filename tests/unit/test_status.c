@@ -141,8 +141,8 @@ test_prom_families_have_help_and_type(void **state)
 	fill(&t, &c, 0);
 	assert_true(ttt_status_prom(&t.st, buf, sizeof(buf)) > 0);
 	assert_non_null(strstr(buf, "tinytaptunnel_rx_refused_total{interface=\"tap\\\"0?\","
-	    "reason=\"wrong-peer\"} 18\n"));
-	assert_non_null(strstr(buf, "tinytaptunnel_rx_frames_total{interface=\"tap\\\"0?\"} 9\n"));
+	    "reason=\"wrong-peer\"} 21\n"));
+	assert_non_null(strstr(buf, "tinytaptunnel_rx_frames_total{interface=\"tap\\\"0?\"} 12\n"));
 	assert_non_null(strstr(buf, "tinytaptunnel_last_rx_seconds{interface=\"tap\\\"0?\"} 10.005\n"));
 	assert_null(strstr(buf, "last_tx_seconds"));	/* never: left out */
 	/* Every sample follows its family's HELP and TYPE. */

@@ -1,0 +1,138 @@
+/*
+ * TCP frame headers and the Internet checksum, as pure code (see pkt.h).
+ */
+#include <string.h>
+
+#include "pkt.h"
+
+static int
+parse_ipv4(const uint8_t *f, size_t len, struct ttt_pkt *out)
+{
+	const uint8_t *ip = f + out->l3;
+	size_t ihl;
+
+	if (len < out->l3 + TTT_IPV4_HLEN || ip[0] >> 4 != 4)
+		return -1;
+	ihl = (size_t)(ip[0] & 0x0f) * 4;
+	/* A fragment's TCP header, if any, is not where it seems. */
+	if (ihl < TTT_IPV4_HLEN || (ttt_get16(ip + TTT_IPV4_OFF_FRAG) & 0x3fff) != 0 ||
+	    ip[TTT_IPV4_OFF_PROTO] != TTT_IPPROTO_TCP)
+		return -1;
+	out->l4 = out->l3 + ihl;
+	out->v6 = 0;
+	return 0;
+}
+
+static int
+parse_ipv6(const uint8_t *f, size_t len, struct ttt_pkt *out)
+{
+	const uint8_t *ip = f + out->l3;
+
+	/* Extension headers would need a walk of their own: not TCP to us. */
+	if (len < out->l3 + TTT_IPV6_HLEN || ip[0] >> 4 != 6 ||
+	    ip[TTT_IPV6_OFF_NEXT] != TTT_IPPROTO_TCP)
+		return -1;
+	out->l4 = out->l3 + TTT_IPV6_HLEN;
+	out->v6 = 1;
+	return 0;
+}
+
+int
+ttt_pkt_parse_tcp(const uint8_t *f, size_t len, struct ttt_pkt *out)
+{
+	uint16_t type;
+	size_t doff;
+
+	if (len < TTT_ETH_HLEN)
+		return -1;
+	out->l3 = TTT_ETH_HLEN;
+	type = ttt_get16(f + out->l3 - 2);
+	for (unsigned tags = 0; tags < TTT_VLAN_TAGS_MAX &&
+	    (type == TTT_ETHERTYPE_VLAN || type == TTT_ETHERTYPE_QINQ); tags++) {
+		if (len < out->l3 + TTT_VLAN_HLEN)
+			return -1;
+		out->l3 += TTT_VLAN_HLEN;
+		type = ttt_get16(f + out->l3 - 2);
+	}
+	if (type == TTT_ETHERTYPE_IPV4 ? parse_ipv4(f, len, out) :
+	    type == TTT_ETHERTYPE_IPV6 ? parse_ipv6(f, len, out) : -1)
+		return -1;
+	/* IHL up to 60 and a 20-byte TCP header: both within the frame. */
+	if (out->l4 + TTT_TCP_HLEN > len)
+		return -1;
+	doff = (size_t)(f[out->l4 + TTT_TCP_OFF_DOFF] >> 4) * 4;
+	if (doff < TTT_TCP_HLEN || out->l4 + doff > len)
+		return -1;
+	out->payload = out->l4 + doff;
+	return 0;
+}
+
+uint64_t
+ttt_csum_add(uint64_t sum, const uint8_t *p, size_t len)
+{
+	uint32_t w;
+	uint16_t h;
+
+	/* 32-bit words into 64 bits: no carry is lost before 2^32 words. */
+	for (; len >= 4; p += 4, len -= 4) {
+		memcpy(&w, p, 4);
+		sum += w;
+	}
+	if (len >= 2) {
+		memcpy(&h, p, 2);
+		sum += h;
+		p += 2;
+		len -= 2;
+	}
+	/* The odd byte is the high half of a word padded with zero, in
+	 * memory order: the same bytes a two-byte load would see. */
+	if (len == 1) {
+		uint8_t last[2] = { p[0], 0 };
+
+		memcpy(&h, last, 2);
+		sum += h;
+	}
+	return sum;
+}
+
+uint16_t
+ttt_csum_fold(uint64_t sum)
+{
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)sum;
+}
+
+uint64_t
+ttt_csum_pseudo(const uint8_t *f, const struct ttt_pkt *p, size_t l4len)
+{
+	const uint8_t *ip = f + p->l3;
+	/* Protocol and length as two big-endian words (l4len < 2^32). */
+	uint8_t tail[8] = { 0, 0, (uint8_t)(l4len >> 24), (uint8_t)(l4len >> 16),
+		0, TTT_IPPROTO_TCP, (uint8_t)(l4len >> 8), (uint8_t)l4len };
+
+	if (p->v6)
+		return ttt_csum_add(ttt_csum_add(0, ip + TTT_IPV6_OFF_ADDR, 32), tail, 8);
+	return ttt_csum_add(ttt_csum_add(0, ip + TTT_IPV4_OFF_ADDR, 8), tail, 8);
+}
+
+int
+ttt_pkt_tcp_csum_ok(const uint8_t *f, size_t len, const struct ttt_pkt *p)
+{
+	uint64_t sum = ttt_csum_add(ttt_csum_pseudo(f, p, len - p->l4), f + p->l4, len - p->l4);
+
+	return ttt_csum_fold(sum) == 0xffff;
+}
+
+void
+ttt_pkt_ipv4_csum_set(uint8_t *f, const struct ttt_pkt *p)
+{
+	uint8_t *ip = f + p->l3;
+	size_t ihl = p->l4 - p->l3;
+	uint16_t c;
+
+	ip[TTT_IPV4_OFF_CSUM] = 0;
+	ip[TTT_IPV4_OFF_CSUM + 1] = 0;
+	c = (uint16_t)~ttt_csum_fold(ttt_csum_add(0, ip, ihl));
+	memcpy(ip + TTT_IPV4_OFF_CSUM, &c, 2);
+}

@@ -1,0 +1,133 @@
+/*
+ * Super-frames from the tap, cut into frames (see tso.h).
+ */
+#include <string.h>
+
+#include "tso.h"
+
+#define GSO_ECN VIRTIO_NET_HDR_GSO_ECN
+
+/*
+ * A frame that is not a super-frame but whose checksum the kernel left to
+ * us: the sum from csum_start to the end, seeded with what the field holds
+ * (the pseudo-header's sum), complemented into the field. Offsets bounded
+ * first: the field lies within the frame, after csum_start.
+ */
+static enum ttt_tso_status
+complete_csum(uint8_t *f, size_t len, const struct virtio_net_hdr *h)
+{
+	size_t start = h->csum_start, at = start + (size_t)h->csum_offset;
+	uint16_t c;
+
+	if (start >= len || at + 2 > len)
+		return TTT_TSO_BAD;
+	c = (uint16_t)~ttt_csum_fold(ttt_csum_add(0, f + start, len - start));
+	/* 0 in a UDP checksum means "none": the kernel sends 0xffff then. */
+	if (c == 0)
+		c = 0xffff;
+	memcpy(f + at, &c, 2);
+	return TTT_TSO_OK;
+}
+
+/* A TCP super-frame: its own headers say where everything is. */
+static enum ttt_tso_status
+prepare_gso(struct ttt_tso *t, const struct virtio_net_hdr *h, size_t max_frame)
+{
+	unsigned type = h->gso_type & (unsigned)~GSO_ECN;
+	size_t payload;
+
+	if (type != VIRTIO_NET_HDR_GSO_TCPV4 && type != VIRTIO_NET_HDR_GSO_TCPV6)
+		return TTT_TSO_BAD;
+	if (h->gso_size == 0 || ttt_pkt_parse_tcp(t->frame, t->len, &t->pkt) != 0 ||
+	    t->pkt.v6 != (type == VIRTIO_NET_HDR_GSO_TCPV6))
+		return TTT_TSO_BAD;
+	t->seg = h->gso_size;
+	payload = t->len - t->pkt.payload;
+	if (t->pkt.payload + (payload < t->seg ? payload : t->seg) > max_frame)
+		return TTT_TSO_LONG;
+	t->count = payload == 0 ? 1 : (unsigned)((payload + t->seg - 1) / t->seg);
+	t->gso = 1;
+	return TTT_TSO_OK;
+}
+
+enum ttt_tso_status
+ttt_tso_prepare(struct ttt_tso *t, uint8_t *buf, size_t len, size_t max_frame)
+{
+	struct virtio_net_hdr h;
+
+	memset(t, 0, sizeof(*t));
+	if (len < TTT_VNET_LEN + TTT_MIN_FRAME)
+		return TTT_TSO_BAD;
+	memcpy(&h, buf, TTT_VNET_LEN);
+	t->frame = buf + TTT_VNET_LEN;
+	t->len = len - TTT_VNET_LEN;
+	t->count = 1;
+	if (h.gso_type != VIRTIO_NET_HDR_GSO_NONE)
+		return prepare_gso(t, &h, max_frame);
+	if (t->len > max_frame)
+		return TTT_TSO_LONG;
+	if (h.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM)
+		return complete_csum(t->frame, t->len, &h);
+	return TTT_TSO_OK;
+}
+
+/* Segment k's IP header: its length, and for IPv4 its id and checksum. */
+static void
+fix_ip(const struct ttt_tso *t, unsigned k, uint8_t *out, size_t len)
+{
+	uint8_t *ip = out + t->pkt.l3;
+
+	if (t->pkt.v6) {
+		ttt_put16(ip + TTT_IPV6_OFF_LEN, (uint16_t)(len - t->pkt.l3 - TTT_IPV6_HLEN));
+		return;
+	}
+	ttt_put16(ip + TTT_IPV4_OFF_LEN, (uint16_t)(len - t->pkt.l3));
+	/* Identification wraps, as the kernel's does. */
+	ttt_put16(ip + TTT_IPV4_OFF_ID, (uint16_t)(ttt_get16(ip + TTT_IPV4_OFF_ID) + k));
+	ttt_pkt_ipv4_csum_set(out, &t->pkt);
+}
+
+/* Segment k's TCP header: sequence number, flags, then the checksum. */
+static void
+fix_tcp(const struct ttt_tso *t, unsigned k, uint8_t *out, size_t len)
+{
+	uint8_t *th = out + t->pkt.l4;
+	uint32_t seq = ttt_get32(th + TTT_TCP_OFF_SEQ) + (uint32_t)(k * t->seg);
+	uint16_t c;
+
+	ttt_put32(th + TTT_TCP_OFF_SEQ, seq);
+	if (k + 1 < t->count)
+		th[TTT_TCP_OFF_FLAGS] &= (uint8_t)~(TTT_TCP_FIN | TTT_TCP_PSH);
+	if (k > 0)
+		th[TTT_TCP_OFF_FLAGS] &= (uint8_t)~TTT_TCP_CWR;
+	th[TTT_TCP_OFF_CSUM] = 0;
+	th[TTT_TCP_OFF_CSUM + 1] = 0;
+	c = (uint16_t)~ttt_csum_fold(ttt_csum_add(ttt_csum_pseudo(out, &t->pkt, len - t->pkt.l4),
+	    th, len - t->pkt.l4));
+	memcpy(th + TTT_TCP_OFF_CSUM, &c, 2);
+}
+
+size_t
+ttt_tso_frame(const struct ttt_tso *t, unsigned k, uint8_t *out, size_t cap)
+{
+	size_t hdr = t->pkt.payload, off, piece, len;
+
+	if (!t->gso) {
+		if (k != 0 || t->len > cap)
+			return 0;
+		memcpy(out, t->frame, t->len);
+		return t->len;
+	}
+	if (k >= t->count)
+		return 0;
+	off = hdr + (size_t)k * t->seg;
+	piece = t->len - off < t->seg ? t->len - off : t->seg;
+	len = hdr + piece;
+	if (len > cap)
+		return 0;
+	memcpy(out, t->frame, hdr);
+	memcpy(out + hdr, t->frame + off, piece);
+	fix_ip(t, k, out, len);
+	fix_tcp(t, k, out, len);
+	return len;
+}
