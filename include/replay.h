@@ -100,35 +100,74 @@ _Static_assert(TTT_REPLAY_DEPTH < TTT_REPLAY_EMPTY, "ring indices fit the hash")
 
 /*
  * The filter's invariants, in ACSL (comments the compiler skips; make prove
- * reads them). Which are proved, and how, is in proofs/README.
+ * reads them). Which are proved, and how, is in proofs/README.md.
  *
- * ttt_replay_shape: the ring's bookkeeping stays inside its arrays.
- * ttt_replay_at(r, k): the k-th oldest remembered timestamp, 0 <= k < count.
- * ttt_replay_agree: the ring and the set hold the same timestamps: each
- *   remembered one has an occupied slot, each occupied slot a remembered one.
+ * ttt_replay_shape: the bookkeeping stays in range: count, head, the run,
+ *   the tags, the flags; the grid's window starts at slot 0 or above.
+ * ttt_replay_slots: each hash slot is TTT_REPLAY_EMPTY or a ring index.
+ *   replay.c does not rely on it: every ring[] read tests its index first.
+ * ttt_replay_pos(r, k), ttt_replay_at(r, k): where the k-th oldest
+ *   remembered timestamp is in the ring, and that timestamp, 0 <= k < count.
+ * ttt_replay_home(r, ts): the hash slot a probe for ts starts at.
+ * ttt_replay_agree: the ring and its hash index agree. The remembered
+ *   timestamps are distinct (a remembered one is refused); each one's ring
+ *   index is in a slot that a probe from its home reaches (every slot on the
+ *   way is occupied); each occupied slot holds the index of a remembered
+ *   one, and no two slots the same index. So a probe for ts ends at ts's
+ *   slot exactly when ts is remembered.
  * ttt_replay_floor_below: every remembered timestamp is above the floor.
  *   NOT an invariant of this code: a reordered timestamp stays remembered
  *   when an earlier arrival with a larger value is forgotten and becomes the
- *   floor. Harmless (at or below the floor is refused before the set is
- *   asked), and stated so that a rewrite can choose to make it one.
+ *   floor (accept 10, 5, then TTT_REPLAY_DEPTH - 1 larger ones: 10 is the
+ *   floor, 5 is still in the ring), and ttt_replay_set_floor may raise the
+ *   floor above anything. Harmless: at or below the floor is refused before
+ *   the ring or the grid is asked.
+ *
+ * The invariant the filter's exactness rests on is about its history, not
+ * one state, so it is stated here in words only: every timestamp accepted
+ * so far is in the ring, or its bit is set in the grid (its slot in the
+ * window, its low bits the grid's tag), or it is <= floor. The unit tests
+ * and fuzz_replay check it against a model that remembers everything
+ * (tests/model/replay_model.h).
  */
 /*@ predicate ttt_replay_shape(struct ttt_replay *r) =
       r->count <= TTT_REPLAY_DEPTH && r->head < TTT_REPLAY_DEPTH &&
       (r->have_top == 0 || r->have_top == 1) &&
-      (r->have_floor == 0 || r->have_floor == 1);
+      (r->have_floor == 0 || r->have_floor == 1) &&
+      (r->have_grid == 0 || r->have_grid == 1) &&
+      r->run < TTT_REPLAY_TAG_RUN &&
+      r->tag <= TTT_REPLAY_GRID_MASK && r->run_tag <= TTT_REPLAY_GRID_MASK &&
+      r->grid_top >= 0;
+
+    predicate ttt_replay_slots(struct ttt_replay *r) =
+      \forall integer s; 0 <= s < TTT_REPLAY_SLOTS ==>
+        r->slot[s] == TTT_REPLAY_EMPTY || r->slot[s] < TTT_REPLAY_DEPTH;
+
+    logic integer ttt_replay_pos(struct ttt_replay *r, integer k) =
+      (r->head + TTT_REPLAY_DEPTH - r->count + k) % TTT_REPLAY_DEPTH;
 
     logic int64_t ttt_replay_at(struct ttt_replay *r, integer k) =
-      r->ring[(r->head + TTT_REPLAY_DEPTH - r->count + k) % TTT_REPLAY_DEPTH];
+      r->ring[ttt_replay_pos(r, k)];
 
-    predicate ttt_replay_occupied(struct ttt_replay *r, integer s) =
-      ((r->occ[s / 64] >> (s % 64)) & 1) == 1;
+    logic integer ttt_replay_home(struct ttt_replay *r, integer ts) =
+      ((((ts & 0xFFFFFFFFFFFFFFFF) ^ r->seed) * 0x9E3779B97F4A7C15)
+        % 0x10000000000000000) >> (64 - TTT_REPLAY_SLOTS_LOG2);
 
     predicate ttt_replay_agree(struct ttt_replay *r) =
+      (\forall integer k, l; 0 <= k < l < r->count ==>
+        ttt_replay_at(r, k) != ttt_replay_at(r, l)) &&
       (\forall integer k; 0 <= k < r->count ==>
-        (\exists integer s; 0 <= s < TTT_REPLAY_SLOTS &&
-          ttt_replay_occupied(r, s) && r->slot[s] == ttt_replay_at(r, k))) &&
-      (\forall integer s; 0 <= s < TTT_REPLAY_SLOTS && ttt_replay_occupied(r, s) ==>
-        (\exists integer k; 0 <= k < r->count && r->slot[s] == ttt_replay_at(r, k)));
+        \exists integer d; 0 <= d < TTT_REPLAY_SLOTS &&
+          r->slot[(ttt_replay_home(r, ttt_replay_at(r, k)) + d) % TTT_REPLAY_SLOTS]
+            == ttt_replay_pos(r, k) &&
+          \forall integer e; 0 <= e < d ==>
+            r->slot[(ttt_replay_home(r, ttt_replay_at(r, k)) + e) % TTT_REPLAY_SLOTS]
+              < TTT_REPLAY_DEPTH) &&
+      (\forall integer s; 0 <= s < TTT_REPLAY_SLOTS &&
+        r->slot[s] < TTT_REPLAY_DEPTH ==>
+        \exists integer k; 0 <= k < r->count && r->slot[s] == ttt_replay_pos(r, k)) &&
+      (\forall integer s, t; 0 <= s < t < TTT_REPLAY_SLOTS &&
+        r->slot[s] < TTT_REPLAY_DEPTH ==> r->slot[s] != r->slot[t]);
 
     predicate ttt_replay_floor_below(struct ttt_replay *r) =
       r->have_floor ==> \forall integer k; 0 <= k < r->count ==>

@@ -6,7 +6,7 @@
  * joins every state such sequences reach into one that covers them all.
  *
  * prove-sources: src/replay.c
- * prove-wp: ttt_replay_set_floor ttt_replay_update
+ * prove-wp: raise_floor ttt_replay_set_floor ttt_replay_update
  */
 #include "__fc_builtin.h"
 #include "replay.h"
@@ -19,8 +19,9 @@ main(void)
 
 	ttt_replay_init(&r, (uint64_t)any_i64());
 	/* Widen the state's counters to the filter's depth, not to infinity:
-	 * the positions of the ring are below TTT_REPLAY_DEPTH. */
-	//@ widen_hints "all", TTT_REPLAY_DEPTH - 1, TTT_REPLAY_DEPTH;
+	 * the positions of the ring are below TTT_REPLAY_DEPTH, and the run
+	 * of one tag below TTT_REPLAY_TAG_RUN. */
+	//@ widen_hints "all", TTT_REPLAY_TAG_RUN - 1, TTT_REPLAY_DEPTH - 1, TTT_REPLAY_DEPTH;
 	while (Frama_C_nondet(0, 1)) {
 		if (Frama_C_nondet(0, 1))
 			ttt_replay_set_floor(&r, any_i64());

@@ -23,10 +23,17 @@ slot_of(const struct ttt_replay *r, int64_t ts)
 	return (unsigned)(h >> (64 - TTT_REPLAY_SLOTS_LOG2));
 }
 
+/*
+ * A slot holds a ring index, or TTT_REPLAY_EMPTY (ttt_replay_slots in
+ * replay.h). A slot counts as occupied by the bound itself, not by
+ * "!= EMPTY": the same answer in every state the filter reaches, and every
+ * ring[] read below is guarded by a test of the index it reads, checked at
+ * run time, so no state can make it read outside the ring (make prove).
+ */
 static int
 occupied(const struct ttt_replay *r, unsigned i)
 {
-	return r->slot[i] != TTT_REPLAY_EMPTY;
+	return r->slot[i] < TTT_REPLAY_DEPTH;
 }
 
 /* The hash slot holding ts's ring index, or the empty slot where it would go. */
@@ -36,9 +43,13 @@ probe(const struct ttt_replay *r, int64_t ts)
 	unsigned i = slot_of(r, ts);
 
 	/* Terminates: at most TTT_REPLAY_DEPTH of the slots are ever occupied. */
-	while (occupied(r, i) && r->ring[r->slot[i]] != ts)
+	for (;;) {
+		unsigned at = r->slot[i];
+
+		if (at >= TTT_REPLAY_DEPTH || r->ring[at] == ts)
+			return i;
 		i = (i + 1) & SLOT_MASK;
-	return i;
+	}
 }
 
 static int
@@ -51,15 +62,16 @@ in_ring(const struct ttt_replay *r, int64_t ts)
 static void
 set_remove(struct ttt_replay *r, int64_t ts)
 {
-	unsigned i = probe(r, ts), j = i, home;
+	unsigned i = probe(r, ts), j = i, home, at;
 
 	if (!occupied(r, i))
 		return;
 	for (;;) {
 		j = (j + 1) & SLOT_MASK;
-		if (!occupied(r, j))
-			break;
-		home = slot_of(r, r->ring[r->slot[j]]);
+		at = r->slot[j];
+		if (at >= TTT_REPLAY_DEPTH)
+			break;	/* empty: see occupied() */
+		home = slot_of(r, r->ring[at]);
 		/* Leave slot j alone when its home lies cyclically in (i, j]. */
 		if (i <= j ? (i < home && home <= j) : (i < home || home <= j))
 			continue;
@@ -76,6 +88,14 @@ set_insert(struct ttt_replay *r, int64_t ts, unsigned at)
 	r->slot[probe(r, ts)] = (uint16_t)at;
 }
 
+/* ttt_replay_set_floor is this alone, so this is its contract (replay.h)
+ * again; proved by WP, and EVA checks the precondition at each call. */
+/*@ requires \valid(r);
+    assigns r->floor, r->have_floor;
+    ensures r->have_floor == 1;
+    ensures r->floor >= f;
+    ensures \old(r->have_floor) ==> r->floor >= \old(r->floor);
+*/
 static void
 raise_floor(struct ttt_replay *r, int64_t f)
 {
@@ -93,10 +113,16 @@ on_grid(const struct ttt_replay *r, int64_t ts)
 	return r->have_grid && ts >= 0 && (ts & TTT_REPLAY_GRID_MASK) == r->tag;
 }
 
+/*
+ * The timestamp of slot s with the grid's tag. Only slots >= 0 reach here
+ * (the window never goes below slot 0), but the shift is done unsigned so
+ * that no slot could make it undefined (a negative one shifted left is,
+ * C11 6.5.7): for s >= 0 the value is the same.
+ */
 static int64_t
 slot_ts(const struct ttt_replay *r, int64_t s)
 {
-	return s << TTT_REPLAY_GRID_BITS | r->tag;
+	return (int64_t)((uint64_t)s << TTT_REPLAY_GRID_BITS | r->tag);
 }
 
 /* The window: slots (grid_top - GRID_SLOTS, grid_top], and never below 0. */
@@ -137,16 +163,20 @@ forget_slots(struct ttt_replay *r, int64_t lo, int64_t hi)
 	while (hi >= lo) {
 		uint64_t i = (uint64_t)hi % TTT_REPLAY_GRID_SLOTS;
 		unsigned top_bit = (unsigned)(i % WORD_BITS);
-		unsigned n = hi - lo < (int64_t)top_bit ? (unsigned)(hi - lo) : top_bit;
+		/* The slot of this word's bit 0 (GRID_SLOTS is a multiple of 64). */
+		int64_t first = hi - (int64_t)top_bit;
+		/* lo's bit when lo lies in this word, else bit 0. Both shift
+		 * amounts below are remainders mod 64, in range by their form. */
+		unsigned bottom = lo > first ? (unsigned)((uint64_t)lo % WORD_BITS) : 0;
 		uint64_t *w = &r->grid[i / WORD_BITS];
-		/* Bits top_bit - n .. top_bit of this word: slots hi - n .. hi. */
-		uint64_t mask = (n == WORD_BITS - 1 ? UINT64_MAX :
-		    ((UINT64_C(1) << (n + 1)) - 1)) << (top_bit - n);
+		/* Bits bottom .. top_bit of this word: slots max(lo, first) .. hi. */
+		uint64_t mask = (UINT64_MAX >> (WORD_BITS - 1 - top_bit)) &
+		    (UINT64_MAX << bottom);
 		uint64_t set = *w & mask;
 
 		while (!found && set != 0) {
 			unsigned b = WORD_BITS - 1 - (unsigned)__builtin_clzll(set);
-			int64_t ts = slot_ts(r, hi - (int64_t)(top_bit - b));
+			int64_t ts = slot_ts(r, first + (int64_t)b);
 
 			if (!in_ring(r, ts)) {
 				raise_floor(r, ts);
@@ -155,7 +185,7 @@ forget_slots(struct ttt_replay *r, int64_t lo, int64_t hi)
 			set &= ~(UINT64_C(1) << b);
 		}
 		*w &= ~mask;
-		hi -= (int64_t)n + 1;
+		hi = first - 1;
 	}
 }
 

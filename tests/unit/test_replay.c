@@ -491,6 +491,33 @@ test_extreme_values(void **state)
 	assert_int_equal(ran, 2 * n * NSEEDS + 2 * n + 3 + n + DEPTH + 3 + DEPTH + 5);
 }
 
+/*
+ * ttt_replay_floor_below (replay.h) is not an invariant, as the header and
+ * SECURITY.md say: 10, then 5, then DEPTH - 1 larger stamps forget 10 (the
+ * floor) while 5 stays in the ring. It is refused all the same, as too old.
+ */
+static void
+test_floor_below_not_invariant(void **state)
+{
+	struct ttt_replay r;
+	size_t ran = 0;
+	int in_ring = 0;
+
+	(void)state;
+	ttt_replay_init(&r, 7);
+	expect(&r, 10, TTT_REPLAY_NEWEST, &ran);
+	expect(&r, 5, TTT_REPLAY_REORDERED, &ran);
+	for (int64_t v = 11; v < 11 + DEPTH - 1; v++)
+		expect(&r, v, TTT_REPLAY_NEWEST, &ran);
+	assert_true(r.have_floor);
+	assert_int_equal(r.floor, 10);
+	for (unsigned k = 0; k < DEPTH; k++)
+		in_ring |= r.ring[k] == 5;
+	assert_true(in_ring);
+	expect(&r, 5, TTT_REPLAY_TOO_OLD, &ran);
+	assert_int_equal(ran, DEPTH + 2);
+}
+
 static void
 test_set_floor(void **state)
 {
@@ -1208,6 +1235,7 @@ main(void)
 		cmocka_unit_test(test_clock_jumps_forward),
 		cmocka_unit_test(test_extreme_values),
 		cmocka_unit_test(test_set_floor),
+		cmocka_unit_test(test_floor_below_not_invariant),
 		cmocka_unit_test(test_random_against_model),
 		cmocka_unit_test(test_random_with_floors),
 		cmocka_unit_test(test_random_many_seeds),
