@@ -80,10 +80,33 @@ ref_rule(unsigned type, struct rule *r)
 	}
 }
 
+/* One host, one port (ipc.c, peer_valid): the IPv4 address as a number. */
+static int
+ref_v4_host(const uint8_t *a)
+{
+	uint32_t v;
+
+	memcpy(&v, a, sizeof(v));
+	v = ntohl(v);
+	return v != 0 && v != 0xffffffffu && !IN_MULTICAST(v);
+}
+
 static int
 ref_peer_ok(const struct ttt_ipc_peer *p)
 {
-	return (p->family == AF_INET && p->scope_id == 0) || p->family == AF_INET6;
+	struct in6_addr a6;
+
+	if (p->port == 0)
+		return 0;
+	if (p->family == AF_INET)
+		return p->scope_id == 0 && ref_v4_host(p->addr);
+	if (p->family != AF_INET6)
+		return 0;
+	memcpy(&a6, p->addr, sizeof(a6));
+	if (IN6_IS_ADDR_UNSPECIFIED(&a6) || IN6_IS_ADDR_MULTICAST(&a6) ||
+	    (p->scope_id != 0 && !IN6_IS_ADDR_LINKLOCAL(&a6)))
+		return 0;
+	return !IN6_IS_ADDR_V4MAPPED(&a6) || ref_v4_host(p->addr + 12);
 }
 
 /* A string field as the option table describes it (cli.h). */
@@ -173,8 +196,9 @@ ref_config_ok(const struct ttt_config *c)
 	if ((c->run.flags & TTT_CONFIG_HAVE_PEER) &&
 	    (!ref_peer_ok(&c->run.peer) || c->run.peer.family != c->run.sock_family))
 		return 0;
-	/* Never root; no floor before the epoch. */
-	return c->run.uid != 0 && c->run.gid != 0 && c->run.floor_ns >= 0;
+	/* Never root; no floor before the epoch; never more than a grace left. */
+	return c->run.uid != 0 && c->run.gid != 0 && c->run.floor_ns >= 0 &&
+	    c->run.rekey_left_ms >= 0 && c->run.rekey_left_ms <= c->rekey_grace_ms;
 }
 
 static int

@@ -23,7 +23,7 @@
 #include "addr.h"
 #include "hwaddr.h"
 
-#define TTT_CONFIG_VERSION  6	/* bump on any change of the layout below */
+#define TTT_CONFIG_VERSION  7	/* bump on any change of the layout below */
 
 /* String fields, each with its NUL. */
 #define TTT_CONFIG_PATH_MAX 256	/* key file, chroot, pid, status and metrics files */
@@ -84,7 +84,8 @@ struct ttt_config {
 		uint32_t sock_family;	/* the UDP socket's; peers must match */
 		uint32_t flags;		/* TTT_CONFIG_* above */
 		struct ttt_ipc_peer peer;
-		int64_t floor_ns;	/* refuse frames stamped at or before: this worker's start */
+		int64_t floor_ns;	/* refuse frames stamped at or before (respawn.h) */
+		int64_t rekey_left_ms;	/* mid-rotation: the old key's grace left; 0: none */
 	} run;
 	char keyfile[TTT_CONFIG_PATH_MAX];
 	char local[TTT_CONFIG_ADDR_MAX];

@@ -31,6 +31,7 @@
 #include "log.h"
 #include "reflect.h"
 #include "replay.h"
+#include "stamps.h"
 #include "stats.h"
 #include "tso.h"
 #include "verdict.h"
@@ -134,6 +135,9 @@ struct ttt_peer {
 struct ttt_datapath {
 	int tap, udp, ipc;
 	int vnet;			/* the tap's frames carry a vnet header (tap.h) */
+	/* Shared with the parent: each stamp raised before its frame is
+	 * delivered or sent, so the next worker's floor covers it (stamps.h). */
+	struct ttt_stamps *stamps;
 	struct ttt_frame_limits lim;
 	struct ttt_keyring keys;
 	struct ttt_reflect reflect;

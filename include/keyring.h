@@ -64,6 +64,12 @@ void ttt_keyring_init(struct ttt_keyring *kr, const br_hash_class *hash, int64_t
 enum ttt_keyring_event ttt_keyring_add(struct ttt_keyring *kr, const uint8_t *key,
     size_t len, int64_t mono);
 
+/* A rotation a predecessor began (a worker started mid-rotation, on the
+ * keys of ttt_keyring_init): load key now, with only grace_left_ns of the
+ * grace (at most the whole), so a respawn never lengthens the old key's life. */
+enum ttt_keyring_event ttt_keyring_resume(struct ttt_keyring *kr, const uint8_t *key,
+    size_t len, int64_t mono, int64_t grace_left_ns);
+
 /* Load a queued key once its wait is over. */
 enum ttt_keyring_event ttt_keyring_tick(struct ttt_keyring *kr, int64_t mono);
 

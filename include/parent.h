@@ -15,10 +15,9 @@
 #include "hwaddr.h"
 #include "ipc.h"
 #include "keyfile.h"
+#include "stamps.h"
 #include "worker.h"
 
-#define TTT_BACKOFF_MIN_MS   1000
-#define TTT_BACKOFF_MAX_MS   30000
 #define TTT_STOP_GRACE_MS    2000	/* SIGTERM, then SIGKILL after this */
 #define TTT_WORKER_LOG_PER_SEC 20	/* a compromised worker cannot flood our log */
 #define TTT_WORKER_LOG_BURST   50
@@ -29,6 +28,8 @@ struct ttt_parent {
 	int tap, udp;
 	int exe;			/* our own binary, opened at start: each worker execs it */
 	int devnull;			/* a worker's 0..2: the parent opens no file after start */
+	int stamps_fd;			/* the stamps page (stamps.h), shared with each worker */
+	struct ttt_stamps *stamps;
 	char ifname[IFNAMSIZ];
 	char hwaddr[TTT_HWADDR_TEXT_MAX];	/* the tap's, as we set it; "": the kernel's */
 	int machine_id_err;		/* -errno: why the default could not be derived */

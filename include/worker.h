@@ -19,9 +19,11 @@
 #define TTT_WORKER_TAP_FD  4	/* the tap */
 #define TTT_WORKER_UDP_FD  5	/* the bound UDP socket */
 #define TTT_WORKER_MAX_FD  TTT_WORKER_UDP_FD	/* the highest the worker keeps */
+/* The stamps page (stamps.h): mapped, then closed, before the drop. */
+#define TTT_WORKER_STAMPS_FD (TTT_WORKER_MAX_FD + 1)
 /* The parent's binary, close-on-exec: gone once execveat has used it. The
  * parent's seccomp filter allows execveat on this number only. */
-#define TTT_WORKER_EXEC_FD (TTT_WORKER_MAX_FD + 1)
+#define TTT_WORKER_EXEC_FD (TTT_WORKER_STAMPS_FD + 1)
 
 /*
  * The entry point of a re-executed worker (main() with TTT_WORKER_ARG).

@@ -73,12 +73,36 @@ ttt_ipc_permit(struct ttt_ipc_seen *seen, enum ttt_ipc_type type)
 	return 0;
 }
 
+/* An IPv4 address one host answers: not 0.0.0.0 (nowhere), not the
+ * limited broadcast, not multicast (every listener would get the tunnel). */
+static int
+unicast_v4(const uint8_t a[4])
+{
+	uint32_t v = (uint32_t)a[0] << 24 | (uint32_t)a[1] << 16 | (uint32_t)a[2] << 8 | a[3];
+
+	return v != 0 && v != UINT32_MAX && (a[0] & 0xf0) != 0xe0;
+}
+
+/*
+ * A peer the tap's traffic may be sent to: one host, one port. A worker that
+ * reports anything else (port 0, unspecified, multicast, broadcast, a scope
+ * on an address that has none) is lying, and is dropped (parent.c).
+ */
 static int
 peer_valid(const struct ttt_ipc_peer *p)
 {
+	static const uint8_t v4mapped[12] = { [10] = 0xff, [11] = 0xff };
+	static const uint8_t zero[16];
+	int link_local = p->addr[0] == 0xfe && (p->addr[1] & 0xc0) == 0x80;
+
+	if (p->port == 0)
+		return 0;
 	if (p->family == AF_INET)
-		return p->scope_id == 0;
-	return p->family == AF_INET6;
+		return p->scope_id == 0 && unicast_v4(p->addr);
+	if (p->family != AF_INET6 || memcmp(p->addr, zero, sizeof(zero)) == 0 ||
+	    p->addr[0] == 0xff || (p->scope_id != 0 && !link_local))
+		return 0;
+	return memcmp(p->addr, v4mapped, sizeof(v4mapped)) != 0 || unicast_v4(p->addr + 12);
 }
 
 /* Keep only printable ASCII so a worker cannot forge log lines or escape codes. */
@@ -120,6 +144,9 @@ parse_config(const uint8_t *p, struct ttt_ipc_msg *m)
 		return -EBADMSG;
 	/* A worker that stayed root would not be confined. */
 	if (c->run.uid == 0 || c->run.gid == 0 || c->run.floor_ns < 0)
+		return -EBADMSG;
+	/* What remains of a grace is never more than a whole one. */
+	if (c->run.rekey_left_ms < 0 || c->run.rekey_left_ms > c->rekey_grace_ms)
 		return -EBADMSG;
 	return 0;
 }

@@ -40,11 +40,11 @@ accepting_prev(const struct ttt_keyring *kr, int64_t now)
 }
 
 static void
-load(struct ttt_keyring *kr, const uint8_t *key, size_t len, int64_t now)
+load_for(struct ttt_keyring *kr, const uint8_t *key, size_t len, int64_t now, int64_t grace)
 {
 	unsigned cur = atomic_load_explicit(&kr->cur, memory_order_relaxed);
 	unsigned next = (cur + 1) % TTT_KEYRING_SLOTS;
-	int64_t until = add_sat(now, kr->grace_ns);
+	int64_t until = add_sat(now, grace);
 
 	ttt_mac_key_init(&kr->keys[next], kr->hash, key, len);
 	/* Everything a reader needs is in place before cur points at it. */
@@ -54,6 +54,24 @@ load(struct ttt_keyring *kr, const uint8_t *key, size_t len, int64_t now)
 	atomic_store_explicit(&kr->accept_until_ns, add_sat(until, kr->switch_ns),
 	    memory_order_release);
 	atomic_store_explicit(&kr->cur, next, memory_order_release);
+}
+
+static void
+load(struct ttt_keyring *kr, const uint8_t *key, size_t len, int64_t now)
+{
+	load_for(kr, key, len, now, kr->grace_ns);
+}
+
+enum ttt_keyring_event
+ttt_keyring_resume(struct ttt_keyring *kr, const uint8_t *key, size_t len, int64_t now,
+    int64_t grace_left_ns)
+{
+	if (len > sizeof(kr->pending))
+		return TTT_KEYRING_NONE;
+	if (grace_left_ns > kr->grace_ns)
+		grace_left_ns = kr->grace_ns;
+	load_for(kr, key, len, now, grace_left_ns > 0 ? grace_left_ns : 0);
+	return TTT_KEYRING_LOADED;
 }
 
 enum ttt_keyring_event

@@ -191,6 +191,10 @@ resolve_addresses(const struct ttt_config *cfg, struct ttt_addr *local, struct t
 		    "peer address '%s': %s%s%s", cfg->peer, ttt_addr_strerror(st),
 		    st == TTT_ADDR_RESOLVE ? ": " : "", st == TTT_ADDR_RESOLVE ? gai_strerror(gai) : "");
 	ttt_ipc_peer_from_addr(&peer, &p->cfg.run.peer);
+	/* Every worker would refuse it (ipc.c): say so now, not in a crash loop. */
+	if (ttt_ipc_peer_to_addr(&p->cfg.run.peer, &peer) != 0)
+		return fail(EX_USAGE, "peer address '%s': not one host (unspecified, multicast "
+		    "or broadcast)", cfg->peer);
 	/* A peer given on the command line is the only source we accept. */
 	p->cfg.run.flags |= TTT_CONFIG_FIXED_PEER | TTT_CONFIG_HAVE_PEER;
 	return 0;
@@ -523,6 +527,10 @@ main(int argc, char **argv)
 	parent.devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
 	if (parent.devnull < 0)
 		return fail(EX_OSERR, "opening /dev/null: %s", strerror(errno));
+	/* Shared with each worker: its last stamps bound the next one's floor. */
+	parent.stamps_fd = ttt_stamps_create(&parent.stamps);
+	if (parent.stamps_fd < 0)
+		return fail(EX_OSERR, "the stamps page (memfd): %s", strerror(-parent.stamps_fd));
 	rc = ttt_cli_parse(argc, argv, &parent.cfg, err, sizeof(err));
 	if (rc != 0) {
 		(void)fprintf(stderr, "%s: %s\nTry '%s --help' for more information.\n",

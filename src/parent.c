@@ -20,6 +20,7 @@
 #include "parent.h"
 #include "parent_sandbox.h"
 #include "resolve.h"
+#include "respawn.h"
 #include "status.h"
 #include "timers.h"
 #ifdef TTT_TEST_HOOKS
@@ -35,7 +36,8 @@ struct supervisor {
 	struct ttt_channel chan;	/* its channel (fd -1 when none); never blocks us */
 	struct ttt_timers timers;	/* respawn, stats poll and answer, stats log: timers.h */
 	struct ttt_resolver res;	/* --peer-timeout: resolve.h */
-	long long started_ms, backoff_ms;	/* monotonic */
+	long long started_ms;		/* monotonic */
+	struct ttt_backoff backoff;	/* respawn.h */
 	/*
 	 * Counters outlive workers: the totals of the workers that ended, plus
 	 * the current one's latest snapshot (polled every second), so a crash
@@ -47,6 +49,7 @@ struct supervisor {
 	unsigned test_syscall;		/* test builds: the next forbidden syscall */
 	struct ttt_ratelimit rl;
 	int stopping;
+	int dropped;			/* we killed the current worker for breaking a rule */
 };
 
 /* ---- starting a worker ---- */
@@ -61,10 +64,10 @@ struct supervisor {
 static int
 place_fds(const struct ttt_parent *p, int chan)
 {
-	enum { NULLFD, CHAN, TAP, UDP, EXE, N };
+	enum { NULLFD, CHAN, TAP, UDP, STAMPS, EXE, N };
 	const int target[N] = { -1, TTT_WORKER_IPC_FD, TTT_WORKER_TAP_FD, TTT_WORKER_UDP_FD,
-	    TTT_WORKER_EXEC_FD };
-	int src[N] = { -1, chan, p->tap, p->udp, p->exe }, tmp[N];
+	    TTT_WORKER_STAMPS_FD, TTT_WORKER_EXEC_FD };
+	int src[N] = { -1, chan, p->tap, p->udp, p->stamps_fd, p->exe }, tmp[N];
 
 	src[NULLFD] = p->devnull;
 	for (int i = 0; i < N; i++)
@@ -115,15 +118,16 @@ become_worker(const struct ttt_parent *p, int chan)
 static int
 send_setup(struct ttt_parent *p, struct ttt_channel *chan)
 {
+	/* The predecessor is reaped: refuse all it may have delivered (replay)
+	 * or sent (reflection), as its last stamps say (respawn.h). */
+	int64_t left = ttt_respawn_prepare(&p->cfg, p->stamps, p->old_keylen > 0,
+	    p->old_key_until_ms, ttt_mono_ms(), ttt_wall_ns());
 	int rc;
 
-	/* The new worker refuses what was stamped before it existed: its
-	 * predecessor may have received it (replay) or sent it (reflection). */
-	p->cfg.run.floor_ns = ttt_wall_ns();
 	rc = ttt_channel_send(chan, TTT_IPC_CONFIG, &p->cfg, sizeof(p->cfg));
 	/* Mid-rotation, the old key first: the worker takes the second key as
-	 * a rotation and honours the first for a grace period. */
-	if (rc == 0 && p->old_keylen > 0 && ttt_mono_ms() < p->old_key_until_ms)
+	 * a rotation and honours the first for what is left of the grace. */
+	if (rc == 0 && left > 0)
 		rc = ttt_channel_send(chan, TTT_IPC_KEY, p->old_key, p->old_keylen);
 	if (rc == 0)
 		rc = ttt_channel_send(chan, TTT_IPC_KEY, p->key, p->keylen);
@@ -151,6 +155,7 @@ spawn(struct supervisor *s)
 	}
 	(void)close(sv[1]);
 	s->pid = pid;
+	s->dropped = 0;
 	/* The pidfd: our only way to signal it. */
 	if ((rc = ttt_pidfd_pin(pid, TTT_PARENT_PIDFD_FD)) != 0)
 		log_err("pidfd of worker %ld: %s", (long)pid, strerror(-rc));
@@ -171,16 +176,10 @@ static void
 schedule_respawn(struct supervisor *s)
 {
 	long long t = ttt_mono_ms();
+	int64_t wait = ttt_backoff_next(&s->backoff, t - s->started_ms);
 
-	/* A worker that ran longer than the longest back-off was healthy:
-	 * start the next one promptly. */
-	if (t - s->started_ms >= TTT_BACKOFF_MAX_MS)
-		s->backoff_ms = TTT_BACKOFF_MIN_MS;
-	ttt_timers_arm(&s->timers, TTT_TIMER_RESPAWN,
-	    (int64_t)(t + s->backoff_ms) * TTT_NSEC_PER_MSEC);
-	log_info("starting a new worker in %lld s", s->backoff_ms / 1000);
-	s->backoff_ms = s->backoff_ms * 2 > TTT_BACKOFF_MAX_MS ? TTT_BACKOFF_MAX_MS :
-	    s->backoff_ms * 2;
+	ttt_timers_arm(&s->timers, TTT_TIMER_RESPAWN, (t + wait) * TTT_NSEC_PER_MSEC);
+	log_info("starting a new worker in %lld ms", (long long)wait);
 }
 
 /* ---- messages from the worker: hostile input ---- */
@@ -189,6 +188,7 @@ static void
 drop_worker(struct supervisor *s, const char *why)
 {
 	log_warn("worker %ld %s; stopping it", (long)s->pid, why);
+	s->dropped = 1;
 	(void)ttt_pidfd_signal(TTT_PARENT_PIDFD_FD, SIGKILL);
 	ttt_channel_close(&s->chan);
 	ttt_timers_disarm(&s->timers, TTT_TIMER_STATS_ANSWER);
@@ -298,6 +298,8 @@ reap(struct supervisor *s)
 		else
 			log_warn("worker %ld %s", (long)pid, why);
 		s->pid = 0;
+		if (!ttt_respawn_keep_peer(status, s->dropped, s->p->cfg.run.flags))
+			s->p->cfg.run.flags &= ~TTT_CONFIG_HAVE_PEER;
 		ttt_channel_close(&s->chan);
 		ttt_timers_disarm(&s->timers, TTT_TIMER_STATS_ANSWER);
 		ttt_stats_add(&s->ended, &s->current);
@@ -545,7 +547,7 @@ int
 ttt_parent_run(struct ttt_parent *p)
 {
 	struct supervisor s = {
-		.p = p, .chan = { .fd = -1 }, .backoff_ms = TTT_BACKOFF_MIN_MS,
+		.p = p, .chan = { .fd = -1 },
 	};
 	int rc;
 
@@ -556,6 +558,8 @@ ttt_parent_run(struct ttt_parent *p)
 		return EX_OSERR;
 	}
 	ttt_status_track_init(&s.track, ttt_mono_ns());
+	ttt_respawn_first(&p->cfg, p->stamps, ttt_wall_ns());
+	log_info("refusing frames stamped before start + %lld ms", (long long)p->cfg.window_ms);
 	/* A path we cannot write is a set-up error, reported now, not each second. */
 	if ((rc = write_status(&s)) != 0) {
 		(void)close(s.sigfd);

@@ -136,6 +136,9 @@ deliver(struct ttt_datapath *dp, const struct ttt_addr *src, uint8_t *dgram,
 		log_refusal(rx, v, src);
 		return 0;
 	}
+	/* Accepted: published before it can be delivered or move the peer, so
+	 * that no later worker takes it again (stamps.h). */
+	ttt_stamps_raise(&dp->stamps->rx, fx.frame.ts);
 	if (fx.tag_changed)
 		log_info("the peer stamps with our timestamp tag; drew a new one");
 	if (fx.peer_moved)

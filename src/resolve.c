@@ -168,7 +168,10 @@ ttt_resolver_init(struct ttt_resolver *r, const struct ttt_config *cfg, struct t
 			    "the peer is learnt from traffic" : "the peer is an address, not a name");
 		return;
 	}
-	ttt_peer_watch_init(&r->watch, cfg->peer_timeout * TTT_NSEC_PER_SEC, now_ns);
+	/* The first worker takes no frame for a window (respawn.h): the peer
+	 * can be heard from then on, so its silence counts from then. */
+	ttt_peer_watch_init(&r->watch, cfg->peer_timeout * TTT_NSEC_PER_SEC,
+	    now_ns + cfg->window_ms * TTT_NSEC_PER_MSEC);
 	/* Half a period after each stats poll (parent.h): each tick judges
 	 * that poll's answer, not the one before. */
 	ttt_timers_arm(t, TTT_TIMER_PEER_WATCH,

@@ -239,6 +239,9 @@ encode_batch(struct ttt_datapath *dp, unsigned n)
 		tx->b.iov[i].iov_base = slot;
 		tx->b.iov[i].iov_len = tx->b.dlen[i];
 	}
+	/* Before any of them leaves: a later worker refuses them if they come
+	 * back, though its reflection record never saw them (stamps.h). */
+	ttt_stamps_raise(&dp->stamps->tx, tx->last_ts);
 	/* Once a step back, and at most 1023 times (a tag each): no rate limit. */
 	if (dp->reflect.restarts != restarts)
 		log_warn("our clock stepped back over a window behind our last timestamp: "

@@ -29,6 +29,7 @@
 #include "privdrop.h"
 #include "seccomp_policy.h"
 #include "sha256_ni.h"
+#include "stamps.h"
 #include "timers.h"
 #include "worker.h"
 #ifdef TTT_TEST_HOOKS
@@ -50,8 +51,16 @@ struct worker {
 struct received {
 	struct ttt_config cfg;
 	struct ttt_ipc_seen seen;	/* the order rules: ttt_ipc_permit */
-	int have_key;
+	int keys;			/* 1, or 2 when started mid-rotation */
 };
+
+/* Started mid-rotation (cfg.run.rekey_left_ms), the parent sends the old
+ * key, then the new one: both are part of the set-up. */
+static int
+setup_keys(const struct received *r)
+{
+	return r->cfg.run.rekey_left_ms > 0 ? 2 : 1;
+}
 
 /* The worker cannot reach stderr or syslog: its lines go to the parent. */
 static void
@@ -135,17 +144,24 @@ take_setup(struct worker *w, struct received *r, const struct ttt_ipc_msg *m)
 	if (m->type == TTT_IPC_CONFIG) {
 		r->cfg = m->u.config;
 		w->grace_ns = r->cfg.rekey_grace_ms * TTT_NSEC_PER_MSEC;
-	} else if (m->type == TTT_IPC_KEY) {
-		/* A second key (mid-rotation) arrives later, as a rotation. */
+	} else if (m->type == TTT_IPC_KEY && r->keys == 0) {
 		take_key(w, m->u.key.bytes, m->u.key.len, 1);
-		r->have_key = 1;
+		r->keys = 1;
+	} else if (m->type == TTT_IPC_KEY) {
+		/* The rotation the predecessor was in: only what is left of its
+		 * grace, or a respawn would lengthen the old key's life. */
+		(void)ttt_keyring_resume(&w->dp.keys, m->u.key.bytes, m->u.key.len, ttt_mono_ns(),
+		    r->cfg.run.rekey_left_ms * TTT_NSEC_PER_MSEC);
+		log_info("started mid-rotation: the old key accepted for at most %lld ms more",
+		    (long long)r->cfg.run.rekey_left_ms);
+		r->keys = 2;
 	} else {
 		die("the parent's set-up message", EPROTO);
 	}
 }
 
-/* Receive the configuration, then a key (in that order: ttt_ipc_permit),
- * nothing else. The descriptors came through the exec, at fixed numbers;
+/* Receive the configuration, then a key or two (in that order:
+ * ttt_ipc_permit), nothing else. The descriptors came through the exec, at fixed numbers;
  * none may come this way. */
 static void
 receive_setup(struct worker *w, struct received *r)
@@ -153,7 +169,7 @@ receive_setup(struct worker *w, struct received *r)
 	static struct ttt_ipc_msg m;
 	uint8_t buf[TTT_IPC_MSG_MAX];
 
-	while (!r->have_key) {
+	while (r->keys == 0 || r->keys < setup_keys(r)) {
 		long n = ttt_ipc_recv(TTT_WORKER_IPC_FD, buf, sizeof(buf), NULL, 0, NULL);
 
 		if (n <= 0)
@@ -191,6 +207,9 @@ apply_setup(struct worker *w, const struct received *r)
 		dp->peer.have = 1;
 	}
 	w->floor_ns = r->cfg.run.floor_ns;
+	/* Before the drop: the page where this worker's last stamps outlive it. */
+	if (ttt_stamps_map(TTT_WORKER_STAMPS_FD, &dp->stamps) != 0)
+		die("mapping the stamps page", EBADF);
 	w->sock_family = r->cfg.run.sock_family;
 	w->peer_by_name = dp->rx.st.fixed_peer && ttt_config_resolves_peer(&r->cfg);
 	w->nthreads = (unsigned)r->cfg.threads;
@@ -295,7 +314,8 @@ inherited_fds_ok(void)
 
 	if (fstat(TTT_WORKER_IPC_FD, &st) != 0 || !S_ISSOCK(st.st_mode) ||
 	    fstat(TTT_WORKER_TAP_FD, &st) != 0 || !S_ISCHR(st.st_mode) ||
-	    fstat(TTT_WORKER_UDP_FD, &st) != 0 || !S_ISSOCK(st.st_mode))
+	    fstat(TTT_WORKER_UDP_FD, &st) != 0 || !S_ISSOCK(st.st_mode) ||
+	    fstat(TTT_WORKER_STAMPS_FD, &st) != 0 || !S_ISREG(st.st_mode))
 		return -EBADF;
 	return 0;
 }

@@ -134,9 +134,14 @@ listening() {
 	ip netns exec "$1" ss -Hltn "sport = :$2" | grep -q .
 }
 
-# ping_ok NS ADDR [COUNT]
+# ping_ok NS ADDR [COUNT]: a reply to COUNT pings; tried again for 6 s, which
+# outlasts the window a freshly started daemon refuses every frame for
+# (SECURITY.md, "across a restart"), so a test may ping right after a start.
 ping_ok() {
-	ip netns exec "$1" ping -c "${3:-3}" -i 0.2 -W 2 -q "$2" >/dev/null 2>&1
+	local end=$((SECONDS + 6))
+	until ip netns exec "$1" ping -c "${3:-3}" -i 0.2 -W 2 -q "$2" >/dev/null 2>&1; do
+		[ "$SECONDS" -lt "$end" ] || return 1
+	done
 }
 
 # A standard pair: two peers, A and B, on an IPv4 veth underlay, tap addresses
@@ -223,10 +228,13 @@ need_tool() {
 	exit 1
 }
 
-# ping_size NS ADDR PING-OPTIONS...: 3 pings, every one answered.
+# ping_size NS ADDR PING-OPTIONS...: 3 pings, every one answered; tried
+# again for 6 s, as ping_ok, to outlast a daemon's start-up window.
 ping_size() {
-	local ns=$1 addr=$2; shift 2
-	ip netns exec "$ns" ping "$@" -c 3 -i 0.2 -W 2 -q "$addr" 2>&1 | grep -q " 3 received"
+	local ns=$1 addr=$2 end=$((SECONDS + 6)); shift 2
+	until ip netns exec "$ns" ping "$@" -c 3 -i 0.2 -W 2 -q "$addr" 2>&1 | grep -q " 3 received"; do
+		[ "$SECONDS" -lt "$end" ] || return 1
+	done
 }
 
 # add_c: NS_C, a host on a second link from B (ul1, 198.51.100.2 <-> .3): not A, not on A's link.
@@ -257,6 +265,17 @@ read_counters() {
 # rx KEY: one receive counter of CNT (frames, badmac, replay, wrong-peer, ...).
 rx() {
 	printf '%s\n' "${CNT#* rx }" | tr ' ' '\n' | sed -n "s/^$1=//p"
+}
+# no_refusals_since LINE: no receive refusal counter of CNT grew since the
+# counters line LINE. A daemon refuses every frame for a window after it
+# starts (respawn.h), so a clean tunnel is judged from a line read once it
+# carried traffic both ways.
+no_refusals_since() {
+	local base=$1 k now=$CNT
+	for k in short long badmac stale future replay reflected wrong-peer; do
+		CNT=$base; local b; b=$(rx "$k"); CNT=$now
+		[ "$(rx "$k")" = "$b" ] || return 1
+	done
 }
 # tx KEY: one transmit counter of CNT (frames, bytes, long, ...).
 tx() {
@@ -304,16 +323,17 @@ forge() {
 	ip netns exec "$NS_A" "$FORGE" -k "$KEY" -s 192.0.2.1:9001 "$@" 192.0.2.2:9002
 }
 # forge_at_b AGE: stop A's daemon so its address and port send forged
-# frames; wait until B's worker is older than AGE seconds (a worker refuses
-# frames stamped before it started); capture what B's tap receives of
+# frames; wait until B takes frames stamped AGE seconds ago (its first
+# worker refuses those stamped before its start + the window, 3 s: see
+# respawn.h); capture what B's tap receives of
 # ethertype 0x88b5 (IEEE local experimental: only ttt_forge sends it) into
 # capture "tap"; remember B's counters (snap).
 forge_at_b() {
 	local w
 	stop_ttt "$PID_A"
 	w=$(worker_pid "$PID_B" || true)
-	check "B's worker is older than $1 s" \
-		wait_for 10 sh -c '[ "$(ps -o etimes= -p "$1")" -gt "$2" ]' _ "$w" "$1"
+	check "B's worker is older than $1 s + the 3 s window" \
+		wait_for 15 sh -c '[ "$(ps -o etimes= -p "$1")" -gt "$2" ]' _ "$w" "$(($1 + 3))"
 	cap_start tap "$NS_B" ttt0 -Q in ether proto 0x88b5
 	check "B answers SIGUSR1 with its counters" snap
 }

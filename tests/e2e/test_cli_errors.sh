@@ -48,6 +48,9 @@ expect 64 "local address ':abc'.*port" "$KEY" :abc
 expect 64 "peer address ':9001'" "$KEY" :9000 :9001
 expect 64 "peer address '192.0.2.9:0'" "$KEY" :9000 192.0.2.9:0
 expect 64 "peer address '2001:db8::1:9000'" "$KEY" :9000 2001:db8::1:9000
+expect 64 "peer address '224.0.0.1:9000': not one host" "$KEY" :9000 224.0.0.1:9000
+expect 64 "peer address '255.255.255.255:9000': not one host" "$KEY" :9000 255.255.255.255:9000
+expect 64 "peer address '0.0.0.0:9000': not one host" "$KEY" :9000 0.0.0.0:9000
 expect 64 "--quiet and --verbose" -q -v "$KEY" :9000
 expect 64 "no-offload" --no-offload=1 "$KEY" :9000
 

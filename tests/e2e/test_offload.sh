@@ -102,6 +102,8 @@ refused() {
 	TTT_BIN=$HOOK_BIN two_peers fixed
 	unset TTT_TEST_REFUSE_OFFLOAD
 	check "the worker says what the kernel refused" wait_log a "refused some of the tap's offloads"
+	# Past both daemons' start-up window (SECURITY.md), as above.
+	check "A pings B" ping_ok "$NS_A" 10.99.0.2 2
 	check "${SIZE_MB} MiB by TCP each way at once, whole (same SHA-256)" both_ways
 	for p in a b; do
 		pid=PID_${p^^}

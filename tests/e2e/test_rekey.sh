@@ -68,4 +68,18 @@ read_counters "$PID_A" a
 check "A counted them as badmac" test "$(rx badmac)" -gt 0
 cp -p "$T_DIR/newer" "$T_DIR/b.key"; kill -HUP "$PID_B"
 check "both on the newest key: tunnel up" wait_for 5 ping_ok "$NS_A" 10.99.0.2 1
+
+log "a worker killed 1 s into a rotation: its successor keeps the old key's deadline"
+keyfile "$T_DIR/last"
+n=$(count_lines "SIGHUP: new key" "$T_DIR/a.log")
+cp -p "$T_DIR/last" "$T_DIR/a.key"; kill -HUP "$PID_A"
+check "A takes the new key" wait_for 5 more_lines "SIGHUP: new key" "$T_DIR/a.log" "$n"
+sleep 1
+kill -KILL "$(worker_pid "$PID_A")"
+check "A's next worker resumes the rotation" wait_log a "started mid-rotation" 10
+left=$(sed -n 's/.*old key accepted for at most \([0-9]*\) ms more.*/\1/p' "$T_DIR/a.log" | tail -n 1)
+check "with what is left of the grace, not a new one (${left:-none} of $GRACE_MS ms)" \
+	test "${left:-$GRACE_MS}" -le $((GRACE_MS - 1000))
+cp -p "$T_DIR/last" "$T_DIR/b.key"; kill -HUP "$PID_B"
+check "both on the last key: tunnel up" wait_for 10 ping_ok "$NS_A" 10.99.0.2 1
 finish

@@ -8,13 +8,17 @@ need_root
 
 need_tool UDPSEND ttt_udpsend
 
-# restart_a LOGNAME LOCAL: a new A from LOCAL, same key, same peer; sets PID_A.
+# restart_a LOGNAME LOCAL: a new A from LOCAL, same key, same peer; sets
+# PID_A. Returns once A takes B's frames: a daemon refuses every frame for a
+# window (3 s) after it starts (SECURITY.md), so B's answer to A's first
+# ping would be refused before then.
 restart_a() {
 	stop_ttt "$PID_A"
 	wait_for 10 sh -c '! ip -n "$1" link show ttt0' _ "$NS_A" || return 1
 	start_ttt "$NS_A" "$1" -i ttt0 "$KEY" "$2" 192.0.2.2:9002
 	PID_A=$TTT_PID
-	tap_up "$NS_A" ttt0 10.99.0.1/24 && wait_log "$1" sandboxed
+	tap_up "$NS_A" ttt0 10.99.0.1/24 && wait_log "$1" sandboxed &&
+		wait_for 15 sh -c '[ "$(ps -o etimes= -p "$1")" -gt 3 ]' _ "$(worker_pid "$PID_A")"
 }
 # peer_moves N: B logged exactly N peer changes.
 peer_moves() {

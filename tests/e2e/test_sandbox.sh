@@ -90,7 +90,39 @@ check "the flood ends with the worker's second READY refused" \
 	wait_log a "worker $W1 sent a message out of turn; stopping it" 10
 peer_lines=$(count_lines "worker reports the peer at" "$T_DIR/a.log")
 check "at most 60 of its 1000 reports reached the log ($peer_lines)" test "$peer_lines" -le 60
+# The parent dropped that worker: the peer it reported is not handed on
+# (audit L3), so the new one learns B from B's next frame.
+check "a flood of peer reports: a new worker starts" wait_for 5 sh -c \
+	'[ "$(awk "/sandboxed/ { n++ } END { print n + 0 }" "$1")" -ge 2 ]' _ "$T_DIR/a.log"
+check "A learns B again from B's frames" ping_ok "$NS_B" 10.99.0.1 1
 replaced "a flood of peer reports"
+
+# Audit L3: the peer a worker reported reaches its successor after a crash
+# (kill -9), not after it died of SIGSYS. B learns A; A sends nothing unless
+# pinged (quiet taps), so B reaches A only with the peer it was handed.
+log "discovery on B: the learnt peer survives a kill -9 of B's worker, not a SIGSYS"
+stop_ttt "$PID_A"
+stop_ttt "$PID_B"
+TTT_TEST_SYSCALL=1 two_peers discover
+quiet_taps
+check "A pings B (B learns A)" wait_for 20 ping_ok "$NS_A" 10.99.0.2 1
+W1=$(worker_pid "$PID_B")
+kill -KILL "$W1"
+check "B's worker replaced after kill -9" wait_log b "worker $W1 killed by signal SIGKILL" 5
+check "B pings A at once: the peer was handed on" ping_ok "$NS_B" 10.99.0.1 1
+W1=$(worker_pid "$PID_B")
+read_counters "$PID_B" b || failc "B answers SIGUSR1 with its counters"
+NP0=$(tx no-peer)
+kill -USR2 "$PID_B"
+check "B's worker killed by SIGSYS" wait_log b "worker $W1 killed by signal SIGSYS" 5
+check "B's next worker is forwarding" wait_for 5 sh -c \
+	'[ "$(awk "/sandboxed/ { n++ } END { print n + 0 }" "$1")" -ge 3 ]' _ "$T_DIR/b.log"
+check_not "B cannot ping A: the peer its SIGSYS'd worker reported was dropped" \
+	ping_ok "$NS_B" 10.99.0.1 1
+read_counters "$PID_B" b || failc "B answers SIGUSR1 with its counters"
+check "B counted those frames as no-peer ($NP0 -> $(tx no-peer))" test "$(tx no-peer)" -gt "$NP0"
+check "A pings B (B learns A again)" ping_ok "$NS_A" 10.99.0.2 1
+check "then B pings A" ping_ok "$NS_B" 10.99.0.1 1
 
 # The real binary has no such hook: SIGUSR2 is not even handled, and the
 # message type is refused by the worker's parser.

@@ -36,6 +36,8 @@ now_ms() { echo $(($(date +%s%N) / 1000000)); }
 
 TTT_OPTS_B="--window-ms 15000 --status-file $ST --metrics-file $PROM" two_peers fixed
 quiet_taps
+# B refuses every frame for its 15 s window after it starts (SECURITY.md).
+check "A pings B once B's start-up window is over" wait_for 25 ping_ok "$NS_A" 10.99.0.2 1
 
 log "the symlinks planted at the path are replaced, never followed"
 check "the status file is a regular file now" test -f "$ST" -a ! -L "$ST"

@@ -214,6 +214,10 @@ test_config_rules(void **state)
 	REFUSED(c.run.uid = 0);					/* the worker would stay root */
 	REFUSED(c.run.gid = 0);
 	REFUSED(c.run.floor_ns = -1);
+	REFUSED(c.run.rekey_left_ms = -1);
+	REFUSED(c.run.rekey_left_ms = c.rekey_grace_ms + 1);	/* more than a whole grace */
+	REFUSED(c.run.peer.port = 0);				/* nowhere to send */
+	REFUSED(c.run.peer.addr[0] = 0xff);			/* multicast */
 #undef REFUSED
 	c = good_config();
 	/* The tap's offloads, as the parent got them: any of the two. */
@@ -349,6 +353,48 @@ test_peer_conversions(void **state)
 	    -EBADMSG);
 }
 
+/* One host, one port, or the worker that reports it is lying (audit L3). */
+static void
+test_peer_must_be_one_host(void **state)
+{
+	static const struct {
+		uint16_t family;
+		uint16_t port;
+		uint32_t scope;
+		uint8_t a[16];
+		int ok;
+	} c[] = {
+		{ AF_INET, 9001, 0, { 192, 0, 2, 1 }, 1 },
+		{ AF_INET, 0, 0, { 192, 0, 2, 1 }, 0 },			/* port 0 */
+		{ AF_INET, 9001, 0, { 0, 0, 0, 0 }, 0 },		/* unspecified */
+		{ AF_INET, 9001, 0, { 255, 255, 255, 255 }, 0 },	/* limited broadcast */
+		{ AF_INET, 9001, 0, { 224, 0, 0, 1 }, 0 },		/* multicast */
+		{ AF_INET, 9001, 0, { 239, 1, 2, 3 }, 0 },
+		{ AF_INET, 9001, 0, { 223, 255, 255, 255 }, 1 },
+		{ AF_INET6, 9001, 0, { 0x20, 0x01, 0x0d, 0xb8, [15] = 1 }, 1 },
+		{ AF_INET6, 9001, 0, { 0 }, 0 },			/* :: */
+		{ AF_INET6, 9001, 0, { 0xff, 0x02, [15] = 1 }, 0 },	/* multicast */
+		{ AF_INET6, 9001, 2, { 0xfe, 0x80, [15] = 1 }, 1 },	/* link-local, scoped */
+		{ AF_INET6, 9001, 2, { 0x20, 0x01, 0x0d, 0xb8, [15] = 1 }, 0 },	/* scope on global */
+		{ AF_INET6, 9001, 0, { [10] = 0xff, [11] = 0xff, 192, 0, 2, 1 }, 1 },
+		{ AF_INET6, 9001, 0, { [10] = 0xff, [11] = 0xff, 224, 0, 0, 1 }, 0 },
+		{ AF_INET6, 9001, 0, { [10] = 0xff, [11] = 0xff, 0, 0, 0, 0 }, 0 },
+	};
+	static struct ttt_ipc_msg m;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		struct ttt_ipc_peer p = { .family = c[i].family, .port = htons(c[i].port),
+		    .scope_id = c[i].scope };
+		struct ttt_addr a;
+
+		memcpy(p.addr, c[i].a, sizeof(p.addr));
+		assert_int_equal(roundtrip(TTT_IPC_TO_PARENT, TTT_IPC_PEER, &p, sizeof(p), &m),
+		    c[i].ok ? 0 : -EBADMSG);
+		assert_int_equal(ttt_ipc_peer_to_addr(&p, &a), c[i].ok ? 0 : -EINVAL);
+	}
+}
+
 static int
 open_fds(void)
 {
@@ -465,6 +511,7 @@ main(void)
 		cmocka_unit_test(test_order),
 		cmocka_unit_test(test_log_sanitised),
 		cmocka_unit_test(test_peer_conversions),
+		cmocka_unit_test(test_peer_must_be_one_host),
 		cmocka_unit_test(test_records_over_a_socketpair),
 		cmocka_unit_test(test_descriptors),
 	};

@@ -137,6 +137,28 @@ test_grace_ignores_wall_steps(void **state)
 	assert_true(sends_under(K1, &kr, M0 + GRACE));
 }
 
+/* A worker started 2.5 s into a rotation resumes it: the old key ends when
+ * it would have in the predecessor, not a whole grace later (audit L6). */
+static void
+test_resume_keeps_the_deadline(void **state)
+{
+	static struct ttt_keyring kr;
+	const int64_t left = GRACE - 2500 * MS, end = T0 + left + TTT_KEYRING_SWITCH_NS;
+
+	(void)state;
+	ttt_keyring_init(&kr, NULL, GRACE, K0, sizeof(K0));
+	assert_int_equal(ttt_keyring_resume(&kr, K1, sizeof(K1), T0, left), TTT_KEYRING_LOADED);
+	assert_int_equal(under(K0, &kr, end - 1), TTT_FRAME_OK);
+	assert_int_equal(under(K0, &kr, end), TTT_FRAME_BADMAC);
+	assert_true(sends_under(K0, &kr, T0 + left - 1));
+	assert_true(sends_under(K1, &kr, T0 + left));
+	assert_int_equal(under(K1, &kr, end), TTT_FRAME_OK);
+	/* Never more than a whole grace, whatever the parent says. */
+	ttt_keyring_init(&kr, NULL, GRACE, K0, sizeof(K0));
+	(void)ttt_keyring_resume(&kr, K1, sizeof(K1), T0, 10 * GRACE);
+	assert_int_equal(under(K0, &kr, T0 + GRACE + TTT_KEYRING_SWITCH_NS), TTT_FRAME_BADMAC);
+}
+
 /* Unconfirmed, the new key is sent once the grace period is over. */
 static void
 test_rotation_unconfirmed(void **state)
@@ -231,6 +253,7 @@ main(void)
 		cmocka_unit_test(test_rotation_confirmed),
 		cmocka_unit_test(test_stale_frame_does_not_confirm),
 		cmocka_unit_test(test_rotation_unconfirmed),
+		cmocka_unit_test(test_resume_keeps_the_deadline),
 		cmocka_unit_test(test_queued_key),
 		cmocka_unit_test(test_grace_ignores_wall_steps),
 		cmocka_unit_test(test_two_peers_lose_nothing),
