@@ -19,7 +19,7 @@ ids() {
 # A: the default lookup (tinytaptunnel, else nobody), which on Debian asks
 # libnss_systemd when /etc/passwd has no such user; B: --user nobody.
 TTT_OPTS_B="-u nobody" two_peers
-check "traffic crosses" ip netns exec "$NS_A" ping -c 3 -i 0.2 -W 2 -q 10.99.0.2
+check "traffic crosses" ping_ok "$NS_A" 10.99.0.2
 W=$(worker_pid "$PID_A")
 DEF=nobody
 id -u tinytaptunnel >/dev/null 2>&1 && DEF=tinytaptunnel
