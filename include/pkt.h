@@ -78,6 +78,10 @@ int ttt_pkt_parse_tcp(const uint8_t *f, size_t len, struct ttt_pkt *out);
 /* The one's-complement sum of len bytes, added to sum; not folded. */
 uint64_t ttt_csum_add(uint64_t sum, const uint8_t *p, size_t len);
 
+/* The same over bytes [from, to) of f (from <= to), as if f + from were
+ * the start of a word: a span inside a frame, each read bounded by to. */
+uint64_t ttt_csum_span(uint64_t sum, const uint8_t *f, size_t from, size_t to);
+
 /* Fold a sum to 16 bits (not complemented), in memory order. */
 uint16_t ttt_csum_fold(uint64_t sum);
 

@@ -25,7 +25,7 @@ ip_consistent(const uint8_t *f, size_t len, const struct ttt_pkt *p)
 	if (p->v6)
 		return ttt_get16(ip + TTT_IPV6_OFF_LEN) == len - TTT_ETH_HLEN - TTT_IPV6_HLEN;
 	return ttt_get16(ip + TTT_IPV4_OFF_LEN) == len - TTT_ETH_HLEN &&
-	    ttt_csum_fold(ttt_csum_add(0, ip, p->l4 - TTT_ETH_HLEN)) == 0xffff;
+	    ttt_csum_fold(ttt_csum_span(0, f, TTT_ETH_HLEN, p->l4)) == 0xffff;
 }
 
 int

@@ -21,7 +21,7 @@ complete_csum(uint8_t *f, size_t len, const struct virtio_net_hdr *h)
 
 	if (start >= len || at + 2 > len)
 		return TTT_TSO_BAD;
-	c = (uint16_t)~ttt_csum_fold(ttt_csum_add(0, f + start, len - start));
+	c = (uint16_t)~ttt_csum_fold(ttt_csum_span(0, f, start, len));
 	/* 0 in a UDP checksum means "none": the kernel sends 0xffff then. */
 	if (c == 0)
 		c = 0xffff;
@@ -102,9 +102,25 @@ fix_tcp(const struct ttt_tso *t, unsigned k, uint8_t *out, size_t len)
 		th[TTT_TCP_OFF_FLAGS] &= (uint8_t)~TTT_TCP_CWR;
 	th[TTT_TCP_OFF_CSUM] = 0;
 	th[TTT_TCP_OFF_CSUM + 1] = 0;
-	c = (uint16_t)~ttt_csum_fold(ttt_csum_add(ttt_csum_pseudo(out, &t->pkt, len - t->pkt.l4),
-	    th, len - t->pkt.l4));
+	c = (uint16_t)~ttt_csum_fold(ttt_csum_span(ttt_csum_pseudo(out, &t->pkt, len - t->pkt.l4),
+	    out, t->pkt.l4, len));
 	memcpy(th + TTT_TCP_OFF_CSUM, &c, 2);
+}
+
+/*
+ * Segment k's payload, bytes off.. of the super-frame, after the headers
+ * in out (from hdr to len). Two indexes, each bounded by its own buffer's
+ * end: so the bound of every access holds whatever k and gso_size are,
+ * and make prove checks each on its own, not the relation between the
+ * offset and the length of a memcpy. Both ends meet together for a k below
+ * the count (ttt_tso_frame checked the segment fits); a byte copy costs
+ * little next to the checksum that walks the same bytes after it.
+ */
+static void
+copy_piece(const struct ttt_tso *t, size_t off, uint8_t *out, size_t hdr, size_t len)
+{
+	for (size_t i = hdr, j = off; i < len && j < t->len; i++, j++)
+		out[i] = t->frame[j];
 }
 
 size_t
@@ -121,12 +137,16 @@ ttt_tso_frame(const struct ttt_tso *t, unsigned k, uint8_t *out, size_t cap)
 	if (k >= t->count)
 		return 0;
 	off = hdr + (size_t)k * t->seg;
+	/* Never past the end for k below the count (prepare_gso's division);
+	 * checked here so no read depends on that. */
+	if (off > t->len)
+		return 0;
 	piece = t->len - off < t->seg ? t->len - off : t->seg;
 	len = hdr + piece;
 	if (len > cap)
 		return 0;
 	memcpy(out, t->frame, hdr);
-	memcpy(out + hdr, t->frame + off, piece);
+	copy_piece(t, off, out, hdr, len);
 	fix_ip(t, k, out, len);
 	fix_tcp(t, k, out, len);
 	return len;
