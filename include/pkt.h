@@ -82,6 +82,17 @@ uint64_t ttt_csum_add(uint64_t sum, const uint8_t *p, size_t len);
  * the start of a word: a span inside a frame, each read bounded by to. */
 uint64_t ttt_csum_span(uint64_t sum, const uint8_t *f, size_t from, size_t to);
 
+/*
+ * Spans of frames, by index: each access bounded by its own span's end,
+ * however the two spans' offsets relate (what make prove checks). Copy
+ * src's bytes [from, to) into dst from at, stopping at dst_end too, and
+ * return how many were copied; or say whether bytes [from, to) of a and
+ * b are equal.
+ */
+size_t ttt_copy_span(uint8_t *dst, size_t at, size_t dst_end, const uint8_t *src, size_t from,
+    size_t to);
+int ttt_same_span(const uint8_t *a, const uint8_t *b, size_t from, size_t to);
+
 /* Fold a sum to 16 bits (not complemented), in memory order. */
 uint16_t ttt_csum_fold(uint64_t sum);
 

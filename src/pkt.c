@@ -108,6 +108,28 @@ ttt_csum_add(uint64_t sum, const uint8_t *p, size_t len)
 	return ttt_csum_span(sum, p, 0, len);
 }
 
+size_t
+ttt_copy_span(uint8_t *dst, size_t at, size_t dst_end, const uint8_t *src, size_t from,
+    size_t to)
+{
+	size_t i = at, j = from;
+
+	/* A byte loop: it costs little next to the checksum that walks the
+	 * same bytes, and a memcpy's length would tie the two offsets. */
+	for (; i < dst_end && j < to; i++, j++)
+		dst[i] = src[j];
+	return j - from;
+}
+
+int
+ttt_same_span(const uint8_t *a, const uint8_t *b, size_t from, size_t to)
+{
+	for (size_t i = from; i < to; i++)
+		if (a[i] != b[i])
+			return 0;
+	return 1;
+}
+
 uint16_t
 ttt_csum_fold(uint64_t sum)
 {

@@ -107,22 +107,6 @@ fix_tcp(const struct ttt_tso *t, unsigned k, uint8_t *out, size_t len)
 	memcpy(th + TTT_TCP_OFF_CSUM, &c, 2);
 }
 
-/*
- * Segment k's payload, bytes off.. of the super-frame, after the headers
- * in out (from hdr to len). Two indexes, each bounded by its own buffer's
- * end: so the bound of every access holds whatever k and gso_size are,
- * and make prove checks each on its own, not the relation between the
- * offset and the length of a memcpy. Both ends meet together for a k below
- * the count (ttt_tso_frame checked the segment fits); a byte copy costs
- * little next to the checksum that walks the same bytes after it.
- */
-static void
-copy_piece(const struct ttt_tso *t, size_t off, uint8_t *out, size_t hdr, size_t len)
-{
-	for (size_t i = hdr, j = off; i < len && j < t->len; i++, j++)
-		out[i] = t->frame[j];
-}
-
 size_t
 ttt_tso_frame(const struct ttt_tso *t, unsigned k, uint8_t *out, size_t cap)
 {
@@ -146,7 +130,8 @@ ttt_tso_frame(const struct ttt_tso *t, unsigned k, uint8_t *out, size_t cap)
 	if (len > cap)
 		return 0;
 	memcpy(out, t->frame, hdr);
-	copy_piece(t, off, out, hdr, len);
+	/* Both ends meet together (the segment fits, checked above). */
+	(void)ttt_copy_span(out, hdr, len, t->frame, off, t->len);
 	fix_ip(t, k, out, len);
 	fix_tcp(t, k, out, len);
 	return len;
