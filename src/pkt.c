@@ -5,6 +5,8 @@
 
 #include "pkt.h"
 
+#define TTT_COPY_CHUNK 16	/* ttt_copy_span's step: one SSE2 load and store */
+
 static int
 parse_ipv4(const uint8_t *f, size_t len, struct ttt_pkt *out)
 {
@@ -114,8 +116,16 @@ ttt_copy_span(uint8_t *dst, size_t at, size_t dst_end, const uint8_t *src, size_
 {
 	size_t i = at, j = from;
 
-	/* A byte loop: it costs little next to the checksum that walks the
-	 * same bytes, and a memcpy's length would tie the two offsets. */
+	/* Sixteen bytes at a time (one load, one store), then bytes: each
+	 * index tested against its own last start, no sum to wrap whatever
+	 * at and from are; a memcpy's one length would tie the two offsets
+	 * together for make prove. */
+	if (dst_end >= TTT_COPY_CHUNK && to >= TTT_COPY_CHUNK) {
+		size_t last_i = dst_end - TTT_COPY_CHUNK, last_j = to - TTT_COPY_CHUNK;
+
+		for (; i <= last_i && j <= last_j; i += TTT_COPY_CHUNK, j += TTT_COPY_CHUNK)
+			memcpy(dst + i, src + j, TTT_COPY_CHUNK);
+	}
 	for (; i < dst_end && j < to; i++, j++)
 		dst[i] = src[j];
 	return j - from;

@@ -172,6 +172,16 @@ test_copy_and_compare_spans(void **state)
 	assert_memory_equal(dst, src + 60, 4);
 	assert_int_equal(dst[4], 0);
 	assert_int_equal(ttt_copy_span(dst, 0, 64, src, 64, 64), 0);
+	/* Longer than the copy's 16-byte step, ending inside it. */
+	memset(dst, 0, sizeof(dst));
+	assert_int_equal(ttt_copy_span(dst, 3, 64, src, 0, 37), 37);	/* src's end */
+	assert_int_equal(dst[2], 0);
+	assert_memory_equal(dst + 3, src, 37);
+	assert_int_equal(dst[40], 0);
+	memset(dst, 0, sizeof(dst));
+	assert_int_equal(ttt_copy_span(dst, 1, 35, src, 2, 64), 34);	/* dst's end */
+	assert_memory_equal(dst + 1, src + 2, 34);
+	assert_int_equal(dst[35], 0);
 	memcpy(dst, src, sizeof(src));
 	assert_true(ttt_same_span(dst, src, 0, sizeof(src)));
 	assert_true(ttt_same_span(dst, src, 7, 7));
