@@ -18,7 +18,13 @@
  * prove-options: -cpp-extra-args=-idirafter/usr/include/x86_64-linux-gnu,-idirafter/usr/include
  * prove-options: -eva-auto-loop-unroll 8 -eva-split-return full -eva-slevel-function ttt_pkt_parse_tcp:50,parse_ipv4:20,parse_ipv6:20,ttt_coalesce_candidate:50,ttt_coalesce_append:50,step:50
  * (as prove_tso.c: <linux/virtio_net.h> from the system's kernel headers,
- * the VLAN tag loop unrolled)
+ * the VLAN tag loop unrolled. The parser fills struct ttt_pkt only on the
+ * way to success, and the callers read it only then: the slevel keeps a
+ * parse's failing paths apart from its succeeding ones inside these
+ * functions, and the split on return values keeps them apart after, so
+ * no field a failed parse left unwritten is read as if it had succeeded.
+ * Without them: alarms on reads of p's unwritten fields, on paths where
+ * the parse had failed.)
  */
 #include "__fc_builtin.h"
 #include "coalesce.h"
