@@ -78,6 +78,21 @@ int ttt_pkt_parse_tcp(const uint8_t *f, size_t len, struct ttt_pkt *out);
 /* The one's-complement sum of len bytes, added to sum; not folded. */
 uint64_t ttt_csum_add(uint64_t sum, const uint8_t *p, size_t len);
 
+/* The same over bytes [from, to) of f (from <= to), as if f + from were
+ * the start of a word: a span inside a frame, each read bounded by to. */
+uint64_t ttt_csum_span(uint64_t sum, const uint8_t *f, size_t from, size_t to);
+
+/*
+ * Spans of frames, by index: each access bounded by its own span's end,
+ * however the two spans' offsets relate (what make prove checks). Copy
+ * src's bytes [from, to) into dst from at, stopping at dst_end too, and
+ * return how many were copied; or say whether bytes [from, to) of a and
+ * b are equal.
+ */
+size_t ttt_copy_span(uint8_t *dst, size_t at, size_t dst_end, const uint8_t *src, size_t from,
+    size_t to);
+int ttt_same_span(const uint8_t *a, const uint8_t *b, size_t from, size_t to);
+
 /* Fold a sum to 16 bits (not complemented), in memory order. */
 uint16_t ttt_csum_fold(uint64_t sum);
 

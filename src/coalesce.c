@@ -25,7 +25,7 @@ ip_consistent(const uint8_t *f, size_t len, const struct ttt_pkt *p)
 	if (p->v6)
 		return ttt_get16(ip + TTT_IPV6_OFF_LEN) == len - TTT_ETH_HLEN - TTT_IPV6_HLEN;
 	return ttt_get16(ip + TTT_IPV4_OFF_LEN) == len - TTT_ETH_HLEN &&
-	    ttt_csum_fold(ttt_csum_add(0, ip, p->l4 - TTT_ETH_HLEN)) == 0xffff;
+	    ttt_csum_fold(ttt_csum_span(0, f, TTT_ETH_HLEN, p->l4)) == 0xffff;
 }
 
 int
@@ -47,13 +47,6 @@ ttt_coalesce_candidate(const uint8_t *f, size_t len, struct ttt_pkt *p)
 	return 0;
 }
 
-/* Bytes [from, to) of a and b are equal. */
-static int
-same(const uint8_t *a, const uint8_t *b, size_t from, size_t to)
-{
-	return memcmp(a + from, b + from, to - from) == 0;
-}
-
 /* f's Ethernet and IP headers are the run's, but for what each segment
  * has of its own. */
 static int
@@ -62,11 +55,11 @@ same_ip(const uint8_t *h, const uint8_t *f, const struct ttt_pkt *p)
 	const size_t ip = TTT_ETH_HLEN;
 
 	if (p->v6)
-		return same(h, f, 0, ip + TTT_IPV6_OFF_LEN) &&
-		    same(h, f, ip + TTT_IPV6_OFF_NEXT, p->l4);
-	return same(h, f, 0, ip + TTT_IPV4_OFF_LEN) &&
-	    same(h, f, ip + TTT_IPV4_OFF_FRAG, ip + TTT_IPV4_OFF_CSUM) &&
-	    same(h, f, ip + TTT_IPV4_OFF_ADDR, p->l4);
+		return ttt_same_span(h, f, 0, ip + TTT_IPV6_OFF_LEN) &&
+		    ttt_same_span(h, f, ip + TTT_IPV6_OFF_NEXT, p->l4);
+	return ttt_same_span(h, f, 0, ip + TTT_IPV4_OFF_LEN) &&
+	    ttt_same_span(h, f, ip + TTT_IPV4_OFF_FRAG, ip + TTT_IPV4_OFF_CSUM) &&
+	    ttt_same_span(h, f, ip + TTT_IPV4_OFF_ADDR, p->l4);
 }
 
 /* f's TCP header is the run's, but for the sequence number, PSH and the
@@ -76,11 +69,11 @@ same_tcp(const uint8_t *h, const uint8_t *f, const struct ttt_pkt *p)
 {
 	size_t t = p->l4;
 
-	return same(h, f, t, t + TTT_TCP_OFF_SEQ) &&
-	    same(h, f, t + TTT_TCP_OFF_SEQ + 4, t + TTT_TCP_OFF_FLAGS) &&
+	return ttt_same_span(h, f, t, t + TTT_TCP_OFF_SEQ) &&
+	    ttt_same_span(h, f, t + TTT_TCP_OFF_SEQ + 4, t + TTT_TCP_OFF_FLAGS) &&
 	    ((h[t + TTT_TCP_OFF_FLAGS] ^ f[t + TTT_TCP_OFF_FLAGS]) & ~TTT_TCP_PSH) == 0 &&
-	    same(h, f, t + TTT_TCP_OFF_FLAGS + 1, t + TTT_TCP_OFF_CSUM) &&
-	    same(h, f, t + TTT_TCP_OFF_CSUM + 2, p->payload);
+	    ttt_same_span(h, f, t + TTT_TCP_OFF_FLAGS + 1, t + TTT_TCP_OFF_CSUM) &&
+	    ttt_same_span(h, f, t + TTT_TCP_OFF_CSUM + 2, p->payload);
 }
 
 /* The run's frame would still fit its IP length field and the buffer. */
@@ -107,7 +100,8 @@ ttt_coalesce_append(struct ttt_coalesce *g, const uint8_t *f, size_t len, const 
 		return 0;
 	if (!same_ip(h, f, p) || !same_tcp(h, f, p))
 		return 0;
-	memcpy(h + g->len, f + p->payload, piece);
+	/* Both ends meet together: room_for checked the run's. */
+	(void)ttt_copy_span(h, g->len, TTT_SUPER_MAX, f, p->payload, len);
 	g->len += piece;
 	g->count++;
 	g->next_seq += (uint32_t)piece;

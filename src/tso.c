@@ -21,7 +21,7 @@ complete_csum(uint8_t *f, size_t len, const struct virtio_net_hdr *h)
 
 	if (start >= len || at + 2 > len)
 		return TTT_TSO_BAD;
-	c = (uint16_t)~ttt_csum_fold(ttt_csum_add(0, f + start, len - start));
+	c = (uint16_t)~ttt_csum_fold(ttt_csum_span(0, f, start, len));
 	/* 0 in a UDP checksum means "none": the kernel sends 0xffff then. */
 	if (c == 0)
 		c = 0xffff;
@@ -102,8 +102,8 @@ fix_tcp(const struct ttt_tso *t, unsigned k, uint8_t *out, size_t len)
 		th[TTT_TCP_OFF_FLAGS] &= (uint8_t)~TTT_TCP_CWR;
 	th[TTT_TCP_OFF_CSUM] = 0;
 	th[TTT_TCP_OFF_CSUM + 1] = 0;
-	c = (uint16_t)~ttt_csum_fold(ttt_csum_add(ttt_csum_pseudo(out, &t->pkt, len - t->pkt.l4),
-	    th, len - t->pkt.l4));
+	c = (uint16_t)~ttt_csum_fold(ttt_csum_span(ttt_csum_pseudo(out, &t->pkt, len - t->pkt.l4),
+	    out, t->pkt.l4, len));
 	memcpy(th + TTT_TCP_OFF_CSUM, &c, 2);
 }
 
@@ -121,12 +121,17 @@ ttt_tso_frame(const struct ttt_tso *t, unsigned k, uint8_t *out, size_t cap)
 	if (k >= t->count)
 		return 0;
 	off = hdr + (size_t)k * t->seg;
+	/* Never past the end for k below the count (prepare_gso's division);
+	 * checked here so no read depends on that. */
+	if (off > t->len)
+		return 0;
 	piece = t->len - off < t->seg ? t->len - off : t->seg;
 	len = hdr + piece;
 	if (len > cap)
 		return 0;
 	memcpy(out, t->frame, hdr);
-	memcpy(out + hdr, t->frame + off, piece);
+	/* Both ends meet together (the segment fits, checked above). */
+	(void)ttt_copy_span(out, hdr, len, t->frame, off, t->len);
 	fix_ip(t, k, out, len);
 	fix_tcp(t, k, out, len);
 	return len;

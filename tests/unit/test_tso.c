@@ -135,6 +135,65 @@ test_checksum_matches_rfc1071(void **state)
 	}
 }
 
+/* A span's sum is the sum of the bytes [from, to) alone, at any offset. */
+static void
+test_checksum_span(void **state)
+{
+	uint8_t buf[300];
+
+	(void)state;
+	for (unsigned r = 0; r < 10000; r++) {
+		size_t to = rnd() % sizeof(buf), from = to ? rnd() % (to + 1) : 0;
+		uint16_t c;
+
+		fill(buf, sizeof(buf));
+		c = ttt_csum_fold(ttt_csum_span(0, buf, from, to));
+		assert_int_equal(ttt_get16((uint8_t *)&c), tm_sum(buf + from, to - from, 0));
+	}
+}
+
+/* A copy stops at whichever end comes first, and never writes past dst_end
+ * nor reads past to; the comparison sees any one byte differing. */
+static void
+test_copy_and_compare_spans(void **state)
+{
+	uint8_t src[64], dst[64];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(src); i++)
+		src[i] = (uint8_t)(i + 1);
+	memset(dst, 0, sizeof(dst));
+	assert_int_equal(ttt_copy_span(dst, 10, 20, src, 5, 40), 10);	/* dst's end first */
+	assert_int_equal(dst[9], 0);
+	assert_memory_equal(dst + 10, src + 5, 10);
+	assert_int_equal(dst[20], 0);
+	memset(dst, 0, sizeof(dst));
+	assert_int_equal(ttt_copy_span(dst, 0, 64, src, 60, 64), 4);	/* src's end first */
+	assert_memory_equal(dst, src + 60, 4);
+	assert_int_equal(dst[4], 0);
+	assert_int_equal(ttt_copy_span(dst, 0, 64, src, 64, 64), 0);
+	/* Longer than the copy's 16-byte step, ending inside it. */
+	memset(dst, 0, sizeof(dst));
+	assert_int_equal(ttt_copy_span(dst, 3, 64, src, 0, 37), 37);	/* src's end */
+	assert_int_equal(dst[2], 0);
+	assert_memory_equal(dst + 3, src, 37);
+	assert_int_equal(dst[40], 0);
+	memset(dst, 0, sizeof(dst));
+	assert_int_equal(ttt_copy_span(dst, 1, 35, src, 2, 64), 34);	/* dst's end */
+	assert_memory_equal(dst + 1, src + 2, 34);
+	assert_int_equal(dst[35], 0);
+	memcpy(dst, src, sizeof(src));
+	assert_true(ttt_same_span(dst, src, 0, sizeof(src)));
+	assert_true(ttt_same_span(dst, src, 7, 7));
+	for (size_t i = 0; i < sizeof(src); i++) {
+		dst[i] ^= 0x80;
+		assert_false(ttt_same_span(dst, src, 0, sizeof(src)));
+		assert_true(ttt_same_span(dst, src, 0, i));
+		assert_true(ttt_same_span(dst, src, i + 1, sizeof(src)));
+		dst[i] ^= 0x80;
+	}
+}
+
 static void
 test_parse_refuses_hostile_headers(void **state)
 {
@@ -426,6 +485,8 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_checksum_matches_rfc1071),
+		cmocka_unit_test(test_checksum_span),
+		cmocka_unit_test(test_copy_and_compare_spans),
 		cmocka_unit_test(test_parse_refuses_hostile_headers),
 		cmocka_unit_test(test_prepare_refuses_what_it_cannot_honour),
 		cmocka_unit_test(test_split_as_the_kernel),
