@@ -53,6 +53,14 @@ done
 ip -n "$NS_A" addr add 10.99.0.1/24 dev ttt0
 ip -n "$NS_B" addr add 10.99.0.2/24 dev ttt0
 
+# No frame is delivered twice, even across a restart: a new daemon refuses
+# what was stamped before its start + the window (3 s; SECURITY.md).
+say "waiting out the start-up window (3 s): no replay across restarts"
+for i in $(seq 1 20); do
+	ip netns exec "$NS_A" ping -c 1 -W 1 -q 10.99.0.2 > /dev/null && break
+	[ "$i" = 20 ] && { cat "$DIR/a.log" "$DIR/b.log"; echo "demo: no answer through the tunnel" >&2; exit 1; }
+done
+
 say "A -> B through the tunnel"
 ip netns exec "$NS_A" ping -c 3 -i 0.3 -W 2 10.99.0.2
 say "B -> A through the tunnel"
