@@ -22,6 +22,19 @@ ifreq_for(struct ifreq *ifr, const char *name)
 	memcpy(ifr->ifr_name, name, strnlen(name, IFNAMSIZ - 1));
 }
 
+/* A socket to ask the kernel about interface name, and its request: the
+ * descriptor, or -errno. */
+static int
+ctl_socket(struct ifreq *ifr, const char *name)
+{
+	int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	if (s < 0)
+		return -errno;
+	ifreq_for(ifr, name);
+	return s;
+}
+
 /* Offloads to ask for, the most first: what each refusal falls back to. */
 static const unsigned offload_ladder[] = {
 	TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6,
@@ -134,10 +147,9 @@ ttt_tap_configure(const char *name, int mtu)
 	struct ifreq ifr;
 	int s, err = 0;
 
-	s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	s = ctl_socket(&ifr, name);
 	if (s < 0)
-		return -errno;
-	ifreq_for(&ifr, name);
+		return s;
 	ifr.ifr_mtu = mtu;
 	if (ioctl(s, SIOCSIFMTU, &ifr) < 0)
 		err = -errno;
@@ -158,10 +170,9 @@ ttt_tap_set_hwaddr(const char *name, const uint8_t mac[TTT_HWADDR_LEN])
 	struct ifreq ifr;
 	int s, err = 0;
 
-	s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	s = ctl_socket(&ifr, name);
 	if (s < 0)
-		return -errno;
-	ifreq_for(&ifr, name);
+		return s;
 	ifr.ifr_hwaddr.sa_family = ARPHRD_ETHER;
 	memcpy(ifr.ifr_hwaddr.sa_data, mac, TTT_HWADDR_LEN);
 	if (ioctl(s, SIOCSIFHWADDR, &ifr) < 0)
