@@ -79,7 +79,8 @@
  */
 #define TTT_STAMP_SEQ_BITS 16
 #define TTT_STAMP_SEQ_MASK ((INT64_C(1) << TTT_STAMP_SEQ_BITS) - 1)
-#define TTT_STAMP_UNIT_NS  (TTT_TAG_GRID << TTT_STAMP_SEQ_BITS)	/* ~67 ms */
+#define TTT_STAMP_UNIT_BITS (TTT_TAG_BITS + TTT_STAMP_SEQ_BITS)
+#define TTT_STAMP_UNIT_NS  (INT64_C(1) << TTT_STAMP_UNIT_BITS)	/* ~67 ms */
 #define TTT_REFLECT_CACHE_LOG2 16	/* the last 64 Ki frames' MAC prefixes: 1 MiB */
 #define TTT_REFLECT_CACHE (1u << TTT_REFLECT_CACHE_LOG2)
 #define TTT_REFLECT_FP_LEN 8	/* MAC bytes kept: a false match is 2^-64 */

@@ -35,9 +35,11 @@
  *          whole bitmap): every block whose positions are reused is first
  *          folded into the floor (floor = max(floor, its largest)), then
  *          cleared; then the bit is set. Older: d0 = q_top - q (mod 2^16);
- *          TOO_OLD when d0 == 0 or d0 > TTT_REPLAY_GRID_DEPTH (the top
- *          block's other bits stand for positions already recycled),
- *          DUPLICATE when the bit is set, else accepted.
+ *          TOO_OLD when d0 == 0; DUPLICATE when the bit is set and stands
+ *          for a held position (every block's but the top block's bits
+ *          above q_top); TOO_OLD when d0 > TTT_REPLAY_GRID_DEPTH (so the
+ *          depth does not depend on where q_top is in its block); else
+ *          accepted.
  *
  * and a floor: the largest accepted timestamp that neither record holds
  * any more (it fell out of the ring, or its block was recycled, or the tag

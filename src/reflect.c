@@ -173,21 +173,19 @@ restart(struct ttt_reflect *r)
 
 /*
  * The slot after last_slot: the frame number one on (mod 2^16), in the
- * coarse unit of now or, when that would not be later, of last_slot (the
- * next unit when the number wraps, so a unit never holds a number twice).
- * last_slot < INT64_MAX >> TTT_TAG_BITS and now_slot <= it: so is the result.
+ * coarse unit of now or, when that would not be later, of last_slot. Adding
+ * one does both at once: a wrapping number carries into the next unit, so
+ * no unit holds a number twice. Both candidates are at most
+ * INT64_MAX >> TTT_TAG_BITS: last_slot is below it, now_slot at most it,
+ * and it has all of the number's bits set.
  */
 static int64_t
 next_slot(int64_t last_slot, int64_t now_slot)
 {
-	int64_t q = (last_slot + 1) & TTT_STAMP_SEQ_MASK;
-	int64_t unit = last_slot >> TTT_STAMP_SEQ_BITS;
+	int64_t next = last_slot + 1;
+	int64_t in_now = (now_slot & ~TTT_STAMP_SEQ_MASK) | (next & TTT_STAMP_SEQ_MASK);
 
-	if (q == 0)
-		unit++;
-	if (unit < now_slot >> TTT_STAMP_SEQ_BITS)
-		unit = now_slot >> TTT_STAMP_SEQ_BITS;
-	return unit << TTT_STAMP_SEQ_BITS | q;
+	return next > in_now ? next : in_now;
 }
 
 int64_t

@@ -186,25 +186,32 @@ bit_is_set(const struct ttt_replay *r, unsigned q)
 
 /*
  * A stamp on the grid, above the floor and not in the ring. Newer than the
- * top: new. Otherwise judged at its distance from the top: 0 is the top's
- * own position (the top itself is a duplicate); beyond the depth its bit
- * may already stand for a later position; a set bit is a stamp accepted at
- * that position (this one, or, after 2^16 lost, one that shares it).
+ * top: new. Otherwise judged at its distance d0 from the top. 0 is the
+ * top's own position (the top itself is a duplicate). The bits below the
+ * top in its block and in every other block stand for the positions held,
+ * up to TTT_REPLAY_GRID_DEPTH back and, in the oldest block, up to the
+ * top's offset in its block further: a set bit there is a stamp accepted
+ * at that position (this one, or, after 2^16 lost, one that shares it).
+ * Beyond the depth nothing new is accepted, so the depth is the same
+ * wherever the top is in its block.
  */
 static enum ttt_replay_verdict
 grid_judge(const struct ttt_replay *r, int64_t ts)
 {
-	unsigned d0;
+	unsigned qt = position(r->grid_top), d0;
 
 	if (ts > r->grid_top)
 		return TTT_REPLAY_NEWEST;
 	if (ts == r->grid_top)
 		return TTT_REPLAY_DUPLICATE;
-	d0 = (position(r->grid_top) - position(ts)) & TTT_REPLAY_SEQ_MASK;
-	if (d0 == 0 || d0 > TTT_REPLAY_GRID_DEPTH)
+	d0 = (qt - position(ts)) & TTT_REPLAY_SEQ_MASK;
+	if (d0 == 0)
 		return TTT_REPLAY_TOO_OLD;
-	if (bit_is_set(r, position(ts)))
+	if (d0 <= TTT_REPLAY_GRID_DEPTH + qt % TTT_REPLAY_BLOCK_BITS &&
+	    bit_is_set(r, position(ts)))
 		return TTT_REPLAY_DUPLICATE;
+	if (d0 > TTT_REPLAY_GRID_DEPTH)
+		return TTT_REPLAY_TOO_OLD;
 	return TTT_REPLAY_REORDERED;
 }
 

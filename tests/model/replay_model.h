@@ -10,9 +10,9 @@
  *                              REORDERED,
  * but for the grid's own refusals of a never-accepted stamp with its tag,
  * which replay.h allows (`guarded` says the last verdict was one): older
- * than the grid's top at a distance d0 (positions mod 2^16) of 0 or beyond
- * TTT_REPLAY_GRID_DEPTH -> TOO_OLD; at a position another held stamp has
- * -> DUPLICATE. So a duplicate is never accepted. What the model must also
+ * than the grid's top at a distance d0 (positions mod 2^16) of 0 ->
+ * TOO_OLD; at a position another held stamp has -> DUPLICATE; beyond
+ * TTT_REPLAY_GRID_DEPTH -> TOO_OLD. So a duplicate is never accepted. What the model must also
  * say is when the filter may forget, i.e. what raises the floor:
  *   - a ring acceptance (every one the grid does not take) once
  *     TTT_REPLAY_DEPTH later ring acceptances came;
@@ -159,11 +159,13 @@ rm_grid_judge(const struct rm_model *m, int64_t x, int64_t *pos)
 		return TTT_REPLAY_NEWEST;
 	}
 	d = (rm_q(m->grid_top) - rm_q(x)) & TTT_REPLAY_SEQ_MASK;
-	if (d == 0 || d > TTT_REPLAY_GRID_DEPTH)
+	if (d == 0)
 		return TTT_REPLAY_TOO_OLD;
 	*pos = m->ptop - d;
 	if (rm_held_at(m, *pos) >= 0)
 		return TTT_REPLAY_DUPLICATE;
+	if (d > TTT_REPLAY_GRID_DEPTH)
+		return TTT_REPLAY_TOO_OLD;
 	return TTT_REPLAY_REORDERED;
 }
 

@@ -980,6 +980,42 @@ test_grid_depth_any_rate(void **state)
 }
 
 /*
+ * In order, then every frame again from within the depth to past the
+ * bitmap: those still held (in the oldest block, up to the top's offset in
+ * its block beyond the depth) are duplicates, the rest too old.
+ */
+static void
+test_grid_oldest_block(void **state)
+{
+	struct pair p;
+	struct sender s;
+	int64_t *sent = malloc(20000 * sizeof(int64_t));
+	size_t dup_beyond = 0;
+
+	(void)state;
+	assert_non_null(sent);
+	for (int top = 0; top < 3; top++) {
+		size_t n = 20000 - 40 * (size_t)top;
+
+		sender_init(&s, TAG_A, T0);
+		pair_init(&p, 8, 2 * n);
+		for (size_t i = 0; i < n; i++)
+			assert_int_equal(pair_update(&p, sent[i] = sender_next(&s, 1024)),
+			    TTT_REPLAY_NEWEST);
+		for (size_t back = GDEPTH - 2; back <= GPOS + 2; back++) {
+			enum ttt_replay_verdict v = pair_update(&p, sent[n - 1 - back]);
+
+			assert_false(ttt_replay_accepted(v));
+			dup_beyond += back > GDEPTH && v == TTT_REPLAY_DUPLICATE;
+		}
+		pair_free(&p);
+		sender_free(&s);
+	}
+	free(sent);
+	assert_true(dup_beyond > 0);
+}
+
+/*
  * A sender that stamps its clock in slots (an older one of ours), slowly:
  * its positions are not consecutive, so the grid stays off and the ring's
  * depth holds (the grid would cut it to GPOS slots of its clock).
@@ -1320,6 +1356,7 @@ main(void)
 		cmocka_unit_test(test_structured_values),
 		cmocka_unit_test(test_hash_clusters),
 		cmocka_unit_test(test_grid_depth_any_rate),
+		cmocka_unit_test(test_grid_oldest_block),
 		cmocka_unit_test(test_grid_clock_sender_stays_off),
 		cmocka_unit_test(test_grid_lost_in_a_row),
 		cmocka_unit_test(test_grid_tag_change),
