@@ -36,10 +36,9 @@
  *          folded into the floor (floor = max(floor, its largest)), then
  *          cleared; then the bit is set. Older: d0 = q_top - q (mod 2^16);
  *          TOO_OLD when d0 == 0; DUPLICATE when the bit is set and stands
- *          for a held position (every block's but the top block's bits
- *          above q_top); TOO_OLD when d0 > TTT_REPLAY_GRID_DEPTH (so the
- *          depth does not depend on where q_top is in its block); else
- *          accepted.
+ *          for a held position (any bit but the top block's above q_top);
+ *          TOO_OLD when d0 > TTT_REPLAY_GRID_DEPTH (so the depth does not
+ *          depend on where q_top is in its block); else accepted.
  *
  * and a floor: the largest accepted timestamp that neither record holds
  * any more (it fell out of the ring, or its block was recycled, or the tag

@@ -233,9 +233,10 @@ grid_record(struct ttt_replay *r, int64_t ts)
 
 /*
  * After each newest timestamp: follow a tag that TTT_REPLAY_TAG_RUN newest
- * ones in a row carry, at consecutive positions. The old tag's grid is folded into the floor (its
- * timestamps now look like any other tag's, and go to the ring); the new
- * grid starts empty, its top at ts (which the ring holds).
+ * ones in a row carry, at consecutive positions. The old tag's grid is
+ * folded into the floor (its timestamps now look like any other tag's, and
+ * go to the ring); the new grid starts empty, its top at ts (which the ring
+ * holds).
  */
 static void
 learn_tag(struct ttt_replay *r, int64_t ts)
