@@ -23,7 +23,8 @@
  *   - a floor set from outside.
  * The tag followed is the low TTT_REPLAY_GRID_BITS bits that
  * TTT_REPLAY_TAG_RUN newest acceptances in a row (each >= 0, none on the
- * grid, their positions consecutive mod 2^16) carried; a newest acceptance on the grid, or below 0, ends a run.
+ * grid, their positions consecutive mod 2^16) carried; a newest acceptance
+ * on the grid, or below 0, ends a run.
  *
  * Storage is the caller's: cap entries in each array (malloc'd in the unit
  * test, static in the fuzzer). rm_update returns the model's verdict and
