@@ -3,9 +3,15 @@
  */
 #include <string.h>
 
+#include "config.h"
 #include "reflect.h"
 
 #define WORD_BITS 64
+
+/* A peer's stamp may sit up to two units off its clock: the narrowest
+ * window must hold that and more, or genuine frames would be refused. */
+_Static_assert((int64_t)TTT_WINDOW_MS_MIN * 1000000 >= 3 * TTT_STAMP_UNIT_NS,
+    "the narrowest freshness window holds three stamp units");
 
 static uint64_t
 pow2_at_least(uint64_t n)
