@@ -81,12 +81,16 @@ $(PROG): $(BUILD)/src/main.o $(LIB) | $(WORKER_BIN)
 
 # The worker's image (worker.h): static, so it maps no ld.so and no shared
 # library (an end no longer counts libc's pages in two processes), and only
-# the sections it reaches. -static-pie keeps ASLR for its code; RELRO, now,
+# the sections it reaches. -static-pie (after LDFLAGS' -pie, which blhc
+# looks for; the later option wins) keeps ASLR for its code; RELRO, now,
 # the stack protector, FORTIFY and CET apply as to the daemon.
+# --fatal-warnings: a worker that reached an NSS function (getpwnam,
+# getaddrinfo: they cannot work statically) fails to link, on glibc's
+# warning "Using 'getaddrinfo' in statically linked applications".
 WORKER_LD   := -static-pie -Wl,--gc-sections -Wl,-z,relro,-z,now -Wl,-z,noexecstack
 $(WORKER_BIN): $(BUILD)/src/worker_main.o $(LIB)
 	$(call say,LINK,$@ (static))
-	$(Q)$(CC) $(CFLAGS) $(filter-out -pie,$(LDFLAGS)) $(WORKER_LD) -o $@ $^ $(LIBS)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $(WORKER_LD) -Wl,--fatal-warnings -o $@ $^ $(LIBS)
 
 # Where the daemon finds its worker image, fixed when it is built (never from
 # its environment or command line): relative to the directory of the
@@ -124,7 +128,9 @@ $(HOOK_BIN): $(HOOK_OBJ) | $(HOOK_WORKER)
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
 
 # Its worker, next to it, with the hooks (tests/hooks/) compiled in; from an
-# archive, like the daemon's, so that it links only what a worker reaches.
+# archive, like the daemon's, so that it links only what a worker reaches
+# (but the hooks' one object holds the parent's too, a getaddrinfo among
+# them, unreached: so no --fatal-warnings here).
 HOOK_LIB := $(BUILD)/hooks/libttt.a
 $(HOOK_LIB): $(filter-out $(BUILD)/hooks/src/main.o,$(HOOK_OBJ))
 	$(call say,AR,$@)
@@ -132,7 +138,7 @@ $(HOOK_LIB): $(filter-out $(BUILD)/hooks/src/main.o,$(HOOK_OBJ))
 
 $(HOOK_WORKER): $(BUILD)/hooks/src/worker_main.o $(HOOK_LIB)
 	$(call say,LINK,$@ (static))
-	$(Q)$(CC) $(CFLAGS) $(filter-out -pie,$(LDFLAGS)) $(WORKER_LD) -o $@ $^ $(LIBS)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $(WORKER_LD) -o $@ $^ $(LIBS)
 
 $(BUILD)/tests/%: tests/unit/%.c tests/unit/vectors.h $(LIB)
 	@mkdir -p $(dir $@)
