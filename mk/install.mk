@@ -65,7 +65,7 @@ $(BUILD)/install/main.o: src/main.c $(BUILD)/install/worker-path debian/changelo
 
 $(TTT_INSTALL_BIN): $(BUILD)/install/main.o $(LIB)
 	$(call say,LINK,$@)
-	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(DAEMON_LIBS)
 
 -include $(BUILD)/install/main.d
 

@@ -55,9 +55,10 @@ check "a burst of 1300-byte pings crosses" \
 	ip netns exec "$NS_A" ping -c 200 -i 0.002 -s 1300 -W 2 -q 10.99.0.2
 hwm() { awk '/^VmHWM:/ { print $2 }' "/proc/$1/status"; }
 log "peak RSS: parent $(hwm "$PID_A") KiB, worker $(hwm "$W") KiB"
-# rss_by_mapping PID: resident KiB by what is mapped (a file, [heap], ...), largest first.
+# rss_by_mapping PID: resident KiB by what is mapped (a file and its
+# permissions, [heap], ...), largest first.
 rss_by_mapping() {
-	awk '/^[0-9a-f]+-[0-9a-f]+ / { name = ($6 == "") ? "[anonymous]" : $6; next }
+	awk '/^[0-9a-f]+-[0-9a-f]+ / { name = (($6 == "") ? "[anonymous]" : $6) " " $2; next }
 	     /^Rss:/ { rss[name] += $2 }
 	     END { for (n in rss) if (rss[n] > 0) printf "%8d KiB  %s\n", rss[n], n }' \
 		"/proc/$1/smaps" | sort -rn
