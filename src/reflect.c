@@ -298,11 +298,11 @@ cached(const struct ttt_reflect *r, int64_t ts, uint64_t *fp)
 {
 	uint64_t w = atomic_load_explicit(&cache_entry(r, ts)->word, memory_order_acquire);
 
+	*fp = w & FP_MASK;
 	if ((w & ENTRY_VALID) == 0 || (w >> LAP_SHIFT & LAP_MASK) != slot_lap(ts))
 		return CACHE_UNKNOWN;
 	if ((w >> LOW_SHIFT & (uint64_t)TTT_TAG_MASK) != (uint64_t)(ts & TTT_TAG_MASK))
 		return CACHE_OTHER_TS;
-	*fp = w & FP_MASK;
 	return CACHE_SAME_TS;
 }
 
