@@ -1,6 +1,6 @@
 # tinytaptunnel: plain GNU make, no generated build system.
 #
-#   make            build ./tinytaptunnel and every module
+#   make            build ./tinytaptunnel, its worker image build/tinytaptunnel-worker, every module
 #   make deps       install what the build and the tests need (Debian)
 #   make check      docs, unit tests, sanitizers, proofs, end-to-end tests (root), fuzzing (60 s a harness)
 #   make prove      Frama-C's value analysis on the pure core: zero alarms or it fails (mk/prove.mk)
@@ -44,16 +44,28 @@ OPT      ?= -O2 -g
 HARDEN   ?= -U_FORTIFY_SOURCE -D_FORTIFY_SOURCE=3 -fstack-protector-strong \
             -fstack-clash-protection -fcf-protection -fPIE
 CFLAGS   ?= $(OPT)
-CFLAGS   += -std=c11 $(WARN) $(HARDEN) $(SAN)
+# Sections a function and a datum each: the static worker's link keeps only
+# those it reaches (--gc-sections below).
+CFLAGS   += -std=c11 $(WARN) $(HARDEN) $(SAN) -ffunction-sections -fdata-sections
 LDHARDEN ?= -pie -Wl,-z,relro,-z,now -Wl,-z,noexecstack
 LDFLAGS  += $(LDHARDEN) $(SAN)
 LIBS     := -lbearssl -lseccomp -lcap-ng -lpthread
+# The daemon links these three statically as well (only the code it
+# reaches): each shared one cost its parent 30-270 KiB of resident pages,
+# ld.so binding every symbol. libc stays shared: the parent's look-ups need
+# NSS, which cannot work in a static program.
+DAEMON_LIBS := -Wl,--gc-sections -Wl,-Bstatic -lbearssl -lseccomp -lcap-ng -Wl,-Bdynamic -lpthread
 
-# Every module but main() goes into one archive, so tests, tools and fuzzers
-# link exactly the code the daemon runs.
-LIB_SRC  := $(filter-out src/main.c,$(wildcard src/*.c sandbox/*.c))
+# Every module but the two main()s goes into one archive, so tests, tools and
+# fuzzers link exactly the code the daemon runs.
+MAIN_SRC := src/main.c src/worker_main.c
+LIB_SRC  := $(filter-out $(MAIN_SRC),$(wildcard src/*.c sandbox/*.c))
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
 LIB      := $(BUILD)/libttt.a
+# The worker's image, a static program of its own (below), and the test
+# daemon's.
+WORKER_BIN  := $(BUILD)/tinytaptunnel-worker
+HOOK_WORKER := $(BUILD)/tinytaptunnel-testhooks-worker
 
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
@@ -63,13 +75,35 @@ TOOL_BIN := $(TOOL_SRC:tests/tools/%.c=$(BUILD)/tools/%)
 .PHONY: all deps check check-docs check-unit check-e2e check-asan check-fuzz clean help
 .DEFAULT_GOAL := all
 
-all: $(PROG)
+all: $(PROG) $(WORKER_BIN)
 
 # CFLAGS at link time too: code-generation flags (-fPIE, -fstack-protector-*,
 # sanitizers) belong on the link line, and blhc checks that they are there.
-$(PROG): $(BUILD)/src/main.o $(LIB)
+# The daemon needs its worker image to run (main.c opens it at start).
+$(PROG): $(BUILD)/src/main.o $(LIB) | $(WORKER_BIN)
 	$(call say,LINK,$@)
-	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(DAEMON_LIBS)
+
+# The worker's image (worker.h): static, so it maps no ld.so and no shared
+# library (an end no longer counts libc's pages in two processes), and only
+# the sections it reaches. -static-pie (after LDFLAGS' -pie, which blhc
+# looks for; the later option wins) keeps ASLR for its code; RELRO, now,
+# the stack protector, FORTIFY and CET apply as to the daemon.
+# --fatal-warnings: a worker that reached an NSS function (getpwnam,
+# getaddrinfo: they cannot work statically) fails to link, on glibc's
+# warning "Using 'getaddrinfo' in statically linked applications".
+WORKER_LD   := -static-pie -Wl,--gc-sections -Wl,-z,relro,-z,now -Wl,-z,noexecstack
+$(WORKER_BIN): $(BUILD)/src/worker_main.o $(LIB)
+	$(call say,LINK,$@ (static))
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $(WORKER_LD) -Wl,--fatal-warnings -o $@ $^ $(LIBS)
+
+# Where the daemon finds its worker image, fixed when it is built (never from
+# its environment or command line): relative to the directory of the
+# daemon's own binary (/proc/self/exe), or absolute. Here, the build tree's;
+# make install and the Debian package build a daemon that names the
+# installed one (mk/install.mk).
+$(BUILD)/src/main.o: CPPFLAGS += -DTTT_WORKER_PATH='"$(BUILD)/tinytaptunnel-worker"'
+$(BUILD)/hooks/src/main.o: CPPFLAGS += -DTTT_WORKER_PATH='"tinytaptunnel-testhooks-worker"'
 
 $(LIB): $(LIB_OBJ)
 	$(call say,AR,$@)
@@ -94,9 +128,22 @@ $(BUILD)/hooks/%.o: %.c
 	$(call say,CC,$< (test hooks))
 	$(Q)$(CC) $(CPPFLAGS) -Itests/hooks -DTTT_TEST_HOOKS $(CFLAGS) -MMD -MP -c -o $@ $<
 
-$(HOOK_BIN): $(HOOK_OBJ)
+$(HOOK_BIN): $(HOOK_OBJ) | $(HOOK_WORKER)
 	$(call say,LINK,$@)
-	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(DAEMON_LIBS)
+
+# Its worker, next to it, with the hooks (tests/hooks/) compiled in; from an
+# archive, like the daemon's, so that it links only what a worker reaches
+# (but the hooks' one object holds the parent's too, a getaddrinfo among
+# them, unreached: so no --fatal-warnings here).
+HOOK_LIB := $(BUILD)/hooks/libttt.a
+$(HOOK_LIB): $(filter-out $(BUILD)/hooks/src/main.o,$(HOOK_OBJ))
+	$(call say,AR,$@)
+	$(Q)rm -f $@ && $(AR) rcs $@ $^
+
+$(HOOK_WORKER): $(BUILD)/hooks/src/worker_main.o $(HOOK_LIB)
+	$(call say,LINK,$@ (static))
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $(WORKER_LD) -o $@ $^ $(LIBS)
 
 $(BUILD)/tests/%: tests/unit/%.c tests/unit/vectors.h $(LIB)
 	@mkdir -p $(dir $@)
@@ -136,7 +183,7 @@ check-unit: $(UNIT_BIN)
 	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; $$t; done
 
 # End-to-end tests need root (namespaces, tap devices); refuse loudly rather than pass.
-check-e2e: $(PROG) $(TOOL_BIN) $(HOOK_BIN)
+check-e2e: $(PROG) $(WORKER_BIN) $(TOOL_BIN) $(HOOK_BIN) $(HOOK_WORKER)
 	@if [ "$$(id -u)" != 0 ]; then echo "check-e2e: the end-to-end tests need root" >&2; exit 1; fi
 	@BUILD=$(BUILD) TTT_HOOK_BIN=$(CURDIR)/$(HOOK_BIN) tests/e2e/run.sh
 
@@ -158,7 +205,8 @@ help:
 	@sed -n 's/^#   //p' Makefile $(wildcard mk/*.mk)
 
 -include mk/*.mk
--include $(LIB_OBJ:.o=.d) $(BUILD)/src/main.d $(HOOK_OBJ:.o=.d)
+-include $(LIB_OBJ:.o=.d) $(BUILD)/src/main.d $(BUILD)/src/worker_main.d $(HOOK_OBJ:.o=.d) \
+  $(BUILD)/hooks/src/worker_main.d
 
 # The README's main job: a tunnel between two namespaces, pinged both ways.
 .PHONY: demo

@@ -41,6 +41,9 @@ struct ttt_ipc_peer {
 	uint8_t addr[16];	/* IPv4 uses the first 4 bytes */
 };
 
+#define TTT_V4MAPPED_PREFIX 12	/* ::ffff: is the first 12 of 16 bytes */
+#define TTT_IPV4_ADDR_LEN   4
+
 const char *ttt_addr_strerror(enum ttt_addr_status st);
 
 /*
@@ -51,7 +54,7 @@ enum ttt_addr_status ttt_addr_split(const char *spec, char *host, size_t hcap,
     uint16_t *port, int allow_port0);
 
 /*
- * Resolve the local address. An empty host or "::" gives one dual-stack IPv6
+ * Resolve the local address (addr_resolve.c, like the next). An empty host or "::" gives one dual-stack IPv6
  * socket address ([::], IPV6_V6ONLY off, the caller sets it); a literal or a
  * name gives its own family. On TTT_ADDR_RESOLVE, *gai is getaddrinfo's code.
  */

@@ -26,7 +26,7 @@
 
 struct ttt_parent {
 	int tap, udp;
-	int exe;			/* our own binary, opened at start: each worker execs it */
+	int exe;			/* the worker image, opened at start: each worker execs it */
 	int devnull;			/* a worker's 0..2: the parent opens no file after start */
 	int stamps_fd;			/* the stamps page (stamps.h), shared with each worker */
 	struct ttt_stamps *stamps;

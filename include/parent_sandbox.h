@@ -45,10 +45,19 @@ int ttt_parent_early(void);
 int ttt_parent_needs_resolver(const struct ttt_config *cfg);
 
 /*
+ * The parent keeps only what running a worker needs: CAP_SETUID,
+ * CAP_SETGID and CAP_SYS_CHROOT to start one, CAP_SETPCAP to empty its
+ * bounding set, CAP_KILL to stop one that runs as another user.
+ * Returns 0 or -1.
+ */
+int ttt_privdrop_parent(void);
+
+/*
  * Confine the parent for good, after its capabilities are dropped:
  * no_new_privs, then Landlock (when the kernel has it: pol->landlock_abi
- * says which ABI, 0 for none), then the seccomp filter. exe is our own
- * binary, opened at start. Returns 0 or -errno.
+ * says which ABI, 0 for none), then the seccomp filter. exe is the
+ * worker's image, opened at start (worker_image.h): the one file it may
+ * execute. Returns 0 or -errno.
  */
 int ttt_parent_confine(const struct ttt_config *cfg, int exe, struct ttt_parent_policy *pol);
 

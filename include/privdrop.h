@@ -1,6 +1,7 @@
 /*
- * Privilege drops, in the order that makes each step possible and each
- * later step unable to undo an earlier one.
+ * The worker's privilege drops (the parent's: parent_sandbox.h), in the
+ * order that makes each step possible and each later step unable to undo
+ * an earlier one.
  */
 #ifndef TTT_PRIVDROP_H
 #define TTT_PRIVDROP_H
@@ -25,14 +26,6 @@ struct ttt_drop {
  * (-ENOTEMPTY, -EPERM for bad ownership or mode, -ENOTDIR).
  */
 int ttt_chroot_check(const char *dir);
-
-/*
- * The parent keeps only what running a worker needs: CAP_SETUID,
- * CAP_SETGID and CAP_SYS_CHROOT to start one, CAP_SETPCAP to empty its
- * bounding set, CAP_KILL to stop one that runs as another user.
- * Returns 0 or -1.
- */
-int ttt_privdrop_parent(void);
 
 /*
  * The worker's drop: chroot, empty bounding set, groups, gid, uid (checked

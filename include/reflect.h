@@ -21,10 +21,11 @@
  * keep, for the last TTT_REFLECT_CACHE frames (the cache is indexed by
  * slot mod 2^16, the frame number), the first bytes of the MAC we sent;
  * where the timestamp matches and the cache still holds it, only a
- * matching MAC is a reflection. Where the cache no longer holds it (we have
- * sent 65,536 frames since) we refuse: a reflection must
- * never pass, and a v1.4 frame then needs both the same nanosecond and a
- * clock that far from ours to be lost.
+ * matching MAC is a reflection (and a v1.4 frame whose MAC agrees in those
+ * TTT_REFLECT_FP_LEN bytes is taken for one: 2^-32). Where the cache no
+ * longer holds it (we have sent 65,536 frames since) we refuse: a
+ * reflection must never pass, and a v1.4 frame then needs both the same
+ * nanosecond and a clock that far from ours to be lost.
  *
  * A tinytaptunnel peer that drew the same tag would collide with us in busy
  * slots; when TTT_TAG_SAME_RUN accepted frames in a row carry our tag (2^-80
@@ -81,17 +82,25 @@
 #define TTT_STAMP_SEQ_MASK ((INT64_C(1) << TTT_STAMP_SEQ_BITS) - 1)
 #define TTT_STAMP_UNIT_BITS (TTT_TAG_BITS + TTT_STAMP_SEQ_BITS)
 #define TTT_STAMP_UNIT_NS  (INT64_C(1) << TTT_STAMP_UNIT_BITS)	/* ~67 ms */
-#define TTT_REFLECT_CACHE_LOG2 16	/* the last 64 Ki frames' MAC prefixes: 1 MiB */
+#define TTT_REFLECT_CACHE_LOG2 16	/* the last 64 Ki frames' MAC prefixes: 512 KiB */
 #define TTT_REFLECT_CACHE (1u << TTT_REFLECT_CACHE_LOG2)
-#define TTT_REFLECT_FP_LEN 8	/* MAC bytes kept: a false match is 2^-64 */
+#define TTT_REFLECT_FP_LEN 4	/* MAC bytes kept: a false match is 2^-32 */
+/* Which lap of the cache an entry's slot is in, modulo 2^this: the ring
+ * (at most 2^25 slots and the margin) is far shorter than 2^(21+16) slots,
+ * so within it an entry's slot is never mistaken for another's. */
+#define TTT_REFLECT_LAP_BITS 21
 /* Slots beyond the window that the bitmap also covers: batches in flight. */
 #define TTT_REFLECT_MARGIN_SLOTS (INT64_C(1) << 16)
 #define TTT_TAG_WORDS (TTT_TAG_GRID / 64)	/* a bit a tag */
 
-/* What we sent in one slot, written by the sender as a seqlock. */
+/*
+ * What we sent in one slot, in one atomic word (8 bytes, so the busy
+ * cache is 512 KiB): a valid bit, the slot's lap, the stamp's low
+ * TTT_TAG_BITS and the first TTT_REFLECT_FP_LEN bytes of its MAC. Written
+ * and read whole, so never seen half written.
+ */
 struct ttt_reflect_fp {
-	_Atomic int64_t ts;		/* INT64_MIN while being written */
-	_Atomic uint64_t fp;
+	_Atomic uint64_t word;
 };
 
 struct ttt_reflect {

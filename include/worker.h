@@ -1,10 +1,10 @@
 /*
  * The worker: unprivileged, confined, and the only process that touches
  * frames. Each one is a fresh image: the parent forks, puts the descriptors
- * below at fixed numbers, and re-executes its own binary with
- * TTT_WORKER_ARG, so every worker gets its own address-space layout. The
- * key and configuration then arrive over the channel; the worker drops
- * everything and forwards (datapath.h).
+ * below at fixed numbers, and executes the worker's own static program
+ * (worker_image.h, worker_main.c) with TTT_WORKER_ARG, so every worker gets
+ * its own address-space layout. The key and configuration then arrive over
+ * the channel; the worker drops everything and forwards (datapath.h).
  */
 #ifndef TTT_WORKER_H
 #define TTT_WORKER_H
@@ -21,12 +21,12 @@
 #define TTT_WORKER_MAX_FD  TTT_WORKER_UDP_FD	/* the highest the worker keeps */
 /* The stamps page (stamps.h): mapped, then closed, before the drop. */
 #define TTT_WORKER_STAMPS_FD (TTT_WORKER_MAX_FD + 1)
-/* The parent's binary, close-on-exec: gone once execveat has used it. The
+/* The worker's image, close-on-exec: gone once execveat has used it. The
  * parent's seccomp filter allows execveat on this number only. */
 #define TTT_WORKER_EXEC_FD (TTT_WORKER_STAMPS_FD + 1)
 
 /*
- * The entry point of a re-executed worker (main() with TTT_WORKER_ARG).
+ * The entry point of a worker (worker_main.c's main() with TTT_WORKER_ARG).
  * Returns -EBADF only when the descriptors above are not what the parent
  * passes (someone ran it by hand); otherwise it never returns.
  */

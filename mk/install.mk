@@ -1,6 +1,8 @@
 # make install / make uninstall (see doc/INSTALL.md).
 #
-#   make install                          under /usr/local, config in /etc
+#   make install                          under /usr/local, config in /etc; the
+#                                         daemon built to run the worker image
+#                                         from $(PREFIX)/libexec/tinytaptunnel
 #   make install PREFIX=/usr              where a distribution package puts things
 #   make install DESTDIR=/tmp/stage       the same tree, staged (packaging, tests)
 #   make uninstall [PREFIX=...] [DESTDIR=...]   removes exactly what install put
@@ -22,6 +24,8 @@ DESTDIR        ?=
 SBINDIR        ?= $(PREFIX)/sbin
 MANDIR         ?= $(PREFIX)/share/man
 SCRIPTSDIR     ?= $(PREFIX)/libexec/tinytaptunnel
+# The worker's image: a program only the daemon runs, so libexec.
+WORKERDIR      ?= $(PREFIX)/libexec/tinytaptunnel
 SYSCONFDIR     ?= /etc
 ifeq ($(PREFIX),/usr)
 SYSTEMDUNITDIR ?= /lib/systemd/system
@@ -43,19 +47,44 @@ TTT_MAN        := doc/tinytaptunnel.8
 TTT_SCRIPTS    := $(notdir $(wildcard scripts/l[23]_*.sh))
 TTT_SCRIPT_LIBS := $(notdir $(wildcard scripts/ttt-common.sh scripts/ttt-l3-common.sh))
 
-.PHONY: install uninstall
+.PHONY: install uninstall install-bins FORCE
+
+# The installed daemon names the installed worker image, an absolute path
+# fixed when it is built (worker_image.h): the same main.c as ./tinytaptunnel,
+# compiled once more with that path, rebuilt whenever the path changes.
+TTT_INSTALL_BIN := $(BUILD)/install/tinytaptunnel
+TTT_WORKER_INSTALLED := $(WORKERDIR)/tinytaptunnel-worker
+
+$(BUILD)/install/worker-path: FORCE
+	@mkdir -p $(dir $@)
+	@echo '$(TTT_WORKER_INSTALLED)' | cmp -s - $@ || echo '$(TTT_WORKER_INSTALLED)' > $@
+
+$(BUILD)/install/main.o: src/main.c $(BUILD)/install/worker-path debian/changelog
+	$(call say,CC,$< (worker in $(WORKERDIR)))
+	$(Q)$(CC) $(CPPFLAGS) -DTTT_WORKER_PATH='"$(TTT_WORKER_INSTALLED)"' $(CFLAGS) -MMD -MP -c -o $@ $<
+
+$(TTT_INSTALL_BIN): $(BUILD)/install/main.o $(LIB)
+	$(call say,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(DAEMON_LIBS)
+
+-include $(BUILD)/install/main.d
+
+# What an install or a package ships: that daemon and the worker's image.
+install-bins: $(TTT_INSTALL_BIN) $(WORKER_BIN)
 
 # The unit names the packaging path /usr/sbin/tinytaptunnel; installed, it
 # names the binary where this install put it (generated on every install, since
 # SBINDIR may differ from the last one).
 TTT_UNIT_GEN   := $(BUILD)/install/$(TTT_UNIT)
 
-install: $(PROG)
+install: install-bins
 	@mkdir -p $(dir $(TTT_UNIT_GEN))
 	sed 's|/usr/sbin/tinytaptunnel|$(SBINDIR)/tinytaptunnel|g' dist/systemd/$(TTT_UNIT) > $(TTT_UNIT_GEN)
 	$(INSTALL) -d -m 0755 "$(DESTDIR)$(SBINDIR)" "$(DESTDIR)$(MANDIR)/man8" \
-	    "$(DESTDIR)$(SYSTEMDUNITDIR)" "$(DESTDIR)$(SYSUSERSDIR)" "$(DESTDIR)$(TTT_CONFDIR)"
-	$(INSTALL) -m 0755 $(PROG) "$(DESTDIR)$(SBINDIR)/tinytaptunnel"
+	    "$(DESTDIR)$(SYSTEMDUNITDIR)" "$(DESTDIR)$(SYSUSERSDIR)" "$(DESTDIR)$(TTT_CONFDIR)" \
+	    "$(DESTDIR)$(WORKERDIR)"
+	$(INSTALL) -m 0755 $(TTT_INSTALL_BIN) "$(DESTDIR)$(SBINDIR)/tinytaptunnel"
+	$(INSTALL) -m 0755 $(WORKER_BIN) "$(DESTDIR)$(WORKERDIR)/tinytaptunnel-worker"
 	$(INSTALL) -m 0644 $(TTT_MAN) "$(DESTDIR)$(MANDIR)/man8/tinytaptunnel.8"
 	$(INSTALL) -m 0644 $(TTT_UNIT_GEN) "$(DESTDIR)$(SYSTEMDUNITDIR)/$(TTT_UNIT)"
 	$(INSTALL) -m 0644 dist/systemd/tinytaptunnel.sysusers "$(DESTDIR)$(SYSUSERSDIR)/$(TTT_SYSUSERS)"
@@ -78,8 +107,9 @@ endif
 uninstall:
 	rm -f "$(DESTDIR)$(SBINDIR)/tinytaptunnel" "$(DESTDIR)$(MANDIR)/man8/tinytaptunnel.8" \
 	    "$(DESTDIR)$(SYSTEMDUNITDIR)/$(TTT_UNIT)" "$(DESTDIR)$(SYSUSERSDIR)/$(TTT_SYSUSERS)"
+	rm -f "$(DESTDIR)$(WORKERDIR)/tinytaptunnel-worker"
 	for f in $(TTT_SCRIPTS) $(TTT_SCRIPT_LIBS); do rm -f "$(DESTDIR)$(SCRIPTSDIR)/$$f"; done
-	rmdir "$(DESTDIR)$(SCRIPTSDIR)" 2>/dev/null || true
+	rmdir "$(DESTDIR)$(SCRIPTSDIR)" "$(DESTDIR)$(WORKERDIR)" 2>/dev/null || true
 	@f="$(DESTDIR)$(TTT_CONFDIR)/$(TTT_EXAMPLE)"; \
 	if [ -f "$$f" ] && ! cmp -s dist/$(TTT_EXAMPLE) "$$f"; then \
 	  echo "uninstall: keeping $$f: it differs from dist/$(TTT_EXAMPLE)"; \

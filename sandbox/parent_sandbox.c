@@ -2,18 +2,17 @@
  * The parent's confinement beyond its capabilities (see parent_sandbox.h).
  *
  * Landlock, when the kernel has it, decides what the parent may open:
- *   read        the key file (SIGHUP), and what a new worker's image
- *               needs: our binary and the libraries mapped now (ld.so)
- *   execute     our binary and ld.so: each worker re-executes the image
+ *   read        the key file (SIGHUP), and the worker's image
+ *   execute     the worker's image (worker_image.h): static, it maps no
+ *               library, so no library, ld.so or ld.so.cache is granted
  *   create, replace, remove   files in the status, metrics and pid files'
  *               directories only
  *   connect     no TCP port (ABI 4); signal no process outside our
  *               domain, reach no abstract socket outside it (ABI 6)
- * A new worker inherits the domain; it opens nothing after ld.so.
+ * A new worker inherits the domain; it opens nothing.
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <link.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdint.h>
@@ -21,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <cap-ng.h>
 #include <linux/landlock.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -64,12 +64,6 @@ static const char *const resolver_files[] = {
 	"/etc/host.conf",
 };
 
-/* What a new worker's image reads before its main(): ld.so's cache, and
- * libcap-ng's constructor the highest capability number. */
-static const char *const image_files[] = {
-	"/etc/ld.so.cache", "/proc/sys/kernel/cap_last_cap",
-};
-
 /* fd, moved to slot (whatever sat there is closed). */
 static int
 move_to_slot(int fd, int slot)
@@ -104,6 +98,16 @@ ttt_parent_early(void)
 			return rc;
 	}
 	return 0;
+}
+
+int
+ttt_privdrop_parent(void)
+{
+	capng_clear(CAPNG_SELECT_BOTH);
+	if (capng_updatev(CAPNG_ADD, CAPNG_EFFECTIVE | CAPNG_PERMITTED | CAPNG_BOUNDING_SET,
+	    CAP_SETUID, CAP_SETGID, CAP_SYS_CHROOT, CAP_SETPCAP, CAP_KILL, -1) != 0)
+		return -1;
+	return capng_apply(CAPNG_SELECT_BOTH) == 0 ? 0 : -1;
 }
 
 int
@@ -205,38 +209,14 @@ ll_allow_resolver_file(int ruleset, const char *path)
 	return strcmp(real, "/etc") == 0 ? 0 : ll_allow(ruleset, real, LL_READ);
 }
 
-struct ll_objects {
-	int ruleset, rc;
-};
-
-/* Each shared object mapped now (ld.so among them): a new worker maps it too. */
-static int
-ll_allow_object(struct dl_phdr_info *info, size_t size, void *arg)
-{
-	struct ll_objects *o = arg;
-
-	(void)size;
-	/* The main program has no name here (exe covers it); the vDSO no file. */
-	if (o->rc == 0 && info->dlpi_name != NULL && info->dlpi_name[0] == '/')
-		o->rc = ll_allow(o->ruleset, info->dlpi_name, LL_EXEC);
-	return 0;
-}
-
 static int
 ll_rules(int ruleset, const struct ttt_config *cfg, int exe, const struct ttt_parent_policy *pol)
 {
-	struct ll_objects o = { ruleset, 0 };
 	int rc;
 
 	if ((rc = ll_allow(ruleset, cfg->keyfile, LL_READ)) != 0 ||
 	    (rc = ll_allow_fd(ruleset, exe, LL_EXEC)) != 0)
 		return rc;
-	(void)dl_iterate_phdr(ll_allow_object, &o);
-	if (o.rc != 0)
-		return o.rc;
-	for (size_t i = 0; i < NFILES(image_files); i++)
-		if ((rc = ll_allow(ruleset, image_files[i], LL_READ)) != 0)
-			return rc;
 	if ((rc = ll_allow_dir_of(ruleset, cfg->status_file)) != 0 ||
 	    (rc = ll_allow_dir_of(ruleset, cfg->metrics_file)) != 0 ||
 	    (rc = ll_allow_dir_of(ruleset, cfg->pidfile)) != 0)

@@ -1,5 +1,7 @@
 /*
- * Privilege drops for the parent and the worker (see privdrop.h).
+ * The worker's privilege drop (see privdrop.h). By system calls, not
+ * libcap-ng: the worker's static image then links no libcap-ng, whose
+ * object also holds getpwuid and initgroups (NSS).
  *
  * The worker's order, and why:
  *   1. chroot + chdir     needs CAP_SYS_CHROOT, so before the uid changes
@@ -20,7 +22,6 @@
 #include <signal.h>
 #include <string.h>
 #include <unistd.h>
-#include <cap-ng.h>
 #include <linux/capability.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -107,16 +108,6 @@ ttt_chroot_check(const char *dir)
 	return empty ? 0 : -ENOTEMPTY;
 }
 
-int
-ttt_privdrop_parent(void)
-{
-	capng_clear(CAPNG_SELECT_BOTH);
-	if (capng_updatev(CAPNG_ADD, CAPNG_EFFECTIVE | CAPNG_PERMITTED | CAPNG_BOUNDING_SET,
-	    CAP_SETUID, CAP_SETGID, CAP_SYS_CHROOT, CAP_SETPCAP, CAP_KILL, -1) != 0)
-		return -1;
-	return capng_apply(CAPNG_SELECT_BOTH) == 0 ? 0 : -1;
-}
-
 static int
 set_limit(int resource, rlim_t value)
 {
@@ -153,8 +144,32 @@ verify_ids(uid_t uid, gid_t gid)
 	return 0;
 }
 
+/* Every capability up to the kernel's last leaves the bounding set (past
+ * the last, PR_CAPBSET_READ says EINVAL). Needs CAP_SETPCAP: still root. */
+static int
+drop_bounding_set(void)
+{
+	for (int c = 0; prctl(PR_CAPBSET_READ, c, 0, 0, 0) >= 0; c++)
+		if (prctl(PR_CAPBSET_DROP, c, 0, 0, 0) != 0)
+			return -1;
+	errno = 0;
+	return 0;
+}
+
+/* No capability permitted, effective or inheritable (which clears the
+ * ambient set too); the change of uid has emptied them already. */
+static int
+clear_capabilities(void)
+{
+	struct __user_cap_header_struct h = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct d[_LINUX_CAPABILITY_U32S_3];
+
+	memset(d, 0, sizeof(d));
+	return syscall(SYS_capset, &h, d) == 0 ? 0 : -1;
+}
+
 /*
- * Ask the kernel, not libcap-ng's copy of what it meant to apply: no
+ * Ask the kernel, not what the calls above meant to apply: no
  * capability permitted, effective, inheritable, bounding or ambient.
  */
 static int
@@ -182,14 +197,12 @@ ttt_privdrop_worker(const struct ttt_drop *d, const char **step)
 	errno = 0;
 	STEP("chroot", chroot(d->chroot_dir));
 	STEP("chdir", chdir("/"));
-	capng_clear(CAPNG_SELECT_BOTH);
-	STEP("bounding set", capng_apply(CAPNG_SELECT_BOUNDS));
+	STEP("bounding set", drop_bounding_set());
 	STEP("setgroups", setgroups(0, NULL));
 	STEP("setresgid", setresgid(d->gid, d->gid, d->gid));
 	STEP("setresuid", setresuid(d->uid, d->uid, d->uid));
 	STEP("verify ids", verify_ids(d->uid, d->gid));
-	capng_clear(CAPNG_SELECT_BOTH);
-	STEP("capabilities", capng_apply(CAPNG_SELECT_CAPS));
+	STEP("capabilities", clear_capabilities());
 	STEP("capabilities check", no_capabilities());
 	STEP("no_new_privs", prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0));
 	STEP("dumpable", prctl(PR_SET_DUMPABLE, 0, 0, 0, 0));

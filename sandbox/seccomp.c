@@ -138,7 +138,7 @@ ttt_seccomp_worker(const struct ttt_worker_fds *fds)
  * Parent: supervising, and everything a worker does, since a worker, forked
  * and re-executed, inherits this filter (it survives exec) and stacks its
  * own on top (the narrower one wins). Plain execve is not here: only
- * execveat of our own binary, below ttt_seccomp_parent's table. The list
+ * execveat of the worker's image, below ttt_seccomp_parent's table. The list
  * is what strace -f showed the parent and its workers using after the
  * filter (start, SIGHUP, SIGUSR1, status files, kill -9 and respawn,
  * SIGTERM; syslog in test_syslog.sh); the few kept unseen say why.
@@ -189,12 +189,11 @@ static const struct rule parent_any[] = {
 	ALLOW(futex, "locks in glibc"),
 	ALLOW(set_robust_list, "a new thread"),
 	ALLOW(rseq, "a new thread"),
-	/* a new worker's image starting (ld.so, libc, libcap-ng), found with strace -f */
-	ALLOW(access, "ld.so: is there an /etc/ld.so.preload"),
-	ALLOW(pread64, "ld.so: read the shared libraries' ELF headers"),
+	/* a new worker's static image starting (no ld.so, no library), found
+	 * with strace -f */
 	ALLOW(arch_prctl, "libc start-up: set the thread pointer (ARCH_SET_FS)"),
 	ALLOW(set_tid_address, "libc start-up: the main thread's clear-tid address"),
-	ALLOW(fstatfs, "libcap-ng start-up: check /proc/sys/kernel/cap_last_cap is procfs"),
+	ALLOW(readlink, "static libc start-up: /proc/self/exe, for dlopen's $ORIGIN"),
 	/* what a new worker does to drop its privileges (privdrop.c) */
 	ALLOW(chroot, "worker: into the empty directory"),
 	ALLOW(chdir, "worker: to the new root"),
@@ -312,9 +311,10 @@ parent_signals(scmp_filter_ctx ctx)
 }
 
 /*
- * openat: under Landlock, any (the ruleset decides). Without it, a new
- * worker's ld.so still opens its libraries, so reading stays allowed;
- * writing and creating only where the parent writes files of its own.
+ * openat: under Landlock, any (the ruleset decides). Without it, reading
+ * stays allowed (the key file on SIGHUP, the resolver's files, tzset's
+ * /etc/localtime); writing and creating only where the parent writes files
+ * of its own.
  */
 static int
 parent_opens(scmp_filter_ctx ctx, const struct ttt_parent_policy *pol)
@@ -355,15 +355,16 @@ ttt_seccomp_parent(const struct ttt_parent_policy *pol)
 		rc = parent_signals(ctx);
 	if (rc == 0)
 		rc = parent_opens(ctx, pol);
-	/* A new worker re-executes our own binary, by the descriptor opened at
-	 * start and moved to its fixed number: no path, so no other program. */
+	/* A new worker is the worker's image, by the descriptor opened and
+	 * checked at start and moved to its fixed number: no path, so no other
+	 * program. */
 	if (rc == 0) {
-		struct scmp_arg_cmp own_binary[] = {
+		struct scmp_arg_cmp worker_image[] = {
 			{ .arg = 0, .op = SCMP_CMP_EQ, .datum_a = TTT_WORKER_EXEC_FD },
 			{ .arg = 4, .op = SCMP_CMP_EQ, .datum_a = AT_EMPTY_PATH },
 		};
 
-		rc = seccomp_rule_add_array(ctx, SCMP_ACT_ALLOW, SCMP_SYS(execveat), 2, own_binary);
+		rc = seccomp_rule_add_array(ctx, SCMP_ACT_ALLOW, SCMP_SYS(execveat), 2, worker_image);
 	}
 	if (rc == 0)
 		rc = seccomp_load(ctx);

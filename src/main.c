@@ -34,7 +34,12 @@
 #include "tap.h"
 #include "udp.h"
 #include "userdb.h"
-#include "worker.h"
+#include "worker_image.h"
+
+/* The Makefile says where this build's worker image is (worker_image.h). */
+#ifndef TTT_WORKER_PATH
+#error "TTT_WORKER_PATH: where the worker image is, fixed at build time"
+#endif
 
 static const char *progname = "tinytaptunnel";
 
@@ -378,6 +383,32 @@ setup(const struct ttt_config *cfg, struct ttt_parent *p, struct underlay *u)
 	return 0;
 }
 
+/*
+ * Every worker runs the image opened here, whatever later happens on disk to
+ * its path (worker_image.h). Missing, or writable by anyone but root, the
+ * daemon refuses to start: a worker holds the key.
+ */
+static int
+open_worker_image(struct ttt_parent *p)
+{
+	char name[TTT_WORKER_IMAGE_NAME_MAX];
+	int fd = ttt_worker_image_open(TTT_WORKER_PATH, name, sizeof(name));
+
+	if (fd >= 0) {
+		p->exe = fd;
+		return 0;
+	}
+	if (fd == -EPERM)
+		return fail(EX_NOPERM, "worker image %s is not owned by root or is writable "
+		    "by its group or others: refusing to run it; fix with: chown root %s && "
+		    "chmod go-w %s", name, name, name);
+	if (fd == -ENOEXEC)
+		return fail(EX_CONFIG, "worker image %s is not a regular file (a link?)", name);
+	return fail(fd == -ENOENT ? EX_OSFILE : EX_OSERR, "worker image %s: %s%s", name,
+	    strerror(-fd), fd == -ENOENT ? " (the daemon needs its worker: reinstall, or "
+	    "make in the build tree)" : "");
+}
+
 /* The pid file, locked for our life in *fd (pidfile.h); a status on failure. */
 static int
 take_pidfile(const char *path, int *fd)
@@ -504,13 +535,6 @@ main(int argc, char **argv)
 	struct underlay u;
 	int rc, pidfd = -1;
 
-	/* A worker the parent re-executed: nothing of the command line applies. */
-	if (argc == 2 && strcmp(argv[1], TTT_WORKER_ARG) == 0) {
-		(void)ttt_worker_main();
-		return fail(EX_USAGE, "%s is for the daemon's own use: it needs the parent's "
-		    "channel, tap and socket at descriptors %d to %d", TTT_WORKER_ARG,
-		    TTT_WORKER_IPC_FD, TTT_WORKER_MAX_FD);
-	}
 	/* Before anything is opened: see sanitise_stdfd. */
 	if (sanitise_stdfd() != 0)
 		return EX_OSERR;
@@ -519,11 +543,6 @@ main(int argc, char **argv)
 		return show(argc - 2, argv + 2);
 	if ((rc = ttt_parent_early()) != 0)
 		return fail(EX_OSERR, "setting up the parent's descriptors: %s", strerror(-rc));
-	/* Each worker re-executes this very image, whatever happens on disk
-	 * to the path we were started from. */
-	parent.exe = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
-	if (parent.exe < 0)
-		return fail(EX_OSERR, "opening our own binary, /proc/self/exe: %s", strerror(errno));
 	parent.devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
 	if (parent.devnull < 0)
 		return fail(EX_OSERR, "opening /dev/null: %s", strerror(errno));
@@ -549,6 +568,8 @@ main(int argc, char **argv)
 	case TTT_CLI_RUN:
 		break;
 	}
+	if ((rc = open_worker_image(&parent)) != 0)
+		return rc;
 	if ((rc = setup(cfg, &parent, &u)) != 0)
 		return rc;
 	if ((rc = confine_parent(cfg, parent.exe, &pidfd)) != 0) {

@@ -56,7 +56,7 @@ struct supervisor {
 
 /*
  * In the child: /dev/null at 0..2, then the channel, the tap, the socket and
- * our binary at the numbers worker.h fixes, nothing else. Each source is
+ * the worker image at the numbers worker.h fixes, nothing else. Each source is
  * first copied above every target, so one already sitting at another's
  * target is not clobbered, and each copy lands on its target by dup2 from a
  * different number, which clears close-on-exec (dup2(fd, fd) would not).
@@ -86,7 +86,7 @@ place_fds(const struct ttt_parent *p, int chan)
 }
 
 /*
- * In the child: re-execute our own binary as a worker. A fresh image gets
+ * In the child: execute the worker image (worker_image.h). A fresh image gets
  * its own address-space layout (as sshd-session and ntpd's children do),
  * and none of the parent's memory survives it, so the keys (p->key,
  * p->old_key, and any secret added later) need no wipe list here. The

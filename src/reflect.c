@@ -249,24 +249,41 @@ cache_entry(const struct ttt_reflect *r, int64_t ts)
 	return &r->cache[(uint64_t)(ts >> TTT_TAG_BITS) & (TTT_REFLECT_CACHE - 1)];
 }
 
+/* An entry's fields (reflect.h): valid | lap | low bits | fingerprint. */
+#define FP_BITS    (8 * TTT_REFLECT_FP_LEN)
+#define LOW_SHIFT  FP_BITS
+#define LAP_SHIFT  (LOW_SHIFT + TTT_TAG_BITS)
+#define LAP_MASK   ((UINT64_C(1) << TTT_REFLECT_LAP_BITS) - 1)
+#define ENTRY_VALID (UINT64_C(1) << (LAP_SHIFT + TTT_REFLECT_LAP_BITS))
+#define FP_MASK    ((UINT64_C(1) << FP_BITS) - 1)
+
+_Static_assert(LAP_SHIFT + TTT_REFLECT_LAP_BITS == 63, "an entry fills one word");
+_Static_assert(TTT_REFLECT_WORDS_MAX * WORD_BITS + TTT_REFLECT_MARGIN_SLOTS <
+    (INT64_C(1) << (TTT_REFLECT_LAP_BITS + TTT_REFLECT_CACHE_LOG2)),
+    "within the ring, a lap modulo 2^TTT_REFLECT_LAP_BITS names one slot");
+
 static uint64_t
 fingerprint(const uint8_t *mac)
 {
-	uint64_t fp;
+	uint32_t fp;
 
 	memcpy(&fp, mac, sizeof(fp));
 	return fp;
 }
 
+static uint64_t
+slot_lap(int64_t ts)
+{
+	return ((uint64_t)(ts >> TTT_TAG_BITS) >> TTT_REFLECT_CACHE_LOG2) & LAP_MASK;
+}
+
 void
 ttt_reflect_record(struct ttt_reflect *r, int64_t ts, const uint8_t *mac)
 {
-	struct ttt_reflect_fp *e = cache_entry(r, ts);
+	uint64_t w = ENTRY_VALID | slot_lap(ts) << LAP_SHIFT |
+	    (uint64_t)(ts & TTT_TAG_MASK) << LOW_SHIFT | fingerprint(mac);
 
-	atomic_store_explicit(&e->ts, INT64_MIN, memory_order_relaxed);
-	atomic_thread_fence(memory_order_release);
-	atomic_store_explicit(&e->fp, fingerprint(mac), memory_order_relaxed);
-	atomic_store_explicit(&e->ts, ts, memory_order_release);
+	atomic_store_explicit(&cache_entry(r, ts)->word, w, memory_order_release);
 }
 
 enum cache_answer { CACHE_UNKNOWN, CACHE_SAME_TS, CACHE_OTHER_TS };
@@ -274,24 +291,19 @@ enum cache_answer { CACHE_UNKNOWN, CACHE_SAME_TS, CACHE_OTHER_TS };
 /*
  * What the cache knows of ts's slot: the very timestamp (and *fp, the MAC we
  * sent with it), another timestamp of the same slot (so ts is not ours: one
- * stamp a slot), or nothing (overwritten, or being written).
+ * stamp a slot), or nothing (never written, or overwritten by a later lap).
  */
 static enum cache_answer
 cached(const struct ttt_reflect *r, int64_t ts, uint64_t *fp)
 {
-	struct ttt_reflect_fp *e = cache_entry(r, ts);
-	int64_t before = atomic_load_explicit(&e->ts, memory_order_acquire), after;
+	uint64_t w = atomic_load_explicit(&cache_entry(r, ts)->word, memory_order_acquire);
 
-	*fp = atomic_load_explicit(&e->fp, memory_order_relaxed);
-	atomic_thread_fence(memory_order_acquire);
-	after = atomic_load_explicit(&e->ts, memory_order_relaxed);
-	if (before != after || before == INT64_MIN)
+	*fp = w & FP_MASK;
+	if ((w & ENTRY_VALID) == 0 || (w >> LAP_SHIFT & LAP_MASK) != slot_lap(ts))
 		return CACHE_UNKNOWN;
-	if (before == ts)
-		return CACHE_SAME_TS;
-	if (before >> TTT_TAG_BITS == ts >> TTT_TAG_BITS)
+	if ((w >> LOW_SHIFT & (uint64_t)TTT_TAG_MASK) != (uint64_t)(ts & TTT_TAG_MASK))
 		return CACHE_OTHER_TS;
-	return CACHE_UNKNOWN;
+	return CACHE_SAME_TS;
 }
 
 /* A tag of the current run (since the last restart): what the ring says. */

@@ -114,6 +114,37 @@ check "new key file is mode 600" test "$(stat -c %a "$NEWKEY")" = 600
 check "new key file holds 32 bytes of base64" sh -c '[ "$(base64 -d < "$1" | wc -c)" -eq 32 ]' _ "$NEWKEY"
 check "the daemon said it created the key" grep -q "created key file" "$T_DIR/gen.log"
 
+log "the worker image (72, 77, 78)"
+# A copy of the daemon, which finds its worker image where this build put it
+# relative to its own directory ($BUILD/tinytaptunnel-worker, the Makefile's
+# TTT_WORKER_PATH): each case below changes that copy's image alone. Missing,
+# writable by its group or others, not root's, or a link: refused before
+# anything is opened, with a line that names it.
+if [ "${BUILD#/}" != "$BUILD" ]; then
+	failc "BUILD=$BUILD is absolute: the daemon's worker path is too, so a copy cannot be tested"
+else
+	REAL_BIN=$TTT_BIN
+	COPY=$T_DIR/copy
+	WIMG=$COPY/$BUILD/tinytaptunnel-worker
+	mkdir -p "$COPY/$BUILD" && cp "$REAL_BIN" "$COPY/tinytaptunnel"
+	TTT_BIN=$COPY/tinytaptunnel
+	expect 72 "worker image $WIMG: No such file" "$KEY" :9000
+	cp "$TTT_ROOT/$BUILD/tinytaptunnel-worker" "$WIMG"
+	chmod 775 "$WIMG"
+	expect 77 "worker image $WIMG is not owned by root or is writable by its group" "$KEY" :9000
+	chmod 757 "$WIMG"
+	expect 77 "worker image $WIMG is not owned by root or is writable.*chmod go-w" "$KEY" :9000
+	chmod 755 "$WIMG" && chown 65534 "$WIMG"
+	expect 77 "worker image $WIMG is not owned by root" "$KEY" :9000
+	chown 0 "$WIMG" && mv "$WIMG" "$WIMG.real" && ln -s "$WIMG.real" "$WIMG"
+	expect 78 "worker image $WIMG is not a regular file" "$KEY" :9000
+	rm "$WIMG" && mv "$WIMG.real" "$WIMG"
+	# Root's and 755: past the image, the next check speaks (the key file).
+	expect 66 "no-such-dir/k" "$T_DIR/no-such-dir/k" :9000
+	check "--version needs no worker image" sh -c 'rm -f "$1" && "$0" --version' "$TTT_BIN" "$WIMG"
+	TTT_BIN=$REAL_BIN
+fi
+
 log "help and version"
 check "--help exits 0 and documents every option" sh -c '
 	out=$("$0" --help) || exit 1

@@ -4,8 +4,8 @@
 # byte-identical. dpkg -i installs it: every path dpkg -L lists exists, the
 # package holds what it should, the system user exists, no instance of the
 # unit is enabled. The INSTALLED /usr/sbin/tinytaptunnel then carries a
-# tunnel between two namespaces, pinged both ways, its worker running as the
-# package's user. dpkg -r, then dpkg -P, leave every path the package holds as
+# tunnel between two namespaces, pinged both ways, its worker running the
+# installed static image as the package's user. dpkg -r, then dpkg -P, leave every path the package holds as
 # it was before the install, and dpkg with no record of the package.
 #
 # Debian never deletes a system user on removal (files may still be owned by
@@ -102,7 +102,9 @@ rc=0; blhc --all "$DEB_OUT/build.log" > "$T_DIR/blhc.log" 2>&1 || rc=$?
 check "blhc --all exits 0" [ "$rc" -eq 0 ]
 check "blhc --all reports nothing" [ ! -s "$T_DIR/blhc.log" ]
 check "the build log shows the compiler commands (for blhc)" \
-	grep -q -- '-D_FORTIFY_SOURCE=3 .*-c -o build/src/main.o src/main.c' "$DEB_OUT/build.log"
+	grep -q -- '-D_FORTIFY_SOURCE=3 .*-c -o build/install/main.o src/main.c' "$DEB_OUT/build.log"
+check "the worker image is linked static-pie, with RELRO and BIND_NOW" \
+	grep -q -- '-static-pie .*-z,relro,-z,now.* -o build/tinytaptunnel-worker ' "$DEB_OUT/build.log"
 
 log "a second build gives the same bytes"
 cp "$DEB" "$T_DIR/first.deb"
@@ -144,6 +146,11 @@ for p in /usr/sbin/tinytaptunnel /usr/share/man/man8/tinytaptunnel.8.gz \
 	/usr/share/doc/tinytaptunnel/examples/example.conf /usr/share/doc/tinytaptunnel/copyright; do
 	check "the package holds $p" has "$p"
 done
+check "the package holds the worker image /usr/libexec/tinytaptunnel/tinytaptunnel-worker, 755" \
+	has_mode /usr/libexec/tinytaptunnel/tinytaptunnel-worker 755
+check "the package names the libraries linked into it (Built-Using)" \
+	sh -c 'b=$(dpkg-query -W -f="\${Built-Using}" "$1") && for l in glibc libseccomp bearssl; do
+		printf "%s" "$b" | grep -q "\(^\|, \)$l (= " || exit 1; done' _ "$PKG"
 for s in "$TTT_ROOT"/scripts/l[23]_*.sh; do
 	check "the package holds /usr/libexec/tinytaptunnel/${s##*/}, executable" \
 		has_mode "/usr/libexec/tinytaptunnel/${s##*/}" 755
@@ -174,6 +181,9 @@ check "A runs /usr/sbin/tinytaptunnel" [ "$(readlink "/proc/$PID_A/exe")" = /usr
 W=$(worker_pid "$PID_A")
 check "A's worker runs as user $USR" \
 	[ "$(awk '/^Uid:/ { print $2 }' "/proc/$W/status")" = "$(id -u "$USR")" ]
+check "A's worker runs the installed image /usr/libexec/tinytaptunnel/tinytaptunnel-worker" \
+	[ "$(readlink "/proc/$W/exe")" = /usr/libexec/tinytaptunnel/tinytaptunnel-worker ]
+check "A's worker maps no shared library" sh -c '! grep -qE "\.so(\.[0-9]+)*$" "/proc/$1/maps"' _ "$W"
 stop_ttt "$PID_A"
 stop_ttt "$PID_B"
 

@@ -29,7 +29,8 @@ done
 # manifest PREFIX UNITDIR SYSUSERSDIR: every file install puts under DESTDIR.
 manifest() {
 	local p=$1
-	printf '%s\n' "$p/sbin/tinytaptunnel" "$p/share/man/man8/tinytaptunnel.8" \
+	printf '%s\n' "$p/sbin/tinytaptunnel" "$p/libexec/tinytaptunnel/tinytaptunnel-worker" \
+		"$p/share/man/man8/tinytaptunnel.8" \
 		"$2/tinytaptunnel@.service" "$3/tinytaptunnel.conf" \
 		/etc/tinytaptunnel/example.conf
 	for s in "${SCRIPTS[@]}" "${SCRIPT_LIBS[@]}"; do printf '%s\n' "$p/libexec/tinytaptunnel/$s"; done
@@ -82,8 +83,20 @@ check "exactly the expected files, nothing else" \
 	diff -u <(manifest $P $UNITDIR $SYSUSERSDIR | LC_ALL=C sort) <(files "$D")
 
 BIN="$D$P/sbin/tinytaptunnel"
-check "binary installed, mode 755" same_file "$TTT_ROOT/tinytaptunnel" "$BIN" 755
+WIMG="$D$P/libexec/tinytaptunnel/tinytaptunnel-worker"
+check "binary installed, mode 755" same_file "$TTT_ROOT/$BUILD/install/tinytaptunnel" "$BIN" 755
 check "installed binary runs (--version)" runs "$BIN"
+# The build tree's daemon runs the build tree's worker; the installed one
+# must name the installed image, fixed when it was built (worker_image.h).
+check "installed binary names the installed worker image $P/libexec/tinytaptunnel/tinytaptunnel-worker" \
+	grep -qaF "$P/libexec/tinytaptunnel/tinytaptunnel-worker" "$BIN"
+check_not "and not the build tree's" grep -qaF "$BUILD/tinytaptunnel-worker" "$BIN"
+check "worker image installed, mode 755" same_file "$TTT_ROOT/$BUILD/tinytaptunnel-worker" "$WIMG" 755
+check "the worker image is static: no program interpreter, no library" \
+	sh -c '! readelf -lW "$1" | grep -q INTERP && ! readelf -dW "$1" | grep -q NEEDED' _ "$WIMG"
+wout=$("$WIMG" 2>&1) && wrc=0 || wrc=$?
+check "the installed worker image runs, and refuses to be run by hand (64)" \
+	sh -c '[ "$1" -eq 64 ] && printf "%s" "$2" | grep -q "own use"' _ "$wrc" "$wout"
 
 MAN="$D$P/share/man/man8/tinytaptunnel.8"
 check "man page installed, mode 644" same_file "$TTT_ROOT/doc/tinytaptunnel.8" "$MAN" 644

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # A compromised parent has little to spare (audit M4). The test build's
 # parent, on SIGUSR2 with TTT_TEST_PARENT set, plays a compromised parent:
-# it reads /etc/shadow, connects to Unix sockets that are not syslog's (a
-# stream one, as systemd's and D-Bus's are, and a datagram one), signals a
-# process that is not its worker (kill, a pidfd, and a pidfd put at the
+# it reads /etc/shadow and the C library, connects to Unix sockets that are
+# not syslog's (a stream one, as systemd's and D-Bus's are, and a datagram
+# one), signals a process that is not its worker (kill, a pidfd, and a pidfd put at the
 # number the filter allows), and creates a file outside its own files'
 # directories. Each must be refused, with the parent alive to say so. Then
 # what it must still do: status, metrics and pid files, SIGHUP's key,
@@ -35,7 +35,11 @@ VICTIM=$!
 T_PIDS+=("$VICTIM")
 wait_for 5 test -S "$STREAM" -a -S "$DGRAM" || { echo "$T_NAME: socat did not listen" >&2; exit 1; }
 
-MISDEEDS="open=/etc/shadow stream=$STREAM dgram=$DGRAM kill=$VICTIM pidfd=$VICTIM"
+# The C library the parent maps: a dynamic worker's ld.so needed it, so the
+# ruleset granted it; the static worker image needs none.
+LIBC=$(ldd "$HOOK_BIN" | awk '$1 ~ /^libc\.so/ { print $3 }')
+[ -n "$LIBC" ] || { echo "$T_NAME: no libc.so in ldd $HOOK_BIN" >&2; exit 1; }
+MISDEEDS="open=/etc/shadow open=$LIBC stream=$STREAM dgram=$DGRAM kill=$VICTIM pidfd=$VICTIM"
 MISDEEDS="$MISDEEDS pinned=$VICTIM create=$MADE resolve=localhost"
 export TTT_TEST_PARENT=$MISDEEDS
 
@@ -72,6 +76,8 @@ W1=$(worker_pid "$PID_A")
 kill -USR2 "$PID_A"
 check "it tried everything" wait_for 5 tried resolve localhost
 check "reading /etc/shadow is refused" refused open /etc/shadow
+check "reading the C library is refused (the worker's image is static: no library granted)" \
+	refused open "$LIBC"
 check "connecting to a stream socket (systemd's, D-Bus's kind) is refused" refused stream "$STREAM"
 check "connecting to a datagram socket (no syslog here) is refused" refused dgram "$DGRAM"
 check "kill() of a process not its worker is refused" refused kill "$VICTIM"

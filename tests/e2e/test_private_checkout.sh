@@ -41,7 +41,11 @@ log "a copy of the tree where only root can reach it"
 CHECKOUT=$T_DIR/ttt
 (umask 077 && mkdir "$CHECKOUT" && mkdir "$CHECKOUT/tests" &&
 	cp -R "$TTT_ROOT/scripts" "$CHECKOUT/scripts" && cp -R "$E2E" "$CHECKOUT/tests/e2e" &&
-	cp "$TTT_BIN" "$CHECKOUT/tinytaptunnel") || { failc "copy the tree to $CHECKOUT"; finish; exit 1; }
+	cp "$TTT_BIN" "$CHECKOUT/tinytaptunnel" &&
+	# the daemon's worker image, where it looks: $BUILD/ beside it (worker_image.h)
+	mkdir -p "$CHECKOUT/$BUILD" &&
+	cp "$TTT_ROOT/$BUILD/tinytaptunnel-worker" "$CHECKOUT/$BUILD/tinytaptunnel-worker") ||
+	{ failc "copy the tree to $CHECKOUT"; finish; exit 1; }
 check "the copy's parent $T_DIR is root's, mode 700" test "$(stat -c %U:%a "$T_DIR")" = root:700
 check_not "nobody cannot read the copied scripts" \
 	setpriv --reuid=65534 --regid=65534 --clear-groups test -r "$CHECKOUT/scripts/ttt-common.sh"

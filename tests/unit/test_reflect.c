@@ -450,11 +450,41 @@ test_clearing_leaves_zero_pages_alone(void **state)
 	assert_int_equal(munmap((void *)w, len), 0);
 }
 
-/* The ring's size follows the window and stays within the static bound. */
+/*
+ * The cache keeps TTT_REFLECT_FP_LEN bytes of each MAC: at our very
+ * nanosecond, a MAC that differs in them is a peer's frame, one that
+ * agrees in them is taken for ours (a 2^-32 chance for a v1.4 frame, the
+ * documented cost of 8-byte entries), whatever follows.
+ */
+static void
+test_fingerprint_prefix(void **state)
+{
+	struct ttt_reflect *r = fresh(TTT_DEFAULT_WINDOW_NS, TAG);
+	int64_t last = INT64_MIN, now = T0, ts = 0;
+	uint8_t mac[TTT_MAC_LEN];
+
+	(void)state;
+	for (int i = 0; i < 100; i++)
+		ts = send_one(r, &last, now += 3 * TTT_TAG_GRID);
+	for (int b = 0; b < TTT_MAC_LEN; b++) {
+		our_mac(ts, mac);
+		mac[b] ^= 0x01;
+		if (b < TTT_REFLECT_FP_LEN)
+			assert_false(ttt_reflect_check(r, ts, mac));
+		else
+			assert_true(ttt_reflect_check(r, ts, mac));
+	}
+	assert_true(is_ours(r, ts));
+}
+
+/* The ring's size follows the window and stays within the static bound;
+ * the MAC cache is 8 bytes an entry (512 KiB when busy). */
 static void
 test_sizes(void **state)
 {
 	(void)state;
+	assert_int_equal(sizeof(struct ttt_reflect_fp), 8);
+	assert_int_equal(sizeof(cache), 512 * 1024);
 	assert_true(ttt_reflect_words(TTT_DEFAULT_WINDOW_NS) * 8 <= 512 * 1024);
 	assert_true(ttt_reflect_words(TTT_REFLECT_WINDOW_MAX_NS) <= TTT_REFLECT_WORDS_MAX);
 	assert_true(ttt_reflect_words(1) >= 1);
@@ -476,6 +506,7 @@ main(void)
 		cmocka_unit_test(test_old_tag_in_a_new_tag_slot),
 		cmocka_unit_test(test_restart_after_step_back),
 		cmocka_unit_test(test_no_retired_tag_drawn),
+		cmocka_unit_test(test_fingerprint_prefix),
 		cmocka_unit_test(test_sizes),
 		cmocka_unit_test(test_clearing_leaves_zero_pages_alone),
 	};
