@@ -134,8 +134,8 @@ $(HOOK_BIN): $(HOOK_OBJ) | $(HOOK_WORKER)
 
 # Its worker, next to it, with the hooks (tests/hooks/) compiled in; from an
 # archive, like the daemon's, so that it links only what a worker reaches
-# (but the hooks' one object holds the parent's too, a getaddrinfo among
-# them, unreached: so no --fatal-warnings here).
+# (the parent's hooks are an object of their own, testhooks_parent.c), and
+# with --fatal-warnings like the real one.
 HOOK_LIB := $(BUILD)/hooks/libttt.a
 $(HOOK_LIB): $(filter-out $(BUILD)/hooks/src/main.o,$(HOOK_OBJ))
 	$(call say,AR,$@)
@@ -143,7 +143,7 @@ $(HOOK_LIB): $(filter-out $(BUILD)/hooks/src/main.o,$(HOOK_OBJ))
 
 $(HOOK_WORKER): $(BUILD)/hooks/src/worker_main.o $(HOOK_LIB)
 	$(call say,LINK,$@ (static))
-	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $(WORKER_LD) -o $@ $^ $(LIBS)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $(WORKER_LD) -Wl,--fatal-warnings -o $@ $^ $(LIBS)
 
 $(BUILD)/tests/%: tests/unit/%.c tests/unit/vectors.h $(LIB)
 	@mkdir -p $(dir $@)
