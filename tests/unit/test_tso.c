@@ -30,8 +30,8 @@ static size_t seglen[STREAM_MAX];
 static uint8_t runbuf[TTT_COALESCE_BUF];
 static uint8_t out[TTT_SUPER_MAX];
 
-static const struct tm_flow flow4 = { 0, 0, 20, 32, 64, 0, 12345, 502, 0x01 };
-static const struct tm_flow flow6 = { 1, 0, 40, 20, 63, 0x28, 777, 65535, 0 };
+static const struct tm_flow flow4 = { 0, 0, 20, 32, 64, 0, 12345, 502, 0x01, 0, 0 };
+static const struct tm_flow flow6 = { 1, 0, 40, 20, 63, 0x28, 777, 65535, 0, 0, 0 };
 
 static uint64_t rng = 0x9e3779b97f4a7c15u;
 
@@ -111,7 +111,7 @@ coalesce(unsigned n)
 
 	for (unsigned k = 0; k < n; k++)
 		fr[k] = seg[k];
-	why = tm_coalesce(fr, seglen, n, runbuf, out, sizeof(out), &writes);
+	why = tm_coalesce(fr, seglen, n, 1, runbuf, out, sizeof(out), &writes);
 	if (why != NULL)
 		fail_msg("%s", why);
 	return writes;
