@@ -220,8 +220,9 @@ apply_setup(struct worker *w, const struct received *r)
 	ttt_log_set_sink(log_to_parent);
 	if (r->cfg.run.flags & TTT_CONFIG_TAP_REFUSED)
 		log_info("the kernel refused some of the tap's offloads: %s",
-		    !dp->vnet ? "a plain tap" : (r->cfg.run.flags & TTT_CONFIG_TAP_USO) ?
-		    "no TCP segmentation offload" : "no UDP segmentation offload (Linux 6.2)");
+		    !dp->vnet ? "a plain tap" : (r->cfg.run.flags & TTT_CONFIG_TAP_TSO) ?
+		    "no UDP segmentation offload (Linux 6.2)" :
+		    "no TCP or UDP segmentation offload");
 }
 
 /*

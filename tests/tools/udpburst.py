@@ -1,0 +1,91 @@
+#!/usr/bin/env python3
+"""Bursts of small numbered UDP datagrams, each checked byte for byte on arrival.
+
+    udpburst.py send <host> <port> <count> <size> <burst>
+    udpburst.py recv <port> <count> <size> <idle seconds>
+
+send: <count> datagrams of <size> bytes (at least 8), <burst> of them back
+to back, then a pause of a millisecond, so that a tunnel receives several
+in one batch (what it coalesces) without overflowing a receiver; prints
+"sent <n>". Datagram n holds n (4 bytes, big-endian), then bytes that
+depend on n and their position.
+
+recv: until <count> distinct datagrams have arrived, or nothing for <idle
+seconds>, then prints
+
+    received <n> bytes <b> bad <c> duplicates <d> reordered <r>
+
+where bad counts datagrams of the wrong length or content (a merge that
+mixed up two datagrams' payloads), and reordered those that came after a
+higher number. Test tool only.
+"""
+import socket
+import struct
+import sys
+import time
+
+RCVBUF = 32 << 20  # every datagram of a test fits: no loss in this socket
+
+
+def payload(n, size):
+    return struct.pack("!I", n) + bytes((n * 7 + i) & 0xFF for i in range(4, size))
+
+
+def send(host, port, count, size, burst):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    sent = 0
+    for n in range(count):
+        try:
+            s.sendto(payload(n, size), (host, port))
+            sent += 1
+        except OSError:
+            pass  # a full queue: that datagram is lost, and counted so
+        if (n + 1) % burst == 0:
+            time.sleep(0.001)
+    print("sent", sent)
+
+
+def recv(port, count, size, idle):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        s.setsockopt(socket.SOL_SOCKET, 33, RCVBUF)  # SO_RCVBUFFORCE (root)
+    except OSError:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, RCVBUF)
+    s.bind(("0.0.0.0", port))
+    print("listening", flush=True)
+    seen, nbytes, bad, dups, reord, top = set(), 0, 0, 0, 0, -1
+    s.settimeout(idle)
+    while len(seen) < count:
+        try:
+            data = s.recv(65536)
+        except socket.timeout:
+            break
+        n = struct.unpack("!I", data[:4])[0] if len(data) >= 4 else -1
+        if len(data) != size or data != payload(n, size):
+            bad += 1
+            continue
+        if n in seen:
+            dups += 1
+            continue
+        seen.add(n)
+        nbytes += len(data)
+        if n < top:
+            reord += 1
+        top = max(top, n)
+    print("received %d bytes %d bad %d duplicates %d reordered %d"
+          % (len(seen), nbytes, bad, dups, reord))
+
+
+def main(argv):
+    if len(argv) == 7 and argv[1] == "send":
+        send(argv[2], int(argv[3]), int(argv[4]), int(argv[5]), int(argv[6]))
+    elif len(argv) == 6 and argv[1] == "recv":
+        recv(int(argv[2]), int(argv[3]), int(argv[4]), float(argv[5]))
+    else:
+        sys.stderr.write(__doc__)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
