@@ -349,9 +349,16 @@ test_what_ends_a_udp_run(void **state)
 	stream(&udp4, 4, 1, NULL, 100);
 	seg[2][60] ^= 1;
 	assert_int_equal(coalesce(4, 1), 3);
-	/* No checksum (0, IPv4's "none"): alone, as it came. */
+	/* No checksum (0, IPv4's "none"): alone, as it came; even where the
+	 * sum happens to be right (a run would come back with 0xffff). */
 	stream(&udp4, 4, 1, NULL, 100);
 	seg[1][34 + 6] = seg[1][34 + 7] = 0;
+	assert_int_equal(coalesce(4, 1), 3);
+	seg[1][140] = seg[1][141] = 0;
+	ttt_put16(seg[1] + 140, (uint16_t)(0xffff - tm_sum(seg[1] + 34, seglen[1] - 34,
+	    tm_pseudo(seg[1], 0, seglen[1] - 34))));
+	assert_int_equal(tm_sum(seg[1] + 34, seglen[1] - 34, tm_pseudo(seg[1], 0, seglen[1] - 34)),
+	    0xffff);
 	assert_int_equal(coalesce(4, 1), 3);
 	/* A UDP length that is not the datagram's: alone. */
 	stream(&udp4, 4, 1, NULL, 100);
