@@ -42,6 +42,10 @@ l4_fits(const uint8_t *f, size_t len, const struct ttt_pkt *p)
 	if (p->proto == TTT_IPPROTO_UDP)
 		return ttt_get16(f + p->l4 + TTT_UDP_OFF_LEN) == len - p->l4 &&
 		    (f[p->l4 + TTT_UDP_OFF_CSUM] | f[p->l4 + TTT_UDP_OFF_CSUM + 1]) != 0;
+	/* Always so once parsed as TCP; stated where the flags are read, for
+	 * an analysis that joins TCP and UDP frames (make prove). */
+	if (p->l4 + TTT_TCP_HLEN > len)
+		return 0;
 	flags = f[p->l4 + TTT_TCP_OFF_FLAGS];
 	return (flags & TTT_TCP_ACK) && !(flags & FLAGS_REFUSED);
 }
@@ -120,10 +124,12 @@ follows(const struct ttt_coalesce *g, const uint8_t *f, const struct ttt_pkt *p)
 /* f's TCP header is the run's (same_tcp), or its UDP ports are: the
  * length and checksum are each datagram's own. */
 static int
-same_l4(const uint8_t *h, const uint8_t *f, const struct ttt_pkt *p)
+same_l4(const uint8_t *h, const uint8_t *f, size_t len, const struct ttt_pkt *p)
 {
+	/* Always so once parsed as UDP: stated for make prove, as in l4_fits. */
 	if (p->proto == TTT_IPPROTO_UDP)
-		return ttt_same_span(h, f, p->l4, p->l4 + TTT_UDP_OFF_LEN);
+		return p->l4 + TTT_UDP_HLEN <= len &&
+		    ttt_same_span(h, f, p->l4, p->l4 + TTT_UDP_OFF_LEN);
 	return same_tcp(h, f, p);
 }
 
@@ -136,7 +142,7 @@ ttt_coalesce_append(struct ttt_coalesce *g, const uint8_t *f, size_t len, const 
 	if (g->count == 0 || g->closed || p->proto != g->pkt.proto || p->l4 != g->pkt.l4 ||
 	    p->payload != g->pkt.payload || piece > g->seg || !room_for(g, piece))
 		return 0;
-	if (!follows(g, f, p) || !same_ip(h, f, p) || !same_l4(h, f, p))
+	if (!follows(g, f, p) || !same_ip(h, f, p) || !same_l4(h, f, len, p))
 		return 0;
 	/* Both ends meet together: room_for checked the run's. */
 	(void)ttt_copy_span(h, g->len, TTT_SUPER_MAX, f, p->payload, len);
@@ -166,7 +172,8 @@ ttt_coalesce_start(struct ttt_coalesce *g, const uint8_t *f, size_t len, const s
 	g->next_id = (uint16_t)(ttt_get16(f + TTT_ETH_HLEN + TTT_IPV4_OFF_ID) + 1);
 	g->next_seq = 0;
 	g->closed = 0;
-	if (p->proto == TTT_IPPROTO_TCP) {
+	/* The bound always holds for a TCP candidate: stated for make prove. */
+	if (p->proto == TTT_IPPROTO_TCP && p->l4 + TTT_TCP_HLEN <= len) {
 		g->next_seq = ttt_get32(f + p->l4 + TTT_TCP_OFF_SEQ) + (uint32_t)g->seg;
 		g->closed = (f[p->l4 + TTT_TCP_OFF_FLAGS] & TTT_TCP_PSH) != 0;
 	}

@@ -78,9 +78,14 @@ parse(const uint8_t *f, size_t len, uint8_t want, struct ttt_pkt *out)
 {
 	uint16_t type;
 
+	/* Every field written, refused or not: a caller's state never holds
+	 * one a failed parse left unwritten (make prove joins the paths). */
+	out->l4 = out->payload = 0;
+	out->v6 = 0;
+	out->proto = 0;
+	out->l3 = TTT_ETH_HLEN;
 	if (len < TTT_ETH_HLEN)
 		return -1;
-	out->l3 = TTT_ETH_HLEN;
 	type = ttt_get16(f + out->l3 - 2);
 	for (unsigned tags = 0; tags < TTT_VLAN_TAGS_MAX &&
 	    (type == TTT_ETHERTYPE_VLAN || type == TTT_ETHERTYPE_QINQ); tags++) {
