@@ -15,37 +15,19 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include "coalesce.h"
 #include "pkt.h"
-#include "tso.h"
-#include "../model/tso_model.h"
 
 #define MAX_FRAME   1432		/* v1.4's MTU 1418 + 14 */
 #define SEG_SMALL   64		/* the benchmark's datagram */
 #define STREAM_MAX  200		/* datagrams a test stream holds */
 #define RANDOM_RUNS 2000u
 
-static uint8_t big[TTT_TSO_READ_BUF];	/* a super-frame, read */
-static uint8_t seg[STREAM_MAX][MAX_FRAME + 64];
-static size_t seglen[STREAM_MAX];
-static uint8_t runbuf[TTT_COALESCE_BUF];
-static uint8_t out[TTT_SUPER_MAX];
+#include "offload_fixture.h"
 
 /* v6, vlan, ihl, doff, ttl, tos, ack, window, opt_fill, udp, sport_add */
 static const struct tm_flow udp4 = { 0, 0, 20, 20, 64, 0, 0, 0, 0, 1, 0 };
 static const struct tm_flow udp6 = { 1, 0, 40, 20, 63, 0x28, 0, 0, 0, 1, 0 };
 static const struct tm_flow tcp4 = { 0, 0, 20, 20, 64, 0, 1, 500, 0, 0, 0 };
-
-static uint64_t rng = 0x2545f4914f6cdd1du;
-
-static uint32_t
-rnd(void)
-{
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return (uint32_t)rng;
-}
 
 static size_t
 l4_of(const struct tm_flow *fl)
@@ -62,8 +44,7 @@ super_udp(const struct tm_flow *fl, uint16_t id, size_t plen, uint16_t gso_size)
 	struct virtio_net_hdr h = { VIRTIO_NET_HDR_F_NEEDS_CSUM, VIRTIO_NET_HDR_GSO_UDP_L4, 0,
 		gso_size, (uint16_t)l4_of(fl), TTT_UDP_OFF_CSUM };
 
-	for (size_t i = 0; i < plen; i++)
-		payload[i] = (uint8_t)rnd();
+	fill(payload, plen);
 	memcpy(big, &h, TTT_VNET_LEN);
 	return TTT_VNET_LEN + tm_frame(big + TTT_VNET_LEN, fl, 0, id, 0, payload, plen);
 }
@@ -107,22 +88,6 @@ stream(const struct tm_flow *fl, unsigned n, uint16_t id, const size_t *plen, si
 	}
 }
 
-/* Offer datagrams 0..n-1 to a coalescer (udp: the tap takes UDP runs) as
- * receive.c does, every run checked by the model; returns how many writes. */
-static unsigned
-coalesce(unsigned n, int udp)
-{
-	const uint8_t *fr[STREAM_MAX];
-	const char *why;
-	unsigned writes;
-
-	for (unsigned k = 0; k < n; k++)
-		fr[k] = seg[k];
-	why = tm_coalesce(fr, seglen, n, udp, runbuf, out, sizeof(out), &writes);
-	if (why != NULL)
-		fail_msg("%s", why);
-	return writes;
-}
 
 /* Datagram k's UDP checksum made again (after a change), kept present. */
 static void
@@ -247,11 +212,11 @@ test_udp_stream_coalesces_and_cuts_back(void **state)
 	size_t w;
 
 	(void)state;
-	assert_int_equal(coalesce(split(super_udp(&udp4, 100, 20 * 1000 + 100, 1000)), 1), 1);
-	assert_int_equal(coalesce(split(super_udp(&udp6, 0, 40 * 1000, 1000)), 1), 1);
-	assert_int_equal(coalesce(split(super_udp(&udp4, 9, 64 * SEG_SMALL, SEG_SMALL)), 1), 1);
+	assert_int_equal(coalesce_stream(split(super_udp(&udp4, 100, 20 * 1000 + 100, 1000)), 1), 1);
+	assert_int_equal(coalesce_stream(split(super_udp(&udp6, 0, 40 * 1000, 1000)), 1), 1);
+	assert_int_equal(coalesce_stream(split(super_udp(&udp4, 9, 64 * SEG_SMALL, SEG_SMALL)), 1), 1);
 	/* The run's vnet header and headers, as the kernel expects them. */
-	assert_int_equal(coalesce(split(super_udp(&udp4, 9, 10 * SEG_SMALL, SEG_SMALL)), 1), 1);
+	assert_int_equal(coalesce_stream(split(super_udp(&udp4, 9, 10 * SEG_SMALL, SEG_SMALL)), 1), 1);
 	w = TTT_VNET_LEN + 34 + 8 + 10 * SEG_SMALL;
 	memcpy(&h, runbuf, TTT_VNET_LEN);
 	assert_int_equal(h.flags, VIRTIO_NET_HDR_F_NEEDS_CSUM);
@@ -276,7 +241,7 @@ static void
 test_no_udp_runs_without_uso(void **state)
 {
 	(void)state;
-	assert_int_equal(coalesce(split(super_udp(&udp4, 100, 20 * SEG_SMALL, SEG_SMALL)), 0), 20);
+	assert_int_equal(coalesce_stream(split(super_udp(&udp4, 100, 20 * SEG_SMALL, SEG_SMALL)), 0), 20);
 	/* TCP still merges there. */
 	{
 		uint8_t pay[100] = { 0 };
@@ -284,7 +249,7 @@ test_no_udp_runs_without_uso(void **state)
 		for (unsigned k = 0; k < 4; k++)
 			seglen[k] = tm_frame(seg[k], &tcp4, 1 + 100 * k, (uint16_t)k, TTT_TCP_ACK,
 			    pay, 100);
-		assert_int_equal(coalesce(4, 0), 1);
+		assert_int_equal(coalesce_stream(4, 0), 1);
 	}
 }
 
@@ -294,11 +259,11 @@ test_udp_run_count_capped(void **state)
 {
 	(void)state;
 	stream(&udp4, 150, 7, NULL, SEG_SMALL);
-	assert_int_equal(coalesce(150, 1), 3);	/* 64 + 64 + 22 */
+	assert_int_equal(coalesce_stream(150, 1), 3);	/* 64 + 64 + 22 */
 	stream(&udp4, TTT_USO_SEGS_MAX + 1, 7, NULL, SEG_SMALL);
-	assert_int_equal(coalesce(TTT_USO_SEGS_MAX + 1, 1), 2);
+	assert_int_equal(coalesce_stream(TTT_USO_SEGS_MAX + 1, 1), 2);
 	stream(&udp4, TTT_USO_SEGS_MAX, 7, NULL, SEG_SMALL);
-	assert_int_equal(coalesce(TTT_USO_SEGS_MAX, 1), 1);
+	assert_int_equal(coalesce_stream(TTT_USO_SEGS_MAX, 1), 1);
 }
 
 /* Two datagrams of a flow, the second changed by one field: two writes. */
@@ -323,7 +288,7 @@ test_any_difference_keeps_datagrams_apart(void **state)
 		(void)ttt_pkt_parse_udp(seg[1], seglen[1], &p);
 		ttt_pkt_ipv4_csum_set(seg[1], &p);
 		resum(1, 0);
-		if (coalesce(2, 1) != 2)
+		if (coalesce_stream(2, 1) != 2)
 			fail_msg("change %zu (byte %zu ^ 0x%02x) coalesced", i, change[i].off,
 			    change[i].xor);
 	}
@@ -337,34 +302,34 @@ test_what_ends_a_udp_run(void **state)
 	(void)state;
 	/* A shorter datagram ends its run. */
 	stream(&udp4, 5, 1, plen, 0);
-	assert_int_equal(coalesce(5, 1), 2);
+	assert_int_equal(coalesce_stream(5, 1), 2);
 	/* A longer one cannot join. */
 	{
 		const size_t up[] = { 50, 100 };
 
 		stream(&udp4, 2, 1, up, 0);
-		assert_int_equal(coalesce(2, 1), 2);
+		assert_int_equal(coalesce_stream(2, 1), 2);
 	}
 	/* A bad checksum: that datagram alone, the kernel's to drop. */
 	stream(&udp4, 4, 1, NULL, 100);
 	seg[2][60] ^= 1;
-	assert_int_equal(coalesce(4, 1), 3);
+	assert_int_equal(coalesce_stream(4, 1), 3);
 	/* No checksum (0, IPv4's "none"): alone, as it came; even where the
 	 * sum happens to be right (a run would come back with 0xffff). */
 	stream(&udp4, 4, 1, NULL, 100);
 	seg[1][34 + 6] = seg[1][34 + 7] = 0;
-	assert_int_equal(coalesce(4, 1), 3);
+	assert_int_equal(coalesce_stream(4, 1), 3);
 	seg[1][140] = seg[1][141] = 0;
 	ttt_put16(seg[1] + 140, (uint16_t)(0xffff - tm_sum(seg[1] + 34, seglen[1] - 34,
 	    tm_pseudo(seg[1], 0, seglen[1] - 34))));
 	assert_int_equal(tm_sum(seg[1] + 34, seglen[1] - 34, tm_pseudo(seg[1], 0, seglen[1] - 34)),
 	    0xffff);
-	assert_int_equal(coalesce(4, 1), 3);
+	assert_int_equal(coalesce_stream(4, 1), 3);
 	/* A UDP length that is not the datagram's: alone. */
 	stream(&udp4, 4, 1, NULL, 100);
 	ttt_put16(seg[1] + 34 + 4, 100);
 	resum(1, 0);
-	assert_int_equal(coalesce(4, 1), 3);
+	assert_int_equal(coalesce_stream(4, 1), 3);
 	/* An identification out of step; out of order. */
 	stream(&udp4, 4, 1, NULL, 100);
 	ttt_put16(seg[2] + 14 + 4, 9);
@@ -375,23 +340,23 @@ test_what_ends_a_udp_run(void **state)
 		ttt_pkt_ipv4_csum_set(seg[2], &p);
 	}
 	resum(2, 0);
-	assert_int_equal(coalesce(4, 1), 3);
+	assert_int_equal(coalesce_stream(4, 1), 3);
 	stream(&udp4, 4, 1, NULL, 100);
 	memcpy(out, seg[1], seglen[1]);
 	memcpy(seg[1], seg[2], seglen[2]);
 	memcpy(seg[2], out, seglen[1]);
-	assert_int_equal(coalesce(4, 1), 4);
+	assert_int_equal(coalesce_stream(4, 1), 4);
 	/* An empty datagram, and a TCP segment between two UDP runs. */
 	stream(&udp4, 4, 1, NULL, 100);
 	seglen[1] = tm_frame(seg[1], &udp4, 0, 2, 0, seg[3], 0);
-	assert_int_equal(coalesce(4, 1), 3);
+	assert_int_equal(coalesce_stream(4, 1), 3);
 	stream(&udp4, 4, 1, NULL, 100);
 	seglen[2] = tm_frame(seg[2], &tcp4, 1, 3, TTT_TCP_ACK, seg[3] + 42, 100);
-	assert_int_equal(coalesce(4, 1), 3);
+	assert_int_equal(coalesce_stream(4, 1), 3);
 	/* Ethernet padding: the IP length says less than the frame. */
 	stream(&udp4, 4, 1, NULL, 100);
 	seg[3][seglen[3]++] = 0;
-	assert_int_equal(coalesce(4, 1), 2);
+	assert_int_equal(coalesce_stream(4, 1), 2);
 }
 
 static void
@@ -416,7 +381,7 @@ test_random_udp_streams_round_trip(void **state)
 
 			seg[i][rnd() % seglen[i]] ^= (uint8_t)(1u << (rnd() % 8));
 		}
-		(void)coalesce(n, (int)(rnd() & 1));
+		(void)coalesce_stream(n, (int)(rnd() & 1));
 	}
 }
 
