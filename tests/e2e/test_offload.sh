@@ -45,10 +45,11 @@ transfer() {
 	rm -f "$in" "$out"
 	return "$rc"
 }
-# udp_stream FROM_NS TO_NS TO_ADDR PORT: UDP_COUNT datagrams in bursts;
-# true when at least 99 in 100 arrive (loss is UDP's right under load; a
-# run the kernel refused would lose them all), none changed and none
-# twice. UDP_GOT says what arrived.
+# udp_stream FROM_NS TO_NS TO_ADDR PORT [gso]: UDP_COUNT datagrams in
+# bursts (with gso, each burst one UDP_SEGMENT send); true when at least 9
+# in 10 arrive (loss is UDP's right: 2.7 % was seen without coalescing on a
+# loaded 2-core VM; runs the kernel refused lose 77 % or more), none
+# changed and none twice. UDP_GOT says what arrived.
 udp_stream() {
 	local out="$T_DIR/udp-$4.out" rx n b
 	: > "$out"
@@ -58,17 +59,17 @@ udp_stream() {
 	T_PIDS+=("$rx")
 	wait_for 10 grep -q listening "$out" || return 1
 	ip netns exec "$1" timeout "$XFER_TIMEOUT" \
-		python3 "$BURST" send "$3" "$4" "$UDP_COUNT" "$UDP_SIZE" "$UDP_BURST" >/dev/null ||
+		python3 "$BURST" send "$3" "$4" "$UDP_COUNT" "$UDP_SIZE" "$UDP_BURST" ${5:-} >/dev/null ||
 		return 1
 	wait "$rx" || return 1
 	UDP_GOT=$(sed -n 's/^received //p' "$out")
 	read -r n _ b _ bad _ dups _ <<< "$UDP_GOT"
-	[ "$((n * 100))" -ge "$((UDP_COUNT * 99))" ] && [ "$b" = "$((n * UDP_SIZE))" ] &&
+	[ "$((n * 10))" -ge "$((UDP_COUNT * 9))" ] && [ "$b" = "$((n * UDP_SIZE))" ] &&
 		[ "$bad" = 0 ] && [ "$dups" = 0 ]
 }
-# udp_ok FROM_NS TO_NS TO_ADDR PORT: udp_stream, as a check.
+# udp_ok FROM_NS TO_NS TO_ADDR PORT [gso]: udp_stream, as a check.
 udp_ok() {
-	local what="$UDP_COUNT UDP datagrams of $UDP_SIZE bytes $1 -> $2 arrive intact"
+	local what="$UDP_COUNT UDP datagrams of $UDP_SIZE bytes $1 -> $2 ${5:+(UDP_SEGMENT) }arrive intact"
 	if udp_stream "$@"; then pass "$what (received $UDP_GOT)"; else failc "$what (received ${UDP_GOT:-none})"; fi
 }
 
@@ -103,6 +104,14 @@ check "A pings B" ping_ok "$NS_A" 10.99.0.2 2
 check "${SIZE_MB} MiB by TCP each way at once, whole (same SHA-256)" both_ways
 udp_ok "$NS_A" "$NS_B" 10.99.0.2 5003
 udp_ok "$NS_B" "$NS_A" 10.99.0.1 5004
+# An application's UDP_SEGMENT sends: the tap hands them over whole (USO)
+# and A cuts them (tx split grows with no TCP running).
+read_counters "$PID_A" a || failc "A answers SIGUSR1"
+split0=$(tx split)
+udp_ok "$NS_A" "$NS_B" 10.99.0.2 5005 gso
+read_counters "$PID_A" a || failc "A answers SIGUSR1"
+check "a: the tap handed over UDP super-frames, cut (tx split $split0 -> $(tx split))" \
+	test "$(tx split)" -gt "$split0"
 for p in a b; do
 	pid=PID_${p^^}
 	read_counters "${!pid}" "$p" || failc "$p answers SIGUSR1"

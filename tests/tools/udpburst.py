@@ -1,14 +1,16 @@
 #!/usr/bin/env python3
 """Bursts of small numbered UDP datagrams, each checked byte for byte on arrival.
 
-    udpburst.py send <host> <port> <count> <size> <burst>
+    udpburst.py send <host> <port> <count> <size> <burst> [gso]
     udpburst.py recv <port> <count> <size> <idle seconds>
 
 send: <count> datagrams of <size> bytes (at least 8), <burst> of them back
 to back, then a pause of a millisecond, so that a tunnel receives several
 in one batch (what it coalesces) without overflowing a receiver; prints
 "sent <n>". Datagram n holds n (4 bytes, big-endian), then bytes that
-depend on n and their position.
+depend on n and their position. With gso, each burst goes in one send
+with UDP_SEGMENT <size> (at most 64 datagrams): the kernel cuts it, or
+hands it whole to a device that takes UDP super-frames (a tap with USO).
 
 recv: until <count> distinct datagrams have arrived, or nothing for <idle
 seconds>, then prints
@@ -25,23 +27,31 @@ import sys
 import time
 
 RCVBUF = 32 << 20  # every datagram of a test fits: no loss in this socket
+UDP_SEGMENT = 103  # <linux/udp.h>
 
 
 def payload(n, size):
     return struct.pack("!I", n) + bytes((n * 7 + i) & 0xFF for i in range(4, size))
 
 
-def send(host, port, count, size, burst):
+def send(host, port, count, size, burst, gso):
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    if gso:
+        s.setsockopt(socket.SOL_UDP, UDP_SEGMENT, size)
     sent = 0
-    for n in range(count):
+    for first in range(0, count, burst):
+        ns = range(first, min(first + burst, count))
         try:
-            s.sendto(payload(n, size), (host, port))
-            sent += 1
+            if gso:
+                s.sendto(b"".join(payload(n, size) for n in ns), (host, port))
+                sent += len(ns)
+            else:
+                for n in ns:
+                    s.sendto(payload(n, size), (host, port))
+                    sent += 1
         except OSError:
-            pass  # a full queue: that datagram is lost, and counted so
-        if (n + 1) % burst == 0:
-            time.sleep(0.001)
+            pass  # a full queue: those datagrams are lost, and counted so
+        time.sleep(0.001)
     print("sent", sent)
 
 
@@ -77,8 +87,9 @@ def recv(port, count, size, idle):
 
 
 def main(argv):
-    if len(argv) == 7 and argv[1] == "send":
-        send(argv[2], int(argv[3]), int(argv[4]), int(argv[5]), int(argv[6]))
+    if len(argv) in (7, 8) and argv[1] == "send":
+        send(argv[2], int(argv[3]), int(argv[4]), int(argv[5]), int(argv[6]),
+             argv[7:] == ["gso"])
     elif len(argv) == 6 and argv[1] == "recv":
         recv(int(argv[2]), int(argv[3]), int(argv[4]), float(argv[5]))
     else:
