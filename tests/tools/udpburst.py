@@ -5,8 +5,10 @@
     udpburst.py recv <port> <count> <size> <idle seconds>
 
 send: <count> datagrams of <size> bytes (at least 8), <burst> of them back
-to back, then a pause of a millisecond, so that a tunnel receives several
-in one batch (what it coalesces) without overflowing a receiver; prints
+to back, then a pause of PAUSE_S, so that a tunnel receives several in one
+batch (what it coalesces) without overflowing a queue on its way (a tap
+holds 500 frames) while a loaded machine leaves a process unscheduled for
+milliseconds; prints
 "sent <n>". Datagram n holds n (4 bytes, big-endian), then bytes that
 depend on n and their position. With gso, each burst goes in one send
 with UDP_SEGMENT <size> (at most 64 datagrams): the kernel cuts it, or
@@ -28,6 +30,7 @@ import time
 
 RCVBUF = 32 << 20  # every datagram of a test fits: no loss in this socket
 UDP_SEGMENT = 103  # <linux/udp.h>
+PAUSE_S = 0.004
 
 
 def payload(n, size):
@@ -51,7 +54,7 @@ def send(host, port, count, size, burst, gso):
                     sent += 1
         except OSError:
             pass  # a full queue: those datagrams are lost, and counted so
-        time.sleep(0.001)
+        time.sleep(PAUSE_S)
     print("sent", sent)
 
 
