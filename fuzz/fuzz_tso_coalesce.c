@@ -1,16 +1,20 @@
 /*
- * The coalescer (coalesce.h): runs of a TCP flow's segments as a peer may send
- * them, in order or not, with any header changed, and raw frames.
+ * The coalescer (coalesce.h): runs of a TCP flow's segments or a UDP flow's
+ * datagrams as a peer may send them, in order or not, with any header
+ * changed, and raw frames; on a tap that takes UDP runs (USO) or not.
  *
  * Checked, by the model the unit test uses too (tests/model/tso_model.h):
  * every run written cuts back, through the segmenter, into exactly the
  * frames that made it (byte for byte but checksum fields, which must be
- * valid); every other frame is written alone and unchanged; nothing is read
- * past a frame (each in an exact-size buffer, so ASan sees it).
+ * valid); a UDP run only where the tap takes them, and of at most
+ * TTT_USO_SEGS_MAX; every other frame is written alone and unchanged;
+ * nothing is read past a frame (each in an exact-size buffer, so ASan
+ * sees it).
  *
  * Input: a flow byte (bit 0: IPv6; bits 1-4: IPv4 options in words; bits
  * 5-7: TCP options in words), the segment size (2 bytes: bit 15, a VLAN
- * tag; then 1 + v % 1400),
+ * tag; bit 14, a UDP flow; bit 13, a tap without USO; then
+ * 1 + v % 1400),
  * then operations, one byte each and its argument a (low 6 bits):
  *   00aaaaaa  the next segment, a bytes shorter than the segment size
  *   01aaaaaa  the next segment with one change (a picks which: a field,
@@ -52,7 +56,7 @@ segment(struct stream *s, uint8_t op, uint8_t *f)
 
 	if ((op >> 6) == 1) {
 		switch (op & 0x0f) {
-		case 0: fl.ack++; break;
+		case 0: fl.ack++, fl.sport_add++; break;
 		case 1: fl.window--; break;
 		case 2: fl.ttl--; break;
 		case 3: fl.tos ^= 4; break;
@@ -89,6 +93,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct stream s;
 	uint8_t flow = fuzz_u8(&in);
 	unsigned n = 0, writes;
+	int uso;
 	const char *why;
 
 	memset(&s, 0, sizeof(s));
@@ -100,7 +105,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		uint16_t v = fuzz_u16(&in);
 
 		s.fl.vlan = v >> 15;
-		s.mss = 1 + (v & 0x7fff) % sizeof(payload);
+		s.fl.udp = v >> 14 & 1;
+		uso = !(v >> 13 & 1);
+		s.mss = 1 + (v & 0x1fff) % sizeof(payload);
 	}
 	s.seq = 0xfffff000u, s.id = 0xfff0;
 	while (in.n > 0 && n < MAX_FRAMES) {
@@ -125,8 +132,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		memcpy(fr[n], work, l);
 		len[n++] = l;
 	}
-	why = tm_coalesce((const uint8_t *const *)fr, len, n, runbuf, check_out, sizeof(check_out),
-	    &writes);
+	why = tm_coalesce((const uint8_t *const *)fr, len, n, uso, runbuf, check_out,
+	    sizeof(check_out), &writes);
 	if (why != NULL) {
 		fprintf(stderr, "%s\n", why);
 		abort();

@@ -98,7 +98,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	n = cut_all(&t, orig + TTT_VNET_LEN, len - TTT_VNET_LEN, max_frame);
 	if (!t.gso)
 		check_whole(&t, orig + TTT_VNET_LEN, len - TTT_VNET_LEN);
-	why = tm_coalesce((const uint8_t *const *)frames, lens, n, runbuf, check_out,
+	why = tm_coalesce((const uint8_t *const *)frames, lens, n, 1, runbuf, check_out,
 	    sizeof(check_out), &writes);
 	if (why != NULL) {
 		fprintf(stderr, "coalesce: %s\n", why);

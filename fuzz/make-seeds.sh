@@ -179,6 +179,14 @@ printf '00%s%s%s%s%s' "$(vh 01 00 0 0 90 8)" $ETH4 $IP4 $TCP32 "$(pat 30)" | out
 printf '00%s%s%s%s%s' "$(vh 01 01 70 1362 38 16)" 020000000002020000000001'8100002a0800' $IP4 $TCP32 "$(pat 3000)" | out "$T/vlan-ipv4"
 # Jumbo max_frame (ff: 9240) and gso_size 1.
 printf 'ff%s%s%s%s%s' "$(vh 01 81 66 1 34 16)" $ETH4 $IP4 $TCP32 "$(pat 40)" | out "$T/gso-size-1-ecn"
+# UDP super-frames (UDP_L4, USO): 64 datagrams of 64 bytes over IPv4, 2500
+# bytes in 1000s over IPv6 (a shorter last); with the ECN bit, refused.
+IP4U=4500ffff00014000401100000a0000010a000002
+IP6U=6000000000001140200100db800000000000000000000001200100db800000000000000000000002
+UDP8=9c40145100000000
+printf '00%s%s%s%s%s' "$(vh 01 05 42 64 34 6)" $ETH4 $IP4U $UDP8 "$(pat 4096)" | out "$T/udp-ipv4-64x64"
+printf '00%s%s%s%s%s' "$(vh 01 05 62 1000 54 6)" $ETH6 $IP6U $UDP8 "$(pat 2500)" | out "$T/udp-ipv6-short-last"
+printf '00%s%s%s%s%s' "$(vh 01 85 42 64 34 6)" $ETH4 $IP4U $UDP8 "$(pat 200)" | out "$T/udp-ecn"
 
 # --- tso coalesce: flow, segment size, operations (see fuzz_tso_coalesce.c) ---
 T=$C/fuzz_tso_coalesce
@@ -193,6 +201,12 @@ printf '1e%s%s%s%s%s' "$(hex16 500)" 0000 85"$(pat 21)" 00c0002a 0000 | out "$T/
 printf '00%s%s' 8400 00000000 | out "$T/vlan-alone"
 # Out of order and bad checksums.
 printf '00%s%s' "$(hex16 1200)" 00004f0000707100 | out "$T/reorder-bad-csum"
+# UDP (bit 14): 70 datagrams of 64 bytes, past the 64 a run holds; a tap
+# without USO too (bit 13); IPv6, every change once.
+printf '00%s%s' "$(hex16 $((0x4000 | 63)))" "$(rep 70 00)" | out "$T/udp-stream-past-cap"
+printf '00%s%s' "$(hex16 $((0x6000 | 63)))" "$(rep 8 00)" | out "$T/udp-no-uso"
+printf '01%s%s%s%s' "$(hex16 $((0x4000 | 999)))" "$(rep 4 00)" 404142434445464748494a4b4c4d4e4f \
+    "$(rep 4 00)" | out "$T/udp-ipv6-each-change"
 
 # --- verdict: flags, seed, then operations of 5 bytes (see fuzz_verdict.c) ----
 R=$C/fuzz_verdict

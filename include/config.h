@@ -66,6 +66,8 @@ enum ttt_cli_action {
 #define TTT_CONFIG_HAVE_PEER  0x2u	/* run.peer holds an address */
 #define TTT_CONFIG_TAP_VNET   0x4u	/* the tap's frames carry a vnet header (tso.h, coalesce.h) */
 #define TTT_CONFIG_TAP_REFUSED 0x8u	/* the kernel refused an offload: counted */
+#define TTT_CONFIG_TAP_USO    0x10u	/* the tap takes UDP super-frames (coalesce.h) */
+#define TTT_CONFIG_TAP_TSO    0x20u	/* and TCP ones: only for saying what was refused */
 
 struct ttt_config {
 	uint32_t version;		/* TTT_CONFIG_VERSION */

@@ -135,6 +135,7 @@ struct ttt_peer {
 struct ttt_datapath {
 	int tap, udp, ipc;
 	int vnet;			/* the tap's frames carry a vnet header (tap.h) */
+	int uso;			/* and the tap takes UDP super-frames (coalesce.h) */
 	/* Shared with the parent: each stamp raised before its frame is
 	 * delivered or sent, so the next worker's floor covers it (stamps.h). */
 	struct ttt_stamps *stamps;
@@ -153,7 +154,7 @@ struct ttt_datapath {
 };
 
 /*
- * Set up both sides once tap, vnet, udp, ipc, lim, keys, peer and
+ * Set up both sides once tap, vnet, uso, udp, ipc, lim, keys, peer and
  * rx.st.fixed_peer are in place. seed: random bits for the replay hash and the tag (0), and
  * for drawing a new tag (1). floor_ns: refuse every frame stamped at or
  * before it (a new worker knows nothing its predecessor received or sent).

@@ -1,7 +1,8 @@
 /*
- * Ethernet frames carrying TCP, read as pure code: the headers a frame
- * claims (Ethernet, IPv4 or IPv6, TCP), each offset checked against the
- * frame's length before a byte is read, and the Internet checksum.
+ * Ethernet frames carrying TCP or UDP, read as pure code: the headers a
+ * frame claims (Ethernet, IPv4 or IPv6, TCP or UDP), each offset checked
+ * against the frame's length before a byte is read, and the Internet
+ * checksum.
  *
  * Shared by the segmenter (tso.h), which reads frames the kernel wrote
  * before they are authenticated, and the coalescer (coalesce.h), which reads
@@ -27,6 +28,8 @@
 #define TTT_VLAN_HLEN      4
 #define TTT_VLAN_TAGS_MAX  2		/* QinQ: an outer and an inner tag */
 #define TTT_IPPROTO_TCP    6
+#define TTT_IPPROTO_UDP    17
+#define TTT_UDP_HLEN       8
 #define TTT_TCP_HLEN       20	/* without options */
 #define TTT_TCP_HLEN_MAX   60	/* data offset 15 */
 #define TTT_IPV4_HLEN_MAX  60	/* IHL 15 */
@@ -56,13 +59,16 @@
 #define TTT_TCP_OFF_DOFF   12
 #define TTT_TCP_OFF_FLAGS  13
 #define TTT_TCP_OFF_CSUM   16
+#define TTT_UDP_OFF_LEN    4
+#define TTT_UDP_OFF_CSUM   6
 
-/* Where a TCP frame's headers lie: all offsets from the frame's start. */
+/* Where a TCP or UDP frame's headers lie: all offsets from the frame's start. */
 struct ttt_pkt {
 	size_t l3;		/* the IP header: after the Ethernet header and its tags */
-	size_t l4;		/* the TCP header */
-	size_t payload;		/* the first byte after the TCP header */
+	size_t l4;		/* the TCP or UDP header */
+	size_t payload;		/* the first byte after it */
 	int v6;			/* 0: IPv4, 1: IPv6 */
+	uint8_t proto;		/* TTT_IPPROTO_TCP or TTT_IPPROTO_UDP */
 };
 
 /*
@@ -74,6 +80,13 @@ struct ttt_pkt {
  * Returns 0 and fills out, or -1: not such a frame.
  */
 int ttt_pkt_parse_tcp(const uint8_t *f, size_t len, struct ttt_pkt *out);
+
+/* The same for UDP: the header's 8 bytes within len (its length field
+ * is not read either). */
+int ttt_pkt_parse_udp(const uint8_t *f, size_t len, struct ttt_pkt *out);
+
+/* Either: TCP or UDP, as the IP header says (out->proto). */
+int ttt_pkt_parse_l4(const uint8_t *f, size_t len, struct ttt_pkt *out);
 
 /* The one's-complement sum of len bytes, added to sum; not folded. */
 uint64_t ttt_csum_add(uint64_t sum, const uint8_t *p, size_t len);
@@ -96,11 +109,13 @@ int ttt_same_span(const uint8_t *a, const uint8_t *b, size_t from, size_t to);
 /* Fold a sum to 16 bits (not complemented), in memory order. */
 uint16_t ttt_csum_fold(uint64_t sum);
 
-/* The sum of the pseudo-header for a TCP segment of l4len bytes in f. */
+/* The sum of the pseudo-header for f's TCP segment or UDP datagram
+ * (p->proto) of l4len bytes. */
 uint64_t ttt_csum_pseudo(const uint8_t *f, const struct ttt_pkt *p, size_t l4len);
 
-/* Whether f's TCP segment (from p->l4 to len) carries a valid checksum. */
-int ttt_pkt_tcp_csum_ok(const uint8_t *f, size_t len, const struct ttt_pkt *p);
+/* Whether f's TCP segment or UDP datagram (from p->l4 to len) carries a
+ * valid checksum (a UDP checksum of 0, "none", is not valid here). */
+int ttt_pkt_csum_ok(const uint8_t *f, size_t len, const struct ttt_pkt *p);
 
 /* Recompute f's IPv4 header checksum (p->v6 must be 0). */
 void ttt_pkt_ipv4_csum_set(uint8_t *f, const struct ttt_pkt *p);

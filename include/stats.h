@@ -36,6 +36,7 @@ enum ttt_stat {
 	TTT_STAT_RX_COALESCED,	/* datagrams received in one message with others (UDP GRO) */
 	TTT_STAT_RX_KEEPALIVE,	/* authenticated keepalives: counted, never written to the tap */
 	TTT_STAT_RX_MERGED,	/* of the frames, written to the tap in one super-frame with others (coalesce.h) */
+	TTT_STAT_RX_MERGED_UDP,	/* of those, UDP datagrams (the tap's USO) */
 	TTT_STAT_N
 };
 

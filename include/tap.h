@@ -16,6 +16,7 @@
 #define TTT_TAP_VNET    0x1u	/* every read and write starts with a struct virtio_net_hdr */
 #define TTT_TAP_TSO     0x2u	/* and the kernel hands over TCP super-frames (tso.h) */
 #define TTT_TAP_REFUSED 0x4u	/* offloads were asked for and the kernel refused some */
+#define TTT_TAP_USO     0x8u	/* and takes (and hands over) UDP super-frames (coalesce.h) */
 
 /*
  * Open a non-persistent tap (IFF_TAP | IFF_NO_PI) named want (a pattern with
@@ -23,12 +24,13 @@
  * its last descriptor. Returns the fd, or -errno; name gets the real name.
  *
  * offload: also ask for a vnet header (IFF_VNET_HDR, TUNSETVNETHDRSZ) and
- * checksum and TCP segmentation offload (TUNSETOFFLOAD TUN_F_CSUM |
- * TUN_F_TSO4 | TUN_F_TSO6), as wireguard-go does for its tun: the kernel
- * then skips its own segmentation and checksums for frames to the tap, and
- * takes super-frames written to it. What the kernel refuses it falls back
- * from, as far as no vnet header at all (a plain tap, as without offload),
- * and says so in *got (TTT_TAP_REFUSED).
+ * checksum, TCP and UDP segmentation offload (TUNSETOFFLOAD TUN_F_CSUM |
+ * TUN_F_TSO4 | TUN_F_TSO6 | TUN_F_USO4 | TUN_F_USO6), as wireguard-go
+ * does for its tun: the kernel then skips its own segmentation and
+ * checksums for frames to the tap, and takes super-frames written to it.
+ * What the kernel refuses it falls back from (USO, Linux 6.2, first), as
+ * far as no vnet header at all (a plain tap, as without offload), and says
+ * so in *got (TTT_TAP_REFUSED).
  */
 int ttt_tap_open(const char *want, char name[IFNAMSIZ], int offload, unsigned *got);
 

@@ -1,6 +1,7 @@
 /*
- * EVA driver: runs of the peer's TCP segments, coalesced (coalesce.c, and
- * the header parsing and checksums of pkt.c it calls), as receive.c's
+ * EVA driver: runs of the peer's TCP segments or UDP datagrams, coalesced
+ * on a tap that takes UDP runs or not (either: EVA joins both) (coalesce.c,
+ * and the header parsing and checksums of pkt.c it calls), as receive.c's
  * to_tap drives them: each authenticated frame is a candidate or not; a
  * candidate joins the run held or the run is finished and a new one
  * started with it; anything else finishes the run.
@@ -16,7 +17,7 @@
  *
  * prove-sources: src/coalesce.c src/pkt.c
  * prove-options: -cpp-extra-args=-idirafter/usr/include/x86_64-linux-gnu,-idirafter/usr/include
- * prove-options: -eva-auto-loop-unroll 8 -eva-split-return full -eva-slevel-function ttt_pkt_parse_tcp:50,parse_ipv4:20,parse_ipv6:20,ttt_coalesce_candidate:50,ttt_coalesce_append:50,step:50
+ * prove-options: -eva-auto-loop-unroll 8 -eva-split-return full -eva-slevel-function parse:50,parse_tcp:20,ttt_pkt_parse_l4:50,parse_ipv4:20,parse_ipv6:20,l4_fits:20,ttt_coalesce_candidate:50,ttt_coalesce_append:50,step:50
  * (as prove_tso.c: <linux/virtio_net.h> from the system's kernel headers,
  * the VLAN tag loop unrolled. The parser fills struct ttt_pkt only on the
  * way to success, and the callers read it only then: the slevel keeps a
@@ -35,7 +36,7 @@ step(struct ttt_coalesce *g, const uint8_t *f, size_t len)
 {
 	struct ttt_pkt p;
 
-	if (ttt_coalesce_candidate(f, len, &p) != 0) {
+	if (ttt_coalesce_candidate(g, f, len, &p) != 0) {
 		(void)ttt_coalesce_finish(g);
 		return;
 	}
@@ -58,7 +59,7 @@ main(void)
 	 * earlier run), so reading a byte no frame wrote is no memory error;
 	 * what a run holds is the unit tests' (test_tso.c, the model). */
 	Frama_C_make_unknown((char *)run, sizeof(run));
-	ttt_coalesce_init(&g, run);
+	ttt_coalesce_init(&g, run, Frama_C_nondet(0, 1));
 	while (Frama_C_nondet(0, 1)) {
 		Frama_C_make_unknown((char *)any, sizeof(any));
 		step(&g, any, Frama_C_size_t_interval(0, sizeof(any)));

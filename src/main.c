@@ -286,7 +286,9 @@ open_tap(const struct ttt_config *cfg, struct ttt_parent *p)
 		return -fail(EX_OSERR, "cannot create tap interface %s: %s", cfg->ifname,
 		    strerror(-fd));
 	p->cfg.run.flags |= (got & TTT_TAP_VNET ? TTT_CONFIG_TAP_VNET : 0) |
-	    (got & TTT_TAP_REFUSED ? TTT_CONFIG_TAP_REFUSED : 0);
+	    (got & TTT_TAP_REFUSED ? TTT_CONFIG_TAP_REFUSED : 0) |
+	    (got & TTT_TAP_USO ? TTT_CONFIG_TAP_USO : 0) |
+	    (got & TTT_TAP_TSO ? TTT_CONFIG_TAP_TSO : 0);
 	if (choose_hwaddr(cfg, p, mac)) {
 		ttt_hwaddr_format(mac, p->hwaddr);
 		/* Before the interface is up: no frame leaves from the kernel's address. */

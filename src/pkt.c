@@ -1,14 +1,24 @@
 /*
- * TCP frame headers and the Internet checksum, as pure code (see pkt.h).
+ * TCP and UDP frame headers and the Internet checksum, as pure code (see
+ * pkt.h).
  */
 #include <string.h>
 
 #include "pkt.h"
 
 #define TTT_COPY_CHUNK 16	/* ttt_copy_span's step: one SSE2 load and store */
+#define ANY_L4 0		/* parse's want: TCP or UDP */
+
+/* Whether the IP header's protocol is one the caller wants. */
+static int
+wanted(uint8_t proto, uint8_t want)
+{
+	return want == ANY_L4 ? proto == TTT_IPPROTO_TCP || proto == TTT_IPPROTO_UDP :
+	    proto == want;
+}
 
 static int
-parse_ipv4(const uint8_t *f, size_t len, struct ttt_pkt *out)
+parse_ipv4(const uint8_t *f, size_t len, uint8_t want, struct ttt_pkt *out)
 {
 	const uint8_t *ip = f + out->l3;
 	size_t ihl;
@@ -16,49 +26,38 @@ parse_ipv4(const uint8_t *f, size_t len, struct ttt_pkt *out)
 	if (len < out->l3 + TTT_IPV4_HLEN || ip[0] >> 4 != 4)
 		return -1;
 	ihl = (size_t)(ip[0] & 0x0f) * 4;
-	/* A fragment's TCP header, if any, is not where it seems. */
+	/* A fragment's TCP or UDP header, if any, is not where it seems. */
 	if (ihl < TTT_IPV4_HLEN || (ttt_get16(ip + TTT_IPV4_OFF_FRAG) & 0x3fff) != 0 ||
-	    ip[TTT_IPV4_OFF_PROTO] != TTT_IPPROTO_TCP)
+	    !wanted(ip[TTT_IPV4_OFF_PROTO], want))
 		return -1;
 	out->l4 = out->l3 + ihl;
 	out->v6 = 0;
+	out->proto = ip[TTT_IPV4_OFF_PROTO];
 	return 0;
 }
 
 static int
-parse_ipv6(const uint8_t *f, size_t len, struct ttt_pkt *out)
+parse_ipv6(const uint8_t *f, size_t len, uint8_t want, struct ttt_pkt *out)
 {
 	const uint8_t *ip = f + out->l3;
 
-	/* Extension headers would need a walk of their own: not TCP to us. */
+	/* Extension headers would need a walk of their own: not TCP or UDP
+	 * to us. */
 	if (len < out->l3 + TTT_IPV6_HLEN || ip[0] >> 4 != 6 ||
-	    ip[TTT_IPV6_OFF_NEXT] != TTT_IPPROTO_TCP)
+	    !wanted(ip[TTT_IPV6_OFF_NEXT], want))
 		return -1;
 	out->l4 = out->l3 + TTT_IPV6_HLEN;
 	out->v6 = 1;
+	out->proto = ip[TTT_IPV6_OFF_NEXT];
 	return 0;
 }
 
-int
-ttt_pkt_parse_tcp(const uint8_t *f, size_t len, struct ttt_pkt *out)
+/* The TCP header's end: its data offset, bounded by the frame. */
+static int
+parse_tcp(const uint8_t *f, size_t len, struct ttt_pkt *out)
 {
-	uint16_t type;
 	size_t doff, end;
 
-	if (len < TTT_ETH_HLEN)
-		return -1;
-	out->l3 = TTT_ETH_HLEN;
-	type = ttt_get16(f + out->l3 - 2);
-	for (unsigned tags = 0; tags < TTT_VLAN_TAGS_MAX &&
-	    (type == TTT_ETHERTYPE_VLAN || type == TTT_ETHERTYPE_QINQ); tags++) {
-		if (len < out->l3 + TTT_VLAN_HLEN)
-			return -1;
-		out->l3 += TTT_VLAN_HLEN;
-		type = ttt_get16(f + out->l3 - 2);
-	}
-	if (type == TTT_ETHERTYPE_IPV4 ? parse_ipv4(f, len, out) :
-	    type == TTT_ETHERTYPE_IPV6 ? parse_ipv6(f, len, out) : -1)
-		return -1;
 	/* IHL up to 60 and a 20-byte TCP header: both within the frame. */
 	if (out->l4 + TTT_TCP_HLEN > len)
 		return -1;
@@ -71,6 +70,58 @@ ttt_pkt_parse_tcp(const uint8_t *f, size_t len, struct ttt_pkt *out)
 		return -1;
 	out->payload = end;
 	return 0;
+}
+
+/* Ethernet and its tags, IP, then the TCP or UDP header (want). */
+static int
+parse(const uint8_t *f, size_t len, uint8_t want, struct ttt_pkt *out)
+{
+	uint16_t type;
+
+	/* Every field written, refused or not: a caller's state never holds
+	 * one a failed parse left unwritten (make prove joins the paths). */
+	out->l4 = out->payload = 0;
+	out->v6 = 0;
+	out->proto = 0;
+	out->l3 = TTT_ETH_HLEN;
+	if (len < TTT_ETH_HLEN)
+		return -1;
+	type = ttt_get16(f + out->l3 - 2);
+	for (unsigned tags = 0; tags < TTT_VLAN_TAGS_MAX &&
+	    (type == TTT_ETHERTYPE_VLAN || type == TTT_ETHERTYPE_QINQ); tags++) {
+		if (len < out->l3 + TTT_VLAN_HLEN)
+			return -1;
+		out->l3 += TTT_VLAN_HLEN;
+		type = ttt_get16(f + out->l3 - 2);
+	}
+	if (type == TTT_ETHERTYPE_IPV4 ? parse_ipv4(f, len, want, out) :
+	    type == TTT_ETHERTYPE_IPV6 ? parse_ipv6(f, len, want, out) : -1)
+		return -1;
+	if (out->proto == TTT_IPPROTO_TCP)
+		return parse_tcp(f, len, out);
+	/* UDP: a fixed header, within the frame. */
+	if (out->l4 + TTT_UDP_HLEN > len)
+		return -1;
+	out->payload = out->l4 + TTT_UDP_HLEN;
+	return 0;
+}
+
+int
+ttt_pkt_parse_tcp(const uint8_t *f, size_t len, struct ttt_pkt *out)
+{
+	return parse(f, len, TTT_IPPROTO_TCP, out);
+}
+
+int
+ttt_pkt_parse_udp(const uint8_t *f, size_t len, struct ttt_pkt *out)
+{
+	return parse(f, len, TTT_IPPROTO_UDP, out);
+}
+
+int
+ttt_pkt_parse_l4(const uint8_t *f, size_t len, struct ttt_pkt *out)
+{
+	return parse(f, len, ANY_L4, out);
 }
 
 uint64_t
@@ -154,7 +205,7 @@ ttt_csum_pseudo(const uint8_t *f, const struct ttt_pkt *p, size_t l4len)
 	const uint8_t *ip = f + p->l3;
 	/* Protocol and length as two big-endian words (l4len < 2^32). */
 	uint8_t tail[8] = { 0, 0, (uint8_t)(l4len >> 24), (uint8_t)(l4len >> 16),
-		0, TTT_IPPROTO_TCP, (uint8_t)(l4len >> 8), (uint8_t)l4len };
+		0, p->proto, (uint8_t)(l4len >> 8), (uint8_t)l4len };
 
 	if (p->v6)
 		return ttt_csum_add(ttt_csum_add(0, ip + TTT_IPV6_OFF_ADDR, 32), tail, 8);
@@ -162,7 +213,7 @@ ttt_csum_pseudo(const uint8_t *f, const struct ttt_pkt *p, size_t l4len)
 }
 
 int
-ttt_pkt_tcp_csum_ok(const uint8_t *f, size_t len, const struct ttt_pkt *p)
+ttt_pkt_csum_ok(const uint8_t *f, size_t len, const struct ttt_pkt *p)
 {
 	uint64_t sum = ttt_csum_span(ttt_csum_pseudo(f, p, len - p->l4), f, p->l4, len);
 

@@ -85,9 +85,14 @@ flush_run(struct ttt_datapath *dp)
 	unsigned frames = g->count;
 	/* Each frame but the first brought its payload only. */
 	size_t bytes = frames ? g->len + (frames - 1) * g->pkt.payload : 0;
+	int udp = g->pkt.proto == TTT_IPPROTO_UDP;
 	size_t n = ttt_coalesce_finish(g);
 
-	return n ? write_tap(dp, g->buf, n, frames, bytes) : 0;
+	if (n == 0 || !write_tap(dp, g->buf, n, frames, bytes))
+		return 0;
+	if (frames > 1 && udp)
+		ttt_count(&dp->rx.count, TTT_STAT_RX_MERGED_UDP, frames);
+	return 1;
 }
 
 /*
@@ -105,7 +110,7 @@ to_tap(struct ttt_datapath *dp, uint8_t *f, size_t len)
 
 	if (!dp->vnet)
 		return write_tap(dp, f, len, 1, len);
-	cand = ttt_coalesce_candidate(f, len, &p) == 0;
+	cand = ttt_coalesce_candidate(g, f, len, &p) == 0;
 	if (cand && ttt_coalesce_append(g, f, len, &p))
 		return 0;
 	wrote = flush_run(dp);

@@ -32,6 +32,7 @@ static const char *const stat_names[TTT_STAT_N] = {
 	[TTT_STAT_RX_COALESCED] = "coalesced",
 	[TTT_STAT_RX_KEEPALIVE] = "keepalives",
 	[TTT_STAT_RX_MERGED] = "merged",
+	[TTT_STAT_RX_MERGED_UDP] = "merged-udp",
 };
 
 const char *

@@ -35,11 +35,24 @@ ctl_socket(struct ifreq *ifr, const char *name)
 	return s;
 }
 
-/* Offloads to ask for, the most first: what each refusal falls back to. */
-static const unsigned offload_ladder[] = {
-	TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6,
-	TUN_F_CSUM,
-	0,
+/* Linux 6.2's flags (UDP segmentation offload); older headers lack them,
+ * older kernels refuse them (EINVAL). */
+#ifndef TUN_F_USO4
+#define TUN_F_USO4 0x20
+#endif
+#ifndef TUN_F_USO6
+#define TUN_F_USO6 0x40
+#endif
+
+/* Offloads to ask for, the most first: what each refusal falls back to,
+ * and what each rung got (tap.h). tun takes USO4 and USO6 only together. */
+static const struct {
+	unsigned flags, got;
+} offload_ladder[] = {
+	{ TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6 | TUN_F_USO4 | TUN_F_USO6, TTT_TAP_TSO | TTT_TAP_USO },
+	{ TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6, TTT_TAP_TSO },
+	{ TUN_F_CSUM, 0 },
+	{ 0, 0 },
 };
 #define NLADDER (sizeof(offload_ladder) / sizeof(offload_ladder[0]))
 
@@ -106,9 +119,8 @@ set_offload(int fd, unsigned *got)
 	for (unsigned i = 0; i < NLADDER; i++) {
 		if (refused_for_test(i)) {
 			errno = EINVAL;
-		} else if (ioctl(fd, TUNSETOFFLOAD, (unsigned long)offload_ladder[i]) == 0) {
-			*got = TTT_TAP_VNET | (i == 0 ? TTT_TAP_TSO : 0) |
-			    (i > 0 ? TTT_TAP_REFUSED : 0);
+		} else if (ioctl(fd, TUNSETOFFLOAD, (unsigned long)offload_ladder[i].flags) == 0) {
+			*got = TTT_TAP_VNET | offload_ladder[i].got | (i > 0 ? TTT_TAP_REFUSED : 0);
 			return 0;
 		}
 		/* EINVAL: flags this kernel does not know; anything else is

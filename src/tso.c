@@ -29,17 +29,29 @@ complete_csum(uint8_t *f, size_t len, const struct virtio_net_hdr *h)
 	return TTT_TSO_OK;
 }
 
-/* A TCP super-frame: its own headers say where everything is. */
+/* Whether the super-frame's own headers are what gso_type says: TCP over
+ * the IP version it names, or UDP over either (UDP_L4 names none). */
+static int
+parse_as(struct ttt_tso *t, unsigned gso_type)
+{
+	unsigned type = gso_type & (unsigned)~GSO_ECN;
+
+	/* ECN is TCP's: the kernel refuses it on UDP_L4 too. */
+	if (gso_type == VIRTIO_NET_HDR_GSO_UDP_L4)
+		return ttt_pkt_parse_udp(t->frame, t->len, &t->pkt) == 0;
+	if (type != VIRTIO_NET_HDR_GSO_TCPV4 && type != VIRTIO_NET_HDR_GSO_TCPV6)
+		return 0;
+	return ttt_pkt_parse_tcp(t->frame, t->len, &t->pkt) == 0 &&
+	    t->pkt.v6 == (type == VIRTIO_NET_HDR_GSO_TCPV6);
+}
+
+/* A TCP or UDP super-frame: its own headers say where everything is. */
 static enum ttt_tso_status
 prepare_gso(struct ttt_tso *t, const struct virtio_net_hdr *h, size_t max_frame)
 {
-	unsigned type = h->gso_type & (unsigned)~GSO_ECN;
 	size_t payload;
 
-	if (type != VIRTIO_NET_HDR_GSO_TCPV4 && type != VIRTIO_NET_HDR_GSO_TCPV6)
-		return TTT_TSO_BAD;
-	if (h->gso_size == 0 || ttt_pkt_parse_tcp(t->frame, t->len, &t->pkt) != 0 ||
-	    t->pkt.v6 != (type == VIRTIO_NET_HDR_GSO_TCPV6))
+	if (h->gso_size == 0 || !parse_as(t, h->gso_type))
 		return TTT_TSO_BAD;
 	t->seg = h->gso_size;
 	payload = t->len - t->pkt.payload;
@@ -87,24 +99,42 @@ fix_ip(const struct ttt_tso *t, unsigned k, uint8_t *out, size_t len)
 	ttt_pkt_ipv4_csum_set(out, &t->pkt);
 }
 
-/* Segment k's TCP header: sequence number, flags, then the checksum. */
+/* The checksum at offset at of segment out's TCP or UDP header, from
+ * scratch. */
 static void
-fix_tcp(const struct ttt_tso *t, unsigned k, uint8_t *out, size_t len)
+set_l4_csum(const struct ttt_tso *t, uint8_t *out, size_t len, size_t at)
 {
 	uint8_t *th = out + t->pkt.l4;
-	uint32_t seq = ttt_get32(th + TTT_TCP_OFF_SEQ) + (uint32_t)(k * t->seg);
 	uint16_t c;
 
-	ttt_put32(th + TTT_TCP_OFF_SEQ, seq);
+	th[at] = 0;
+	th[at + 1] = 0;
+	c = (uint16_t)~ttt_csum_fold(ttt_csum_span(ttt_csum_pseudo(out, &t->pkt, len - t->pkt.l4),
+	    out, t->pkt.l4, len));
+	/* 0 in a UDP checksum means "none": the kernel sends 0xffff then. */
+	if (c == 0 && t->pkt.proto == TTT_IPPROTO_UDP)
+		c = 0xffff;
+	memcpy(th + at, &c, 2);
+}
+
+/* Segment k's TCP header: sequence number, flags, then the checksum; or
+ * its UDP header: length, then the checksum. */
+static void
+fix_l4(const struct ttt_tso *t, unsigned k, uint8_t *out, size_t len)
+{
+	uint8_t *th = out + t->pkt.l4;
+
+	if (t->pkt.proto == TTT_IPPROTO_UDP) {
+		ttt_put16(th + TTT_UDP_OFF_LEN, (uint16_t)(len - t->pkt.l4));
+		set_l4_csum(t, out, len, TTT_UDP_OFF_CSUM);
+		return;
+	}
+	ttt_put32(th + TTT_TCP_OFF_SEQ, ttt_get32(th + TTT_TCP_OFF_SEQ) + (uint32_t)(k * t->seg));
 	if (k + 1 < t->count)
 		th[TTT_TCP_OFF_FLAGS] &= (uint8_t)~(TTT_TCP_FIN | TTT_TCP_PSH);
 	if (k > 0)
 		th[TTT_TCP_OFF_FLAGS] &= (uint8_t)~TTT_TCP_CWR;
-	th[TTT_TCP_OFF_CSUM] = 0;
-	th[TTT_TCP_OFF_CSUM + 1] = 0;
-	c = (uint16_t)~ttt_csum_fold(ttt_csum_span(ttt_csum_pseudo(out, &t->pkt, len - t->pkt.l4),
-	    out, t->pkt.l4, len));
-	memcpy(th + TTT_TCP_OFF_CSUM, &c, 2);
+	set_l4_csum(t, out, len, TTT_TCP_OFF_CSUM);
 }
 
 size_t
@@ -133,6 +163,6 @@ ttt_tso_frame(const struct ttt_tso *t, unsigned k, uint8_t *out, size_t cap)
 	/* Both ends meet together (the segment fits, checked above). */
 	(void)ttt_copy_span(out, hdr, len, t->frame, off, t->len);
 	fix_ip(t, k, out, len);
-	fix_tcp(t, k, out, len);
+	fix_l4(t, k, out, len);
 	return len;
 }

@@ -198,6 +198,8 @@ apply_setup(struct worker *w, const struct received *r)
 		dp->lim.max_frame = TTT_DEFAULT_MAX_FRAME;
 	dp->rx.st.fixed_peer = (r->cfg.run.flags & TTT_CONFIG_FIXED_PEER) != 0;
 	dp->vnet = (r->cfg.run.flags & TTT_CONFIG_TAP_VNET) != 0;
+	/* UDP runs need both: without the header nothing is a run. */
+	dp->uso = dp->vnet && (r->cfg.run.flags & TTT_CONFIG_TAP_USO) != 0;
 	/* Once a worker: the totals say how many ran without what was asked. */
 	if (r->cfg.run.flags & TTT_CONFIG_TAP_REFUSED)
 		ttt_count(&dp->tx.count, TTT_STAT_TX_OFFLOAD_OFF, 1);
@@ -218,7 +220,9 @@ apply_setup(struct worker *w, const struct received *r)
 	ttt_log_set_sink(log_to_parent);
 	if (r->cfg.run.flags & TTT_CONFIG_TAP_REFUSED)
 		log_info("the kernel refused some of the tap's offloads: %s",
-		    dp->vnet ? "no TCP segmentation offload" : "a plain tap");
+		    !dp->vnet ? "a plain tap" : (r->cfg.run.flags & TTT_CONFIG_TAP_TSO) ?
+		    "no UDP segmentation offload (Linux 6.2)" :
+		    "no TCP or UDP segmentation offload");
 }
 
 /*

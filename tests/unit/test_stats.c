@@ -18,7 +18,7 @@ static const char report_1_to_n[] =
     "tx frames=1 bytes=2 no-peer=3 long=4 tap-errors=5 socket-errors=6 segmented=7"
     " keepalives=8 split=9 bad-offload=10 offload-refused=11 rx frames=12 bytes=13"
     " short=14 long=15 badmac=16 stale=17 future=18 replay=19 reflected=20 wrong-peer=21"
-    " tap-errors=22 socket-errors=23 coalesced=24 keepalives=25 merged=26";
+    " tap-errors=22 socket-errors=23 coalesced=24 keepalives=25 merged=26 merged-udp=27";
 
 static void
 fill_1_to_n(struct ttt_stats *st)
@@ -140,7 +140,7 @@ test_format_exact(void **state)
 	    " socket-errors=0 segmented=0 keepalives=0 split=0 bad-offload=0 offload-refused=0"
 	    " rx frames=0 bytes=0 short=0 long=0 badmac=0 stale=0 future=0 replay=0"
 	    " reflected=0 wrong-peer=0 tap-errors=0 socket-errors=0"
-	    " coalesced=18446744073709551615 keepalives=0 merged=0");
+	    " coalesced=18446744073709551615 keepalives=0 merged=0 merged-udp=0");
 	assert_int_equal(n, strlen(buf));
 }
 

@@ -13,10 +13,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include "coalesce.h"
 #include "pkt.h"
-#include "tso.h"
-#include "../model/tso_model.h"
 
 #define MAX_FRAME   1432		/* v1.4's MTU 1418 + 14 */
 #define MSS4        (MAX_FRAME - 14 - 20 - 32)	/* IPv4, timestamps option */
@@ -24,32 +21,10 @@
 #define STREAM_MAX  64		/* frames a test stream holds */
 #define RANDOM_RUNS 2000u
 
-static uint8_t big[TTT_TSO_READ_BUF];	/* a super-frame, read */
-static uint8_t seg[STREAM_MAX][MAX_FRAME + 64];
-static size_t seglen[STREAM_MAX];
-static uint8_t runbuf[TTT_COALESCE_BUF];
-static uint8_t out[TTT_SUPER_MAX];
+#include "offload_fixture.h"
 
-static const struct tm_flow flow4 = { 0, 0, 20, 32, 64, 0, 12345, 502, 0x01 };
-static const struct tm_flow flow6 = { 1, 0, 40, 20, 63, 0x28, 777, 65535, 0 };
-
-static uint64_t rng = 0x9e3779b97f4a7c15u;
-
-static uint32_t
-rnd(void)
-{
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return (uint32_t)rng;
-}
-
-static void
-fill(uint8_t *p, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		p[i] = (uint8_t)rnd();
-}
+static const struct tm_flow flow4 = { 0, 0, 20, 32, 64, 0, 12345, 502, 0x01, 0, 0 };
+static const struct tm_flow flow6 = { 1, 0, 40, 20, 63, 0x28, 777, 65535, 0, 0, 0 };
 
 /* Put a vnet header in front of a frame built at big + TTT_VNET_LEN. */
 static size_t
@@ -100,21 +75,12 @@ split(size_t len, size_t max_frame)
 	return t.count;
 }
 
-/* Offer frames 0..n-1 to a coalescer as receive.c does, every run written
- * checked by the model; returns how many writes. */
+/* Offer frames 0..n-1 to a coalescer as receive.c does, on a tap that
+ * takes UDP runs too; returns how many writes. */
 static unsigned
 coalesce(unsigned n)
 {
-	const uint8_t *fr[STREAM_MAX];
-	const char *why;
-	unsigned writes;
-
-	for (unsigned k = 0; k < n; k++)
-		fr[k] = seg[k];
-	why = tm_coalesce(fr, seglen, n, runbuf, out, sizeof(out), &writes);
-	if (why != NULL)
-		fail_msg("%s", why);
-	return writes;
+	return coalesce_stream(n, 1);
 }
 
 /* ------------------------------------------------------------ pkt.c */
