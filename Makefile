@@ -98,7 +98,7 @@ $(HOOK_BIN): $(HOOK_OBJ)
 	$(call say,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
 
-$(BUILD)/tests/%: tests/unit/%.c tests/unit/vectors.h $(LIB)
+$(BUILD)/tests/%: tests/unit/%.c tests/unit/vectors.h tests/unit/sha256_vectors.h $(LIB)
 	@mkdir -p $(dir $@)
 	$(call say,CC,$<)
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -DTTT_SRCDIR='"$(CURDIR)"' $(LDFLAGS) -o $@ $< $(LIB) -lcmocka $(LIBS)

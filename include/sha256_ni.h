@@ -41,6 +41,15 @@ struct ttt_sha256_ni_context {
 
 extern const br_hash_class ttt_sha256_ni_vtable;
 
+/*
+ * The compression function alone: nblocks consecutive 64-byte blocks into
+ * the chaining value val (a..h, host order). SHA-NI only, like the class;
+ * for the two-stream code (sha256_ni_x2.h), which finishes a longer message
+ * one stream at a time.
+ */
+void ttt_sha256_ni_compress(uint32_t val[TTT_SHA256_STATE_WORDS], const unsigned char *data,
+    size_t nblocks);
+
 /* 1 if this CPU has the SHA extensions and the SSSE3/SSE4.1 they are used with. */
 int ttt_cpu_has_sha_ni(void);
 
