@@ -16,7 +16,7 @@
 #include "sha256_ni.h"
 #include "sha256_ni_x2.h"
 
-#define LENGTH_LEN   8		/* the padding's big-endian bit count */
+#define LENGTH_LEN   TTT_SHA256_LENGTH_LEN
 #define PAD_MARKER   0x80	/* the single 1 bit that starts the padding */
 #define LANE_SEGS    2		/* the message's whole blocks, then its padded tail */
 
@@ -32,21 +32,6 @@ struct lane {
 	unsigned char tail[2 * TTT_SHA256_BLOCK_LEN];
 };
 
-static uint32_t
-dec32be(const unsigned char *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-static void
-enc32be(unsigned char *p, uint32_t v)
-{
-	p[0] = (unsigned char)(v >> 24);
-	p[1] = (unsigned char)(v >> 16);
-	p[2] = (unsigned char)(v >> 8);
-	p[3] = (unsigned char)v;
-}
-
 /*
  * A lane for message m of len bytes, hashed after one block (the padded
  * key) whose state is state_be, in BearSSL's state() encoding.
@@ -56,11 +41,9 @@ lane_start(struct lane *l, const unsigned char *state_be, const unsigned char *m
 {
 	size_t nfull = len / TTT_SHA256_BLOCK_LEN, rest = len % TTT_SHA256_BLOCK_LEN;
 	size_t ntail = rest + 1 + LENGTH_LEN <= TTT_SHA256_BLOCK_LEN ? 1 : 2;
-	uint64_t bits = ((uint64_t)len + TTT_SHA256_BLOCK_LEN) << 3;
 	unsigned char *end = l->tail + ntail * TTT_SHA256_BLOCK_LEN;
 
-	for (size_t i = 0; i < TTT_SHA256_STATE_WORDS; i++)
-		l->st[i] = dec32be(state_be + 4 * i);
+	ttt_sha256_state_dec(l->st, state_be);
 	l->seg[0] = m;
 	l->nseg[0] = nfull;
 	/* m is NULL for an empty message (BearSSL's contract): never read it then. */
@@ -68,8 +51,8 @@ lane_start(struct lane *l, const unsigned char *state_be, const unsigned char *m
 		memcpy(l->tail, m + nfull * TTT_SHA256_BLOCK_LEN, rest);
 	l->tail[rest] = PAD_MARKER;
 	memset(l->tail + rest + 1, 0, (size_t)(end - l->tail) - rest - 1 - LENGTH_LEN);
-	enc32be(end - LENGTH_LEN, (uint32_t)(bits >> 32));
-	enc32be(end - LENGTH_LEN / 2, (uint32_t)bits);
+	/* The padded key's block came first. */
+	ttt_sha256_pad_length(end - LENGTH_LEN, (uint64_t)len + TTT_SHA256_BLOCK_LEN);
 	l->seg[1] = l->tail;
 	l->nseg[1] = ntail;
 	l->cur = 0;
@@ -112,13 +95,6 @@ lanes_run(struct lane *a, struct lane *b)
 		ttt_sha256_ni_compress(b->st, lane_take(b, nb), nb);
 }
 
-static void
-lane_digest(const struct lane *l, unsigned char out[TTT_HMAC_X2_LEN])
-{
-	for (size_t i = 0; i < TTT_SHA256_STATE_WORDS; i++)
-		enc32be(out + 4 * i, l->st[i]);
-}
-
 /* The SHA-NI path: inner hashes side by side, then the two outer blocks. */
 static void
 hmac_x2_ni(const br_hmac_key_context *kc, const unsigned char *m0, size_t len0,
@@ -131,13 +107,13 @@ hmac_x2_ni(const br_hmac_key_context *kc, const unsigned char *m0, size_t len0,
 	lane_start(&l[0], kc->ksi, m0, len0);
 	lane_start(&l[1], kc->ksi, m1, len1);
 	lanes_run(&l[0], &l[1]);
-	lane_digest(&l[0], inner[0]);
-	lane_digest(&l[1], inner[1]);
+	ttt_sha256_state_enc(inner[0], l[0].st);
+	ttt_sha256_state_enc(inner[1], l[1].st);
 	lane_start(&l[0], kc->kso, inner[0], sizeof(inner[0]));
 	lane_start(&l[1], kc->kso, inner[1], sizeof(inner[1]));
 	lanes_run(&l[0], &l[1]);
-	lane_digest(&l[0], out0);
-	lane_digest(&l[1], out1);
+	ttt_sha256_state_enc(out0, l[0].st);
+	ttt_sha256_state_enc(out1, l[1].st);
 	/* States one block past the padded key stand in for the key itself. */
 	explicit_bzero(l, sizeof(l));
 	explicit_bzero(inner, sizeof(inner));

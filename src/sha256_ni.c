@@ -25,7 +25,7 @@
 #include <cpuid.h>
 #endif
 
-#define LENGTH_LEN      8	/* the padding's big-endian bit count */
+#define LENGTH_LEN      TTT_SHA256_LENGTH_LEN
 #define PAD_MARKER      0x80	/* the single 1 bit that starts the padding */
 #define BLOCK_MASK      ((uint64_t)TTT_SHA256_BLOCK_LEN - 1)
 #define BLOCK_LOG2      6	/* the descriptor's LBLEN: log2 of the block size */
@@ -165,18 +165,27 @@ dec32be(const unsigned char *p)
 	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
 }
 
-static void
-enc64be(unsigned char *p, uint64_t v)
+void
+ttt_sha256_pad_length(unsigned char dst[TTT_SHA256_LENGTH_LEN], uint64_t bytes)
 {
-	enc32be(p, (uint32_t)(v >> 32));
-	enc32be(p + 4, (uint32_t)v);
+	enc32be(dst, (uint32_t)(bytes >> 29));
+	enc32be(dst + 4, (uint32_t)(bytes << 3));
 }
 
-static void
-enc_state(unsigned char *dst, const uint32_t val[TTT_SHA256_STATE_WORDS])
+void
+ttt_sha256_state_enc(unsigned char dst[TTT_SHA256_STATE_LEN],
+    const uint32_t val[TTT_SHA256_STATE_WORDS])
 {
 	for (size_t i = 0; i < TTT_SHA256_STATE_WORDS; i++)
 		enc32be(dst + 4 * i, val[i]);
+}
+
+void
+ttt_sha256_state_dec(uint32_t val[TTT_SHA256_STATE_WORDS],
+    const unsigned char src[TTT_SHA256_STATE_LEN])
+{
+	for (size_t i = 0; i < TTT_SHA256_STATE_WORDS; i++)
+		val[i] = dec32be(src + 4 * i);
 }
 
 /* BearSSL hands methods a pointer to the context's first field, the vtable. */
@@ -256,11 +265,11 @@ ni_out(const br_hash_class *const *vt, void *dst)
 	memcpy(last, cc->buf, used);
 	last[used] = PAD_MARKER;
 	memset(last + used + 1, 0, nlast - LENGTH_LEN - used - 1);
-	enc64be(last + nlast - LENGTH_LEN, cc->count << 3);
+	ttt_sha256_pad_length(last + nlast - LENGTH_LEN, cc->count);
 
 	memcpy(val, cc->val, sizeof(val));
 	ttt_sha256_ni_compress(val, last, nlast / TTT_SHA256_BLOCK_LEN);
-	enc_state(dst, val);
+	ttt_sha256_state_enc(dst, val);
 }
 
 /* BearSSL's format: a..h big-endian; the byte count is the return value. */
@@ -269,7 +278,7 @@ ni_state(const br_hash_class *const *vt, void *dst)
 {
 	const struct ttt_sha256_ni_context *cc = const_ctx_of(vt);
 
-	enc_state(dst, cc->val);
+	ttt_sha256_state_enc(dst, cc->val);
 	return cc->count;
 }
 
@@ -278,10 +287,8 @@ static void
 ni_set_state(const br_hash_class **vt, const void *stb, uint64_t count)
 {
 	struct ttt_sha256_ni_context *cc = ctx_of(vt);
-	const unsigned char *p = stb;
 
-	for (size_t i = 0; i < TTT_SHA256_STATE_WORDS; i++)
-		cc->val[i] = dec32be(p + 4 * i);
+	ttt_sha256_state_dec(cc->val, stb);
 	cc->count = count;
 }
 

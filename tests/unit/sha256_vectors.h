@@ -1,11 +1,48 @@
 /*
  * Published SHA-256 and HMAC-SHA256 vectors (FIPS 180-4 examples, RFC 4231),
- * shared by test_sha256.c (one stream) and test_sha256_x2.c (two streams).
+ * shared by test_sha256.c (one stream) and test_sha256_x2.c (two streams),
+ * with the few helpers both draw random inputs and skips with.
  */
 #ifndef TTT_TEST_SHA256_VECTORS_H
 #define TTT_TEST_SHA256_VECTORS_H
 
 #include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* TTT_TEST_NO_SHA_NI=1 in the environment: SHA-NI tests skip, to check they do. */
+static inline int
+ni_disabled_by_env(void)
+{
+	const char *v = getenv("TTT_TEST_NO_SHA_NI");
+
+	return v != NULL && v[0] != '\0' && strcmp(v, "0") != 0;
+}
+
+/* splitmix64: small, seedable, good enough to pick lengths and bytes. */
+static inline uint64_t
+prng_next(uint64_t *s)
+{
+	uint64_t z = (*s += UINT64_C(0x9e3779b97f4a7c15));
+
+	z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
+	z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
+	return z ^ (z >> 31);
+}
+
+static inline size_t
+prng_below(uint64_t *s, size_t n)
+{
+	return (size_t)(prng_next(s) % n);
+}
+
+static inline void
+prng_fill(uint64_t *s, uint8_t *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		p[i] = (uint8_t)prng_next(s);
+}
 
 static const struct {
 	const char *msg;

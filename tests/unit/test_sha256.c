@@ -49,14 +49,6 @@ struct impl {
 static struct impl impl_portable = { "portable", 0 };
 static struct impl impl_ni = { "sha-ni", 1 };
 
-static int
-ni_disabled_by_env(void)
-{
-	const char *v = getenv("TTT_TEST_NO_SHA_NI");
-
-	return v != NULL && v[0] != '\0' && strcmp(v, "0") != 0;
-}
-
 /* The class for this test, or a cmocka skip when it needs absent SHA-NI. */
 static const br_hash_class *
 hash_or_skip(void **state)
@@ -78,30 +70,6 @@ ni_or_skip(void)
 	void *st = &impl_ni;
 
 	return hash_or_skip(&st);
-}
-
-/* splitmix64: small, seedable, good enough to pick lengths and bytes. */
-static uint64_t
-prng_next(uint64_t *s)
-{
-	uint64_t z = (*s += UINT64_C(0x9e3779b97f4a7c15));
-
-	z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
-	z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
-	return z ^ (z >> 31);
-}
-
-static size_t
-prng_below(uint64_t *s, size_t n)
-{
-	return (size_t)(prng_next(s) % n);
-}
-
-static void
-prng_fill(uint64_t *s, uint8_t *p, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		p[i] = (uint8_t)prng_next(s);
 }
 
 #define hex_decode tv_hex_decode

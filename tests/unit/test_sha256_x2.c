@@ -41,14 +41,6 @@
 #define NIST_N          (sizeof(nist) / sizeof(nist[0]))
 #define RFC_N           (sizeof(rfc4231) / sizeof(rfc4231[0]))
 
-static int
-ni_disabled_by_env(void)
-{
-	const char *v = getenv("TTT_TEST_NO_SHA_NI");
-
-	return v != NULL && v[0] != '\0' && strcmp(v, "0") != 0;
-}
-
 static const br_hash_class *
 ni_or_skip(void)
 {
@@ -64,29 +56,6 @@ static const br_hash_class *
 class_or_skip(void **state)
 {
 	return *(const int *)*state ? ni_or_skip() : &br_sha256_vtable;
-}
-
-static uint64_t
-prng_next(uint64_t *s)
-{
-	uint64_t z = (*s += UINT64_C(0x9e3779b97f4a7c15));
-
-	z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
-	z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
-	return z ^ (z >> 31);
-}
-
-static size_t
-prng_below(uint64_t *s, size_t n)
-{
-	return (size_t)(prng_next(s) % n);
-}
-
-static void
-prng_fill(uint64_t *s, uint8_t *p, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		p[i] = (uint8_t)prng_next(s);
 }
 
 static uint32_t
