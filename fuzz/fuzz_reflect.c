@@ -4,10 +4,12 @@
  * The sender stamps with ttt_reflect_stamp and records each datagram's MAC;
  * the receiver asks ttt_reflect_check about datagrams, ours or not, and
  * feeds ttt_reflect_observe with accepted frames. Checked:
- *   - stamps: one a slot, at or after max(now, 0) and the next slot, the
- *     first value on our tag's grid from there (at the very end of time,
- *     the last tagged value, then no more), strictly increasing and taken
- *     by the replay filter as the newest; except when our last stamp is
+ *   - stamps: one a slot, our tag in the low bits; the first in the slot
+ *     of max(now, 0); each later one's slot the frame number one on (mod
+ *     2^16) in the ~67 ms unit of now, or of the last stamp when that is
+ *     later (the next unit when the number wraps); at the very end of
+ *     time, no more; strictly increasing and taken by the replay filter as
+ *     the newest; except when our last stamp is
  *     over a window and the margin ahead of now: then, while a never-used
  *     tag is left, the stamps restart at now under such a tag, and every
  *     tag used before is retired;
@@ -130,7 +132,7 @@ model_restart(unsigned fresh)
 static void
 send_one(int64_t now)
 {
-	int64_t prev = last_ts, want, ts, slot;
+	int64_t prev = last_ts, want, ts, slot, want_slot;
 	unsigned tag = cur_tag();
 	uint8_t mac[TTT_MAC_LEN];
 	uint64_t fp;
@@ -148,9 +150,16 @@ send_one(int64_t now)
 		/* Over a window ahead of now: restart, while a tag is left. */
 		restart = (prev >> TTT_TAG_BITS) - (want >> TTT_TAG_BITS) >
 		    window_slots + TTT_REFLECT_MARGIN_SLOTS && free_tag_left(TTT_TAG_GRID);
-		/* One stamp a slot. */
-		if (!restart && want < ((prev >> TTT_TAG_BITS) + 1) << TTT_TAG_BITS)
-			want = ((prev >> TTT_TAG_BITS) + 1) << TTT_TAG_BITS;
+	}
+	want_slot = want >> TTT_TAG_BITS;
+	if (prev >= 0 && !restart) {
+		/* The frame number one on, in now's unit or the last stamp's. */
+		int64_t q = ((prev >> TTT_TAG_BITS) + 1) & TTT_STAMP_SEQ_MASK;
+		int64_t unit = (prev >> TTT_STAMP_UNIT_BITS) + (q == 0);
+
+		if (unit < want >> TTT_STAMP_UNIT_BITS)
+			unit = want >> TTT_STAMP_UNIT_BITS;
+		want_slot = unit << TTT_STAMP_SEQ_BITS | q;
 	}
 	ts = ttt_reflect_stamp(&r, &last_ts, now);
 	FUZZ_CHECK(last_ts == ts);
@@ -164,10 +173,7 @@ send_one(int64_t now)
 		FUZZ_CHECK(prev < 0 || (ts >> TTT_TAG_BITS) > (prev >> TTT_TAG_BITS));
 		FUZZ_CHECK(cur_tag() == tag);
 	}
-	if (want > INT64_MAX - TTT_TAG_GRID)
-		FUZZ_CHECK(ts > want - TTT_TAG_GRID);	/* the last tagged value */
-	else
-		FUZZ_CHECK(ts >= want && ts - want < TTT_TAG_GRID);
+	FUZZ_CHECK(ts >> TTT_TAG_BITS == want_slot);
 	FUZZ_CHECK((unsigned)(ts & TTT_TAG_MASK) == tag);
 	/* The receiver's replay filter takes each of our stamps as the newest. */
 	FUZZ_CHECK(ttt_replay_update(&replay, ts) == TTT_REPLAY_NEWEST);

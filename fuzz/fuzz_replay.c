@@ -5,17 +5,21 @@
  *
  * What replay.h promises, as the model states it: a timestamp at or below
  * the floor is TOO_OLD; one accepted before is DUPLICATE; any other is
- * accepted (NEWEST above all accepted, else REORDERED); and the floor is the
- * largest accepted timestamp neither among the last TTT_REPLAY_DEPTH
- * acceptances nor held by the grid (its tag, its slot in the window), or a
- * floor set from outside. The harness checks three properties by name (a
- * duplicate is never accepted; a fresh newest timestamp above the floor is
- * never refused; nor a fresh reordered one), then the exact verdict.
+ * accepted (NEWEST above all accepted, else REORDERED), but for the grid's
+ * refusals by position (beyond its depth, or a position a held stamp has);
+ * and the floor is the largest accepted timestamp neither among the last
+ * TTT_REPLAY_DEPTH acceptances the ring took nor held by the grid (its tag,
+ * its block of positions not recycled), or a floor set from outside. The
+ * harness checks three properties by name (a duplicate is never accepted;
+ * a fresh newest timestamp above the floor is never refused; nor a fresh
+ * reordered one the grid's positions do not refuse), then the exact verdict.
  *
  * Input: mode (1 byte: bit 0, grid mode), hash seed (8), start value (8),
  * then operations, one byte each plus arguments. In grid mode the value
- * `cur` is a slot and every value offered is (slot << TTT_REPLAY_GRID_BITS)
- * | tag, the tag starting as the start value's low bits:
+ * `cur` is a slot (its low 16 bits our sender's frame number: fresh values
+ * one apart are consecutive frames) and every value offered is
+ * (slot << TTT_REPLAY_GRID_BITS) | tag, the tag starting as the start
+ * value's low bits:
  *   00aaaaaa  next fresh value: cur += 1 + a (a < 48), or a burst of
  *             16 * (a - 47) consecutive fresh values (a >= 48)
  *   01aaaaaa  behind: cur - (1 + a + 64 * next byte), cur unchanged (in
@@ -33,8 +37,7 @@
 #define MAX_OPS 4096	/* timestamps offered per input; bounds the model */
 
 static struct rm_model m;
-static int64_t m_acc[MAX_OPS], m_sorted[MAX_OPS], m_grid[MAX_OPS];
-static size_t m_grid_at[MAX_OPS];
+static int64_t m_acc[MAX_OPS], m_sorted[MAX_OPS], m_grid[MAX_OPS], m_grid_at[MAX_OPS];
 static struct ttt_replay filter;
 static int64_t offered[MAX_OPS];
 static size_t noffered;
@@ -86,7 +89,9 @@ offer(int64_t ts)
 	 * floor set above every timestamp refuses even a new newest one. */
 	if (fresh_newest && above_floor && !ttt_replay_accepted(got))
 		fail("fresh newest timestamp refused", ts, got, want);
-	if (!seen && above_floor && !ttt_replay_accepted(got))
+	/* Unless the grid may refuse it (replay.h): beyond its depth in
+	 * positions, or at a position a held stamp has. */
+	if (!seen && above_floor && !m.guarded && !ttt_replay_accepted(got))
 		fail("fresh reordered timestamp within the depth refused", ts, got, want);
 	if (got != want)
 		fail("wrong verdict", ts, got, want);

@@ -70,6 +70,8 @@ printf 'b8%s%s%s%s%s' 7fffffffffffffff 8000000000000000 0000000000000000 0000 62
 printf 'a3%s%s%s%s%s' 0000000000000000 0000000000000005 fffffffffffffff0 0000 62 |
     out "$C/fuzz_frame_decode_mac/window-from-input"
 
+rep() { i=0; while [ $i -lt "$1" ]; do printf '%s' "$2"; i=$((i + 1)); done; }
+
 # --- replay: mode, seed, start value, then operations (see fuzz_replay.c) ---
 R=$C/fuzz_replay
 S=0123456789abcdef
@@ -98,10 +100,17 @@ printf '01%s%s3f3f3f%s%s%s%s' $S "$START" 7307 8000008000 7f7f 3f | out "$R/grid
 # of the old tag in flight, then bursts under the new tag and re-sends.
 printf '01%s%s3f3f%s%s%s%s' $S "$START" c5 "$(hex64 1764000000523456999)" 3f 4002 \
     80000080ff | out "$R/grid-tag-change"
+# Grid mode: a burst that teaches the tag, then 350 steps of 48 positions
+# (past a whole bitmap of them), then frames 16256 positions behind (the
+# grid's depth) and 16258 behind (past it), and re-sends.
+printf '01%s%s3f%s%s%s%s' $S "$START" "$(rep 350 2f)" 7f7e 407f 80000080ff | out "$R/grid-depth"
+# Grid mode: 2^16 + 5 frames lost in a row (op c1: cur from the raw value,
+# the same tag), then bursts and frames behind: positions mod 2^16 repeat.
+printf '01%s%s3f3f%s%s3f%s%s%s' $S "$START" c1 "$(hex64 1764000000190570773)" 4010 4080 \
+    80000080ff | out "$R/grid-lost-2-16"
 
 # --- reflect: selector, window bytes, tag, clock, operations (fuzz_reflect.c) --
 F=$C/fuzz_reflect
-rep() { i=0; while [ $i -lt "$1" ]; do printf '%s' "$2"; i=$((i + 1)); done; }
 # 3 s window, tag 5: a burst of sends, our datagrams back with their own and
 # with other MACs, foreign timestamps around our newest.
 printf '02%s%s%s%s%s%s' 0005 0000 "$(rep 40 00)" 800000800005810003800027 \

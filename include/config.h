@@ -35,6 +35,10 @@
 /* Numeric bounds the option table refers to. */
 /* 30 s: the reflection record covers this much; more is hardly freshness. */
 #define TTT_WINDOW_MS_MAX      (30 * 1000)
+/* 250 ms: a peer of ours stamps anywhere in the ~67 ms unit of its clock a
+ * frame leaves in, and up to two units ahead at its highest rate (reflect.h);
+ * a narrower window would refuse its genuine frames. */
+#define TTT_WINDOW_MS_MIN      250
 #define TTT_REKEY_GRACE_MS_DEFAULT 30000
 #define TTT_REKEY_GRACE_MS_MAX (3600 * 1000)
 #define TTT_THREADS_MAX        2	/* one forwarding thread a direction */

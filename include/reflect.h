@@ -9,17 +9,20 @@
  * per-worker tag in its low TTT_TAG_BITS bits (v1.4 receivers only compare
  * timestamps with a 3 s window, so the low microsecond is free), which puts
  * our timestamps on a grid of 2^TTT_TAG_BITS ns slots with one timestamp a
- * slot. A bitmap with one bit a slot over the window is then an exact record
- * of what we sent: a datagram is reflected iff its low bits are our tag and
+ * slot (a slot is a frame number within a ~67 ms unit of time, see
+ * TTT_STAMP_SEQ_BITS; its value, times 1024 ns, stays within that unit of
+ * when we sent it). A bitmap with one bit a slot over the window is then an
+ * exact record of what we sent: a datagram is reflected iff its low bits are our tag and
  * its slot's bit is set, which means it carries exactly a timestamp we sent.
  *
  * A v1.4 peer stamps with its raw clock, so one of its timestamps can equal
  * one of ours to the nanosecond (about one frame in 2^TTT_TAG_BITS when we
  * send in every slot). Such a frame is not ours: its MAC differs. So we also
- * keep, for the last TTT_REFLECT_CACHE slots, the first bytes of the MAC we
- * sent; where the timestamp matches and the cache still holds it, only a
- * matching MAC is a reflection. Where the cache no longer holds it (our
- * datagram is over ~67 ms old in stamp time) we refuse: a reflection must
+ * keep, for the last TTT_REFLECT_CACHE frames (the cache is indexed by
+ * slot mod 2^16, the frame number), the first bytes of the MAC we sent;
+ * where the timestamp matches and the cache still holds it, only a
+ * matching MAC is a reflection. Where the cache no longer holds it (we have
+ * sent 65,536 frames since) we refuse: a reflection must
  * never pass, and a v1.4 frame then needs both the same nanosecond and a
  * clock that far from ours to be lost.
  *
@@ -64,7 +67,21 @@
 #define TTT_TAG_GRID      (INT64_C(1) << TTT_TAG_BITS)	/* ns a slot: ~976k frames/s at most */
 #define TTT_TAG_MASK      (TTT_TAG_GRID - 1)
 #define TTT_TAG_SAME_RUN  8
-#define TTT_REFLECT_CACHE_LOG2 16	/* 64 Ki slots of MAC prefixes: 1 MiB */
+/*
+ * A stamp's slot (ts >> TTT_TAG_BITS) is T << 16 | q: q counts our frames
+ * mod 2^16, one a stamp, and T is coarse time (now >> 26, ~67 ms units),
+ * raised by one when q wraps. So a receiver of ours knows each frame's
+ * position in our sequence (replay.h: one bit a position), our stamps still
+ * strictly increase, no unit holds a slot twice, and every stamp lies in
+ * the 67 ms unit of now (below ~976k frames/s; above that, T runs ahead by
+ * a unit per 2^16 frames, as the slots of 1024 ns did). A v1.4 receiver
+ * only compares stamps with its 3 s window: to it they are timestamps.
+ */
+#define TTT_STAMP_SEQ_BITS 16
+#define TTT_STAMP_SEQ_MASK ((INT64_C(1) << TTT_STAMP_SEQ_BITS) - 1)
+#define TTT_STAMP_UNIT_BITS (TTT_TAG_BITS + TTT_STAMP_SEQ_BITS)
+#define TTT_STAMP_UNIT_NS  (INT64_C(1) << TTT_STAMP_UNIT_BITS)	/* ~67 ms */
+#define TTT_REFLECT_CACHE_LOG2 16	/* the last 64 Ki frames' MAC prefixes: 1 MiB */
 #define TTT_REFLECT_CACHE (1u << TTT_REFLECT_CACHE_LOG2)
 #define TTT_REFLECT_FP_LEN 8	/* MAC bytes kept: a false match is 2^-64 */
 /* Slots beyond the window that the bitmap also covers: batches in flight. */
@@ -110,8 +127,9 @@ void ttt_reflect_init(struct ttt_reflect *r, _Atomic uint64_t *words,
     struct ttt_reflect_fp *cache, int64_t window_ns, unsigned tag);
 
 /*
- * Sender: the next timestamp, strictly after last (*last updated), at or
- * after now, carrying our tag; its slot is marked before it is returned, so
+ * Sender: the next timestamp, strictly after last (*last updated), its
+ * slot the next frame number (TTT_STAMP_SEQ_BITS) in now's ~67 ms unit or
+ * later, carrying our tag; its slot is marked before it is returned, so
  * the datagram cannot come back before we know it is ours. When last is
  * more than a window and TTT_REFLECT_MARGIN_SLOTS ahead of now (our clock
  * was set back), the stamps restart at now under a never-used tag

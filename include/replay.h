@@ -2,47 +2,67 @@
  * Replay filter: after a datagram authenticates, its frame is delivered at
  * most once, exactly (no false acceptance, ever), while frames reordered in
  * flight are still delivered: by up to TTT_REPLAY_DEPTH positions from any
- * peer, and, from a peer that stamps on the tag grid (reflect.h: our own
- * sender), by up to TTT_REPLAY_GRID_SLOTS slots of its clock (~25 ms),
- * which at its full rate (one frame a slot) is that many positions.
+ * peer, and by up to TTT_REPLAY_GRID_DEPTH positions (16256, twice
+ * WireGuard's 8128) from a peer whose stamps carry a frame counter
+ * (reflect.h: our own sender), at any rate.
  *
  * Our counters are the sender's nanosecond timestamps, and a v1.4 peer's
  * are raw clock readings: sparse, so a bitmap indexed by counter (RFC 6479,
- * WireGuard) does not fit them. So the filter keeps two exact records:
+ * WireGuard) does not fit them. Counting argument: an exact record of n
+ * arbitrary distinct stamps out of U possible values needs about
+ * log2(C(U, n)) bits; for 8128 stamps spread over a 3 s window of
+ * nanoseconds (U ~ 2^32) that is ~20 bits a stamp, ~20 KiB: more than this
+ * filter may take. So a v1.4 peer gets the ring's 256, and our own sender
+ * puts a frame counter into its stamps (reflect.h: the slot ts >> 10 is
+ * T << 16 | q, q the frame number mod 2^16, T coarse time), which lets the
+ * receiver spend one bit a position. The filter keeps two exact records:
  *
- *   ring   the last TTT_REPLAY_DEPTH accepted timestamps, whatever they
- *          are (a FIFO ring, plus an open-addressing hash of ring indices
- *          for O(1) lookup);
+ *   ring   the last TTT_REPLAY_DEPTH accepted timestamps the grid does not
+ *          take, whatever they are (a FIFO ring, plus an open-addressing
+ *          hash of ring indices for O(1) lookup);
  *   grid   once TTT_REPLAY_TAG_RUN newest timestamps in a row carry the
  *          same low TTT_REPLAY_GRID_BITS bits (a tag: v1.4's raw clock
- *          does that with odds 2^-70), one bit for each of the last
- *          TTT_REPLAY_GRID_SLOTS slots (ts >> TTT_REPLAY_GRID_BITS) below
- *          the highest tagged slot accepted: the bit of slot s is set iff
- *          the timestamp (s << TTT_REPLAY_GRID_BITS) | tag was accepted.
- *          A bit stands for one timestamp, never for a slot: a timestamp
- *          of that slot with other low bits (another tag, a v1.4 peer's)
- *          is looked up in the ring alone.
+ *          does that with odds 2^-70) at consecutive positions (below: a
+ *          frame counter, not a clock), every later timestamp with that tag
+ *          goes to the grid alone: a circular bitmap of
+ *          TTT_REPLAY_GRID_POSITIONS bits indexed by the position
+ *          q = (ts >> TTT_REPLAY_GRID_BITS) mod 2^16, reduced mod the
+ *          bitmap's size, in blocks of TTT_REPLAY_BLOCK_BITS bits, each
+ *          with the largest timestamp accepted into it. grid_top is the
+ *          newest timestamp the grid follows.
+ *
+ *          Newer than grid_top, at d = q - q_top (mod 2^16; 0 counts as a
+ *          whole bitmap): every block whose positions are reused is first
+ *          folded into the floor (floor = max(floor, its largest)), then
+ *          cleared; then the bit is set. Older: d0 = q_top - q (mod 2^16);
+ *          TOO_OLD when d0 == 0; DUPLICATE when the bit is set and stands
+ *          for a held position (any bit but the top block's above q_top);
+ *          TOO_OLD when d0 > TTT_REPLAY_GRID_DEPTH (so the depth does not
+ *          depend on where q_top is in its block); else accepted.
  *
  * and a floor: the largest accepted timestamp that neither record holds
- * any more (it fell out of the ring while outside the grid's window, or out
- * of the window while outside the ring, or the tag changed), or a floor set
- * from outside. The invariant, after every call:
+ * any more (it fell out of the ring, or its block was recycled, or the tag
+ * changed and every block was folded), or a floor set from outside. The
+ * invariant, after every call:
  *
  *   every accepted timestamp is in the ring, or its bit is set in the
  *   grid, or it is <= floor.
  *
- * So refusing "<= floor, or in the ring, or its bit is set" is exact: a
- * timestamp that cannot be told apart any more is refused as TOO_OLD, never
- * accepted twice.
+ * It holds whatever q means: a bit is cleared only with its block, and the
+ * block's largest timestamp (>= every one accepted into it since it was
+ * last cleared) goes into the floor first. So refusing "<= floor, or in
+ * the ring, or its bit is set" is exact, and the modular positions can
+ * never make the filter accept twice. What they can do is refuse wrongly:
+ * a set bit may stand for another stamp at the same position mod the
+ * bitmap, which needs the sender's counter to have wrapped, i.e. >= 65536
+ * frames in a row that never arrived, or stamps with our tag that are not
+ * counter-stamped (a v1.4 peer hitting the tag, one frame in 1024, only
+ * once the grid is on: in practice never, one peer a filter). Disjoint:
+ * the grid takes every stamp with its tag (lookups still ask the ring
+ * first, which holds the run that taught the tag); the ring, all others.
  *
- * Trade-off: the grid covers ~25 ms, not the whole 3 s window (that would
- * be ~366 KiB a filter); within the size of the 256-deep filter it replaced
- * (6248 bytes), it holds 24576 slots, three times WireGuard's 8128 counters
- * at our sender's full rate. Its depth is time, not positions: at 100k
- * frames/s, ~2500 positions; a slow tagged peer still gets the ring's 256
- * positions when they span more than 25 ms. 8128 positions of arbitrary
- * (v1.4) stamps cannot be held exactly in this size: their spread alone
- * takes ~20 bits a stamp.
+ * Depth: TTT_REPLAY_GRID_DEPTH positions at any rate for our peers (the
+ * whole 3 s window below ~5.4k frames/s), TTT_REPLAY_DEPTH for v1.4 peers.
  *
  * Pure: no allocation, no clock, no global state. Fixed size (<= 6248 bytes).
  */
@@ -62,13 +82,21 @@
 #define TTT_REPLAY_SLOTS      (1u << TTT_REPLAY_SLOTS_LOG2)
 #define TTT_REPLAY_EMPTY      UINT16_MAX	/* a hash slot holding no ring index */
 
-/* The tag grid: the same as reflect.h's TTT_TAG_BITS (checked in replay.c). */
+/* The tag grid: the same as reflect.h's TTT_TAG_BITS and TTT_STAMP_SEQ_BITS
+ * (checked in replay.c). */
 #define TTT_REPLAY_GRID_BITS  10
 #define TTT_REPLAY_GRID_MASK  ((INT64_C(1) << TTT_REPLAY_GRID_BITS) - 1)
-/* 24576 slots of 1024 ns: ~25 ms; 3 KiB. A multiple of 64, not a power of
- * two, so only slots >= 0 (timestamps after 1970) are kept on the grid. */
-#define TTT_REPLAY_GRID_WORDS 384
-#define TTT_REPLAY_GRID_SLOTS (TTT_REPLAY_GRID_WORDS * 64)
+#define TTT_REPLAY_SEQ_BITS   16	/* the sender's frame counter, mod 2^16 */
+#define TTT_REPLAY_SEQ_MASK   ((1u << TTT_REPLAY_SEQ_BITS) - 1u)
+/* 16384 positions, 2 KiB of bits, a divisor of 2^16 so that q mod 2^16 and
+ * q mod the bitmap agree; blocks of 128 (a 1 KiB table of their maxima). */
+#define TTT_REPLAY_GRID_POSITIONS 16384
+#define TTT_REPLAY_GRID_WORDS (TTT_REPLAY_GRID_POSITIONS / 64)
+#define TTT_REPLAY_BLOCK_BITS 128
+#define TTT_REPLAY_BLOCK_WORDS (TTT_REPLAY_BLOCK_BITS / 64)
+#define TTT_REPLAY_GRID_BLOCKS (TTT_REPLAY_GRID_POSITIONS / TTT_REPLAY_BLOCK_BITS)
+/* Positions an older stamp may lie behind grid_top: all but the top block. */
+#define TTT_REPLAY_GRID_DEPTH (TTT_REPLAY_GRID_POSITIONS - TTT_REPLAY_BLOCK_BITS)
 /* Newest timestamps in a row with one tag before the grid follows it. */
 #define TTT_REPLAY_TAG_RUN    8
 /* What the filter must not outgrow: the 256-deep filter it replaced. */
@@ -84,12 +112,14 @@ enum ttt_replay_verdict {
 struct ttt_replay {
 	int64_t ring[TTT_REPLAY_DEPTH];		/* accepted, in arrival order */
 	uint16_t slot[TTT_REPLAY_SLOTS];	/* ring indices, hashed by value */
-	uint64_t grid[TTT_REPLAY_GRID_WORDS];	/* slot s at bit s % GRID_SLOTS */
+	uint64_t grid[TTT_REPLAY_GRID_WORDS];	/* position q at bit q % GRID_POSITIONS */
+	int64_t block_max[TTT_REPLAY_GRID_BLOCKS];	/* of a block with a bit set */
 	uint64_t seed;
 	int64_t top, floor;
-	int64_t grid_top;			/* highest slot of the window */
+	int64_t grid_top;			/* newest timestamp on the grid */
 	unsigned count, head;
 	uint16_t tag, run_tag;
+	uint16_t run_q;				/* the run's last position */
 	uint8_t run;				/* newest in a row with run_tag */
 	uint8_t have_top, have_floor, have_grid;
 };
@@ -97,13 +127,16 @@ struct ttt_replay {
 _Static_assert(sizeof(struct ttt_replay) <= TTT_REPLAY_BYTES_MAX,
     "deeper, but no bigger than the 256-deep filter");
 _Static_assert(TTT_REPLAY_DEPTH < TTT_REPLAY_EMPTY, "ring indices fit the hash");
+_Static_assert((1u << TTT_REPLAY_SEQ_BITS) % TTT_REPLAY_GRID_POSITIONS == 0,
+    "positions mod 2^16 and mod the bitmap agree");
+_Static_assert(TTT_REPLAY_GRID_DEPTH >= 8128, "at least WireGuard's depth");
 
 /*
  * The filter's invariants, in ACSL (comments the compiler skips; make prove
  * reads them). Which are proved, and how, is in proofs/README.md.
  *
  * ttt_replay_shape: the bookkeeping stays in range: count, head, the run,
- *   the tags, the flags; the grid's window starts at slot 0 or above.
+ *   the tags, the flags; the grid's newest timestamp is 0 or above.
  * ttt_replay_slots: each hash slot is TTT_REPLAY_EMPTY or a ring index.
  *   replay.c does not rely on it: every ring[] read tests its index first.
  * ttt_replay_pos(r, k), ttt_replay_at(r, k): where the k-th oldest
@@ -125,8 +158,8 @@ _Static_assert(TTT_REPLAY_DEPTH < TTT_REPLAY_EMPTY, "ring indices fit the hash")
  *
  * The invariant the filter's exactness rests on is about its history, not
  * one state, so it is stated here in words only: every timestamp accepted
- * so far is in the ring, or its bit is set in the grid (its slot in the
- * window, its low bits the grid's tag), or it is <= floor. The unit tests
+ * so far is in the ring, or its bit is set in the grid (its low bits the
+ * grid's tag, its block not recycled since), or it is <= floor. The unit tests
  * and fuzz_replay check it against a model that remembers everything
  * (tests/model/replay_model.h).
  */

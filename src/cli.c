@@ -46,7 +46,7 @@ const char ttt_cli_usage[] =
 "                         1418 over IPv4 as v1.4, 1398 over IPv6, less if the\n"
 "                         route to a fixed peer carries less: no datagram is\n"
 "                         fragmented on a 1500-byte path)\n"
-"      --window-ms N      freshness window in milliseconds, 1..30000\n"
+"      --window-ms N      freshness window in milliseconds, 250..30000\n"
 "                         (default 3000, as v1.4): frames stamped further than\n"
 "                         this from our clock, either way, are refused\n"
 "  -u, --user NAME        the worker's user (default: tinytaptunnel if it\n"
@@ -148,7 +148,7 @@ const char ttt_cli_usage[] =
 const struct ttt_option ttt_cli_options[] = {
 	STR("ifname", 'i', ifname, TTT_STR_IFNAME, TTT_TAP_DEFAULT_NAME),
 	NUM("mtu", 0, mtu, TTT_MIN_MTU, TTT_MAX_MTU, TTT_MTU_AUTO, TTT_RANGE_NUMBER),
-	NUM("window-ms", 0, window_ms, 1, TTT_WINDOW_MS_MAX,
+	NUM("window-ms", 0, window_ms, TTT_WINDOW_MS_MIN, TTT_WINDOW_MS_MAX,
 	    TTT_DEFAULT_WINDOW_NS / TTT_NSEC_PER_MSEC, TTT_RANGE_NUMBER),
 	STR("user", 'u', user, TTT_STR_NONEMPTY, ""),
 	STR("chroot", 0, chroot_dir, TTT_STR_ABSPATH, TTT_DEFAULT_CHROOT),

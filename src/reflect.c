@@ -3,9 +3,15 @@
  */
 #include <string.h>
 
+#include "config.h"
 #include "reflect.h"
 
 #define WORD_BITS 64
+
+/* A peer's stamp may sit up to two units off its clock: the narrowest
+ * window must hold that and more, or genuine frames would be refused. */
+_Static_assert((int64_t)TTT_WINDOW_MS_MIN * 1000000 >= 3 * TTT_STAMP_UNIT_NS,
+    "the narrowest freshness window holds three stamp units");
 
 static uint64_t
 pow2_at_least(uint64_t n)
@@ -171,35 +177,49 @@ restart(struct ttt_reflect *r)
 	return 1;
 }
 
+/*
+ * The slot after last_slot: the frame number one on (mod 2^16), in the
+ * coarse unit of now or, when that would not be later, of last_slot. Adding
+ * one does both at once: a wrapping number carries into the next unit, so
+ * no unit holds a number twice. Both candidates are at most
+ * INT64_MAX >> TTT_TAG_BITS: last_slot is below it, now_slot at most it,
+ * and it has all of the number's bits set.
+ */
+static int64_t
+next_slot(int64_t last_slot, int64_t now_slot)
+{
+	int64_t next = last_slot + 1;
+	int64_t in_now = (now_slot & ~TTT_STAMP_SEQ_MASK) | (next & TTT_STAMP_SEQ_MASK);
+
+	return next > in_now ? next : in_now;
+}
+
 int64_t
 ttt_reflect_stamp(struct ttt_reflect *r, int64_t *last, int64_t now)
 {
 	int64_t tag = atomic_load_explicit(&r->tag, memory_order_relaxed);
-	int64_t want = now < 0 ? 0 : now, ts;	/* before 1970: not a clock we serve */
+	/* Before 1970: not a clock we serve. */
+	int64_t now_slot = (now < 0 ? 0 : now) >> TTT_TAG_BITS, slot = now_slot, ts;
 
 	/* One stamp a slot, even across a tag change: the record keeps one
 	 * bit and one MAC a slot, and must know every stamp it holds. */
 	if (*last >= 0) {
 		/* One name for the last slot, so the end-of-time test below
-		 * visibly bounds the shift after it (make prove sees it too). */
+		 * visibly bounds what follows (make prove sees it too). */
 		int64_t last_slot = *last >> TTT_TAG_BITS;
 
 		if (last_slot >= (INT64_MAX >> TTT_TAG_BITS))
 			return *last;	/* the end of time: no slot left */
 		/* Over a window (and the batches in flight) ahead: a peer in step
 		 * with our clock refuses all of it as future. Restart at now. */
-		if (last_slot - (want >> TTT_TAG_BITS) >
-		    r->window_slots + TTT_REFLECT_MARGIN_SLOTS && restart(r))
+		if (last_slot - now_slot > r->window_slots + TTT_REFLECT_MARGIN_SLOTS &&
+		    restart(r))
 			tag = atomic_load_explicit(&r->tag, memory_order_relaxed);
-		else if (want < (last_slot + 1) << TTT_TAG_BITS)
-			want = (last_slot + 1) << TTT_TAG_BITS;
+		else
+			slot = next_slot(last_slot, now_slot);
 	}
-	ts = (want & ~TTT_TAG_MASK) | tag;
-	/* At the very end of time the last tagged value, just below want, will
-	 * do: it is still in a slot of its own. */
-	if (ts < want && ts <= INT64_MAX - TTT_TAG_GRID)
-		ts += TTT_TAG_GRID;
-	mark(r, ts >> TTT_TAG_BITS);
+	ts = slot << TTT_TAG_BITS | tag;
+	mark(r, slot);
 	*last = ts;
 	return ts;
 }

@@ -1,6 +1,6 @@
 /*
  * Exact replay filter over sparse timestamps: a ring of the last arrivals
- * and a bitmap over the tag grid (see replay.h).
+ * and a bitmap over our sender's frame positions (see replay.h).
  */
 #include <string.h>
 
@@ -8,6 +8,8 @@
 #include "replay.h"
 
 _Static_assert(TTT_REPLAY_GRID_BITS == TTT_TAG_BITS, "the grid is our sender's");
+_Static_assert(TTT_REPLAY_SEQ_BITS == TTT_STAMP_SEQ_BITS, "and so are its positions");
+_Static_assert(TTT_REPLAY_GRID_WORDS % TTT_REPLAY_BLOCK_WORDS == 0, "whole blocks");
 
 #define SLOT_MASK  (TTT_REPLAY_SLOTS - 1u)
 #define WORD_BITS  64
@@ -106,136 +108,135 @@ raise_floor(struct ttt_replay *r, int64_t f)
 
 /* ---------------------------------------------------------------- grid */
 
-/* On the grid: the tag the grid follows, in a slot it can index. */
+/* On the grid: the tag the grid follows (only stamps >= 0 start it). */
 static int
 on_grid(const struct ttt_replay *r, int64_t ts)
 {
 	return r->have_grid && ts >= 0 && (ts & TTT_REPLAY_GRID_MASK) == r->tag;
 }
 
+/* The sender's frame number mod 2^16 (reflect.h), ts >= 0. */
+static unsigned
+position(int64_t ts)
+{
+	return (unsigned)((uint64_t)ts >> TTT_REPLAY_GRID_BITS) & TTT_REPLAY_SEQ_MASK;
+}
+
+/* Position q's bit index in the bitmap. */
+static unsigned
+bit_index(unsigned q)
+{
+	return q % TTT_REPLAY_GRID_POSITIONS;
+}
+
+/* Forget block b: its largest timestamp goes into the floor (it stands for
+ * every one accepted into the block), then its bits are cleared. */
+static void
+fold_block(struct ttt_replay *r, unsigned b)
+{
+	uint64_t any = 0;
+
+	for (unsigned k = 0; k < TTT_REPLAY_BLOCK_WORDS; k++) {
+		any |= r->grid[b * TTT_REPLAY_BLOCK_WORDS + k];
+		r->grid[b * TTT_REPLAY_BLOCK_WORDS + k] = 0;
+	}
+	if (any != 0)
+		raise_floor(r, r->block_max[b]);
+}
+
+/* Forget the whole grid: the tag changes, or the top moves a bitmap on. */
+static void
+fold_all(struct ttt_replay *r)
+{
+	for (unsigned b = 0; b < TTT_REPLAY_GRID_BLOCKS; b++)
+		fold_block(r, b);
+}
+
 /*
- * The timestamp of slot s with the grid's tag. Only slots >= 0 reach here
- * (the window never goes below slot 0), but the shift is done unsigned so
- * that no slot could make it undefined (a negative one shifted left is,
- * C11 6.5.7): for s >= 0 the value is the same.
+ * ts > grid_top: the top moves d positions on (d == 0: 2^16 frames, or
+ * more, never arrived; as far as the bitmap can tell, a whole bitmap).
+ * Every block it enters is reused: folded first.
  */
-static int64_t
-slot_ts(const struct ttt_replay *r, int64_t s)
+static void
+advance(struct ttt_replay *r, int64_t ts)
 {
-	return (int64_t)((uint64_t)s << TTT_REPLAY_GRID_BITS | r->tag);
+	unsigned qt = position(r->grid_top);
+	unsigned d = (position(ts) - qt) & TTT_REPLAY_SEQ_MASK;
+	unsigned crossed = d == 0 ? TTT_REPLAY_GRID_BLOCKS :
+	    (qt % TTT_REPLAY_BLOCK_BITS + d) / TTT_REPLAY_BLOCK_BITS;
+
+	if (crossed >= TTT_REPLAY_GRID_BLOCKS) {
+		fold_all(r);
+	} else {
+		unsigned first = bit_index(qt) / TTT_REPLAY_BLOCK_BITS;
+
+		for (unsigned k = 1; k <= crossed; k++)
+			fold_block(r, (first + k) % TTT_REPLAY_GRID_BLOCKS);
+	}
+	r->grid_top = ts;
 }
 
-/* The window: slots (grid_top - GRID_SLOTS, grid_top], and never below 0. */
 static int
-in_window(const struct ttt_replay *r, int64_t s)
+bit_is_set(const struct ttt_replay *r, unsigned q)
 {
-	return s <= r->grid_top && r->grid_top - s < TTT_REPLAY_GRID_SLOTS;
-}
-
-static int
-bit_is_set(const struct ttt_replay *r, int64_t s)
-{
-	uint64_t i = (uint64_t)s % TTT_REPLAY_GRID_SLOTS;
+	unsigned i = bit_index(q);
 
 	return (int)(r->grid[i / WORD_BITS] >> (i % WORD_BITS) & 1u);
 }
 
-/* ts's bit is set: the grid holds ts itself. */
-static int
-in_grid(const struct ttt_replay *r, int64_t ts)
-{
-	int64_t s = ts >> TTT_REPLAY_GRID_BITS;
-
-	return on_grid(r, ts) && in_window(r, s) && bit_is_set(r, s);
-}
-
 /*
- * Forget slots [lo, hi] of the window (0 <= lo <= hi, fewer than
- * GRID_SLOTS of them): clear their bits, and raise the floor to the highest
- * timestamp among them that the ring does not hold either. A word at a
- * time, from the top down, so the search stops at the first such one.
+ * A stamp on the grid, above the floor and not in the ring. Newer than the
+ * top: new. Otherwise judged at its distance d0 from the top. 0 is the
+ * top's own position (the top itself is a duplicate). The bits below the
+ * top in its block and in every other block stand for the positions held,
+ * up to TTT_REPLAY_GRID_DEPTH back and, in the oldest block, up to the
+ * top's offset in its block further: a set bit there is a stamp accepted
+ * at that position (this one, or, after 2^16 lost, one that shares it).
+ * Beyond the depth nothing new is accepted, so the depth is the same
+ * wherever the top is in its block.
  */
-static void
-forget_slots(struct ttt_replay *r, int64_t lo, int64_t hi)
+static enum ttt_replay_verdict
+grid_judge(const struct ttt_replay *r, int64_t ts)
 {
-	int found = 0;
+	unsigned qt = position(r->grid_top), d0;
 
-	while (hi >= lo) {
-		uint64_t i = (uint64_t)hi % TTT_REPLAY_GRID_SLOTS;
-		unsigned top_bit = (unsigned)(i % WORD_BITS);
-		/* The slot of this word's bit 0 (GRID_SLOTS is a multiple of 64). */
-		int64_t first = hi - (int64_t)top_bit;
-		/* lo's bit when lo lies in this word, else bit 0. Both shift
-		 * amounts below are remainders mod 64, in range by their form. */
-		unsigned bottom = lo > first ? (unsigned)((uint64_t)lo % WORD_BITS) : 0;
-		uint64_t *w = &r->grid[i / WORD_BITS];
-		/* Bits bottom .. top_bit of this word: slots max(lo, first) .. hi. */
-		uint64_t mask = (UINT64_MAX >> (WORD_BITS - 1 - top_bit)) &
-		    (UINT64_MAX << bottom);
-		uint64_t set = *w & mask;
-
-		while (!found && set != 0) {
-			unsigned b = WORD_BITS - 1 - (unsigned)__builtin_clzll(set);
-			int64_t ts = slot_ts(r, first + (int64_t)b);
-
-			if (!in_ring(r, ts)) {
-				raise_floor(r, ts);
-				found = 1;
-			}
-			set &= ~(UINT64_C(1) << b);
-		}
-		*w &= ~mask;
-		hi = first - 1;
-	}
+	if (ts > r->grid_top)
+		return TTT_REPLAY_NEWEST;
+	if (ts == r->grid_top)
+		return TTT_REPLAY_DUPLICATE;
+	d0 = (qt - position(ts)) & TTT_REPLAY_SEQ_MASK;
+	if (d0 == 0)
+		return TTT_REPLAY_TOO_OLD;
+	if (d0 <= TTT_REPLAY_GRID_DEPTH + qt % TTT_REPLAY_BLOCK_BITS &&
+	    bit_is_set(r, position(ts)))
+		return TTT_REPLAY_DUPLICATE;
+	if (d0 > TTT_REPLAY_GRID_DEPTH)
+		return TTT_REPLAY_TOO_OLD;
+	return TTT_REPLAY_REORDERED;
 }
 
-/* Forget the whole window: the tag changes. */
-static void
-forget_grid(struct ttt_replay *r)
-{
-	int64_t lo = r->grid_top - TTT_REPLAY_GRID_SLOTS + 1;
-
-	/* grid_top >= 0: only a timestamp >= 0 starts the grid. */
-	if (r->have_grid)
-		forget_slots(r, lo < 0 ? 0 : lo, r->grid_top);
-	memset(r->grid, 0, sizeof(r->grid));
-}
-
-/* Move the window's top up to slot s (> grid_top): what falls out is forgotten. */
-static void
-slide_to(struct ttt_replay *r, int64_t s)
-{
-	int64_t lo = r->grid_top - TTT_REPLAY_GRID_SLOTS + 1;
-	int64_t hi = s - TTT_REPLAY_GRID_SLOTS;	/* the last slot to leave */
-
-	if (lo < 0)
-		lo = 0;
-	if (hi > r->grid_top)
-		hi = r->grid_top;
-	if (hi >= lo)
-		forget_slots(r, lo, hi);
-	r->grid_top = s;
-}
-
+/* Accept ts onto the grid (grid_judge said so). */
 static void
 grid_record(struct ttt_replay *r, int64_t ts)
 {
-	int64_t s = ts >> TTT_REPLAY_GRID_BITS;
-	uint64_t i;
+	unsigned i = bit_index(position(ts)), b = i / TTT_REPLAY_BLOCK_BITS;
+	uint64_t any = 0;
 
-	if (s > r->grid_top)
-		slide_to(r, s);
-	if (!in_window(r, s))
-		return;	/* below the window: the ring alone keeps it */
-	i = (uint64_t)s % TTT_REPLAY_GRID_SLOTS;
+	if (ts > r->grid_top)
+		advance(r, ts);
+	for (unsigned k = 0; k < TTT_REPLAY_BLOCK_WORDS; k++)
+		any |= r->grid[b * TTT_REPLAY_BLOCK_WORDS + k];
+	if (any == 0 || ts > r->block_max[b])
+		r->block_max[b] = ts;
 	r->grid[i / WORD_BITS] |= UINT64_C(1) << (i % WORD_BITS);
 }
 
 /*
  * After each newest timestamp: follow a tag that TTT_REPLAY_TAG_RUN newest
- * ones in a row carry. The old tag's window is forgotten (its timestamps now
- * look like any other tag's, so only the ring or the floor may answer for
- * them); the new window starts empty at ts's slot (ts is in the ring).
+ * ones in a row carry, at consecutive positions. The old tag's grid is
+ * folded into the floor (its timestamps now look like any other tag's, and
+ * go to the ring); the new grid starts empty, its top at ts (which the ring
+ * holds).
  */
 static void
 learn_tag(struct ttt_replay *r, int64_t ts)
@@ -246,17 +247,23 @@ learn_tag(struct ttt_replay *r, int64_t ts)
 		r->run = 0;
 		return;
 	}
-	if (r->run > 0 && low == r->run_tag) {
+	/* A run is of one tag AND consecutive positions: a sender that does not
+	 * count its frames in its stamps (an older one of ours, stamping its
+	 * clock in 1024-ns slots) keeps the ring's depth, which the grid would
+	 * cut to 16384 positions of its clock (~16 ms) at any rate. */
+	if (r->run > 0 && low == r->run_tag &&
+	    position(ts) == ((r->run_q + 1u) & TTT_REPLAY_SEQ_MASK)) {
 		r->run++;
 	} else {
 		r->run_tag = low;
 		r->run = 1;
 	}
+	r->run_q = (uint16_t)position(ts);
 	if (r->run < TTT_REPLAY_TAG_RUN)
 		return;
-	forget_grid(r);
+	fold_all(r);
 	r->tag = low;
-	r->grid_top = ts >> TTT_REPLAY_GRID_BITS;
+	r->grid_top = ts;
 	r->have_grid = 1;
 	r->run = 0;
 }
@@ -277,7 +284,8 @@ ttt_replay_set_floor(struct ttt_replay *r, int64_t floor)
 	raise_floor(r, floor);
 }
 
-/* Forget the oldest arrival; unless the grid still holds it, the floor does. */
+/* Forget the oldest arrival: the floor holds it (the grid never does: the
+ * two records are disjoint, and a set bit may stand for another stamp). */
 static void
 forget_oldest(struct ttt_replay *r)
 {
@@ -285,8 +293,7 @@ forget_oldest(struct ttt_replay *r)
 
 	set_remove(r, old);
 	r->count--;
-	if (!in_grid(r, old))
-		raise_floor(r, old);
+	raise_floor(r, old);
 }
 
 static void
@@ -309,14 +316,19 @@ ttt_replay_update(struct ttt_replay *r, int64_t ts)
 	 * exactness matters more than a frame delayed past the depth. */
 	if (r->have_floor && ts <= r->floor)
 		return TTT_REPLAY_TOO_OLD;
-	if (in_ring(r, ts) || in_grid(r, ts))
+	/* The ring first, even for the grid's tag: it holds the run that
+	 * taught the tag. */
+	if (in_ring(r, ts))
 		return TTT_REPLAY_DUPLICATE;
-	v = (!r->have_top || ts > r->top) ? TTT_REPLAY_NEWEST : TTT_REPLAY_REORDERED;
-	/* The grid first: what slides out of it is judged against the ring as
-	 * it was, and the ring's oldest against the grid as it is now. */
-	if (on_grid(r, ts))
+	if (on_grid(r, ts)) {
+		v = grid_judge(r, ts);
+		if (!ttt_replay_accepted(v))
+			return v;
 		grid_record(r, ts);
-	remember(r, ts);
+	} else {
+		remember(r, ts);
+	}
+	v = (!r->have_top || ts > r->top) ? TTT_REPLAY_NEWEST : TTT_REPLAY_REORDERED;
 	if (v == TTT_REPLAY_NEWEST) {
 		r->top = ts;
 		r->have_top = 1;

@@ -32,6 +32,7 @@ expect 64 "bad --mtu '10'" --mtu 10 "$KEY" :9000
 expect 64 "bad --mtu '1418x'" --mtu 1418x "$KEY" :9000
 expect 64 "bad --window-ms '0'" --window-ms 0 "$KEY" :9000
 expect 64 "bad --window-ms '-5'" --window-ms -5 "$KEY" :9000
+expect 64 "bad --window-ms '100'" --window-ms 100 "$KEY" :9000
 expect 64 "bad --threads '0'" --threads 0 "$KEY" :9000
 expect 64 "bad --threads '3'" --threads 3 "$KEY" :9000
 expect 64 "bad --threads 'two'" --threads two "$KEY" :9000

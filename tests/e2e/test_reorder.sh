@@ -2,9 +2,12 @@
 # Deep reordering, still exact. A relay (tests/tools/ttt_reorder) in a router
 # namespace R between A and B holds back one datagram in N until P later
 # ones went its way (or M ms passed) and can send one in D twice. Through it:
-#   - a UDP flood from A to B, reordered by more than 256 positions (the old
-#     filter's depth; the relay counts those it released that late) but less
-#     than the grid's ~25 ms: B refuses none of it;
+#   - a UDP flood from A to B, reordered by more than 256 positions (the
+#     ring's depth; the relay counts those it released that late) but less
+#     than the grid's 16256: B refuses none of it;
+#   - a slow UDP stream (~1000 datagrams a second), one in 20 held back
+#     400 ms, ~400 positions: deeper than the ring, and than the old grid's
+#     ~25 ms of clock, within the grid's depth in frames: B refuses none;
 #   - the same with duplicates: B refuses exactly the copies, as replays,
 #     and so does A for what it receives;
 #   - TCP through the relay, in order and reordering: the throughput is
@@ -13,9 +16,11 @@
 need_root
 need_tool RELAY ttt_reorder
 
-HOLD_MS=10	# well under the grid's 24576 slots of 1024 ns (~25 ms)
+HOLD_MS=10	# at ~30k datagrams a second, ~300 positions: under the grid's 16256
 TCP_SECONDS=${TTT_REORDER_TCP_SECONDS:-5}
 FLOOD_RATE=300M	# ~30k datagrams a second: 600 positions in ~20 ms
+SLOW_RATE=9600K	# 1000 datagrams of 1200 bytes a second
+SLOW_HOLD_MS=400	# ~400 positions at that rate
 
 NS_A=$(netns a)
 NS_R=$(netns r)
@@ -94,14 +99,28 @@ check "the relay reports" relay_counts
 log "relay: $A2B"
 fresh=$(field "$A2B" deep-fresh)
 late=$(field "$A2B" late)
-check "the relay held back datagrams past 256 later ones, less than ~25 ms late ($fresh)" \
+check "the relay held back datagrams past 256 later ones, within the grid's depth ($fresh)" \
 	test "${fresh:-0}" -ge 10
 replays "$PID_B" b; b1=$REPLAYS
 log "B: $CNT"
-# A refusal needs an accepted later stamp forgotten: one over the grid's
-# window above it, so only datagrams the relay counted late can be refused.
+# A refusal needs a position more than the grid's depth back, so only
+# datagrams the relay counted late can be refused.
 check "B refused only datagrams the relay sent late ($((b1 - b0)) <= $late)" \
 	test "$((b1 - b0))" -le "${late:-0}"
+
+log "a slow UDP stream, one datagram in 20 held back $SLOW_HOLD_MS ms (~400 positions)"
+check "the relay restarts, holding back by time" \
+	relay_start -n 20 -p 100000 -m "$SLOW_HOLD_MS" -r 256
+replays "$PID_B" b; b0=$REPLAYS
+check "A sends B a slow UDP stream through it" iperf slow -u -b "$SLOW_RATE" -l 1200 -t 3
+check "the relay reports" relay_counts
+log "relay: $A2B"
+fresh=$(field "$A2B" deep-fresh)
+check "the relay held back datagrams past 256 later ones ($fresh)" test "${fresh:-0}" -ge 10
+check "none past the grid's depth ($(field "$A2B" late))" test "$(field "$A2B" late)" -eq 0
+replays "$PID_B" b; b1=$REPLAYS
+log "B: $CNT"
+check "B refused none of the slow stream as replays ($((b1 - b0)))" test "$((b1 - b0))" -eq 0
 
 log "the same, and one datagram in 7 sent twice, at a pace no buffer drops"
 check "the relay restarts, reordering and duplicating" \

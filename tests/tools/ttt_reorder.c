@@ -17,18 +17,21 @@
  *           (default 256: the replay filter's ring)
  *
  * It reads each datagram's tinytaptunnel timestamp (wire.h) to say how far
- * a held one lagged the newest stamp sent its way when it went out: late
- * counts those that lagged by about the replay grid's window or more
- * (replay.h: TTT_REPLAY_GRID_SLOTS slots, less one for the slot boundaries),
- * which a receiver may refuse; deep-fresh, those released after more than
- * -r positions that were not late, which a receiver must accept.
+ * a held one lagged the newest stamp sent its way when it went out, in the
+ * sender's frame positions (reflect.h: the slot's low 16 bits count its
+ * frames, so frames lost before the relay count too): late counts those
+ * that lagged by more than the replay grid's depth (replay.h:
+ * TTT_REPLAY_GRID_DEPTH positions), which a receiver may refuse;
+ * deep-fresh, those released after more than -r positions that were not
+ * late, which a receiver must accept.
  *
  * On SIGUSR1 and on exit (SIGTERM, SIGINT) it prints one line per
  * direction: "reorder: a2b in=... out=... held=... deep=... deep-fresh=...
- * maxpos=... dup=... late=... maxlag_us=..." (out counts every datagram sent, copies
- * included; deep, those released after more than -r positions; maxpos, the
- * most positions any held datagram waited; maxlag_us, the most it lagged). Exits 0 after a signal, 1 on a socket error,
- * 2 on bad arguments.
+ * maxpos=... dup=... late=... maxlag_us=... maxlag_pos=..." (out counts
+ * every datagram sent, copies included; deep, those released after more
+ * than -r positions; maxpos, the most positions any held datagram waited;
+ * maxlag_us and maxlag_pos, the most it lagged in its sender's time and
+ * frames). Exits 0 after a signal, 1 on a socket error, 2 on bad arguments.
  */
 #include <errno.h>
 #include <poll.h>
@@ -69,11 +72,13 @@ struct dir {
 	size_t nheld;
 	unsigned long in, out, nheld_total, deep, deep_fresh, maxpos, dup, late;
 	int64_t top_ts, maxlag_ns;	/* newest stamp sent; most a held one lagged it */
+	unsigned long maxlag_pos;	/* the same in its sender's frames */
 };
 
 struct policy {
 	unsigned long hold_every, release_pos, dup_every, deep_pos;
-	int64_t hold_ns, late_ns;
+	int64_t hold_ns;
+	unsigned long late_pos;
 };
 
 static volatile sig_atomic_t want_report, want_stop;
@@ -128,15 +133,21 @@ release(struct dir *d, size_t i, const struct policy *p)
 {
 	struct held *h = &d->held[i];
 	int64_t ts = stamp_of(h->buf, h->len), lag = 0;
+	unsigned long lag_pos = 0;
 
-	if (ts != INT64_MIN && d->top_ts > ts)
+	if (ts >= 0 && d->top_ts > ts) {
 		lag = d->top_ts - ts;
+		lag_pos = (unsigned long)((d->top_ts >> TTT_REPLAY_GRID_BITS) -
+		    (ts >> TTT_REPLAY_GRID_BITS)) & TTT_REPLAY_SEQ_MASK;
+	}
 	(void)send_one(d, h->buf, h->len);
 	if (h->pos > p->deep_pos)
 		d->deep++;
 	if (lag > d->maxlag_ns)
 		d->maxlag_ns = lag;
-	if (lag >= p->late_ns)
+	if (lag_pos > d->maxlag_pos)
+		d->maxlag_pos = lag_pos;
+	if (lag_pos > p->late_pos)
 		d->late++;
 	else if (h->pos > p->deep_pos)
 		d->deep_fresh++;
@@ -194,8 +205,9 @@ static void
 report(const struct dir *d)
 {
 	printf("reorder: %s in=%lu out=%lu held=%lu deep=%lu deep-fresh=%lu maxpos=%lu dup=%lu"
-	    " late=%lu maxlag_us=%lld\n", d->name, d->in, d->out, d->nheld_total, d->deep,
-	    d->deep_fresh, d->maxpos, d->dup, d->late, (long long)(d->maxlag_ns / 1000));
+	    " late=%lu maxlag_us=%lld maxlag_pos=%lu\n", d->name, d->in, d->out, d->nheld_total,
+	    d->deep, d->deep_fresh, d->maxpos, d->dup, d->late, (long long)(d->maxlag_ns / 1000),
+	    d->maxlag_pos);
 	fflush(stdout);
 }
 
@@ -322,7 +334,7 @@ main(int argc, char **argv)
 {
 	static struct dir d[2] = { { .name = "a2b" }, { .name = "b2a" } };
 	struct policy p = { .release_pos = 1000, .deep_pos = 256, .hold_ns = 15 * NS_PER_MS,
-	    .late_ns = (int64_t)(TTT_REPLAY_GRID_SLOTS - 1) << TTT_REPLAY_GRID_BITS };
+	    .late_pos = TTT_REPLAY_GRID_DEPTH };
 	struct ttt_addr a_side, b_side;
 	struct sigaction sa;
 	int opt, fd_a, fd_b, rc;

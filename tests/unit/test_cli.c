@@ -134,9 +134,9 @@ test_numbers_at_their_bounds(void **state)
 		{ "--mtu", "bad --mtu '67' (a number from 68 to 9000)",
 		    "bad --mtu '9001' (a number from 68 to 9000)",
 		    TTT_MIN_MTU, TTT_MAX_MTU, offsetof(struct ttt_config, mtu) },
-		{ "--window-ms", "bad --window-ms '0' (a number from 1 to 30000)",
-		    "bad --window-ms '30001' (a number from 1 to 30000)",
-		    1, TTT_WINDOW_MS_MAX, offsetof(struct ttt_config, window_ms) },
+		{ "--window-ms", "bad --window-ms '249' (a number from 250 to 30000)",
+		    "bad --window-ms '30001' (a number from 250 to 30000)",
+		    TTT_WINDOW_MS_MIN, TTT_WINDOW_MS_MAX, offsetof(struct ttt_config, window_ms) },
 		{ "--stats-interval", "bad --stats-interval '-1' (seconds, 0 to 86400)",
 		    "bad --stats-interval '86401' (seconds, 0 to 86400)",
 		    0, TTT_STATS_INTERVAL_MAX, offsetof(struct ttt_config, stats_interval) },
@@ -183,7 +183,7 @@ test_numbers_at_their_bounds(void **state)
 	    "k", ":9");
 	REFUSED("bad --peer-timeout '99999999999999999999' (seconds, 0 to 86400)",
 	    "--peer-timeout", "99999999999999999999", "k", ":9");
-	REFUSED("bad --window-ms '99999999999999999999' (a number from 1 to 30000)",
+	REFUSED("bad --window-ms '99999999999999999999' (a number from 250 to 30000)",
 	    "--window-ms", "99999999999999999999", "k", ":9");
 	ACCEPTED("--mtu=1500", "k", ":9");
 	assert_int_equal(cfg.mtu, 1500);

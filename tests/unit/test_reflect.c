@@ -65,6 +65,13 @@ is_ours(const struct ttt_reflect *r, int64_t ts)
 	return ttt_reflect_check(r, ts, mac);
 }
 
+/* The frame number a stamp carries (reflect.h). */
+static int64_t
+seq_of(int64_t ts)
+{
+	return (ts >> TTT_TAG_BITS) & TTT_STAMP_SEQ_MASK;
+}
+
 static uint64_t rng = 0x9e3779b97f4a7c15u;
 static uint64_t
 next_rand(void)
@@ -75,8 +82,9 @@ next_rand(void)
 	return rng;
 }
 
-/* Every stamp carries the tag, is at or after now, strictly increases, and
- * is then recognised as ours. */
+/* Every stamp carries the tag, lies in now's ~67 ms unit (or, after its
+ * frame counter wrapped, the next), strictly increases, counts one frame
+ * on, and is then recognised as ours. */
 static void
 test_stamps_tagged_increasing_recognised(void **state)
 {
@@ -91,14 +99,57 @@ test_stamps_tagged_increasing_recognised(void **state)
 
 		now += (int64_t)(next_rand() % 3000);	/* a clock that sometimes stalls */
 		ts = send_one(r, &last, now);
-		assert_true(ts >= now);
+		assert_true(ts >> TTT_STAMP_UNIT_BITS == now >> TTT_STAMP_UNIT_BITS ||
+		    ts >> TTT_STAMP_UNIT_BITS == (now >> TTT_STAMP_UNIT_BITS) + 1);
+		assert_true(ts > now - TTT_STAMP_UNIT_NS && ts < now + 2 * TTT_STAMP_UNIT_NS);
 		assert_true(ts > prev);
+		if (prev != INT64_MIN)
+			assert_int_equal(seq_of(ts), (seq_of(prev) + 1) & TTT_STAMP_SEQ_MASK);
 		assert_int_equal(ts & TTT_TAG_MASK, TAG);
 		assert_true(is_ours(r, ts));
 		/* Same timestamp, other content: not ours. */
 		our_mac(ts, other);
 		other[3] ^= 1;
 		assert_false(ttt_reflect_check(r, ts, other));
+		prev = ts;
+	}
+}
+
+/*
+ * The frame counter wraps after 2^16 stamps: the next one moves to the next
+ * unit, so no unit holds a slot twice, even on a stalled clock (the stamps
+ * then run ahead of it, a unit every 2^16 frames, as at ~976k frames/s).
+ * A slow sender stays in the unit of now.
+ */
+static void
+test_counter_wrap_bumps_unit(void **state)
+{
+	struct ttt_reflect *r = fresh(TTT_DEFAULT_WINDOW_NS, TAG);
+	int64_t last = INT64_MIN, prev = send_one(r, &last, T0), ts = 0;
+	unsigned wraps = 0;
+
+	(void)state;
+	for (int i = 0; i < 3 * 65536; i++) {
+		ts = send_one(r, &last, T0);
+		assert_true(ts > prev);
+		assert_int_equal(seq_of(ts), (seq_of(prev) + 1) & TTT_STAMP_SEQ_MASK);
+		if (seq_of(ts) == 0) {
+			assert_int_equal(ts >> TTT_STAMP_UNIT_BITS, (prev >> TTT_STAMP_UNIT_BITS) + 1);
+			wraps++;
+		} else {
+			assert_int_equal(ts >> TTT_STAMP_UNIT_BITS, prev >> TTT_STAMP_UNIT_BITS);
+		}
+		prev = ts;
+	}
+	assert_int_equal(wraps, 3);
+	/* One frame a second: back in the unit of now, the counter one on. */
+	for (int i = 1; i <= 5; i++) {
+		int64_t now = T0 + 10 * TTT_NSEC_PER_SEC + i * TTT_NSEC_PER_SEC;
+
+		ts = send_one(r, &last, now);
+		assert_int_equal(ts >> TTT_STAMP_UNIT_BITS, now >> TTT_STAMP_UNIT_BITS);
+		assert_int_equal(seq_of(ts), (seq_of(prev) + 1) & TTT_STAMP_SEQ_MASK);
+		assert_true(is_ours(r, ts));
 		prev = ts;
 	}
 }
@@ -319,7 +370,7 @@ test_restart_after_step_back(void **state)
 	back = ts - TTT_DEFAULT_WINDOW_NS - margin;
 	ts = sent[n++] = send_one(r, &last, back);
 	assert_int_equal(r->restarts, 1);
-	assert_true(ts >= back && ts - back < TTT_TAG_GRID);
+	assert_int_equal(ts >> TTT_TAG_BITS, back >> TTT_TAG_BITS);
 	assert_int_not_equal(ts & TTT_TAG_MASK, TAG);
 	for (int i = 0; i < 16; i++)
 		sent[n++] = send_one(r, &last, back + i * 1000);
@@ -414,6 +465,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_stamps_tagged_increasing_recognised),
+		cmocka_unit_test(test_counter_wrap_bumps_unit),
 		cmocka_unit_test(test_stalled_clock),
 		cmocka_unit_test(test_v14_stream_never_refused),
 		cmocka_unit_test(test_beyond_cache_refused),
