@@ -145,7 +145,7 @@ $(HOOK_WORKER): $(BUILD)/hooks/src/worker_main.o $(HOOK_LIB)
 	$(call say,LINK,$@ (static))
 	$(Q)$(CC) $(CFLAGS) $(LDFLAGS) $(WORKER_LD) -Wl,--fatal-warnings -o $@ $^ $(LIBS)
 
-$(BUILD)/tests/%: tests/unit/%.c tests/unit/vectors.h $(LIB)
+$(BUILD)/tests/%: tests/unit/%.c tests/unit/vectors.h tests/unit/sha256_vectors.h $(LIB)
 	@mkdir -p $(dir $@)
 	$(call say,CC,$<)
 	$(Q)$(CC) $(CPPFLAGS) $(CFLAGS) -DTTT_SRCDIR='"$(CURDIR)"' $(LDFLAGS) -o $@ $< $(LIB) -lcmocka $(LIBS)

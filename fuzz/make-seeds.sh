@@ -16,7 +16,8 @@ out()   { xxd -r -p >"$1"; }	# hex on stdin -> file
 
 mkdir -p "$C/fuzz_frame_decode" "$C/fuzz_frame_decode_mac" "$C/fuzz_frame_roundtrip" \
     "$C/fuzz_replay" "$C/fuzz_keyfile" "$C/fuzz_ipc" "$C/fuzz_addr" "$C/fuzz_reflect" \
-    "$C/fuzz_gso" "$C/fuzz_verdict" "$C/fuzz_tso_split" "$C/fuzz_tso_coalesce"
+    "$C/fuzz_gso" "$C/fuzz_verdict" "$C/fuzz_tso_split" "$C/fuzz_tso_coalesce" \
+    "$C/fuzz_hmac_x2"
 
 # --- frames: every datagram of the vectors as it would arrive ----------------
 grep -v '^#' "$V/frames.txt" | while IFS='|' read -r name key now dgram expect frame; do
@@ -308,4 +309,16 @@ printf '02%s%s%s%s%s' 01 2328 00000000 20010db8000000000000000000000001 40 | out
 printf '02%s%s%s%s%s' 01 2328 00000000 00000000000000000000ffffcb00710f 40 | out "$A/format-v4mapped"
 printf '02%s%s%s%s%s' 00 2328 00000000 cb00710f000000000000000000000000 08 | out "$A/format-v4-cut"
 printf '02%s%s%s%s%s' 01 ffff ffffffff ffffffffffffffffffffffffffffffff 40 | out "$A/format-v6-scope-max"
+# Two messages at once: flags, key length, first length (big-endian), key,
+# then the messages. Lengths around a block's last 9 bytes (the padding
+# spills over), a full frame with a hashed 128-byte key, empty messages.
+hx2() { printf '%s%02x%04x%s%s' "$1" "$2" "$3" "$(pat "$2")" "$(pat "$4")" | out "$C/fuzz_hmac_x2/$5"; }
+hx2 00 32 16 116 short-pair
+hx2 05 128 1440 2740 full-frames-hashed-key-unaligned
+hx2 10 32 1440 2740 full-frames-portable
+hx2 20 20 55 111 pad-edge-55-56-swapped
+hx2 03 20 119 238 pad-edge-119-119
+hx2 00 0 0 0 empty-both
+hx2 0f 64 0 1500 empty-and-long
+
 echo "seeds written under $C/"

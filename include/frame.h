@@ -59,11 +59,46 @@ size_t ttt_frame_encode(const struct ttt_mac_key *k, int64_t ts, const uint8_t *
     size_t len, uint8_t *out, size_t cap);
 
 /*
+ * Two in-place encodings at once: exactly what ttt_frame_encode(k, ts[i],
+ * out[i] + TTT_HDR_LEN, len[i], out[i], cap) would do for i = 0 then 1,
+ * with dlen[i] its result, but the two MACs computed side by side
+ * (hmac_x2.h) when both frames can be encoded. out[0] and out[1] must not
+ * overlap.
+ */
+void ttt_frame_encode_pair(const struct ttt_mac_key *k, const int64_t ts[2], uint8_t *const out[2],
+    const size_t len[2], size_t cap, size_t dlen[2]);
+
+/*
  * Authenticate and check one datagram against the receiver's clock now.
  * On TTT_FRAME_OK, *v points into dgram. The MAC is compared in constant time.
  */
 enum ttt_frame_status ttt_frame_decode(const struct ttt_mac_key *k, int64_t now,
     const struct ttt_frame_limits *lim, const uint8_t *dgram, size_t len,
+    struct ttt_frame_view *v);
+
+/*
+ * 1 if ttt_frame_decode computes the MAC of a datagram of len bytes under
+ * these limits (it is neither SHORT nor LONG): only then is computing it
+ * ahead (ttt_frame_mac_pair) work the decoder would have done anyway.
+ */
+int ttt_frame_wants_mac(const struct ttt_frame_limits *lim, size_t len);
+
+/*
+ * The MACs that two datagrams must carry under k, computed side by side,
+ * for ttt_frame_decode_pre: mac0 and mac1 cover dgram[0]'s and dgram[1]'s timestamp and frame.
+ * Each len[i] >= TTT_HDR_LEN. The results are as secret as a valid MAC of
+ * the datagram: wipe them once compared.
+ */
+void ttt_frame_mac_pair(const struct ttt_mac_key *k, const uint8_t *const dgram[2],
+    const size_t len[2], uint8_t mac0[TTT_MAC_LEN], uint8_t mac1[TTT_MAC_LEN]);
+
+/*
+ * ttt_frame_decode, with the MAC computed ahead: premac, when not NULL, is
+ * the MAC of this datagram under k (ttt_frame_mac_pair) and is compared in
+ * place of computing it; every check, and its order, stays the same.
+ */
+enum ttt_frame_status ttt_frame_decode_pre(const struct ttt_mac_key *k, const uint8_t *premac,
+    int64_t now, const struct ttt_frame_limits *lim, const uint8_t *dgram, size_t len,
     struct ttt_frame_view *v);
 
 /* The timestamp a datagram carries, without authenticating it (for logs). */

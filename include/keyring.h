@@ -79,10 +79,28 @@ int64_t ttt_keyring_pending_at(const struct ttt_keyring *kr);
 /* The key to send under at monotonic time mono. */
 const struct ttt_mac_key *ttt_keyring_send_key(const struct ttt_keyring *kr, int64_t mono);
 
+/* The newest key: the first a datagram is decoded under, so the one a MAC
+ * computed ahead (ttt_frame_mac_pair) is computed under. */
+const struct ttt_mac_key *ttt_keyring_recv_key(const struct ttt_keyring *kr);
+
+/* A datagram's MAC computed ahead, and the key it was computed under. */
+struct ttt_keyring_premac {
+	const struct ttt_mac_key *key;
+	uint8_t mac[TTT_MAC_LEN];
+};
+
 /* ttt_frame_decode under the newest key, or during a grace period the
  * previous one; a valid frame under the newest confirms it. Freshness is
  * judged on now->wall_ns, the grace period on now->mono_ns. */
 enum ttt_frame_status ttt_keyring_decode(struct ttt_keyring *kr, const struct ttt_now *now,
+    const struct ttt_frame_limits *lim, const uint8_t *dgram, size_t len,
+    struct ttt_frame_view *v);
+
+/* ttt_keyring_decode with pre, when not NULL, this datagram's MAC computed
+ * ahead: compared in place of computing it if pre->key is still the newest
+ * key, ignored otherwise (a rotation in between). Verdicts are the same. */
+enum ttt_frame_status ttt_keyring_decode_pre(struct ttt_keyring *kr,
+    const struct ttt_keyring_premac *pre, const struct ttt_now *now,
     const struct ttt_frame_limits *lim, const uint8_t *dgram, size_t len,
     struct ttt_frame_view *v);
 

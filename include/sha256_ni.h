@@ -26,6 +26,7 @@
 #define TTT_SHA256_BLOCK_LEN  64	/* one compression function input */
 #define TTT_SHA256_STATE_WORDS 8	/* chaining value a..h */
 #define TTT_SHA256_STATE_LEN  (TTT_SHA256_STATE_WORDS * 4)	/* what state() writes */
+#define TTT_SHA256_LENGTH_LEN 8		/* the padding's big-endian bit count */
 
 /*
  * The running context. Its first member is the vtable pointer, as BearSSL's
@@ -40,6 +41,26 @@ struct ttt_sha256_ni_context {
 };
 
 extern const br_hash_class ttt_sha256_ni_vtable;
+
+/*
+ * The compression function alone: nblocks consecutive 64-byte blocks into
+ * the chaining value val (a..h, host order). SHA-NI only, like the class;
+ * for the two-stream code (sha256_ni_x2.h), which finishes a longer message
+ * one stream at a time.
+ */
+void ttt_sha256_ni_compress(uint32_t val[TTT_SHA256_STATE_WORDS], const unsigned char *data,
+    size_t nblocks);
+
+/*
+ * The byte forms the padding and BearSSL's state()/set_state() use, for
+ * hmac_x2.c too: the bit count of a message of bytes bytes, big-endian;
+ * the chaining value a..h as big-endian words, and back. Portable code.
+ */
+void ttt_sha256_pad_length(unsigned char dst[TTT_SHA256_LENGTH_LEN], uint64_t bytes);
+void ttt_sha256_state_enc(unsigned char dst[TTT_SHA256_STATE_LEN],
+    const uint32_t val[TTT_SHA256_STATE_WORDS]);
+void ttt_sha256_state_dec(uint32_t val[TTT_SHA256_STATE_WORDS],
+    const unsigned char src[TTT_SHA256_STATE_LEN]);
 
 /* 1 if this CPU has the SHA extensions and the SSSE3/SSE4.1 they are used with. */
 int ttt_cpu_has_sha_ni(void);

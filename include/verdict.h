@@ -88,6 +88,23 @@ enum ttt_verdict ttt_verdict_judge(struct ttt_rx_state *s, const struct ttt_addr
     const uint8_t *dgram, size_t len, int truncated, const struct ttt_now *now,
     struct ttt_rx_effects *fx);
 
+/*
+ * ttt_verdict_judge, with pre (or NULL) the datagram's MAC computed ahead
+ * under the newest key (keyring.h): the same checks in the same order, the
+ * same verdict and effects; only the MAC is not computed again.
+ */
+enum ttt_verdict ttt_verdict_judge_pre(struct ttt_rx_state *s,
+    const struct ttt_keyring_premac *pre, const struct ttt_addr *src, const uint8_t *dgram,
+    size_t len, int truncated, const struct ttt_now *now, struct ttt_rx_effects *fx);
+
+/*
+ * 1 if judging a whole (not truncated) datagram of len bytes from src
+ * computes its MAC: it passes check 1 and its length is within the limits.
+ * Only such datagrams have their MACs computed ahead, so a flood from a
+ * wrong source or of wrong sizes still costs no HMAC.
+ */
+int ttt_verdict_wants_mac(const struct ttt_rx_state *s, const struct ttt_addr *src, size_t len);
+
 /* A decoder status as a verdict: only TTT_FRAME_OK delivers, whatever the
  * table holds, so a status added without a verdict is refused, not delivered. */
 enum ttt_verdict ttt_verdict_of_frame(enum ttt_frame_status st);

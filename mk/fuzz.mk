@@ -17,9 +17,12 @@ FUZZ_CFLAGS  := -std=c11 -g -O1 -fno-omit-frame-pointer $(WARN) $(FUZZ_SAN)
 # Each harness links only the modules it exercises, compiled with the same
 # sanitizers plus coverage feedback, so a module being written elsewhere in
 # the tree cannot break the fuzz build. Add a line per new harness.
-FUZZ_MODS_fuzz_frame_decode     := src/frame.c
-FUZZ_MODS_fuzz_frame_decode_mac := src/frame.c
-FUZZ_MODS_fuzz_frame_roundtrip  := src/frame.c src/sha256_ni.c
+# frame.c computes pairs of MACs with hmac_x2.c, which may run sha256_ni*.c.
+FUZZ_SHA256 := src/hmac_x2.c src/sha256_ni.c src/sha256_ni_x2.c
+FUZZ_MODS_fuzz_frame_decode     := src/frame.c $(FUZZ_SHA256)
+FUZZ_MODS_fuzz_frame_decode_mac := src/frame.c $(FUZZ_SHA256)
+FUZZ_MODS_fuzz_frame_roundtrip  := src/frame.c $(FUZZ_SHA256)
+FUZZ_MODS_fuzz_hmac_x2          := src/frame.c $(FUZZ_SHA256)
 FUZZ_MODS_fuzz_replay           := src/replay.c
 FUZZ_MODS_fuzz_reflect          := src/reflect.c src/replay.c
 FUZZ_MODS_fuzz_keyfile          := src/keyfile.c
@@ -31,12 +34,14 @@ FUZZ_MODS_fuzz_tso_split        := src/tso.c src/coalesce.c src/pkt.c
 FUZZ_MODS_fuzz_tso_coalesce     := src/coalesce.c src/tso.c src/pkt.c
 FUZZ_MODS_fuzz_json             := src/json.c src/show.c src/text.c
 FUZZ_MODS_fuzz_verdict          := src/verdict.c src/keyring.c src/frame.c src/reflect.c \
-                                   src/replay.c src/addr.c src/keepalive.c src/skew.c
+                                   src/replay.c src/addr.c src/keepalive.c src/skew.c \
+                                   $(FUZZ_SHA256)
 
 # Longest input each harness is given: just past the largest thing it parses.
 FUZZ_MAXLEN_fuzz_frame_decode     := 9100	# TTT_MAX_DATAGRAM + 1 and some
 FUZZ_MAXLEN_fuzz_frame_decode_mac := 9100	# 27 bytes of parameters + a jumbo frame
 FUZZ_MAXLEN_fuzz_frame_roundtrip  := 9200	# 21 + a 128-byte key + a jumbo frame
+FUZZ_MAXLEN_fuzz_hmac_x2          := 4600	# 4 + a 255-byte key + two messages past 2 KiB
 FUZZ_MAXLEN_fuzz_replay           := 4096	# a few thousand timestamps
 FUZZ_MAXLEN_fuzz_reflect          := 4096	# a few thousand stamps and checks
 FUZZ_MAXLEN_fuzz_keyfile          := 4200	# TTT_KEYFILE_MAX + 1 and some

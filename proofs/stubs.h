@@ -85,6 +85,26 @@ void br_hmac_update(br_hmac_context *ctx, const void *data, size_t len);
 size_t br_hmac_out(const br_hmac_context *ctx, void *out);
 
 /*
+ * HMAC-SHA256 of two messages at once (hmac_x2.h): tested to equal BearSSL's
+ * br_hmac on each (tests/unit/test_sha256_x2.c, fuzz/fuzz_hmac_x2.c), so it
+ * gets the same kind of contract: it reads the key context and exactly the
+ * len0 and len1 bytes given (valid and initialised), and writes exactly 32
+ * bytes to each output.
+ */
+/*@ requires \valid_read(kc);
+    requires \valid_read((const unsigned char *)m0 + (0 .. len0 - 1));
+    requires \initialized((const unsigned char *)m0 + (0 .. len0 - 1));
+    requires \valid_read((const unsigned char *)m1 + (0 .. len1 - 1));
+    requires \initialized((const unsigned char *)m1 + (0 .. len1 - 1));
+    requires \valid(out0 + (0 .. 31)) && \valid(out1 + (0 .. 31));
+    assigns out0[0 .. 31] \from *kc, ((const unsigned char *)m0)[0 .. len0 - 1], len0;
+    assigns out1[0 .. 31] \from *kc, ((const unsigned char *)m1)[0 .. len1 - 1], len1;
+    ensures \initialized(out0 + (0 .. 31)) && \initialized(out1 + (0 .. 31));
+*/
+void ttt_hmac_x2(const br_hmac_key_context *kc, const void *m0, size_t len0,
+    const void *m1, size_t len1, unsigned char out0[32], unsigned char out1[32]);
+
+/*
  * Frama-C's libc makes these functions, which a constant array size cannot
  * call; glibc's macros instead. Only ipc.c's system-call glue uses them,
  * which no driver analyses.

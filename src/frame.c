@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "frame.h"
+#include "hmac_x2.h"
 
 static const char *const status_names[TTT_FRAME_NSTATUS] = {
 	[TTT_FRAME_OK] = "ok",
@@ -85,11 +86,32 @@ compute_mac(const struct ttt_mac_key *k, const uint8_t *ts_and_frame, size_t len
 	br_hmac_out(&hc, mac);
 }
 
+static int
+encodable(size_t len, size_t cap)
+{
+	return len >= TTT_MIN_FRAME && len <= TTT_MAX_FRAME && cap >= TTT_HDR_LEN + len;
+}
+
+/* The datagram fits the limits, so the decoder authenticates it. */
+int
+ttt_frame_wants_mac(const struct ttt_frame_limits *lim, size_t len)
+{
+	return len >= TTT_MIN_DATAGRAM && len - TTT_HDR_LEN <= lim->max_frame;
+}
+
+void
+ttt_frame_mac_pair(const struct ttt_mac_key *k, const uint8_t *const dgram[2],
+    const size_t len[2], uint8_t mac0[TTT_MAC_LEN], uint8_t mac1[TTT_MAC_LEN])
+{
+	ttt_hmac_x2(&k->kc, dgram[0] + TTT_MAC_LEN, len[0] - TTT_MAC_LEN,
+	    dgram[1] + TTT_MAC_LEN, len[1] - TTT_MAC_LEN, mac0, mac1);
+}
+
 size_t
 ttt_frame_encode(const struct ttt_mac_key *k, int64_t ts, const uint8_t *frame,
     size_t len, uint8_t *out, size_t cap)
 {
-	if (len < TTT_MIN_FRAME || len > TTT_MAX_FRAME || cap < TTT_HDR_LEN + len)
+	if (!encodable(len, cap))
 		return 0;
 	put_be64(out + TTT_MAC_LEN, ts);
 	/* The worker reads tap frames straight to out + TTT_HDR_LEN: no copy then. */
@@ -97,6 +119,24 @@ ttt_frame_encode(const struct ttt_mac_key *k, int64_t ts, const uint8_t *frame,
 		memmove(out + TTT_HDR_LEN, frame, len);
 	compute_mac(k, out + TTT_MAC_LEN, TTT_TS_LEN + len, out);
 	return TTT_HDR_LEN + len;
+}
+
+void
+ttt_frame_encode_pair(const struct ttt_mac_key *k, const int64_t ts[2], uint8_t *const out[2],
+    const size_t len[2], size_t cap, size_t dlen[2])
+{
+	/* One that cannot be encoded leaves the other to be encoded alone. */
+	if (!encodable(len[0], cap) || !encodable(len[1], cap)) {
+		for (int i = 0; i < 2; i++)
+			dlen[i] = ttt_frame_encode(k, ts[i], out[i] + TTT_HDR_LEN, len[i], out[i], cap);
+		return;
+	}
+	for (int i = 0; i < 2; i++) {
+		put_be64(out[i] + TTT_MAC_LEN, ts[i]);
+		dlen[i] = TTT_HDR_LEN + len[i];
+	}
+	ttt_hmac_x2(&k->kc, out[0] + TTT_MAC_LEN, TTT_TS_LEN + len[0],
+	    out[1] + TTT_MAC_LEN, TTT_TS_LEN + len[1], out[0], out[1]);
 }
 
 /*
@@ -120,6 +160,14 @@ ttt_frame_decode(const struct ttt_mac_key *k, int64_t now,
     const struct ttt_frame_limits *lim, const uint8_t *dgram, size_t len,
     struct ttt_frame_view *v)
 {
+	return ttt_frame_decode_pre(k, NULL, now, lim, dgram, len, v);
+}
+
+enum ttt_frame_status
+ttt_frame_decode_pre(const struct ttt_mac_key *k, const uint8_t *premac, int64_t now,
+    const struct ttt_frame_limits *lim, const uint8_t *dgram, size_t len,
+    struct ttt_frame_view *v)
+{
 	uint8_t mac[TTT_MAC_LEN];
 	uint64_t window;
 	size_t flen;
@@ -138,7 +186,10 @@ ttt_frame_decode(const struct ttt_mac_key *k, int64_t now,
 	 * ever count genuine frames, which is what an operator chasing clock
 	 * skew or a replay needs to see.
 	 */
-	compute_mac(k, dgram + TTT_MAC_LEN, TTT_TS_LEN + flen, mac);
+	if (premac != NULL)
+		memcpy(mac, premac, sizeof(mac));
+	else
+		compute_mac(k, dgram + TTT_MAC_LEN, TTT_TS_LEN + flen, mac);
 	ok = ttt_ct_equal(mac, dgram, TTT_MAC_LEN);
 	explicit_bzero(mac, sizeof(mac));
 	if (!ok)

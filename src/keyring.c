@@ -118,14 +118,31 @@ ttt_keyring_send_key(const struct ttt_keyring *kr, int64_t now)
 	return &kr->keys[atomic_load_explicit(&kr->prev, memory_order_relaxed)];
 }
 
+const struct ttt_mac_key *
+ttt_keyring_recv_key(const struct ttt_keyring *kr)
+{
+	return &kr->keys[atomic_load_explicit(&kr->cur, memory_order_acquire)];
+}
+
 enum ttt_frame_status
 ttt_keyring_decode(struct ttt_keyring *kr, const struct ttt_now *now,
     const struct ttt_frame_limits *lim, const uint8_t *dgram, size_t len,
     struct ttt_frame_view *v)
 {
+	return ttt_keyring_decode_pre(kr, NULL, now, lim, dgram, len, v);
+}
+
+enum ttt_frame_status
+ttt_keyring_decode_pre(struct ttt_keyring *kr, const struct ttt_keyring_premac *pre,
+    const struct ttt_now *now, const struct ttt_frame_limits *lim, const uint8_t *dgram,
+    size_t len, struct ttt_frame_view *v)
+{
 	unsigned cur = atomic_load_explicit(&kr->cur, memory_order_acquire);
-	enum ttt_frame_status st = ttt_frame_decode(&kr->keys[cur], now->wall_ns, lim, dgram,
-	    len, v);
+	const struct ttt_mac_key *k = &kr->keys[cur];
+	/* A MAC computed under a key that is no longer the newest is no use:
+	 * what this frame shows about the peer is judged under keys[cur]. */
+	enum ttt_frame_status st = ttt_frame_decode_pre(k, pre != NULL && pre->key == k ?
+	    pre->mac : NULL, now->wall_ns, lim, dgram, len, v);
 
 	/* Only a frame fully valid under the new key shows the peer has it. */
 	if (st == TTT_FRAME_OK && !atomic_load_explicit(&kr->peer_has_new, memory_order_relaxed))

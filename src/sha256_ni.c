@@ -11,27 +11,23 @@
  *   W[t] = s1(W[t-2]) + W[t-7] + s0(W[t-15]) + W[t-16], into the s0 part and
  *   the (serially dependent) s1 part; the W[t-7] term is added in between.
  *
- * Only the functions marked SHA_TARGET contain SHA/SSSE3/SSE4.1 instructions,
- * so the rest of the daemon still runs on CPUs without them.
+ * Only the functions marked TTT_SHA_TARGET contain SHA/SSSE3/SSE4.1
+ * instructions, so the rest of the daemon still runs on CPUs without them.
+ * The round helpers live in sha256_ni_rounds.h, shared with sha256_ni_x2.c.
  */
 #include <stddef.h>
 #include <string.h>
 
 #include "sha256_ni.h"
+#include "sha256_ni_rounds.h"
 
-#if defined(__x86_64__) || defined(__i386__)
-#define TTT_SHA_NI_X86 1
+#if TTT_SHA_NI_X86
 #include <cpuid.h>
-#include <immintrin.h>
-#else
-#define TTT_SHA_NI_X86 0
 #endif
 
-#define LENGTH_LEN      8	/* the padding's big-endian bit count */
+#define LENGTH_LEN      TTT_SHA256_LENGTH_LEN
 #define PAD_MARKER      0x80	/* the single 1 bit that starts the padding */
 #define BLOCK_MASK      ((uint64_t)TTT_SHA256_BLOCK_LEN - 1)
-#define WORDS_PER_GROUP 4	/* message words in one 128-bit register */
-#define ROUND_GROUPS    16	/* 64 rounds, four per register of words */
 #define BLOCK_LOG2      6	/* the descriptor's LBLEN: log2 of the block size */
 
 /* HMAC runs this class inside the br_hash_compat_context of br_hmac_context. */
@@ -58,11 +54,8 @@ static const uint32_t sha256_iv[TTT_SHA256_STATE_WORDS] = {
 #define CPUID_ECX_SSE4_1     (1u << 19)
 #define CPUID_EBX_SHA        (1u << 29)
 
-/* pshufb needs SSSE3 and the ABEF/CDGH shuffles are SSE2; sse4.1 implies both. */
-#define SHA_TARGET __attribute__((target("sha,sse4.1")))
-
-/* FIPS 180-4, 4.2.2 */
-static const uint32_t sha256_k[WORDS_PER_GROUP * ROUND_GROUPS] = {
+/* FIPS 180-4, 4.2.2; sha256_ni_rounds.h reads it for both compression functions. */
+const uint32_t ttt_sha256_k[TTT_SHA256_WORDS_PER_GROUP * TTT_SHA256_ROUND_GROUPS] = {
 	0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5,
 	0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
 	0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3,
@@ -82,93 +75,43 @@ static const uint32_t sha256_k[WORDS_PER_GROUP * ROUND_GROUPS] = {
 };
 
 /*
- * Four big-endian message words into one register, W[t] in the low lane:
- * the order SHA256MSG1/2 and the W+K addition expect.
- */
-SHA_TARGET static inline __m128i
-load_words(const unsigned char *p)
-{
-	const __m128i bswap32 = _mm_set_epi8(12, 13, 14, 15, 8, 9, 10, 11,
-	    4, 5, 6, 7, 0, 1, 2, 3);
-
-	return _mm_shuffle_epi8(_mm_loadu_si128((const void *)p), bswap32);
-}
-
-/* Rounds 4g .. 4g+3 with message words w = W[4g .. 4g+3]. */
-SHA_TARGET static inline void
-four_rounds(__m128i *abef, __m128i *cdgh, __m128i w, size_t g)
-{
-	__m128i wk = _mm_add_epi32(w,
-	    _mm_loadu_si128((const void *)&sha256_k[WORDS_PER_GROUP * g]));
-
-	/* The result lands in the CDGH register, which now holds ABEF ... */
-	*cdgh = _mm_sha256rnds2_epu32(*cdgh, *abef, wk);
-	/* ... and the second pair swaps them back. RNDS2 reads only the low two
-	 * words of W+K, so move the upper two down. */
-	*abef = _mm_sha256rnds2_epu32(*abef, *cdgh, _mm_shuffle_epi32(wk, 0x0e));
-}
-
-/* W[t .. t+3] from w0 = W[t-16 ..], w1 = W[t-12 ..], w2 = W[t-8 ..], w3 = W[t-4 ..]. */
-SHA_TARGET static inline __m128i
-next_words(__m128i w0, __m128i w1, __m128i w2, __m128i w3)
-{
-	__m128i t;
-
-	t = _mm_sha256msg1_epu32(w0, w1);		/* W[t-16] + s0(W[t-15]) */
-	t = _mm_add_epi32(t, _mm_alignr_epi8(w3, w2, 4));	/* + W[t-7] */
-	return _mm_sha256msg2_epu32(t, w3);		/* + s1(W[t-2]) */
-}
-
-/*
  * Compress nblocks consecutive 64-byte blocks into val (a..h). The chaining
  * value stays in the ABEF/CDGH registers across blocks; the shuffles to and
  * from the a..h order are paid once per call.
  */
-SHA_TARGET static void
-compress(uint32_t val[TTT_SHA256_STATE_WORDS], const unsigned char *data, size_t nblocks)
+TTT_SHA_TARGET void
+ttt_sha256_ni_compress(uint32_t val[TTT_SHA256_STATE_WORDS], const unsigned char *data,
+    size_t nblocks)
 {
-	__m128i abcd, efgh, abef, cdgh;
-
-	/* a..d and e..h, each reversed to {D,C,B,A} and {H,G,F,E} (low lane first),
-	 * then recombined into {F,E,B,A} and {H,G,D,C}: A and C in the top lane. */
-	abcd = _mm_shuffle_epi32(_mm_loadu_si128((const void *)&val[0]), 0x1b);
-	efgh = _mm_shuffle_epi32(_mm_loadu_si128((const void *)&val[4]), 0x1b);
-	abef = _mm_unpackhi_epi64(efgh, abcd);
-	cdgh = _mm_unpacklo_epi64(efgh, abcd);
+	struct ttt_sha256_ni_regs r = ttt_sha256_ni_load(val);
 
 	for (; nblocks > 0; nblocks--, data += TTT_SHA256_BLOCK_LEN) {
-		const __m128i abef_in = abef, cdgh_in = cdgh;
+		const struct ttt_sha256_ni_regs in = r;
 		__m128i w0, w1, w2, w3;
 
-		w0 = load_words(data);
-		w1 = load_words(data + 16);
-		w2 = load_words(data + 32);
-		w3 = load_words(data + 48);
-		four_rounds(&abef, &cdgh, w0, 0);
-		four_rounds(&abef, &cdgh, w1, 1);
-		four_rounds(&abef, &cdgh, w2, 2);
-		four_rounds(&abef, &cdgh, w3, 3);
+		w0 = ttt_sha256_ni_words(data);
+		w1 = ttt_sha256_ni_words(data + 16);
+		w2 = ttt_sha256_ni_words(data + 32);
+		w3 = ttt_sha256_ni_words(data + 48);
+		ttt_sha256_ni_rounds4(&r, w0, 0);
+		ttt_sha256_ni_rounds4(&r, w1, 1);
+		ttt_sha256_ni_rounds4(&r, w2, 2);
+		ttt_sha256_ni_rounds4(&r, w3, 3);
 		/* The schedule only ever looks back 16 words: four registers,
 		 * each overwritten once its words are no longer needed. */
-		for (size_t g = 4; g < ROUND_GROUPS; g += 4) {
-			w0 = next_words(w0, w1, w2, w3);
-			four_rounds(&abef, &cdgh, w0, g);
-			w1 = next_words(w1, w2, w3, w0);
-			four_rounds(&abef, &cdgh, w1, g + 1);
-			w2 = next_words(w2, w3, w0, w1);
-			four_rounds(&abef, &cdgh, w2, g + 2);
-			w3 = next_words(w3, w0, w1, w2);
-			four_rounds(&abef, &cdgh, w3, g + 3);
+		for (size_t g = 4; g < TTT_SHA256_ROUND_GROUPS; g += 4) {
+			w0 = ttt_sha256_ni_schedule(w0, w1, w2, w3);
+			ttt_sha256_ni_rounds4(&r, w0, g);
+			w1 = ttt_sha256_ni_schedule(w1, w2, w3, w0);
+			ttt_sha256_ni_rounds4(&r, w1, g + 1);
+			w2 = ttt_sha256_ni_schedule(w2, w3, w0, w1);
+			ttt_sha256_ni_rounds4(&r, w2, g + 2);
+			w3 = ttt_sha256_ni_schedule(w3, w0, w1, w2);
+			ttt_sha256_ni_rounds4(&r, w3, g + 3);
 		}
-		abef = _mm_add_epi32(abef, abef_in);
-		cdgh = _mm_add_epi32(cdgh, cdgh_in);
+		ttt_sha256_ni_feed_forward(&r, in);
 	}
-
-	/* Undo the split: {D,C,B,A} and {H,G,F,E}, reversed back to a..d, e..h. */
-	abcd = _mm_shuffle_epi32(_mm_unpackhi_epi64(cdgh, abef), 0x1b);
-	efgh = _mm_shuffle_epi32(_mm_unpacklo_epi64(cdgh, abef), 0x1b);
-	_mm_storeu_si128((void *)&val[0], abcd);
-	_mm_storeu_si128((void *)&val[4], efgh);
+	ttt_sha256_ni_store(val, r);
 }
 
 int
@@ -189,8 +132,9 @@ ttt_cpu_has_sha_ni(void)
 #else /* !TTT_SHA_NI_X86 */
 
 /* No SHA extensions to detect; ttt_sha256_select() never returns this class. */
-static void
-compress(uint32_t val[TTT_SHA256_STATE_WORDS], const unsigned char *data, size_t nblocks)
+void
+ttt_sha256_ni_compress(uint32_t val[TTT_SHA256_STATE_WORDS], const unsigned char *data,
+    size_t nblocks)
 {
 	(void)val;
 	(void)data;
@@ -221,18 +165,27 @@ dec32be(const unsigned char *p)
 	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
 }
 
-static void
-enc64be(unsigned char *p, uint64_t v)
+void
+ttt_sha256_pad_length(unsigned char dst[TTT_SHA256_LENGTH_LEN], uint64_t bytes)
 {
-	enc32be(p, (uint32_t)(v >> 32));
-	enc32be(p + 4, (uint32_t)v);
+	enc32be(dst, (uint32_t)(bytes >> 29));
+	enc32be(dst + 4, (uint32_t)(bytes << 3));
 }
 
-static void
-enc_state(unsigned char *dst, const uint32_t val[TTT_SHA256_STATE_WORDS])
+void
+ttt_sha256_state_enc(unsigned char dst[TTT_SHA256_STATE_LEN],
+    const uint32_t val[TTT_SHA256_STATE_WORDS])
 {
 	for (size_t i = 0; i < TTT_SHA256_STATE_WORDS; i++)
 		enc32be(dst + 4 * i, val[i]);
+}
+
+void
+ttt_sha256_state_dec(uint32_t val[TTT_SHA256_STATE_WORDS],
+    const unsigned char src[TTT_SHA256_STATE_LEN])
+{
+	for (size_t i = 0; i < TTT_SHA256_STATE_WORDS; i++)
+		val[i] = dec32be(src + 4 * i);
 }
 
 /* BearSSL hands methods a pointer to the context's first field, the vtable. */
@@ -283,11 +236,11 @@ ni_update(const br_hash_class **vt, const void *data, size_t len)
 		len -= take;
 		if (used + take < TTT_SHA256_BLOCK_LEN)
 			return;
-		compress(cc->val, cc->buf, 1);
+		ttt_sha256_ni_compress(cc->val, cc->buf, 1);
 	}
 	nblocks = len / TTT_SHA256_BLOCK_LEN;
 	if (nblocks != 0) {
-		compress(cc->val, p, nblocks);
+		ttt_sha256_ni_compress(cc->val, p, nblocks);
 		p += nblocks * TTT_SHA256_BLOCK_LEN;
 		len -= nblocks * TTT_SHA256_BLOCK_LEN;
 	}
@@ -312,11 +265,11 @@ ni_out(const br_hash_class *const *vt, void *dst)
 	memcpy(last, cc->buf, used);
 	last[used] = PAD_MARKER;
 	memset(last + used + 1, 0, nlast - LENGTH_LEN - used - 1);
-	enc64be(last + nlast - LENGTH_LEN, cc->count << 3);
+	ttt_sha256_pad_length(last + nlast - LENGTH_LEN, cc->count);
 
 	memcpy(val, cc->val, sizeof(val));
-	compress(val, last, nlast / TTT_SHA256_BLOCK_LEN);
-	enc_state(dst, val);
+	ttt_sha256_ni_compress(val, last, nlast / TTT_SHA256_BLOCK_LEN);
+	ttt_sha256_state_enc(dst, val);
 }
 
 /* BearSSL's format: a..h big-endian; the byte count is the return value. */
@@ -325,7 +278,7 @@ ni_state(const br_hash_class *const *vt, void *dst)
 {
 	const struct ttt_sha256_ni_context *cc = const_ctx_of(vt);
 
-	enc_state(dst, cc->val);
+	ttt_sha256_state_enc(dst, cc->val);
 	return cc->count;
 }
 
@@ -334,10 +287,8 @@ static void
 ni_set_state(const br_hash_class **vt, const void *stb, uint64_t count)
 {
 	struct ttt_sha256_ni_context *cc = ctx_of(vt);
-	const unsigned char *p = stb;
 
-	for (size_t i = 0; i < TTT_SHA256_STATE_WORDS; i++)
-		cc->val[i] = dec32be(p + 4 * i);
+	ttt_sha256_state_dec(cc->val, stb);
 	cc->count = count;
 }
 

@@ -74,18 +74,31 @@ next_random(struct ttt_rx_state *s)
 	return (uint32_t)(s->rng >> 32);
 }
 
+static int
+wrong_peer(const struct ttt_rx_state *s, const struct ttt_addr *src)
+{
+	return s->fixed_peer && !ttt_addr_equal(src, &s->peer);
+}
+
+int
+ttt_verdict_wants_mac(const struct ttt_rx_state *s, const struct ttt_addr *src, size_t len)
+{
+	return !wrong_peer(s, src) && ttt_frame_wants_mac(&s->lim, len);
+}
+
 /* Checks 1-2: the source, then the datagram itself. */
 static enum ttt_verdict
-judge_datagram(struct ttt_rx_state *s, const struct ttt_addr *src, const uint8_t *dgram,
-    size_t len, int truncated, const struct ttt_now *now, struct ttt_frame_view *v)
+judge_datagram(struct ttt_rx_state *s, const struct ttt_keyring_premac *pre,
+    const struct ttt_addr *src, const uint8_t *dgram, size_t len, int truncated,
+    const struct ttt_now *now, struct ttt_frame_view *v)
 {
 	enum ttt_frame_status st;
 
-	if (s->fixed_peer && !ttt_addr_equal(src, &s->peer))
+	if (wrong_peer(s, src))
 		return TTT_VERDICT_WRONG_PEER;
 	if (truncated)
 		return TTT_VERDICT_LONG;
-	st = ttt_keyring_decode(s->keys, now, &s->lim, dgram, len, v);
+	st = ttt_keyring_decode_pre(s->keys, pre, now, &s->lim, dgram, len, v);
 	return ttt_verdict_of_frame(st);
 }
 
@@ -101,11 +114,19 @@ enum ttt_verdict
 ttt_verdict_judge(struct ttt_rx_state *s, const struct ttt_addr *src, const uint8_t *dgram,
     size_t len, int truncated, const struct ttt_now *now, struct ttt_rx_effects *fx)
 {
+	return ttt_verdict_judge_pre(s, NULL, src, dgram, len, truncated, now, fx);
+}
+
+enum ttt_verdict
+ttt_verdict_judge_pre(struct ttt_rx_state *s, const struct ttt_keyring_premac *pre,
+    const struct ttt_addr *src, const uint8_t *dgram, size_t len, int truncated,
+    const struct ttt_now *now, struct ttt_rx_effects *fx)
+{
 	enum ttt_verdict vd;
 	enum ttt_replay_verdict rv;
 
 	memset(fx, 0, sizeof(*fx));
-	vd = judge_datagram(s, src, dgram, len, truncated, now, &fx->frame);
+	vd = judge_datagram(s, pre, src, dgram, len, truncated, now, &fx->frame);
 	/* Refused for its time only after the MAC: the peer's (unless it is
 	 * ours, bounced back), and the very case the operator must hear of. */
 	if ((vd == TTT_VERDICT_STALE || vd == TTT_VERDICT_FUTURE) &&

@@ -926,6 +926,106 @@ test_negative_window_is_none(void **state)
 	    TTT_FRAME_STALE);
 }
 
+/* ------------------------------------------------- two frames at a time */
+
+/* Lengths either side of every edge: none, the minimum, the padding's spill
+ * into a second block (55/56 bytes of ts || frame), the default and jumbo
+ * maxima and one past them. */
+static const size_t pair_lens[] = {
+	0, 1, 2, 47, 48, 49, 100, 111, 112, 1400, TTT_DEFAULT_MAX_FRAME, TTT_MAX_FRAME,
+	TTT_MAX_FRAME + 1,
+};
+#define PAIR_LENS (sizeof(pair_lens) / sizeof(pair_lens[0]))
+
+/* ttt_frame_encode_pair is two ttt_frame_encode calls, byte for byte and
+ * length for length, under every SHA-256 class and every pair of lengths
+ * (one refused leaves the other encoded alone). */
+static void
+test_encode_pair_is_two_encodes(void **state)
+{
+	const br_hash_class *h[MAX_HASHES];
+	const char *names[MAX_HASHES];
+	size_t nh = hash_classes(h, names), cap = TTT_HDR_LEN + TTT_MAX_FRAME;
+	const int64_t ts[2] = { SOME_NOW, SOME_NOW + 1 };
+
+	(void)state;
+	for (size_t m = 0; m < nh; m++) {
+		struct ttt_mac_key k;
+
+		ttt_mac_key_init(&k, h[m], test_key, sizeof(test_key));
+		for (size_t a = 0; a < PAIR_LENS; a++) {
+			for (size_t b = 0; b < PAIR_LENS; b++) {
+				const size_t len[2] = { pair_lens[a], pair_lens[b] };
+				uint8_t *pair[2], *alone[2];
+				size_t dlen[2], dalone;
+
+				for (int i = 0; i < 2; i++) {
+					pair[i] = calloc(1, cap);
+					alone[i] = calloc(1, cap);
+					assert_true(pair[i] != NULL && alone[i] != NULL);
+					fill_frame(pair[i] + TTT_HDR_LEN, len[i] <= TTT_MAX_FRAME ?
+					    len[i] : TTT_MAX_FRAME, (unsigned)(a + b + (size_t)i));
+					memcpy(alone[i], pair[i], cap);
+				}
+				ttt_frame_encode_pair(&k, ts, pair, len, cap, dlen);
+				for (int i = 0; i < 2; i++) {
+					dalone = ttt_frame_encode(&k, ts[i], alone[i] + TTT_HDR_LEN,
+					    len[i], alone[i], cap);
+					if (dlen[i] != dalone || memcmp(pair[i], alone[i], cap) != 0)
+						fail_msg("%s: lengths %zu and %zu: frame %d differs",
+						    names[m], len[0], len[1], i);
+					free(pair[i]);
+					free(alone[i]);
+				}
+			}
+		}
+		ttt_mac_key_wipe(&k);
+	}
+}
+
+/* A MAC computed ahead gives the decoder's own verdict, at every length
+ * and limit; the partner's MAC, or any other, is refused as badmac. */
+static void
+test_decode_pre(void **state)
+{
+	const br_hash_class *h[MAX_HASHES];
+	const char *names[MAX_HASHES];
+	size_t nh = hash_classes(h, names);
+	const struct ttt_frame_limits lim = { win3s, SMALL_MAX_FRAME };
+
+	(void)state;
+	for (size_t m = 0; m < nh; m++) {
+		struct ttt_mac_key k;
+
+		ttt_mac_key_init(&k, h[m], test_key, sizeof(test_key));
+		for (size_t a = 1; a < PAIR_LENS; a++) {
+			size_t len[2], flen = pair_lens[a];
+			uint8_t *d[2], mac0[TTT_MAC_LEN], mac1[TTT_MAC_LEN];
+			struct ttt_frame_view v0, v1;
+			enum ttt_frame_status want;
+
+			d[0] = build(test_key, sizeof(test_key), SOME_NOW, flen, 3, &len[0]);
+			d[1] = build(test_key, sizeof(test_key), SOME_NOW, SMALL_MAX_FRAME, 4, &len[1]);
+			want = ttt_frame_decode(&k, SOME_NOW, &lim, d[0], len[0], &v1);
+			assert_int_equal(ttt_frame_wants_mac(&lim, len[0]),
+			    want != TTT_FRAME_SHORT && want != TTT_FRAME_LONG);
+			ttt_frame_mac_pair(&k, (const uint8_t *const *)d, len, mac0, mac1);
+			if (ttt_frame_decode_pre(&k, mac0, SOME_NOW, &lim, d[0], len[0], &v0) != want)
+				fail_msg("%s: a %zu-byte frame: not the decoder's verdict", names[m], flen);
+			if (want == TTT_FRAME_OK) {
+				assert_memory_equal(&v0, &v1, sizeof(v0));
+				assert_int_equal(ttt_frame_decode_pre(&k, mac1, SOME_NOW, &lim, d[0],
+				    len[0], &v0), TTT_FRAME_BADMAC);
+			}
+			assert_int_equal(ttt_frame_decode_pre(&k, mac1, SOME_NOW, &lim, d[1], len[1],
+			    &v0), TTT_FRAME_OK);
+			free(d[0]);
+			free(d[1]);
+		}
+		ttt_mac_key_wipe(&k);
+	}
+}
+
 int
 main(void)
 {
@@ -946,6 +1046,8 @@ main(void)
 		cmocka_unit_test(test_status_names),
 		cmocka_unit_test(test_peek_ts),
 		cmocka_unit_test(test_negative_window_is_none),
+		cmocka_unit_test(test_encode_pair_is_two_encodes),
+		cmocka_unit_test(test_decode_pre),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

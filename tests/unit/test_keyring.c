@@ -245,6 +245,45 @@ test_two_peers_lose_nothing(void **state)
 	assert_true(simulate(GRACE + 2 * SEC) > 0);
 }
 
+/*
+ * A MAC computed ahead counts only while its key is still the newest: one
+ * computed under K0 before a rotation to K1 must not refuse a frame under
+ * K1 (nor stop it confirming K1); under the newest key it is what the
+ * decoder compares (a wrong one refuses a good frame).
+ */
+static void
+test_premac_follows_the_newest_key(void **state)
+{
+	static struct ttt_keyring kr;
+	struct ttt_keyring_premac pre;
+	struct ttt_mac_key k1;
+	struct ttt_frame_view v;
+	uint8_t d[128], f[10] = { 3 }, other[TTT_MAC_LEN];
+	const uint8_t *dd[2] = { d, d };
+	size_t n, len[2];
+
+	(void)state;
+	ttt_keyring_init(&kr, NULL, GRACE, K0, sizeof(K0));
+	ttt_mac_key_init(&k1, NULL, K1, sizeof(K1));
+	n = ttt_frame_encode(&k1, T0, f, sizeof(f), d, sizeof(d));
+	len[0] = len[1] = n;
+	pre.key = ttt_keyring_recv_key(&kr);
+	ttt_frame_mac_pair(pre.key, dd, len, pre.mac, other);
+	assert_int_equal(ttt_keyring_decode_pre(&kr, &pre, &(struct ttt_now){ T0, T0 }, &LIM, d,
+	    n, &v), TTT_FRAME_BADMAC);
+	assert_int_equal(ttt_keyring_add(&kr, K1, sizeof(K1), T0), TTT_KEYRING_LOADED);
+	assert_int_equal(ttt_keyring_decode_pre(&kr, &pre, &(struct ttt_now){ T0, T0 }, &LIM, d,
+	    n, &v), TTT_FRAME_OK);
+	assert_true(sends_under(K1, &kr, T0));
+
+	pre.key = ttt_keyring_recv_key(&kr);
+	memset(pre.mac, 0, sizeof(pre.mac));
+	assert_int_equal(ttt_keyring_decode_pre(&kr, &pre, &(struct ttt_now){ T0, T0 }, &LIM, d,
+	    n, &v), TTT_FRAME_BADMAC);
+	assert_int_equal(ttt_keyring_decode_pre(&kr, NULL, &(struct ttt_now){ T0, T0 }, &LIM, d,
+	    n, &v), TTT_FRAME_OK);
+}
+
 int
 main(void)
 {
@@ -257,6 +296,7 @@ main(void)
 		cmocka_unit_test(test_queued_key),
 		cmocka_unit_test(test_grace_ignores_wall_steps),
 		cmocka_unit_test(test_two_peers_lose_nothing),
+		cmocka_unit_test(test_premac_follows_the_newest_key),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -239,6 +239,51 @@ test_model_runs(void **state)
 	}
 }
 
+/*
+ * MACs are computed ahead (receive.c, two at a time) only for datagrams the
+ * verdict would authenticate: never for a fixed peer's wrong source, nor for
+ * one too short or too long, so such a flood still costs no HMAC; and a
+ * verdict given its MAC computed ahead is the verdict without it.
+ */
+static void
+test_mac_ahead_only_when_authenticated(void **state)
+{
+	struct ttt_now now;
+	struct ttt_rx_effects fx;
+	struct ttt_keyring_premac pre;
+	struct vm_dgram *d;
+	const uint8_t *dd[2];
+	size_t len[2];
+	uint8_t other[TTT_MAC_LEN];
+
+	(void)state;
+	vm_init(&w, 1, 0x4242);
+	now = (struct ttt_now){ w.now, w.now };
+	d = peer_frame(0);
+	assert_true(ttt_verdict_wants_mac(&w.st, &w.addr[0], d->len));
+	assert_false(ttt_verdict_wants_mac(&w.st, &w.addr[1], d->len));
+	assert_false(ttt_verdict_wants_mac(&w.st, &w.addr[0], TTT_MIN_DATAGRAM - 1));
+	assert_true(ttt_verdict_wants_mac(&w.st, &w.addr[0], TTT_MIN_DATAGRAM));
+	assert_true(ttt_verdict_wants_mac(&w.st, &w.addr[0], TTT_HDR_LEN + w.st.lim.max_frame));
+	assert_false(ttt_verdict_wants_mac(&w.st, &w.addr[0],
+	    TTT_HDR_LEN + w.st.lim.max_frame + 1));
+
+	pre.key = ttt_keyring_recv_key(&w.keys);
+	dd[0] = dd[1] = d->b;
+	len[0] = len[1] = d->len;
+	ttt_frame_mac_pair(pre.key, dd, len, pre.mac, other);
+	assert_int_equal(ttt_verdict_judge_pre(&w.st, &pre, &w.addr[1], d->b, d->len, 0, &now,
+	    &fx), TTT_VERDICT_WRONG_PEER);
+	assert_int_equal(ttt_verdict_judge_pre(&w.st, &pre, &w.addr[0], d->b, d->len, 0, &now,
+	    &fx), TTT_VERDICT_DELIVER);
+	assert_int_equal(ttt_verdict_judge_pre(&w.st, &pre, &w.addr[0], d->b, d->len, 0, &now,
+	    &fx), TTT_VERDICT_REPLAY);
+
+	/* A learnt peer: any source is authenticated, so any source's MAC. */
+	vm_init(&w, 0, 0x4243);
+	assert_true(ttt_verdict_wants_mac(&w.st, &w.addr[2], d->len));
+}
+
 int
 main(void)
 {
@@ -252,6 +297,7 @@ main(void)
 		cmocka_unit_test(test_lengths),
 		cmocka_unit_test(test_keepalive_after_authentication),
 		cmocka_unit_test(test_model_runs),
+		cmocka_unit_test(test_mac_ahead_only_when_authenticated),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
