@@ -340,6 +340,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct fuzz_in in = { data, size };
 	_Atomic uint64_t *words;
+	uint64_t *dirty;
 	size_t nwords;
 	uint8_t sel = fuzz_u8(&in);
 	unsigned tag;
@@ -360,8 +361,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FUZZ_CHECK(nwords > 0 && nwords <= (size_t)TTT_REFLECT_WORDS_MAX);
 	/* Exact size: ASan sees any bit set past the ring. */
 	words = calloc(nwords, sizeof(*words));
-	FUZZ_CHECK(words != NULL);
-	ttt_reflect_init(&r, words, cache, window_ns, tag);
+	dirty = calloc(nwords / 64, sizeof(*dirty));
+	FUZZ_CHECK(words != NULL && dirty != NULL);
+	ttt_reflect_init(&r, words, dirty, cache, window_ns, tag);
 	FUZZ_CHECK(cur_tag() == (tag & TTT_TAG_MASK));
 	ttt_replay_init(&replay, 0);
 	window_slots = window_ns / TTT_TAG_GRID + 1;
@@ -417,5 +419,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 	}
 	free(words);
+	free(dirty);
 	return 0;
 }

@@ -150,6 +150,7 @@ struct ttt_datapath {
 	pthread_barrier_t ready, go;
 	/* Only the words the configured window needs are ever touched. */
 	_Atomic uint64_t reflect_words[TTT_REFLECT_WORDS_MAX];
+	uint64_t reflect_dirty[TTT_REFLECT_DIRTY_MAX];
 	struct ttt_reflect_fp reflect_cache[TTT_REFLECT_CACHE];
 };
 

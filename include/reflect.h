@@ -105,6 +105,11 @@ struct ttt_reflect_fp {
 
 struct ttt_reflect {
 	_Atomic uint64_t *bits;		/* nslots bits, nslots a power of two */
+	/* Sender-only: a bit a word of bits, clear when that word is zero, so
+	 * that clearing the slots the ring reuses visits only the words the
+	 * last lap marked, not every word since the last stamp (after an idle
+	 * second, a million slots: 122 KiB read before the frame could leave). */
+	uint64_t *dirty;
 	struct ttt_reflect_fp *cache;	/* TTT_REFLECT_CACHE entries */
 	uint64_t nslots;
 	_Atomic int64_t last_slot;	/* highest slot marked, -1: none yet */
@@ -127,12 +132,16 @@ struct ttt_reflect {
 /* The largest window the record is built for: 30 s, a 4 MiB bitmap. */
 #define TTT_REFLECT_WINDOW_MAX_NS (INT64_C(30) * 1000000000)
 #define TTT_REFLECT_WORDS_MAX     (INT64_C(1) << 19)
+/* The summary of the largest bitmap: a bit a word, 64 KiB. */
+#define TTT_REFLECT_DIRTY_MAX     (TTT_REFLECT_WORDS_MAX / 64)
 
-/* Bitmap words needed for a window of window_ns (<= TTT_REFLECT_WINDOW_MAX_NS). */
+/* Bitmap words needed for a window of window_ns (<= TTT_REFLECT_WINDOW_MAX_NS);
+ * a multiple of 64. */
 size_t ttt_reflect_words(int64_t window_ns);
 
-/* words: ttt_reflect_words(window_ns) words; cache: TTT_REFLECT_CACHE zeroed entries. */
-void ttt_reflect_init(struct ttt_reflect *r, _Atomic uint64_t *words,
+/* words: ttt_reflect_words(window_ns) zeroed words; dirty: a 64th as many
+ * zeroed words; cache: TTT_REFLECT_CACHE zeroed entries. */
+void ttt_reflect_init(struct ttt_reflect *r, _Atomic uint64_t *words, uint64_t *dirty,
     struct ttt_reflect_fp *cache, int64_t window_ns, unsigned tag);
 
 /*

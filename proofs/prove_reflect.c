@@ -20,6 +20,7 @@
 #define WINDOW_MS_MAX (30 * 1000)	/* config.h's TTT_WINDOW_MS_MAX */
 
 static _Atomic uint64_t words[TTT_REFLECT_WORDS_MAX];
+static uint64_t dirty[TTT_REFLECT_DIRTY_MAX];
 static struct ttt_reflect_fp cache[TTT_REFLECT_CACHE];
 
 int
@@ -31,10 +32,11 @@ main(void)
 	int64_t max_slot = INT64_MAX >> TTT_TAG_BITS;
 	int64_t last, ts;
 
-	ttt_reflect_init(&r, words, cache, window_ns,
+	ttt_reflect_init(&r, words, dirty, cache, window_ns,
 	    Frama_C_unsigned_int_interval(0, UINT32_MAX));
 	/* Whatever the sender and earlier receptions left. */
 	Frama_C_make_unknown((char *)words, sizeof(words));
+	Frama_C_make_unknown((char *)dirty, sizeof(dirty));
 	Frama_C_make_unknown((char *)cache, sizeof(cache));
 	r.last_slot = Frama_C_long_long_interval(-1, max_slot);
 	r.tag = Frama_C_unsigned_int_interval(0, TTT_TAG_MASK);

@@ -102,6 +102,28 @@ add_rules(scmp_filter_ctx ctx, const struct rule *r, size_t n)
 	return 0;
 }
 
+/*
+ * The worker's data-path calls. The worker's filter checks their
+ * descriptor, so the kernel's cache of always-allowed calls cannot skip
+ * the filters for them: each frame runs both programs, the parent's
+ * (inherited) and the worker's. Placed first in each (a priority; the
+ * rules are unchanged), they are found after a few comparisons instead of
+ * a walk down the list: 200 BPF instructions a round trip instead of 500.
+ */
+static const int hot_calls[] = {
+	SCMP_SYS(read), SCMP_SYS(write), SCMP_SYS(recvmmsg), SCMP_SYS(sendmmsg),
+};
+
+static int
+prefer_hot_calls(scmp_filter_ctx ctx)
+{
+	int rc = 0;
+
+	for (size_t i = 0; rc == 0 && i < NRULES(hot_calls); i++)
+		rc = seccomp_syscall_priority(ctx, hot_calls[i], (uint8_t)(UINT8_MAX - i));
+	return rc;
+}
+
 int
 ttt_seccomp_worker(const struct ttt_worker_fds *fds)
 {
@@ -128,6 +150,8 @@ ttt_seccomp_worker(const struct ttt_worker_fds *fds)
 
 		rc = seccomp_rule_add_array(ctx, SCMP_ACT_ALLOW, worker_fd[i].nr, 1, &on_fd);
 	}
+	if (rc == 0)
+		rc = prefer_hot_calls(ctx);
 	if (rc == 0)
 		rc = seccomp_load(ctx);
 	seccomp_release(ctx);
@@ -366,6 +390,8 @@ ttt_seccomp_parent(const struct ttt_parent_policy *pol)
 
 		rc = seccomp_rule_add_array(ctx, SCMP_ACT_ALLOW, SCMP_SYS(execveat), 2, worker_image);
 	}
+	if (rc == 0)
+		rc = prefer_hot_calls(ctx);
 	if (rc == 0)
 		rc = seccomp_load(ctx);
 	seccomp_release(ctx);

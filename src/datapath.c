@@ -32,7 +32,7 @@ ttt_datapath_init(struct ttt_datapath *dp, const uint64_t seed[2], int64_t floor
 	dp->tx.slot_len = TTT_SLOT_FOR(dp->lim.max_frame);
 	dp->tx.next = dp->tx.cur.count = 0;
 	ttt_coalesce_init(&rx->coalesce, rx->coalesce_buf, dp->uso);
-	ttt_reflect_init(&dp->reflect, dp->reflect_words, dp->reflect_cache,
+	ttt_reflect_init(&dp->reflect, dp->reflect_words, dp->reflect_dirty, dp->reflect_cache,
 	    dp->lim.window_ns, (unsigned)(seed[0] >> 40));
 
 	ttt_replay_init(&rx->replay, seed[0]);

@@ -7,6 +7,10 @@
 #include "reflect.h"
 
 #define WORD_BITS 64
+/* Slots a word of the dirty summary covers: 64 words of 64. */
+#define SPAN_SLOTS (WORD_BITS * WORD_BITS)
+_Static_assert(TTT_REFLECT_MARGIN_SLOTS >= SPAN_SLOTS,
+    "the ring, a power of two above the margin, holds whole spans");
 
 /* A peer's stamp may sit up to two units off its clock: the narrowest
  * window must hold that and more, or genuine frames would be refused. */
@@ -64,11 +68,12 @@ ttt_reflect_words(int64_t window_ns)
 }
 
 void
-ttt_reflect_init(struct ttt_reflect *r, _Atomic uint64_t *words,
+ttt_reflect_init(struct ttt_reflect *r, _Atomic uint64_t *words, uint64_t *dirty,
     struct ttt_reflect_fp *cache, int64_t window_ns, unsigned tag)
 {
 	memset(r, 0, sizeof(*r));
 	r->bits = words;
+	r->dirty = dirty;
 	/* A zeroed cache is an empty one (timestamp 0 is never fresh), so the
 	 * caller's zeroed static array costs no memory until it is used. */
 	r->cache = cache;
@@ -82,51 +87,83 @@ ttt_reflect_init(struct ttt_reflect *r, _Atomic uint64_t *words,
 	r->tx_rng = ((uint64_t)(tag & TTT_TAG_MASK) << 32) ^ UINT64_C(0x9E3779B97F4A7C15);
 }
 
-static void
-put_bit(struct ttt_reflect *r, int64_t slot, int on)
+static int
+is_dirty(const struct ttt_reflect *r, uint64_t wi)
 {
-	uint64_t i = (uint64_t)slot & (r->nslots - 1);
-	_Atomic uint64_t *w = &r->bits[i / WORD_BITS];
-	uint64_t v = atomic_load_explicit(w, memory_order_relaxed), bit = UINT64_C(1) << (i % WORD_BITS);
+	return (int)(r->dirty[wi / WORD_BITS] >> (wi % WORD_BITS) & 1);
+}
 
-	atomic_store_explicit(w, on ? v | bit : v & ~bit, memory_order_relaxed);
+static void
+set_bit(struct ttt_reflect *r, int64_t slot)
+{
+	uint64_t i = (uint64_t)slot & (r->nslots - 1), wi = i / WORD_BITS;
+	_Atomic uint64_t *w = &r->bits[wi];
+
+	atomic_store_explicit(w, atomic_load_explicit(w, memory_order_relaxed) |
+	    UINT64_C(1) << (i % WORD_BITS), memory_order_relaxed);
+	r->dirty[wi / WORD_BITS] |= UINT64_C(1) << (wi % WORD_BITS);
 }
 
 /*
- * Zero a word that is not zero already. The bitmap is a zeroed static
- * array: a page never written is the kernel's shared zero page and costs
- * the worker no memory, so clearing must not write it (512 KiB for a 3 s
- * window, all of it written by the first mark otherwise).
+ * Clear the bits of mask in word wi. A clean word is zero: never read, and
+ * never written, since a page never written is the kernel's shared zero page
+ * and costs the worker no memory (512 KiB for a 3 s window, all of it
+ * written by the first mark otherwise). A word that ends zero is clean.
  */
 static void
-zero_word(_Atomic uint64_t *w)
+clear_bits(struct ttt_reflect *r, uint64_t wi, uint64_t mask)
 {
-	if (atomic_load_explicit(w, memory_order_relaxed) != 0)
-		atomic_store_explicit(w, 0, memory_order_relaxed);
+	_Atomic uint64_t *w = &r->bits[wi];
+	uint64_t v;
+
+	if (!is_dirty(r, wi))
+		return;
+	v = atomic_load_explicit(w, memory_order_relaxed);
+	if ((v & mask) != 0)
+		atomic_store_explicit(w, v & ~mask, memory_order_relaxed);
+	if ((v & ~mask) == 0)
+		r->dirty[wi / WORD_BITS] &= ~(UINT64_C(1) << (wi % WORD_BITS));
 }
 
 static void
 clear_all(struct ttt_reflect *r)
 {
-	for (uint64_t i = 0; i < r->nslots / WORD_BITS; i++)
-		zero_word(&r->bits[i]);
+	for (uint64_t d = 0; d < r->nslots / SPAN_SLOTS; d++)
+		for (uint64_t b = 0; r->dirty[d] != 0 && b < WORD_BITS; b++)
+			clear_bits(r, d * WORD_BITS + b, UINT64_MAX);
 }
 
-/* Clear slots [from, to), fewer than nslots of them, a word at a time where
- * possible: after an idle second the ring skips about a million slots. */
+/*
+ * Clear slots [from, to), fewer than nslots of them. Only dirty words are
+ * visited: the summary says how far the next one is, and a span of 64
+ * words without one is passed at once (nslots is a multiple of SPAN_SLOTS,
+ * so a span never wraps round the ring).
+ */
 static void
 clear_range(struct ttt_reflect *r, int64_t from, int64_t to)
 {
-	while (from < to) {
-		uint64_t i = (uint64_t)from & (r->nslots - 1);
+	uint64_t i = (uint64_t)from & (r->nslots - 1);
+	int64_t left = to - from;
 
-		if (i % WORD_BITS == 0 && to - from >= WORD_BITS) {
-			zero_word(&r->bits[i / WORD_BITS]);
-			from += WORD_BITS;
+	while (left > 0) {
+		uint64_t wi = i / WORD_BITS;
+		unsigned b = (unsigned)(i % WORD_BITS);
+		/* The span's dirty words from wi on, wi's at bit 0. */
+		uint64_t ahead = r->dirty[wi / WORD_BITS] >> (wi % WORD_BITS);
+		int64_t n = WORD_BITS - (int64_t)b;	/* to the end of word wi */
+
+		if (ahead == 0) {
+			n = SPAN_SLOTS - (int64_t)(i % SPAN_SLOTS);
+		} else if ((ahead & 1) == 0) {
+			/* The next dirty word is 1 + ctz(ahead >> 1) words on. */
+			n += (int64_t)__builtin_ctzll(ahead >> 1) * WORD_BITS;
 		} else {
-			put_bit(r, from, 0);
-			from++;
+			if (n > left)
+				n = left;
+			clear_bits(r, wi, UINT64_MAX >> (WORD_BITS - n) << b);
 		}
+		i = (i + (uint64_t)n) & (r->nslots - 1);
+		left -= n;
 	}
 }
 
@@ -140,7 +177,7 @@ mark(struct ttt_reflect *r, int64_t slot)
 		clear_all(r);
 	else if (slot > last)
 		clear_range(r, last + 1, slot);
-	put_bit(r, slot, 1);
+	set_bit(r, slot);
 	if (slot > last)
 		atomic_store_explicit(&r->last_slot, slot, memory_order_release);
 }

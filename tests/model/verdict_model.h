@@ -87,6 +87,7 @@ struct vm_world {
 };
 
 static _Atomic uint64_t vm_words[TTT_REFLECT_WORDS_MAX];
+static uint64_t vm_dirty[TTT_REFLECT_DIRTY_MAX];
 static struct ttt_reflect_fp vm_cache[TTT_REFLECT_CACHE];
 static const uint8_t vm_key[TTT_KEY_MIN] = "verdict-model-k";
 static const uint8_t vm_other_key[TTT_KEY_MIN] = "another-key-000";
@@ -109,13 +110,14 @@ vm_init(struct vm_world *w, int fixed, uint64_t seed)
 {
 	memset(w, 0, sizeof(*w));
 	memset(vm_words, 0, ttt_reflect_words(VM_WINDOW_NS) * sizeof(vm_words[0]));
+	memset(vm_dirty, 0, sizeof(vm_dirty));
 	memset(vm_cache, 0, sizeof(vm_cache));
 	for (unsigned i = 0; i < VM_NSRC; i++)
 		vm_addr(&w->addr[i], i);
 	ttt_keyring_init(&w->keys, NULL, 0, vm_key, sizeof(vm_key));
 	ttt_mac_key_init(&w->wrong_key, NULL, vm_other_key, sizeof(vm_other_key));
 	w->tag = (unsigned)(seed >> 40) & TTT_TAG_MASK;
-	ttt_reflect_init(&w->reflect, vm_words, vm_cache, VM_WINDOW_NS, w->tag);
+	ttt_reflect_init(&w->reflect, vm_words, vm_dirty, vm_cache, VM_WINDOW_NS, w->tag);
 	ttt_replay_init(&w->replay, seed);
 	w->floor = VM_T0;
 	ttt_replay_set_floor(&w->replay, w->floor);

@@ -59,6 +59,7 @@ struct peer {
 	struct ttt_keyring keys;
 	struct ttt_reflect reflect;
 	_Atomic uint64_t *words;
+	uint64_t *dirty;
 	struct ttt_reflect_fp *cache;
 	struct ttt_replay replay;
 	struct ttt_rx_state st;
@@ -93,11 +94,13 @@ peer_init(struct peer *p, int raw, unsigned tag, uint64_t seed)
 	memset(p->delivered, 0, sizeof(p->delivered));
 	p->raw = raw;
 	p->words = calloc(nw, sizeof(*p->words));
+	p->dirty = calloc(nw / 64, sizeof(*p->dirty));
 	p->cache = calloc(TTT_REFLECT_CACHE, sizeof(*p->cache));
 	assert_non_null(p->words);
+	assert_non_null(p->dirty);
 	assert_non_null(p->cache);
 	ttt_keyring_init(&p->keys, NULL, 30 * S, KEY, sizeof(KEY));
-	ttt_reflect_init(&p->reflect, p->words, p->cache, WINDOW, tag);
+	ttt_reflect_init(&p->reflect, p->words, p->dirty, p->cache, WINDOW, tag);
 	ttt_replay_init(&p->replay, seed);
 	ttt_replay_set_floor(&p->replay, T0 - S);	/* spawned at T0 - 1 s */
 	p->st.keys = &p->keys;
@@ -118,6 +121,7 @@ static void
 peer_free(struct peer *p)
 {
 	free(p->words);
+	free(p->dirty);
 	free(p->cache);
 }
 

@@ -17,6 +17,7 @@
 #include "wire.h"
 
 static _Atomic uint64_t words[TTT_REFLECT_WORDS_MAX];
+static uint64_t dirty[TTT_REFLECT_DIRTY_MAX];
 static struct ttt_reflect_fp cache[TTT_REFLECT_CACHE];
 static const int64_t T0 = INT64_C(1764000000123456789);
 #define TAG 0x2a5u
@@ -29,8 +30,9 @@ fresh(int64_t window_ns, unsigned tag)
 	assert_true(ttt_reflect_words(window_ns) <= TTT_REFLECT_WORDS_MAX);
 	for (size_t i = 0; i < TTT_REFLECT_WORDS_MAX; i++)
 		words[i] = 0;
+	memset(dirty, 0, sizeof(dirty));
 	memset(cache, 0, sizeof(cache));
-	ttt_reflect_init(&r, words, cache, window_ns, tag);
+	ttt_reflect_init(&r, words, dirty, cache, window_ns, tag);
 	return &r;
 }
 
@@ -437,8 +439,9 @@ test_clearing_leaves_zero_pages_alone(void **state)
 	for (int i = 0; i < 3; i++)
 		assert_int_equal(mprotect((char *)w + word_of(when[i], nwords) / per_page * page,
 		    page, PROT_READ | PROT_WRITE), 0);
+	memset(dirty, 0, sizeof(dirty));
 	memset(cache, 0, sizeof(cache));
-	ttt_reflect_init(&r, w, cache, TTT_DEFAULT_WINDOW_NS, TAG);
+	ttt_reflect_init(&r, w, dirty, cache, TTT_DEFAULT_WINDOW_NS, TAG);
 	/* The first mark clears all, the second a second's worth of slots,
 	 * the third all again (past the ring). */
 	for (int i = 0; i < 3; i++) {
@@ -477,6 +480,71 @@ test_fingerprint_prefix(void **state)
 	assert_true(is_ours(r, ts));
 }
 
+/*
+ * Clearing the slots the ring reuses reads only the words the last lap
+ * marked: the sender does it before each frame leaves, and after an idle
+ * second a word-by-word walk read 122 KiB first. Every page but those of
+ * the marked words is inaccessible here, so a read of one would fault.
+ */
+static void
+test_clearing_reads_only_marked_words(void **state)
+{
+	static struct ttt_reflect r;
+	size_t nwords = ttt_reflect_words(TTT_DEFAULT_WINDOW_NS), page = (size_t)sysconf(_SC_PAGESIZE);
+	size_t len = nwords * sizeof(uint64_t), per_page = page / sizeof(uint64_t);
+	const int64_t S = INT64_C(1000000000);
+	const int64_t when[] = { T0, T0 + S, T0 + 3 * S, T0 + 4 * S, T0 + 20 * TTT_DEFAULT_WINDOW_NS };
+	enum { N = sizeof(when) / sizeof(when[0]) };
+	_Atomic uint64_t *w = mmap(NULL, len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	struct ttt_reflect *dry;
+	int64_t last = -1, ts[N];
+
+	(void)state;
+	assert_true(w != MAP_FAILED);
+	/* The same stamps on an ordinary bitmap first, to learn their words. */
+	dry = fresh(TTT_DEFAULT_WINDOW_NS, TAG);
+	for (int i = 0; i < N; i++)
+		ts[i] = send_one(dry, &last, when[i]);
+	for (int i = 0; i < N; i++) {
+		size_t word = (size_t)((uint64_t)(ts[i] >> TTT_TAG_BITS) & (nwords * 64 - 1)) / 64;
+
+		assert_int_equal(mprotect((char *)w + word / per_page * page, page,
+		    PROT_READ | PROT_WRITE), 0);
+	}
+	memset(dirty, 0, sizeof(dirty));
+	memset(cache, 0, sizeof(cache));
+	ttt_reflect_init(&r, w, dirty, cache, TTT_DEFAULT_WINDOW_NS, TAG);
+	/* Seconds apart (a second's slots cleared each time, the last lap's
+	 * mark among them at 4 s), then past the ring (all of it cleared). */
+	last = -1;
+	for (int i = 0; i < N; i++) {
+		assert_int_equal(send_one(&r, &last, when[i]), ts[i]);
+		assert_true(is_ours(&r, ts[i]));
+	}
+	assert_int_equal(munmap((void *)w, len), 0);
+}
+
+/*
+ * A mark of the last lap is gone when its slot comes round again: a stamp
+ * of ours that would fall there now is not taken for one we sent. The ring
+ * of the default window holds 2^22 slots (about 4.3 s).
+ */
+static void
+test_last_lap_cleared(void **state)
+{
+	struct ttt_reflect *r = fresh(TTT_DEFAULT_WINDOW_NS, TAG);
+	int64_t lap = (int64_t)ttt_reflect_words(TTT_DEFAULT_WINDOW_NS) * 64 * TTT_TAG_GRID;
+	int64_t last = -1, ts0 = send_one(r, &last, T0);
+
+	(void)state;
+	(void)send_one(r, &last, T0 + lap / 2);
+	/* Two stamp units past ts0's slot a lap on: the clearing covers it. */
+	(void)send_one(r, &last, T0 + lap + 2 * TTT_STAMP_UNIT_NS);
+	assert_true(last - lap > ts0);
+	/* ts0's slot a lap on, under our tag, never stamped. */
+	assert_false(is_ours(r, ts0 + lap));
+}
+
 /* The ring's size follows the window and stays within the static bound;
  * the MAC cache is 8 bytes an entry (512 KiB when busy). */
 static void
@@ -496,6 +564,8 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_stamps_tagged_increasing_recognised),
 		cmocka_unit_test(test_counter_wrap_bumps_unit),
+		cmocka_unit_test(test_clearing_reads_only_marked_words),
+		cmocka_unit_test(test_last_lap_cleared),
 		cmocka_unit_test(test_stalled_clock),
 		cmocka_unit_test(test_v14_stream_never_refused),
 		cmocka_unit_test(test_beyond_cache_refused),

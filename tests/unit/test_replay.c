@@ -892,6 +892,7 @@ test_hash_clusters(void **state)
 struct sender {
 	struct ttt_reflect rf;
 	_Atomic uint64_t *words;
+	uint64_t *dirty;
 	struct ttt_reflect_fp *cache;
 	int64_t last, now;
 };
@@ -900,10 +901,12 @@ static void
 sender_init(struct sender *s, unsigned tag, int64_t now)
 {
 	s->words = calloc(ttt_reflect_words(WINDOW_NS), sizeof(*s->words));
+	s->dirty = calloc(ttt_reflect_words(WINDOW_NS) / 64, sizeof(*s->dirty));
 	s->cache = calloc(TTT_REFLECT_CACHE, sizeof(*s->cache));
 	assert_non_null(s->words);
+	assert_non_null(s->dirty);
 	assert_non_null(s->cache);
-	ttt_reflect_init(&s->rf, s->words, s->cache, WINDOW_NS, tag);
+	ttt_reflect_init(&s->rf, s->words, s->dirty, s->cache, WINDOW_NS, tag);
 	s->last = INT64_MIN;
 	s->now = now;
 }
@@ -920,6 +923,7 @@ static void
 sender_free(struct sender *s)
 {
 	free(s->words);
+	free(s->dirty);
 	free(s->cache);
 }
 
