@@ -23,7 +23,7 @@
 #include "addr.h"
 #include "hwaddr.h"
 
-#define TTT_CONFIG_VERSION  7	/* bump on any change of the layout below */
+#define TTT_CONFIG_VERSION  8	/* bump on any change of the layout below */
 
 /* String fields, each with its NUL. */
 #define TTT_CONFIG_PATH_MAX 256	/* key file, chroot, pid, status and metrics files */
@@ -42,6 +42,10 @@
 #define TTT_REKEY_GRACE_MS_DEFAULT 30000
 #define TTT_REKEY_GRACE_MS_MAX (3600 * 1000)
 #define TTT_THREADS_MAX        2	/* one forwarding thread a direction */
+/* --queues: tap queues, sockets and forwarding threads. 4: twice the cores
+ * of the machine this was measured on; each queue costs a descriptor pair
+ * and ~0.7 MiB of buffers it touches only when used. */
+#define TTT_QUEUES_MAX         4
 #define TTT_STATS_INTERVAL_MAX (24 * 3600)
 #define TTT_VERBOSE_MAX        2	/* -v logs every refused datagram; more adds nothing */
 /* An hour: NAT and firewall UDP timeouts are seconds to minutes; longer
@@ -84,6 +88,8 @@ struct ttt_config {
 	int64_t daemonize, use_syslog;	/* flags: 0 or 1 (-d implies syslog) */
 	int64_t verbose, quiet;		/* -v count, -q flag: see ttt_config_log_level */
 	int64_t no_offload;		/* flag: a plain tap, no vnet header (tap.h) */
+	int64_t queues;			/* tap queues, sockets and threads: 1..TTT_QUEUES_MAX;
+					 * more than 1 only with threads 1 */
 	/* Resolved by the parent: who the worker becomes, where, and its peer. */
 	struct {
 		uint32_t uid, gid;	/* the worker's user; never 0 */
@@ -119,7 +125,8 @@ int ttt_config_log_level(const struct ttt_config *c);
 /*
  * Check every command-line field of a received configuration against the
  * option table: its version, numbers within bounds, strings NUL-terminated
- * and valid, flags 0 or 1, -q and -v not both. Pure. Returns 0 or -EBADMSG.
+ * and valid, flags 0 or 1, -q and -v not both, --queues over 1 only with
+ * --threads 1. Pure. Returns 0 or -EBADMSG.
  * (The run section is ipc.c's to check.)
  */
 int ttt_config_check(const struct ttt_config *c);

@@ -5,16 +5,22 @@
  * worker owns and passes explicitly, as WireGuard's wg_device and wg_peer.
  * A second queue or peer becomes one more object, not a hunt for statics.
  *
- * Who touches what (threads: forward.c):
- *   tx      the sending side (send.c), under tx.lock: whichever thread holds
- *           it, so frames leave in tap order and stamps strictly increase
- *   rx      the receiving side (receive.c): one thread, the only one that
- *           moves the peer
+ * Who touches what (threads: datapath.c):
+ *   q[k]    queue k (--queues): its tap queue and socket, its own send and
+ *           receive buffers and counters. q[k].tx.lock: whichever thread
+ *           sends on the queue (its own; queue 0's also the keepalive)
+ *   send    shared by every queue, under send.lock and only for stamping,
+ *           authenticating and recording a batch: stamps strictly increase
+ *           across queues, and every frame is recorded before it leaves
+ *   judge   shared by every queue, under judge.lock: the verdict's state
+ *           (replay filter, skew, the peer), one judge for all, so the
+ *           replay filter stays exact whichever socket a datagram reached
  *   peer    the sender's copy of the peer, written by the receiver under
  *           peer.lock when the peer moves
  *   keys, reflect   shared, with the rules their headers state
- *   counters        relaxed atomics a direction; the main thread sums them
- * Buffers are fixed at start-up: the data path never allocates.
+ *   counters        relaxed atomics a direction a queue; the main thread sums them
+ * Buffers are fixed at start-up: the data path never allocates; a queue
+ * past --queues is never touched, so costs no resident memory.
  */
 #ifndef TTT_DATAPATH_H
 #define TTT_DATAPATH_H
@@ -26,6 +32,7 @@
 #include <sys/socket.h>
 
 #include "coalesce.h"
+#include "config.h"
 #include "gso.h"
 #include "keyring.h"
 #include "log.h"
@@ -85,11 +92,11 @@ struct ttt_tx_batch {
 	struct ttt_gso_limits gso;	/* what the kernel has not refused */
 };
 
+/* A queue's sending side: its buffers, under lock. */
 struct ttt_sender {
 	pthread_mutex_t lock;
 	struct ttt_tx_batch b;
 	size_t len[TTT_BATCH];		/* frame lengths read from the tap */
-	int64_t last_ts;		/* the last stamp sent: the next is later */
 	size_t slot_len;
 	struct ttt_counters count;
 	/* With a vnet header (dp->vnet): the last read from the tap, and the
@@ -111,16 +118,39 @@ struct ttt_rx_batch {
 	} ctl[TTT_RX_MSGS];
 };
 
+/* A queue's receiving side: its buffers, its thread's alone. */
 struct ttt_receiver {
-	struct ttt_rx_state st;		/* the verdict's state (verdict.h) */
-	struct ttt_replay replay;
-	struct ttt_ratelimit rl;	/* refusals in the log */
 	struct ttt_rx_batch b;
 	struct ttt_counters count;
-	uint32_t peer_gen;		/* the peer.gen rx.st.peer was copied at */
 	struct ttt_coalesce coalesce;	/* with a vnet header: the run held for the tap */
 	uint8_t mem[TTT_RX_MSGS * TTT_RX_BUF] __attribute__((aligned(TTT_SLOT_ALIGN)));
 	uint8_t coalesce_buf[TTT_COALESCE_BUF] __attribute__((aligned(TTT_SLOT_ALIGN)));
+};
+
+/* The stamp order every queue shares: held only to stamp, authenticate
+ * and record a batch (send.c), never across a system call. */
+struct ttt_send_order {
+	pthread_mutex_t lock;
+	int64_t last_ts;		/* the last stamp given: the next is later */
+};
+
+/* The verdict's state every queue shares (verdict.h), under lock. */
+struct ttt_judge {
+	pthread_mutex_t lock;
+	struct ttt_rx_state st;
+	struct ttt_replay replay;
+	struct ttt_ratelimit rl;	/* refusals in the log */
+	uint32_t peer_gen;		/* the peer.gen st.peer was copied at */
+};
+
+struct ttt_datapath;
+
+/* One queue: a tap queue, a socket, and a thread's buffers (--queues). */
+struct ttt_queue {
+	int tap, udp;
+	struct ttt_datapath *dp;
+	struct ttt_sender tx;
+	struct ttt_receiver rx;
 };
 
 /* The peer as the sender sees it. gen counts the parent's moves of a fixed
@@ -133,7 +163,8 @@ struct ttt_peer {
 };
 
 struct ttt_datapath {
-	int tap, udp, ipc;
+	int ipc;
+	unsigned nqueues;		/* 1..TTT_QUEUES_MAX; q[0] is the tap and socket at 4, 5 */
 	int vnet;			/* the tap's frames carry a vnet header (tap.h) */
 	int uso;			/* and the tap takes UDP super-frames (coalesce.h) */
 	/* Shared with the parent: each stamp raised before its frame is
@@ -143,8 +174,9 @@ struct ttt_datapath {
 	struct ttt_keyring keys;
 	struct ttt_reflect reflect;
 	struct ttt_peer peer;
-	struct ttt_sender tx;
-	struct ttt_receiver rx;
+	struct ttt_send_order send;
+	struct ttt_judge judge;
+	struct ttt_queue q[TTT_QUEUES_MAX];
 	/* The threads meet at ready once fully started (glibc registers rseq
 	 * then), and wait at go until the seccomp filter covers them. */
 	pthread_barrier_t ready, go;
@@ -155,8 +187,8 @@ struct ttt_datapath {
 };
 
 /*
- * Set up both sides once tap, vnet, uso, udp, ipc, lim, keys, peer and
- * rx.st.fixed_peer are in place. seed: random bits for the replay hash and the tag (0), and
+ * Set up both sides once nqueues, each queue's tap and udp, vnet, uso, ipc,
+ * lim, keys, peer and judge.st.fixed_peer are in place. seed: random bits for the replay hash and the tag (0), and
  * for drawing a new tag (1). floor_ns: refuse every frame stamped at or
  * before it (a new worker knows nothing its predecessor received or sent).
  */
@@ -164,28 +196,30 @@ void ttt_datapath_init(struct ttt_datapath *dp, const uint64_t seed[2], int64_t 
 
 /*
  * Start the forwarding threads while clone() is still allowed: one carrying
- * both directions (nthreads 1), or one a direction (2). Returns once every
+ * both directions (nthreads 1), or one a direction (2) for one queue; with
+ * dp->nqueues > 1 (nthreads 1 only), one carrying both a queue. Returns once every
  * thread is running, 0 or -errno; they wait until ttt_datapath_go, so the
  * caller can confine them first.
  */
 int ttt_datapath_start(struct ttt_datapath *dp, unsigned nthreads);
 void ttt_datapath_go(struct ttt_datapath *dp);
 
-/* send.c: read what the tap has ready, a batch at most, and send it.
- * Returns how many frames were read. The caller holds dp->tx.lock. */
-unsigned ttt_send_tap_batch(struct ttt_datapath *dp);
+/* send.c: read what queue q's tap has ready, a batch at most, and send it.
+ * Returns how many frames were read. The caller holds q->tx.lock. */
+unsigned ttt_send_tap_batch(struct ttt_queue *q);
 
 /* send.c: send the keepalive frame (keepalive.h) to the peer, stamped and
  * recorded like any frame; nothing when no peer is known. Returns 1 if it
- * was sent. The caller holds dp->tx.lock. */
-int ttt_send_keepalive(struct ttt_datapath *dp);
+ * was sent. The caller holds q->tx.lock. */
+int ttt_send_keepalive(struct ttt_queue *q);
 
-/* receive.c: build the receive batch once. */
-void ttt_receive_init(struct ttt_datapath *dp);
+/* receive.c: build queue q's receive batch once. */
+void ttt_receive_init(struct ttt_queue *q);
 
-/* receive.c: receive a batch (flags: MSG_WAITFORONE to wait for the first,
- * MSG_DONTWAIT not to) and deliver it; returns 1 if a frame reached the tap. */
-int ttt_receive_batch(struct ttt_datapath *dp, int flags);
+/* receive.c: receive a batch on queue q's socket (flags: MSG_WAITFORONE to
+ * wait for the first, MSG_DONTWAIT not to), judge it under the shared judge
+ * and deliver it to q's tap; returns 1 if a frame reached the tap. */
+int ttt_receive_batch(struct ttt_queue *q, int flags);
 
 /*
  * The main thread: the parent moved the fixed peer (its name resolves
@@ -201,7 +235,10 @@ ttt_count(struct ttt_counters *c, enum ttt_stat s, uint64_t n)
 	atomic_fetch_add_explicit(&c->v[s], n, memory_order_relaxed);
 }
 
-/* Both directions' counters, summed. */
+/* Both directions' counters, summed over the queues. */
 void ttt_datapath_stats(const struct ttt_datapath *dp, struct ttt_worker_report *out);
+
+/* The monotonic time of the last datagram any queue sent (0: none). */
+int64_t ttt_datapath_last_tx(const struct ttt_datapath *dp);
 
 #endif

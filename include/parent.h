@@ -25,7 +25,9 @@
 #define TTT_STATUS_WRITE_MS    1000	/* --status-file and --metrics-file are this fresh */
 
 struct ttt_parent {
-	int tap, udp;
+	/* Queue k's tap descriptor and socket (--queues; one unless asked). */
+	int tap[TTT_QUEUES_MAX], udp[TTT_QUEUES_MAX];
+	unsigned nqueues;
 	int exe;			/* the worker image, opened at start: each worker execs it */
 	int devnull;			/* a worker's 0..2: the parent opens no file after start */
 	int stamps_fd;			/* the stamps page (stamps.h), shared with each worker */

@@ -4,13 +4,19 @@
 #ifndef TTT_SECCOMP_POLICY_H
 #define TTT_SECCOMP_POLICY_H
 
+#include "config.h"	/* TTT_QUEUES_MAX */
+
+/* The worker's descriptors: a tap and a socket a queue, and the channel. */
 struct ttt_worker_fds {
-	int tap, udp, ipc;
+	int tap[TTT_QUEUES_MAX], udp[TTT_QUEUES_MAX];
+	unsigned nqueues;	/* 1..TTT_QUEUES_MAX */
+	int ipc;
 };
 
 /*
  * Confine every thread of the worker (TSYNC) to the forwarding loop's
- * syscalls, each allowed only on its own descriptor. Anything else kills
+ * syscalls, each allowed only on its own descriptor (a tap call on each
+ * queue's tap, a socket call on each queue's socket). Anything else kills
  * the whole worker with SIGSYS. Returns 0 or -errno.
  */
 int ttt_seccomp_worker(const struct ttt_worker_fds *fds);

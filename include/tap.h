@@ -32,7 +32,17 @@
  * far as no vnet header at all (a plain tap, as without offload), and says
  * so in *got (TTT_TAP_REFUSED).
  */
-int ttt_tap_open(const char *want, char name[IFNAMSIZ], int offload, unsigned *got);
+int ttt_tap_open(const char *want, char name[IFNAMSIZ], int offload, int multi, unsigned *got);
+
+/*
+ * multi (--queues over 1): the tap is multi-queue (IFF_MULTI_QUEUE) and fd
+ * its first queue. ttt_tap_open_queue opens one more queue of the tap
+ * called name, with the first's flags and offloads (got, from
+ * ttt_tap_open); -EPROTO if the kernel now grants other offloads. The
+ * kernel spreads the frames it sends into the tap across the queues by
+ * flow. Returns the fd, or -errno.
+ */
+int ttt_tap_open_queue(const char *name, unsigned got);
 
 /*
  * Set the interface's Ethernet address (SIOCSIFHWADDR). Call it before

@@ -18,6 +18,18 @@
 int ttt_udp_open(const struct ttt_addr *local);
 
 /*
+ * --queues: the same with SO_REUSEPORT when reuse, so that further sockets
+ * (ttt_udp_open_same) can bind the same address; ttt_udp_open_same opens
+ * one more bound where first is. ttt_udp_steer attaches the steering
+ * program for n sockets (steer.h) to first's group: the kernel alone
+ * would send the tunnel's one outer 4-tuple to one socket. Each returns
+ * the fd or 0, or -errno.
+ */
+int ttt_udp_open_reuse(const struct ttt_addr *local, int reuse);
+int ttt_udp_open_same(int first);
+int ttt_udp_steer(int first, unsigned n);
+
+/*
  * Whether datagrams to peer leave as IPv6: an IPv6 peer that is not
  * v4-mapped (a dual-stack socket sends to ::ffff:a.b.c.d as IPv4). With no
  * peer (NULL, learnt from traffic), the local socket's family decides: a

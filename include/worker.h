@@ -9,6 +9,8 @@
 #ifndef TTT_WORKER_H
 #define TTT_WORKER_H
 
+#include "config.h"	/* TTT_QUEUES_MAX */
+
 #define TTT_WORKER_ARG    "--worker-internal"	/* hidden: not in --help */
 
 /*
@@ -18,12 +20,24 @@
 #define TTT_WORKER_IPC_FD  3	/* the channel to the parent */
 #define TTT_WORKER_TAP_FD  4	/* the tap */
 #define TTT_WORKER_UDP_FD  5	/* the bound UDP socket */
-#define TTT_WORKER_MAX_FD  TTT_WORKER_UDP_FD	/* the highest the worker keeps */
+#define TTT_WORKER_MAX_FD  TTT_WORKER_UDP_FD	/* the highest one queue keeps */
 /* The stamps page (stamps.h): mapped, then closed, before the drop. */
 #define TTT_WORKER_STAMPS_FD (TTT_WORKER_MAX_FD + 1)
+/*
+ * --queues N: queue 0 is the tap and socket above; queue k >= 1 (a further
+ * descriptor of the same multi-queue tap, and a socket of the same
+ * SO_REUSEPORT group) sits after the stamps page, a tap and a socket each.
+ * The numbers of queues past N stay closed.
+ */
+#define TTT_WORKER_QUEUE_TAP_FD(k) ((k) == 0 ? TTT_WORKER_TAP_FD : \
+	TTT_WORKER_STAMPS_FD + 1 + 2 * ((k) - 1))
+#define TTT_WORKER_QUEUE_UDP_FD(k) ((k) == 0 ? TTT_WORKER_UDP_FD : \
+	TTT_WORKER_STAMPS_FD + 2 + 2 * ((k) - 1))
+/* The highest the worker keeps with n queues: its RLIMIT_NOFILE. */
+#define TTT_WORKER_MAX_FD_FOR(n) TTT_WORKER_QUEUE_UDP_FD((n) - 1)
 /* The worker's image, close-on-exec: gone once execveat has used it. The
  * parent's seccomp filter allows execveat on this number only. */
-#define TTT_WORKER_EXEC_FD (TTT_WORKER_STAMPS_FD + 1)
+#define TTT_WORKER_EXEC_FD (TTT_WORKER_MAX_FD_FOR(TTT_QUEUES_MAX) + 1)
 
 /*
  * The entry point of a worker (worker_main.c's main() with TTT_WORKER_ARG).

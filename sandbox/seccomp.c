@@ -54,10 +54,38 @@ static const struct fd_rule worker_fd[] = {
 	ON_FD(sendmsg, FD_IPC, "logs, counters and the peer's address to the parent"),
 };
 
+/* The descriptor of queue k a rule names; the channel has no queue. */
 static int
-fd_of(const struct ttt_worker_fds *fds, int which)
+fd_of(const struct ttt_worker_fds *fds, int which, unsigned k)
 {
-	return which == FD_TAP ? fds->tap : which == FD_UDP ? fds->udp : fds->ipc;
+	return which == FD_TAP ? fds->tap[k] : which == FD_UDP ? fds->udp[k] : fds->ipc;
+}
+
+/* One rule a queue for a tap or socket call; the channel's once. Nothing
+ * else widens with --queues: the same calls, on the extra queues' own
+ * descriptors only. */
+static int
+add_worker_fd_rules(scmp_filter_ctx ctx, const struct ttt_worker_fds *fds)
+{
+	int rc = 0;
+
+	if (fds->nqueues < 1 || fds->nqueues > TTT_QUEUES_MAX)
+		return -EINVAL;
+	for (size_t i = 0; rc == 0 && i < NRULES(worker_fd); i++) {
+		unsigned n = worker_fd[i].which == FD_IPC ? 1 : fds->nqueues;
+
+		for (unsigned k = 0; rc == 0 && k < n; k++) {
+			struct scmp_arg_cmp on_fd = {
+				.arg = 0, .op = SCMP_CMP_EQ,
+				.datum_a = (scmp_datum_t)fd_of(fds, worker_fd[i].which, k),
+				.datum_b = 0,
+			};
+
+			rc = seccomp_rule_add_array(ctx, SCMP_ACT_ALLOW, worker_fd[i].nr, 1,
+			    &on_fd);
+		}
+	}
+	return rc;
 }
 
 /*
@@ -142,14 +170,8 @@ ttt_seccomp_worker(const struct ttt_worker_fds *fds)
 		rc = add_rules(ctx, worker_any, NRULES(worker_any));
 	if (rc == 0)
 		rc = add_worker_futex(ctx);
-	for (size_t i = 0; rc == 0 && i < NRULES(worker_fd); i++) {
-		struct scmp_arg_cmp on_fd = {
-			.arg = 0, .op = SCMP_CMP_EQ,
-			.datum_a = (scmp_datum_t)fd_of(fds, worker_fd[i].which), .datum_b = 0,
-		};
-
-		rc = seccomp_rule_add_array(ctx, SCMP_ACT_ALLOW, worker_fd[i].nr, 1, &on_fd);
-	}
+	if (rc == 0)
+		rc = add_worker_fd_rules(ctx, fds);
 	if (rc == 0)
 		rc = prefer_hot_calls(ctx);
 	if (rc == 0)

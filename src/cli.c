@@ -83,6 +83,12 @@ const char ttt_cli_usage[] =
 "                         direction its own thread, for more throughput when\n"
 "                         both are busy at once and cores are free, at the\n"
 "                         cost of a wake-up across threads a round trip\n"
+"      --queues N         tap queues (default 1, at most 4): N > 1 opens a\n"
+"                         multi-queue tap and N sockets sharing the port\n"
+"                         (SO_REUSEPORT, received datagrams spread by the\n"
+"                         inner flow), a thread for both directions of each;\n"
+"                         replay and reflection records stay shared and\n"
+"                         exact. Not with --threads 2\n"
 "      --keepalive N      after N seconds of sending nothing, send the peer an\n"
 "                         authenticated keepalive frame, which keeps NAT and\n"
 "                         firewall state open for the peer's frames (default\n"
@@ -163,6 +169,7 @@ const struct ttt_option ttt_cli_options[] = {
 	NUM("rekey-grace-ms", 0, rekey_grace_ms, 0, TTT_REKEY_GRACE_MS_MAX,
 	    TTT_REKEY_GRACE_MS_DEFAULT, TTT_RANGE_NUMBER),
 	NUM("threads", 0, threads, 1, TTT_THREADS_MAX, 1, TTT_RANGE_CHOICE),
+	NUM("queues", 0, queues, 1, TTT_QUEUES_MAX, 1, TTT_RANGE_NUMBER),
 	NUM("keepalive", 0, keepalive, 0, TTT_KEEPALIVE_MAX, 0, TTT_RANGE_SECONDS),
 	NUM("peer-timeout", 0, peer_timeout, 0, TTT_PEER_TIMEOUT_MAX, 0, TTT_RANGE_SECONDS),
 	COUNT("verbose", 'v', verbose, TTT_VERBOSE_MAX),
@@ -433,6 +440,9 @@ ttt_cli_parse(int argc, char **argv, struct ttt_config *cfg, char *err, size_t e
 	}
 	if (cfg->quiet && cfg->verbose)
 		return usage_error(err, errlen, "--quiet and --verbose together");
+	if (cfg->queues > 1 && cfg->threads != 1)
+		return usage_error(err, errlen, "--queues over 1 with --threads 2 (each queue "
+		    "has one thread for both directions)");
 	if (cfg->action != TTT_CLI_RUN)
 		return 0;
 	return parse_positional(argc - optind, argv + optind, cfg, err, errlen);
@@ -462,5 +472,6 @@ ttt_config_check(const struct ttt_config *c)
 		if (s[0] == '\0' ? !(o->sdef != NULL && o->sdef[0] == '\0') : !str_ok(o->check, s))
 			return -EBADMSG;
 	}
-	return c->quiet && c->verbose ? -EBADMSG : 0;
+	/* One thread a queue: --threads 2 splits the one queue's directions. */
+	return (c->quiet && c->verbose) || (c->queues > 1 && c->threads != 1) ? -EBADMSG : 0;
 }

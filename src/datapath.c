@@ -17,37 +17,48 @@
 #include "datapath.h"
 #include "log.h"
 
+/* A queue's own buffers; queues past dp->nqueues are never touched. */
+static void
+queue_init(struct ttt_datapath *dp, struct ttt_queue *q)
+{
+	q->dp = dp;
+	pthread_mutex_init(&q->tx.lock, NULL);
+	q->tx.b.gso.max_segs = TTT_BATCH;
+	q->tx.b.gso.max_seg = UINT16_MAX;
+	q->tx.b.gso.max_bytes = TTT_GSO_MAX_BYTES;
+	/* Header, the largest frame, and one byte to see a longer one. */
+	q->tx.slot_len = TTT_SLOT_FOR(dp->lim.max_frame);
+	q->tx.next = q->tx.cur.count = 0;
+	ttt_coalesce_init(&q->rx.coalesce, q->rx.coalesce_buf, dp->uso);
+	ttt_receive_init(q);
+}
+
 void
 ttt_datapath_init(struct ttt_datapath *dp, const uint64_t seed[2], int64_t floor_ns)
 {
-	struct ttt_receiver *rx = &dp->rx;
+	struct ttt_judge *j = &dp->judge;
 
 	pthread_mutex_init(&dp->peer.lock, NULL);
-	pthread_mutex_init(&dp->tx.lock, NULL);
-	dp->tx.b.gso.max_segs = TTT_BATCH;
-	dp->tx.b.gso.max_seg = UINT16_MAX;
-	dp->tx.b.gso.max_bytes = TTT_GSO_MAX_BYTES;
-	dp->tx.last_ts = INT64_MIN;
-	/* Header, the largest frame, and one byte to see a longer one. */
-	dp->tx.slot_len = TTT_SLOT_FOR(dp->lim.max_frame);
-	dp->tx.next = dp->tx.cur.count = 0;
-	ttt_coalesce_init(&rx->coalesce, rx->coalesce_buf, dp->uso);
+	pthread_mutex_init(&dp->send.lock, NULL);
+	pthread_mutex_init(&j->lock, NULL);
+	dp->send.last_ts = INT64_MIN;
+	for (unsigned k = 0; k < dp->nqueues; k++)
+		queue_init(dp, &dp->q[k]);
 	ttt_reflect_init(&dp->reflect, dp->reflect_words, dp->reflect_dirty, dp->reflect_cache,
 	    dp->lim.window_ns, (unsigned)(seed[0] >> 40));
 
-	ttt_replay_init(&rx->replay, seed[0]);
-	ttt_replay_set_floor(&rx->replay, floor_ns);
-	rx->st.keys = &dp->keys;
-	rx->st.reflect = &dp->reflect;
-	rx->st.replay = &rx->replay;
-	rx->st.lim = dp->lim;
+	ttt_replay_init(&j->replay, seed[0]);
+	ttt_replay_set_floor(&j->replay, floor_ns);
+	j->st.keys = &dp->keys;
+	j->st.reflect = &dp->reflect;
+	j->st.replay = &j->replay;
+	j->st.lim = dp->lim;
 	/* The peer the parent handed over (a respawn): not a move. */
-	rx->st.peer = dp->peer.addr;
-	rx->st.have_peer = dp->peer.have;
-	rx->st.rng = seed[1] | 1;	/* xorshift must not start at zero */
-	ttt_skew_init(&rx->st.skew, dp->lim.window_ns);
-	ttt_ratelimit_init(&rx->rl, TTT_REFUSAL_LOG_PER_SEC, TTT_REFUSAL_LOG_BURST);
-	ttt_receive_init(dp);
+	j->st.peer = dp->peer.addr;
+	j->st.have_peer = dp->peer.have;
+	j->st.rng = seed[1] | 1;	/* xorshift must not start at zero */
+	ttt_skew_init(&j->st.skew, dp->lim.window_ns);
+	ttt_ratelimit_init(&j->rl, TTT_REFUSAL_LOG_PER_SEC, TTT_REFUSAL_LOG_BURST);
 }
 
 void
@@ -60,15 +71,38 @@ ttt_datapath_set_peer(struct ttt_datapath *dp, const struct ttt_addr *a)
 	pthread_mutex_unlock(&dp->peer.lock);
 }
 
+static int64_t
+latest(int64_t a, const struct ttt_counters *c)
+{
+	int64_t b = atomic_load_explicit(&c->last_ns, memory_order_relaxed);
+
+	return b > a ? b : a;
+}
+
+int64_t
+ttt_datapath_last_tx(const struct ttt_datapath *dp)
+{
+	int64_t t = 0;
+
+	for (unsigned k = 0; k < dp->nqueues; k++)
+		t = latest(t, &dp->q[k].tx.count);
+	return t;
+}
+
 void
 ttt_datapath_stats(const struct ttt_datapath *dp, struct ttt_worker_report *out)
 {
 	memset(out, 0, sizeof(*out));
-	for (unsigned i = 0; i < TTT_STAT_N; i++)
-		out->counters.v[i] = atomic_load_explicit(&dp->tx.count.v[i], memory_order_relaxed) +
-		    atomic_load_explicit(&dp->rx.count.v[i], memory_order_relaxed);
-	out->last_rx_ns = atomic_load_explicit(&dp->rx.count.last_ns, memory_order_relaxed);
-	out->last_tx_ns = atomic_load_explicit(&dp->tx.count.last_ns, memory_order_relaxed);
+	for (unsigned k = 0; k < dp->nqueues; k++) {
+		const struct ttt_queue *q = &dp->q[k];
+
+		for (unsigned i = 0; i < TTT_STAT_N; i++)
+			out->counters.v[i] +=
+			    atomic_load_explicit(&q->tx.count.v[i], memory_order_relaxed) +
+			    atomic_load_explicit(&q->rx.count.v[i], memory_order_relaxed);
+		out->last_rx_ns = latest(out->last_rx_ns, &q->rx.count);
+	}
+	out->last_tx_ns = ttt_datapath_last_tx(dp);
 	out->key_confirmed = atomic_load_explicit(&dp->keys.peer_has_new, memory_order_relaxed) ?
 	    1 : 0;
 }
@@ -87,21 +121,21 @@ wait_start(struct ttt_datapath *dp)
 	(void)pthread_barrier_wait(&dp->go);
 }
 
-/* --threads 2: the tap's thread. */
+/* --threads 2: the tap's thread (queue 0, the only one). */
 static void *
 tx_thread(void *arg)
 {
-	struct ttt_datapath *dp = arg;
+	struct ttt_queue *q = arg;
 
-	wait_start(dp);
+	wait_start(q->dp);
 	for (;;) {
-		struct pollfd pfd = { .fd = dp->tap, .events = POLLIN };
+		struct pollfd pfd = { .fd = q->tap, .events = POLLIN };
 
 		if (poll(&pfd, 1, -1) < 0 && errno != EINTR)
 			die("poll on the tap", errno);
-		pthread_mutex_lock(&dp->tx.lock);
-		(void)ttt_send_tap_batch(dp);
-		pthread_mutex_unlock(&dp->tx.lock);
+		pthread_mutex_lock(&q->tx.lock);
+		(void)ttt_send_tap_batch(q);
+		pthread_mutex_unlock(&q->tx.lock);
 	}
 	return NULL;
 }
@@ -110,31 +144,31 @@ tx_thread(void *arg)
 static void *
 rx_thread(void *arg)
 {
-	struct ttt_datapath *dp = arg;
+	struct ttt_queue *q = arg;
 
-	wait_start(dp);
+	wait_start(q->dp);
 	for (;;) {
 		/* The answers the kernel made to what we wrote: send them now,
 		 * unless the tap's thread is already sending. */
-		if (ttt_receive_batch(dp, MSG_WAITFORONE) &&
-		    pthread_mutex_trylock(&dp->tx.lock) == 0) {
-			(void)ttt_send_tap_batch(dp);
-			pthread_mutex_unlock(&dp->tx.lock);
+		if (ttt_receive_batch(q, MSG_WAITFORONE) &&
+		    pthread_mutex_trylock(&q->tx.lock) == 0) {
+			(void)ttt_send_tap_batch(q);
+			pthread_mutex_unlock(&q->tx.lock);
 		}
 	}
 	return NULL;
 }
 
-/* --threads 1: both directions. */
+/* --threads 1: both directions of one queue (each queue has one). */
 static void *
 both_thread(void *arg)
 {
-	struct ttt_datapath *dp = arg;
+	struct ttt_queue *q = arg;
 
-	wait_start(dp);
+	wait_start(q->dp);
 	for (;;) {
 		struct pollfd pfd[2] = {
-			{ .fd = dp->udp, .events = POLLIN }, { .fd = dp->tap, .events = POLLIN },
+			{ .fd = q->udp, .events = POLLIN }, { .fd = q->tap, .events = POLLIN },
 		};
 		int wrote = 0;
 
@@ -144,15 +178,15 @@ both_thread(void *arg)
 			continue;
 		}
 		if (pfd[0].revents)
-			wrote = ttt_receive_batch(dp, MSG_DONTWAIT);
+			wrote = ttt_receive_batch(q, MSG_DONTWAIT);
 		/* As many tap batches as receive messages at most, while the tap
 		 * has a full batch ready: a turn serves both directions alike. */
 		if (wrote || pfd[1].revents) {
-			pthread_mutex_lock(&dp->tx.lock);
-			for (unsigned k = 0; k < TTT_RX_MSGS && ttt_send_tap_batch(dp) == TTT_BATCH;
+			pthread_mutex_lock(&q->tx.lock);
+			for (unsigned k = 0; k < TTT_RX_MSGS && ttt_send_tap_batch(q) == TTT_BATCH;
 			    k++)
 				;
-			pthread_mutex_unlock(&dp->tx.lock);
+			pthread_mutex_unlock(&q->tx.lock);
 		}
 	}
 	return NULL;
@@ -161,21 +195,24 @@ both_thread(void *arg)
 int
 ttt_datapath_start(struct ttt_datapath *dp, unsigned nthreads)
 {
-	static void *(*const two[])(void *) = { tx_thread, rx_thread };
-	static void *(*const one[])(void *) = { both_thread };
-	void *(*const *body)(void *) = nthreads == 2 ? two : one;
+	/* --threads 2 splits queue 0's directions; else a thread a queue. */
+	unsigned n = nthreads == 2 ? 2 : dp->nqueues;
 	pthread_t tid;
 	int rc;
 
-	if (nthreads != 1 && nthreads != 2)
+	if ((nthreads != 1 && nthreads != 2) || dp->nqueues < 1 ||
+	    dp->nqueues > TTT_QUEUES_MAX || (nthreads == 2 && dp->nqueues != 1))
 		return -EINVAL;
 	/* The caller meets the threads at both barriers too. */
-	if (pthread_barrier_init(&dp->ready, NULL, nthreads + 1) != 0 ||
-	    pthread_barrier_init(&dp->go, NULL, nthreads + 1) != 0)
+	if (pthread_barrier_init(&dp->ready, NULL, n + 1) != 0 ||
+	    pthread_barrier_init(&dp->go, NULL, n + 1) != 0)
 		return -EAGAIN;
-	for (unsigned i = 0; i < nthreads; i++)
-		if ((rc = pthread_create(&tid, NULL, body[i], dp)) != 0)
+	for (unsigned i = 0; i < n; i++) {
+		void *(*body)(void *) = nthreads == 1 ? both_thread : i == 0 ? tx_thread : rx_thread;
+
+		if ((rc = pthread_create(&tid, NULL, body, nthreads == 1 ? &dp->q[i] : &dp->q[0])) != 0)
 			return -rc;
+	}
 	(void)pthread_barrier_wait(&dp->ready);
 	return 0;
 }

@@ -23,6 +23,7 @@
 
 #include "addr.h"
 #include "cli.h"
+#include "detach.h"
 #include "hwaddr.h"
 #include "keyfile.h"
 #include "log.h"
@@ -31,6 +32,7 @@
 #include "pidfile.h"
 #include "privdrop.h"
 #include "show.h"
+#include "queues.h"
 #include "tap.h"
 #include "udp.h"
 #include "userdb.h"
@@ -274,7 +276,7 @@ open_tap(const struct ttt_config *cfg, struct ttt_parent *p)
 {
 	uint8_t mac[TTT_HWADDR_LEN];
 	unsigned got;
-	int fd = ttt_tap_open(cfg->ifname, p->ifname, !cfg->no_offload, &got), rc;
+	int fd = ttt_tap_open(cfg->ifname, p->ifname, !cfg->no_offload, cfg->queues > 1, &got), rc;
 
 	if (fd == -ENOENT || fd == -ENODEV)
 		return -fail(EX_OSERR, "cannot open %s: %s (is the tun module loaded?)",
@@ -308,9 +310,9 @@ open_tap(const struct ttt_config *cfg, struct ttt_parent *p)
 }
 
 static int
-open_socket(const char *spec, const struct ttt_addr *local)
+open_socket(const char *spec, const struct ttt_addr *local, int reuse)
 {
-	int fd = ttt_udp_open(local);
+	int fd = ttt_udp_open_reuse(local, reuse);
 
 	if (fd == -EADDRINUSE)
 		return -fail(EX_OSERR, "local address '%s' is already in use", spec);
@@ -321,53 +323,11 @@ open_socket(const char *spec, const struct ttt_addr *local)
 	return fd;
 }
 
-/*
- * Started with descriptor 0, 1 or 2 closed, the key file, the tap or the
- * socket would take that number, and log lines written to stderr would go
- * into the tap (as frames) or the socket; daemonize's dup2 would replace
- * them. So each closed one gets /dev/null before anything else is opened.
- */
-static int
-sanitise_stdfd(void)
-{
-	int fd;
-
-	do {
-		fd = open("/dev/null", O_RDWR);	/* not close-on-exec: standard streams */
-		if (fd < 0)
-			return -errno;	/* with no stderr, necessarily, to say it on */
-	} while (fd <= STDERR_FILENO);
-	(void)close(fd);	/* the first number above 2: not needed */
-	return 0;
-}
-
-/* Detach after everything is open, so set-up errors reach the terminal. */
-static int
-daemonize(void)
-{
-	pid_t pid = fork();
-	int null;
-
-	if (pid < 0)
-		return -errno;
-	if (pid > 0)
-		_exit(0);
-	if (setsid() < 0)
-		return -errno;
-	null = open("/dev/null", O_RDWR | O_CLOEXEC);
-	if (null < 0)
-		return -errno;
-	if (dup2(null, STDIN_FILENO) < 0 || dup2(null, STDOUT_FILENO) < 0 ||
-	    dup2(null, STDERR_FILENO) < 0)
-		return -errno;
-	(void)close(null);
-	return 0;
-}
-
 static int
 setup(const struct ttt_config *cfg, struct ttt_parent *p, struct underlay *u)
 {
 	struct ttt_addr local;
+	const char *what = "";
 	int rc;
 
 	if ((rc = resolve_user(cfg->user, p, &u->shared_user)) != 0 ||
@@ -375,12 +335,18 @@ setup(const struct ttt_config *cfg, struct ttt_parent *p, struct underlay *u)
 	    (rc = resolve_addresses(cfg, &local, p)) != 0)
 		return rc;
 	choose_mtu(p, &local, u);
-	if ((p->tap = open_tap(cfg, p)) < 0)
-		return -p->tap;
-	if ((p->udp = open_socket(cfg->local, &local)) < 0) {
-		rc = -p->udp;
-		(void)close(p->tap);
+	p->nqueues = (unsigned)cfg->queues;
+	if ((p->tap[0] = open_tap(cfg, p)) < 0)
+		return -p->tap[0];
+	if ((p->udp[0] = open_socket(cfg->local, &local, p->nqueues > 1)) < 0) {
+		rc = -p->udp[0];
+		(void)close(p->tap[0]);
 		return rc;
+	}
+	if ((rc = ttt_queues_open(p, &what)) != 0) {
+		ttt_queues_close(p);	/* the first queue too, and the interface with it */
+		return fail(EX_OSERR, "--queues %u on %s: %s: %s", p->nqueues, p->ifname, what,
+		    strerror(-rc));
 	}
 	return 0;
 }
@@ -442,7 +408,7 @@ confine_parent(const struct ttt_config *cfg, int exe, int *pidfd)
 	struct ttt_parent_policy pol;
 	int rc;
 
-	if (cfg->daemonize && (rc = daemonize()) != 0)
+	if (cfg->daemonize && (rc = ttt_daemonize()) != 0)
 		return fail(EX_OSERR, "detaching: %s", strerror(-rc));
 	ttt_log_init(progname, ttt_config_log_level(cfg), cfg->use_syslog || cfg->daemonize);
 	if ((rc = take_pidfile(cfg->pidfile, pidfd)) != 0)
@@ -537,8 +503,8 @@ main(int argc, char **argv)
 	struct underlay u;
 	int rc, pidfd = -1;
 
-	/* Before anything is opened: see sanitise_stdfd. */
-	if (sanitise_stdfd() != 0)
+	/* Before anything is opened: see ttt_sanitise_stdfd. */
+	if (ttt_sanitise_stdfd() != 0)
 		return EX_OSERR;
 	/* A subcommand, not a key file: a key file named so is written ./show. */
 	if (argc >= 2 && strcmp(argv[1], TTT_SHOW_CMD) == 0)
@@ -590,8 +556,7 @@ main(int argc, char **argv)
 	rc = ttt_parent_run(&parent);
 	explicit_bzero(parent.key, sizeof(parent.key));
 	/* Closing the last descriptor removes the tap interface. */
-	(void)close(parent.tap);
-	(void)close(parent.udp);
+	ttt_queues_close(&parent);
 	ttt_pidfile_release(cfg->pidfile, pidfd);
 	return rc;
 }

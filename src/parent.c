@@ -23,6 +23,7 @@
 #include "respawn.h"
 #include "status.h"
 #include "timers.h"
+#include "worker_exec.h"
 #ifdef TTT_TEST_HOOKS
 #include "testhooks.h"
 #endif
@@ -53,67 +54,6 @@ struct supervisor {
 };
 
 /* ---- starting a worker ---- */
-
-/*
- * In the child: /dev/null at 0..2, then the channel, the tap, the socket and
- * the worker image at the numbers worker.h fixes, nothing else. Each source is
- * first copied above every target, so one already sitting at another's
- * target is not clobbered, and each copy lands on its target by dup2 from a
- * different number, which clears close-on-exec (dup2(fd, fd) would not).
- */
-static int
-place_fds(const struct ttt_parent *p, int chan)
-{
-	enum { NULLFD, CHAN, TAP, UDP, STAMPS, EXE, N };
-	const int target[N] = { -1, TTT_WORKER_IPC_FD, TTT_WORKER_TAP_FD, TTT_WORKER_UDP_FD,
-	    TTT_WORKER_STAMPS_FD, TTT_WORKER_EXEC_FD };
-	int src[N] = { -1, chan, p->tap, p->udp, p->stamps_fd, p->exe }, tmp[N];
-
-	src[NULLFD] = p->devnull;
-	for (int i = 0; i < N; i++)
-		if (src[i] < 0 || (tmp[i] = fcntl(src[i], F_DUPFD_CLOEXEC, TTT_WORKER_EXEC_FD + 1)) < 0)
-			return -1;
-	if (dup2(tmp[NULLFD], STDIN_FILENO) < 0 || dup2(tmp[NULLFD], STDOUT_FILENO) < 0 ||
-	    dup2(tmp[NULLFD], STDERR_FILENO) < 0)
-		return -1;
-	for (int i = CHAN; i < EXE; i++)
-		if (dup2(tmp[i], target[i]) < 0)
-			return -1;
-	/* execveat needs it; the new image must not inherit it. */
-	if (dup3(tmp[EXE], target[EXE], O_CLOEXEC) < 0)
-		return -1;
-	return close_range(TTT_WORKER_EXEC_FD + 1, ~0U, 0);
-}
-
-/*
- * In the child: execute the worker image (worker_image.h). A fresh image gets
- * its own address-space layout (as sshd-session and ntpd's children do),
- * and none of the parent's memory survives it, so the keys (p->key,
- * p->old_key, and any secret added later) need no wipe list here. The
- * environment stays behind: no LD_* variable reaches the worker.
- */
-__attribute__((noreturn)) static void
-become_worker(const struct ttt_parent *p, int chan)
-{
-	static char *const argv[] = { "tinytaptunnel", TTT_WORKER_ARG, NULL };
-	static char *const envp[] = { NULL };
-	sigset_t none;
-
-	/* Signals meant for the daemon (systemctl kill, pkill) must not end the
-	 * worker: only the parent answers them. SIGTERM still stops it. Ignored
-	 * dispositions and the mask survive the exec. */
-	(void)signal(SIGHUP, SIG_IGN);
-	(void)signal(SIGINT, SIG_IGN);
-	(void)signal(SIGUSR1, SIG_IGN);
-	(void)signal(SIGUSR2, SIG_IGN);
-	(void)signal(SIGPIPE, SIG_IGN);
-	(void)sigemptyset(&none);
-	(void)sigprocmask(SIG_SETMASK, &none, NULL);
-	if (place_fds(p, chan) != 0)
-		_exit(EX_OSERR);
-	(void)execveat(TTT_WORKER_EXEC_FD, "", argv, envp, AT_EMPTY_PATH);
-	_exit(EX_OSERR);
-}
 
 static int
 send_setup(struct ttt_parent *p, struct ttt_channel *chan)
@@ -151,7 +91,7 @@ spawn(struct supervisor *s)
 	}
 	if (pid == 0) {
 		(void)close(sv[0]);
-		become_worker(s->p, sv[1]);
+		ttt_worker_exec(s->p, sv[1]);
 	}
 	(void)close(sv[1]);
 	s->pid = pid;

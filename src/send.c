@@ -34,13 +34,14 @@ peer_snapshot(struct ttt_peer *peer, struct ttt_addr *out)
 
 /* Read every frame that is ready, up to a batch; each lands after its header. */
 static unsigned
-read_tap_batch(struct ttt_datapath *dp)
+read_tap_batch(struct ttt_queue *q)
 {
-	struct ttt_sender *tx = &dp->tx;
+	struct ttt_datapath *dp = q->dp;
+	struct ttt_sender *tx = &q->tx;
 	unsigned n = 0;
 
 	while (n < TTT_BATCH) {
-		ssize_t r = read(dp->tap, tx_slot(tx, n) + TTT_HDR_LEN, dp->lim.max_frame + 1);
+		ssize_t r = read(q->tap, tx_slot(tx, n) + TTT_HDR_LEN, dp->lim.max_frame + 1);
 
 		if (r < 0) {
 			if (errno == EINTR)
@@ -67,12 +68,12 @@ read_tap_batch(struct ttt_datapath *dp)
  * cannot be honoured is dropped, counted, and the next one read.
  */
 static int
-read_super(struct ttt_datapath *dp)
+read_super(struct ttt_queue *q)
 {
-	struct ttt_sender *tx = &dp->tx;
+	struct ttt_sender *tx = &q->tx;
 
 	for (;;) {
-		ssize_t r = read(dp->tap, tx->super, sizeof(tx->super));
+		ssize_t r = read(q->tap, tx->super, sizeof(tx->super));
 		enum ttt_tso_status st;
 
 		if (r < 0) {
@@ -84,7 +85,7 @@ read_super(struct ttt_datapath *dp)
 		}
 		/* The buffer is a byte longer than any super-frame: never cut. */
 		st = (size_t)r > TTT_VNET_LEN + TTT_SUPER_MAX ? TTT_TSO_LONG :
-		    ttt_tso_prepare(&tx->cur, tx->super, (size_t)r, dp->lim.max_frame);
+		    ttt_tso_prepare(&tx->cur, tx->super, (size_t)r, q->dp->lim.max_frame);
 		tx->next = 0;
 		if (st == TTT_TSO_OK) {
 			if (tx->cur.gso)
@@ -100,21 +101,21 @@ read_super(struct ttt_datapath *dp)
 /* The vnet header's batch: frames cut from the reads, each into its slot
  * after its header; a super-frame longer than the batch goes on in the next. */
 static unsigned
-read_tap_offload(struct ttt_datapath *dp)
+read_tap_offload(struct ttt_queue *q)
 {
-	struct ttt_sender *tx = &dp->tx;
+	struct ttt_sender *tx = &q->tx;
 	unsigned n = 0;
 
 	while (n < TTT_BATCH) {
 		if (tx->next < tx->cur.count) {
 			size_t len = ttt_tso_frame(&tx->cur, tx->next++, tx_slot(tx, n) + TTT_HDR_LEN,
-			    dp->lim.max_frame);
+			    q->dp->lim.max_frame);
 
 			if (len >= TTT_MIN_FRAME)
 				tx->len[n++] = len;
 			continue;
 		}
-		if (!read_super(dp))
+		if (!read_super(q))
 			break;
 	}
 	return n;
@@ -186,18 +187,18 @@ refuse_gso(struct ttt_tx_batch *b, uint16_t seg, int err)
  * its datagrams alone, and the limits learn why (refuse_gso).
  */
 static unsigned
-send_batch(struct ttt_datapath *dp, unsigned n, struct ttt_addr *peer)
+send_batch(struct ttt_queue *q, unsigned n, struct ttt_addr *peer)
 {
-	struct ttt_tx_batch *b = &dp->tx.b;
+	struct ttt_tx_batch *b = &q->tx.b;
 	unsigned first, nmsg = build_messages(b, 0, n, peer), k = 0;
 
 	while (k < nmsg) {
-		int r = sendmmsg(dp->udp, b->mm + k, nmsg - k, 0);
+		int r = sendmmsg(q->udp, b->mm + k, nmsg - k, 0);
 
 		if (r >= 0) {
 			for (int j = 0; j < r; j++, k++)
 				if (b->msg[k].count > 1)
-					ttt_count(&dp->tx.count, TTT_STAT_TX_SEGMENTED,
+					ttt_count(&q->tx.count, TTT_STAT_TX_SEGMENTED,
 					    b->msg[k].count);
 			continue;
 		}
@@ -211,7 +212,7 @@ send_batch(struct ttt_datapath *dp, unsigned n, struct ttt_addr *peer)
 		}
 		/* Drop the rest of the batch: a lost frame is TCP's to resend,
 		 * a stuck sender would stall the whole tunnel. */
-		ttt_count(&dp->tx.count, TTT_STAT_TX_SOCK_ERR, n - first);
+		ttt_count(&q->tx.count, TTT_STAT_TX_SOCK_ERR, n - first);
 		return first;
 	}
 	return n;
@@ -223,15 +224,16 @@ send_batch(struct ttt_datapath *dp, unsigned n, struct ttt_addr *peer)
  * the records in order. Nothing leaves before the whole batch is recorded.
  */
 static void
-encode_some(struct ttt_datapath *dp, const struct ttt_mac_key *key, int64_t now,
+encode_some(struct ttt_queue *q, const struct ttt_mac_key *key, int64_t now,
     unsigned i, unsigned k)
 {
-	struct ttt_sender *tx = &dp->tx;
+	struct ttt_datapath *dp = q->dp;
+	struct ttt_sender *tx = &q->tx;
 	uint8_t *slot[2] = { tx_slot(tx, i), tx_slot(tx, i + k - 1) };
 	int64_t ts[2];
 
 	for (unsigned j = 0; j < k; j++)
-		ts[j] = ttt_reflect_stamp(&dp->reflect, &tx->last_ts, now);
+		ts[j] = ttt_reflect_stamp(&dp->reflect, &dp->send.last_ts, now);
 	if (k == 2)
 		ttt_frame_encode_pair(key, ts, slot, tx->len + i, tx->slot_len, tx->b.dlen + i);
 	else
@@ -244,85 +246,100 @@ encode_some(struct ttt_datapath *dp, const struct ttt_mac_key *key, int64_t now,
 	}
 }
 
-/* Stamp, authenticate and record frames 0..n-1 in place, two at a time. */
+/*
+ * Stamp, authenticate and record frames 0..n-1 in place, two at a time,
+ * under the stamp order every queue shares: stamps strictly increase
+ * across queues, each frame is recorded and the stamps page raised before
+ * any of them leaves (the caller sends after this returns). Only this part
+ * is serial; the tap reads and the sendmmsg of each queue run in parallel.
+ */
 static void
-encode_batch(struct ttt_datapath *dp, unsigned n)
+encode_batch(struct ttt_queue *q, unsigned n)
 {
-	struct ttt_sender *tx = &dp->tx;
-	/* One read of each clock a batch; every stamp is still distinct,
+	struct ttt_datapath *dp = q->dp;
+	unsigned long restarts;
+	int64_t now;
+	const struct ttt_mac_key *key;
+	int stepped;
+
+	pthread_mutex_lock(&dp->send.lock);
+	/* One read of each clock a batch, under the lock: a queue's clock
+	 * reading never lags another's stamps; every stamp is still distinct,
 	 * tagged and recorded (reflect.h). */
-	int64_t now = ttt_wall_ns();
-	const struct ttt_mac_key *key = ttt_keyring_send_key(&dp->keys, ttt_mono_ns());
-
-	unsigned long restarts = dp->reflect.restarts;
-
+	now = ttt_wall_ns();
+	key = ttt_keyring_send_key(&dp->keys, ttt_mono_ns());
+	restarts = dp->reflect.restarts;
 	for (unsigned i = 0; i < n; i += 2)
-		encode_some(dp, key, now, i, n - i >= 2 ? 2 : 1);
+		encode_some(q, key, now, i, n - i >= 2 ? 2 : 1);
 	/* Before any of them leaves: a later worker refuses them if they come
 	 * back, though its reflection record never saw them (stamps.h). */
-	ttt_stamps_raise(&dp->stamps->tx, tx->last_ts);
+	ttt_stamps_raise(&dp->stamps->tx, dp->send.last_ts);
+	stepped = dp->reflect.restarts != restarts;
+	pthread_mutex_unlock(&dp->send.lock);
 	/* Once a step back, and at most 1023 times (a tag each): no rate limit. */
-	if (dp->reflect.restarts != restarts)
+	if (stepped)
 		log_warn("our clock stepped back over a window behind our last timestamp: "
 		    "timestamps restart at the clock under a new tag");
 }
 
 static unsigned
-send_tap_batch(struct ttt_datapath *dp)
+send_tap_batch(struct ttt_queue *q)
 {
+	struct ttt_datapath *dp = q->dp;
+	struct ttt_sender *tx = &q->tx;
 	struct ttt_addr peer;
 	unsigned n, sent;
 
-	n = dp->vnet ? read_tap_offload(dp) : read_tap_batch(dp);
+	n = dp->vnet ? read_tap_offload(q) : read_tap_batch(q);
 	if (n == 0)
 		return 0;
 	if (!peer_snapshot(&dp->peer, &peer)) {
-		ttt_count(&dp->tx.count, TTT_STAT_TX_NOPEER, n);
+		ttt_count(&tx->count, TTT_STAT_TX_NOPEER, n);
 		return n;
 	}
-	encode_batch(dp, n);
-	sent = send_batch(dp, n, &peer);
-	ttt_count(&dp->tx.count, TTT_STAT_TX_FRAMES, sent);
+	encode_batch(q, n);
+	sent = send_batch(q, n, &peer);
+	ttt_count(&tx->count, TTT_STAT_TX_FRAMES, sent);
 	if (sent > 0)
-		atomic_store_explicit(&dp->tx.count.last_ns, ttt_mono_ns(), memory_order_relaxed);
+		atomic_store_explicit(&tx->count.last_ns, ttt_mono_ns(), memory_order_relaxed);
 	for (unsigned i = 0; i < sent; i++)
-		ttt_count(&dp->tx.count, TTT_STAT_TX_BYTES, dp->tx.len[i]);
+		ttt_count(&tx->count, TTT_STAT_TX_BYTES, tx->len[i]);
 	return n;
 }
 
 unsigned
-ttt_send_tap_batch(struct ttt_datapath *dp)
+ttt_send_tap_batch(struct ttt_queue *q)
 {
 	unsigned n;
 
 	/* The rest of a super-frame is sent now: the tap will not wake the
 	 * caller for what was already read. */
 	do
-		n = send_tap_batch(dp);
-	while (dp->tx.next < dp->tx.cur.count);
+		n = send_tap_batch(q);
+	while (q->tx.next < q->tx.cur.count);
 	return n;
 }
 
 /*
- * The keepalive goes through slot 0 and the same stamp, encode, record and
- * send as a tap frame, under the same lock: stamps stay strictly increasing
+ * The keepalive goes through queue 0's slot 0 and the same stamp, encode,
+ * record and send as a tap frame, under the same locks: stamps stay strictly increasing
  * and the reflection record exact, and the worker's filter sees the same
  * sendmmsg on the same socket. Counted apart: frames and bytes stay what
  * the tap gave.
  */
 int
-ttt_send_keepalive(struct ttt_datapath *dp)
+ttt_send_keepalive(struct ttt_queue *q)
 {
 	struct ttt_addr peer;
 
-	if (!peer_snapshot(&dp->peer, &peer))
+	if (!peer_snapshot(&q->dp->peer, &peer))
 		return 0;
-	memcpy(tx_slot(&dp->tx, 0) + TTT_HDR_LEN, ttt_keepalive_frame, TTT_KEEPALIVE_LEN);
-	dp->tx.len[0] = TTT_KEEPALIVE_LEN;
-	encode_batch(dp, 1);
-	if (send_batch(dp, 1, &peer) != 1)
+	memcpy(tx_slot(&q->tx, 0) + TTT_HDR_LEN, ttt_keepalive_frame, TTT_KEEPALIVE_LEN);
+	q->tx.len[0] = TTT_KEEPALIVE_LEN;
+	encode_batch(q, 1);
+	if (send_batch(q, 1, &peer) != 1)
 		return 0;
-	ttt_count(&dp->tx.count, TTT_STAT_TX_KEEPALIVE, 1);
-	atomic_store_explicit(&dp->tx.count.last_ns, ttt_mono_ns(), memory_order_relaxed);
+	ttt_count(&q->tx.count, TTT_STAT_TX_KEEPALIVE, 1);
+	atomic_store_explicit(&q->tx.count.last_ns, ttt_mono_ns(), memory_order_relaxed);
 	return 1;
 }

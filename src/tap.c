@@ -132,15 +132,18 @@ set_offload(int fd, unsigned *got)
 }
 
 int
-ttt_tap_open(const char *want, char name[IFNAMSIZ], int offload, unsigned *got)
+ttt_tap_open(const char *want, char name[IFNAMSIZ], int offload, int multi, unsigned *got)
 {
+	/* Only asked for: a single-queue tap stays exactly as it was. */
+	short mq = multi ? IFF_MULTI_QUEUE : 0;
 	int fd;
 
 	*got = 0;
 	if (strlen(want) >= IFNAMSIZ)
 		return -ENAMETOOLONG;
 	if (offload) {
-		fd = refused_for_test(NLADDER) ? -EINVAL : open_tap(want, name, IFF_VNET_HDR);
+		fd = refused_for_test(NLADDER) ? -EINVAL :
+		    open_tap(want, name, (short)(IFF_VNET_HDR | mq));
 		if (fd >= 0 && set_offload(fd, got) == 0)
 			return fd;
 		/* Permissions and names fail alike without the header. */
@@ -150,7 +153,28 @@ ttt_tap_open(const char *want, char name[IFNAMSIZ], int offload, unsigned *got)
 			(void)close(fd);	/* a vnet header cannot be taken back */
 		*got = TTT_TAP_REFUSED;
 	}
-	return open_tap(want, name, 0);
+	return open_tap(want, name, mq);
+}
+
+int
+ttt_tap_open_queue(const char *name, unsigned got)
+{
+	char same[IFNAMSIZ];
+	unsigned again = 0;
+	/* The first queue's flags exactly: the kernel takes a queue's flags
+	 * for the whole device, so one without the vnet header would take it
+	 * from every queue. */
+	int fd = open_tap(name, same, (short)(IFF_MULTI_QUEUE | (got & TTT_TAP_VNET ?
+	    IFF_VNET_HDR : 0))), rc;
+
+	if (fd < 0 || !(got & TTT_TAP_VNET))
+		return fd;
+	if ((rc = set_offload(fd, &again)) != 0 ||
+	    (rc = (again & ~TTT_TAP_REFUSED) == (got & ~TTT_TAP_REFUSED) ? 0 : -EPROTO) != 0) {
+		(void)close(fd);
+		return rc;
+	}
+	return fd;
 }
 
 int

@@ -8,6 +8,7 @@
 #include <netinet/udp.h>
 #include <sys/socket.h>
 
+#include "steer.h"
 #include "udp.h"
 #include "wire.h"
 
@@ -35,6 +36,12 @@ size_buffers(int fd)
 int
 ttt_udp_open(const struct ttt_addr *local)
 {
+	return ttt_udp_open_reuse(local, 0);
+}
+
+int
+ttt_udp_open_reuse(const struct ttt_addr *local, int reuse)
+{
 	int fd, err, off = 0, on = 1;
 
 	fd = socket(local->ss.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, IPPROTO_UDP);
@@ -43,6 +50,10 @@ ttt_udp_open(const struct ttt_addr *local)
 	/* One socket serves both families when bound to the IPv6 wildcard. */
 	if (is_v6_wildcard(local) &&
 	    setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &off, sizeof(off)) < 0)
+		goto fail;
+	/* --queues: only our own sockets join the group (the kernel requires
+	 * the same user for every member), and only when asked. */
+	if (reuse && setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &on, sizeof(on)) < 0)
 		goto fail;
 	size_buffers(fd);
 	/* Let the kernel hand over a sender's run of datagrams as one message
@@ -55,6 +66,32 @@ fail:
 	err = errno;
 	(void)close(fd);
 	return -err;
+}
+
+int
+ttt_udp_open_same(int first)
+{
+	struct ttt_addr a;
+
+	memset(&a, 0, sizeof(a));
+	a.len = sizeof(a.ss);
+	if (getsockname(first, (struct sockaddr *)&a.ss, &a.len) < 0)
+		return -errno;
+	return ttt_udp_open_reuse(&a, 1);
+}
+
+int
+ttt_udp_steer(int fd, unsigned n)
+{
+	struct sock_filter insns[TTT_STEER_INSNS_MAX];
+	struct sock_fprog prog = { .len = (unsigned short)ttt_steer_build(insns, n),
+	    .filter = insns };
+
+	if (prog.len == 0)
+		return -EINVAL;
+	if (setsockopt(fd, SOL_SOCKET, SO_ATTACH_REUSEPORT_CBPF, &prog, sizeof(prog)) < 0)
+		return -errno;
+	return 0;
 }
 
 /*

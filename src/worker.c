@@ -107,12 +107,11 @@ keepalive_due(struct worker *w)
 	struct ttt_datapath *dp = &w->dp;
 	int64_t next;
 
-	pthread_mutex_lock(&dp->tx.lock);
-	if (ttt_keepalive_due(ttt_mono_ns(),
-	    atomic_load_explicit(&dp->tx.count.last_ns, memory_order_relaxed),
-	    w->keepalive_ns, &next))
-		(void)ttt_send_keepalive(dp);
-	pthread_mutex_unlock(&dp->tx.lock);
+	/* Through queue 0, whatever queue sent last. */
+	pthread_mutex_lock(&dp->q[0].tx.lock);
+	if (ttt_keepalive_due(ttt_mono_ns(), ttt_datapath_last_tx(dp), w->keepalive_ns, &next))
+		(void)ttt_send_keepalive(&dp->q[0]);
+	pthread_mutex_unlock(&dp->q[0].tx.lock);
 	ttt_timers_arm(&w->timers, TTT_TIMER_KEEPALIVE, next);
 }
 
@@ -182,27 +181,47 @@ receive_setup(struct worker *w, struct received *r)
 	}
 }
 
+/*
+ * The queues the configuration names (ttt_config_check bounded them), at
+ * the numbers worker.h fixes; each extra one must be what the parent
+ * passes, a character device and a socket, or the worker ends: it would
+ * otherwise read and write whatever sits there.
+ */
+static void
+take_queues(struct ttt_datapath *dp, unsigned n)
+{
+	struct stat st;
+
+	dp->nqueues = n;
+	for (unsigned k = 0; k < n; k++) {
+		dp->q[k].tap = TTT_WORKER_QUEUE_TAP_FD(k);
+		dp->q[k].udp = TTT_WORKER_QUEUE_UDP_FD(k);
+		if (fstat(dp->q[k].tap, &st) != 0 || !S_ISCHR(st.st_mode) ||
+		    fstat(dp->q[k].udp, &st) != 0 || !S_ISSOCK(st.st_mode))
+			die("the parent's tap queues and sockets", EBADF);
+	}
+}
+
 static void
 apply_setup(struct worker *w, const struct received *r)
 {
 	struct ttt_datapath *dp = &w->dp;
 
 	dp->ipc = TTT_WORKER_IPC_FD;
-	dp->tap = TTT_WORKER_TAP_FD;
-	dp->udp = TTT_WORKER_UDP_FD;
+	take_queues(dp, (unsigned)r->cfg.queues);
 	dp->lim.window_ns = r->cfg.window_ms * TTT_NSEC_PER_MSEC;
 	/* Below v1.4's MTU, still take its largest frames: a v1.4 peer sends
 	 * them whatever our MTU, and the tap writes a frame over its MTU. */
 	dp->lim.max_frame = (size_t)TTT_FRAME_MAX(r->cfg.mtu);
 	if (dp->lim.max_frame < TTT_DEFAULT_MAX_FRAME)
 		dp->lim.max_frame = TTT_DEFAULT_MAX_FRAME;
-	dp->rx.st.fixed_peer = (r->cfg.run.flags & TTT_CONFIG_FIXED_PEER) != 0;
+	dp->judge.st.fixed_peer = (r->cfg.run.flags & TTT_CONFIG_FIXED_PEER) != 0;
 	dp->vnet = (r->cfg.run.flags & TTT_CONFIG_TAP_VNET) != 0;
 	/* UDP runs need both: without the header nothing is a run. */
 	dp->uso = dp->vnet && (r->cfg.run.flags & TTT_CONFIG_TAP_USO) != 0;
 	/* Once a worker: the totals say how many ran without what was asked. */
 	if (r->cfg.run.flags & TTT_CONFIG_TAP_REFUSED)
-		ttt_count(&dp->tx.count, TTT_STAT_TX_OFFLOAD_OFF, 1);
+		ttt_count(&dp->q[0].tx.count, TTT_STAT_TX_OFFLOAD_OFF, 1);
 	if (r->cfg.run.flags & TTT_CONFIG_HAVE_PEER) {
 		if (ttt_ipc_peer_to_addr(&r->cfg.run.peer, &dp->peer.addr) != 0)
 			die("the parent's peer address", EINVAL);
@@ -213,7 +232,7 @@ apply_setup(struct worker *w, const struct received *r)
 	if (ttt_stamps_map(TTT_WORKER_STAMPS_FD, &dp->stamps) != 0)
 		die("mapping the stamps page", EBADF);
 	w->sock_family = r->cfg.run.sock_family;
-	w->peer_by_name = dp->rx.st.fixed_peer && ttt_config_resolves_peer(&r->cfg);
+	w->peer_by_name = dp->judge.st.fixed_peer && ttt_config_resolves_peer(&r->cfg);
 	w->nthreads = (unsigned)r->cfg.threads;
 	w->keepalive_ns = r->cfg.keepalive * TTT_NSEC_PER_SEC;
 	ttt_log_init("worker", ttt_config_log_level(&r->cfg), 0);
@@ -284,15 +303,19 @@ static void
 demote_and_start(struct worker *w, const struct ttt_config *cfg)
 {
 	struct ttt_datapath *dp = &w->dp;
-	struct ttt_worker_fds fds = { .tap = dp->tap, .udp = dp->udp, .ipc = dp->ipc };
+	struct ttt_worker_fds fds = { .nqueues = dp->nqueues, .ipc = dp->ipc };
 	struct ttt_drop drop = {
 		.uid = cfg->run.uid, .gid = cfg->run.gid, .chroot_dir = cfg->chroot_dir,
-		.max_fd = TTT_WORKER_MAX_FD,
+		.max_fd = TTT_WORKER_MAX_FD_FOR(dp->nqueues),
 	};
 	uint64_t seed[2];
 	const char *step = "";
 	int rc;
 
+	for (unsigned k = 0; k < dp->nqueues; k++) {
+		fds.tap[k] = dp->q[k].tap;
+		fds.udp[k] = dp->q[k].udp;
+	}
 	if (getrandom(seed, sizeof(seed), 0) != (ssize_t)sizeof(seed))
 		die("getrandom", errno);
 	ttt_datapath_init(dp, seed, w->floor_ns);

@@ -145,6 +145,9 @@ test_numbers_at_their_bounds(void **state)
 		    0, TTT_REKEY_GRACE_MS_MAX, offsetof(struct ttt_config, rekey_grace_ms) },
 		{ "--threads", "bad --threads '0' (1 or 2)", "bad --threads '3' (1 or 2)",
 		    1, TTT_THREADS_MAX, offsetof(struct ttt_config, threads) },
+		{ "--queues", "bad --queues '0' (a number from 1 to 4)",
+		    "bad --queues '5' (a number from 1 to 4)",
+		    1, TTT_QUEUES_MAX, offsetof(struct ttt_config, queues) },
 		{ "--keepalive", "bad --keepalive '-1' (seconds, 0 to 3600)",
 		    "bad --keepalive '3601' (seconds, 0 to 3600)",
 		    0, TTT_KEEPALIVE_MAX, offsetof(struct ttt_config, keepalive) },
@@ -179,6 +182,17 @@ test_numbers_at_their_bounds(void **state)
 	REFUSED("bad --mtu '+1418' (a number from 68 to 9000)", "--mtu", "+1418", "k", ":9");
 	REFUSED("bad --mtu '' (a number from 68 to 9000)", "--mtu", "", "k", ":9");
 	REFUSED("bad --threads 'two' (1 or 2)", "--threads", "two", "k", ":9");
+	REFUSED("bad --queues 'two' (a number from 1 to 4)", "--queues", "two", "k", ":9");
+	/* A thread a queue carries both directions: not with --threads 2. */
+	REFUSED("--queues over 1 with --threads 2 (each queue has one thread for both "
+	    "directions)", "--queues", "2", "--threads", "2", "k", ":9");
+	ACCEPTED("--queues", "4", "--threads", "1", "k", ":9");
+	assert_int_equal(cfg.queues, 4);
+	cfg.mtu = TTT_DEFAULT_MTU;	/* as the parent completes it */
+	assert_int_equal(ttt_config_check(&cfg), 0);
+	cfg.threads = 2;
+	assert_int_equal(ttt_config_check(&cfg), -EBADMSG);
+	ACCEPTED("--queues", "1", "--threads", "2", "k", ":9");
 	REFUSED("bad --peer-timeout 'ten' (seconds, 0 to 86400)", "--peer-timeout", "ten",
 	    "k", ":9");
 	REFUSED("bad --peer-timeout '99999999999999999999' (seconds, 0 to 86400)",

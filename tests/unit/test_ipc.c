@@ -189,6 +189,9 @@ test_config_rules(void **state)
 	REFUSED(c.stats_interval = TTT_STATS_INTERVAL_MAX + 1);
 	REFUSED(c.threads = 0);
 	REFUSED(c.threads = TTT_THREADS_MAX + 1);
+	REFUSED(c.queues = 0);
+	REFUSED(c.queues = TTT_QUEUES_MAX + 1);
+	REFUSED(c.queues = 2; c.threads = 2);			/* a thread a queue */
 	REFUSED(c.daemonize = 2);
 	REFUSED(c.use_syslog = -1);
 	REFUSED(c.verbose = TTT_VERBOSE_MAX + 1);
@@ -233,6 +236,9 @@ test_config_rules(void **state)
 	assert_int_equal(roundtrip(TTT_IPC_TO_WORKER, TTT_IPC_CONFIG, &c, sizeof(c), &m), 0);
 	c.threads = TTT_THREADS_MAX;
 	c.mtu = TTT_MAX_MTU;
+	assert_int_equal(roundtrip(TTT_IPC_TO_WORKER, TTT_IPC_CONFIG, &c, sizeof(c), &m), 0);
+	c.threads = 1;
+	c.queues = TTT_QUEUES_MAX;
 	c.verbose = TTT_VERBOSE_MAX;
 	memcpy(c.pidfile, "/run/ttt.pid", sizeof("/run/ttt.pid"));
 	assert_int_equal(roundtrip(TTT_IPC_TO_WORKER, TTT_IPC_CONFIG, &c, sizeof(c), &m), 0);
