@@ -55,7 +55,7 @@ forge_message(struct ttt_datapath *dp, uint8_t which)
 
 		(void)sendmsg(dp->ipc, &mh, MSG_NOSIGNAL);
 	} else if (which == TTT_TEST_PASS_FD) {
-		(void)ttt_ipc_send_fds(dp->ipc, TTT_IPC_READY, &dp->tap, 1);
+		(void)ttt_ipc_send_fds(dp->ipc, TTT_IPC_READY, &dp->q[0].tap, 1);
 	} else if (which == TTT_TEST_STOP_READING) {
 		stop_reading();
 	} else if (which == TTT_TEST_PEER_FLOOD) {

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """A numbered UDP stream, to count what a tunnel loses and what it delivers twice.
 
-    seqstream.py send <host> <port> <seconds> <per second>
+    seqstream.py send <host> <port> <seconds> <per second> [<source port>]
     seqstream.py recv <port> <seconds> <slice seconds>
 
 send: datagrams carrying "seq <n>", n = 0, 1, 2 ..., evenly paced; prints
@@ -21,8 +21,9 @@ import time
 BIN_S = 0.1
 
 
-def send(host, port, seconds, rate):
+def send(host, port, seconds, rate, sport=0):
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind(("0.0.0.0", sport))  # a chosen port: a flow the test can place
     start, n = time.monotonic(), 0
     while time.monotonic() - start < seconds:
         due = start + n / rate
@@ -74,8 +75,9 @@ def recv(port, seconds, slice_s):
 
 
 def main(argv):
-    if len(argv) == 6 and argv[1] == "send":
-        send(argv[2], int(argv[3]), float(argv[4]), float(argv[5]))
+    if len(argv) in (6, 7) and argv[1] == "send":
+        send(argv[2], int(argv[3]), float(argv[4]), float(argv[5]),
+             int(argv[6]) if len(argv) == 7 else 0)
     elif len(argv) == 5 and argv[1] == "recv":
         recv(int(argv[2]), float(argv[3]), float(argv[4]))
     else:
