@@ -61,6 +61,8 @@ enum ttt_test_syscall {
 	TTT_TEST_STOP_READING,	/* stop servicing the channel: never read, never answer */
 	TTT_TEST_FUTEX_PI,	/* a futex operation beyond wait and wake (forbidden) */
 	TTT_TEST_PEER_FLOOD,	/* report the peer TTT_TEST_PEER_FLOOD_N times at once */
+	TTT_TEST_QUEUE_FDS,	/* write the last queue's tap (allowed), then the number
+				 * a queue more would have (forbidden) */
 	TTT_TEST_NSYSCALLS
 };
 

@@ -46,6 +46,23 @@ for n in 1 2 3 4 5 10; do
 	replaced "${names[$n]}"
 done
 
+# --queues 2: each queue's tap and socket take the data path's calls, and
+# no other number does: not the one a queue more would have.
+log "--queues 2: a write on queue 1's tap, then on the number of a third queue"
+kill -TERM "$PID_A"; wait "$PID_A"
+mv "$T_DIR/a.log" "$T_DIR/a-before-queues.log"
+TTT_TEST_SYSCALL=12 start_ttt "$NS_A" a --queues 2 -i ttt0 "$KEY" :9001 192.0.2.2:9002
+PID_A=$TTT_PID
+tap_up "$NS_A" ttt0 10.99.0.1/24
+wait_log a sandboxed
+W1=$(worker_pid "$PID_A")
+kill -USR2 "$PID_A"
+check "queue 1's tap takes a write" wait_log a "test hook: queue 1's tap took a write" 5
+check "the number of a third queue: worker killed by SIGSYS" \
+	wait_log a "worker $W1 killed by signal SIGSYS" 5
+check_not "the third queue's write never returned" grep -q "was NOT stopped" "$T_DIR/a.log"
+replaced "a third queue's descriptor"
+
 # A compromised worker talking to the parent: each hostile message gets it
 # killed (SIGKILL from the parent) and replaced; the parent carries on.
 hostile=(x x x x x x "a parent-only message" "a record that lies about its length" "a descriptor")

@@ -22,6 +22,7 @@
 #include "log.h"
 #include "parent_sandbox.h"
 #include "testhooks.h"
+#include "worker.h"
 
 /*
  * A hung or hostile worker: its main thread never returns to the channel,
@@ -95,6 +96,12 @@ ttt_testhook_worker(struct ttt_datapath *dp, uint8_t which)
 		break;
 	case TTT_TEST_SETUID:
 		r = setresuid(0, 0, 0);
+		break;
+	case TTT_TEST_QUEUE_FDS:
+		/* An empty write: the tap refuses it, the filter lets it by. */
+		r = (int)write(dp->q[dp->nqueues - 1].tap, "", 0);
+		log_warn("test hook: queue %u's tap took a write (returned %d)", dp->nqueues - 1, r);
+		r = (int)write(TTT_WORKER_QUEUE_TAP_FD(dp->nqueues), "", 0);
 		break;
 	case TTT_TEST_FUTEX_PI: {
 		/* An uncontended PI lock would simply succeed, were it allowed. */
