@@ -186,6 +186,9 @@ ref_config_ok(const struct ttt_config *c)
 	}
 	if (c->quiet && c->verbose)
 		return 0;
+	/* A thread a queue: more than one queue only with one thread. */
+	if (c->queues > 1 && c->threads != 1)
+		return 0;
 	if (c->run.sock_family != AF_INET && c->run.sock_family != AF_INET6)
 		return 0;
 	if (c->run.flags & ~known)
