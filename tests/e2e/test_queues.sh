@@ -48,9 +48,21 @@ all_woke() {
 	local l t n b
 	for l in $2; do
 		t=${l%%:*} n=${l##*:}
-		b=$(printf '%s\n' $1 | sed -n "s/^$t://p")
+		b=$(printf '%s\n' "$1" | sed -n "s/^$t://p")
 		[ $((n - ${b:-0})) -ge "$3" ] || return 1
 	done
+}
+# refused_all KEY N WHAT: from B's counters in CNT, once B counted N more
+# KEY refusals (5 s at most): check it did, and delivered nothing more.
+refused_all() {
+	local k0 f0 k1 f1
+	k0=$(rx "$1") f0=$(rx frames)
+	wait_for 5 sh -c "kill -USR1 $PID_B; sleep 0.3; grep 'counters: ' '$T_DIR/b.log' |
+		tail -n 1 | grep -q ' $1=$((k0 + $2)) '" || :
+	read_counters "$PID_B" b || failc "B answers SIGUSR1 with its counters"
+	k1=$(rx "$1") f1=$(rx frames)
+	check "$3: each refused as $1 ($k0 -> $k1, +$2)" test "$k1" -eq $((k0 + $2))
+	check "$3: none delivered (rx frames $f0 -> $f1)" test "$f1" -eq "$f0"
 }
 # tap_queues NS: the queues the tap has, as the kernel lists them.
 tap_queues() {
@@ -103,7 +115,8 @@ WA=$(worker_pid "$PID_A")
 WB=$(worker_pid "$PID_B")
 check "A's and B's taps have 2 queues" \
 	test "$(tap_queues "$NS_A")$(tap_queues "$NS_B")" = 22
-check "B's worker has 2 forwarding threads" test "$(forwarding_tids "$WB" | wc -l)" -eq 2
+check "A's and B's workers have 2 forwarding threads each" \
+	test "$(forwarding_tids "$WA" | wc -l)$(forwarding_tids "$WB" | wc -l)" = 22
 check "B's worker holds 2 sockets bound to :9002" \
 	test "$(ip netns exec "$NS_B" ss -Huan 'sport = :9002' | wc -l)" -eq 2
 check "A pings B, once B's start-up window is over" wait_for 25 ping_ok "$NS_A" 10.99.0.2 2
@@ -114,7 +127,7 @@ cap_start ul "$NS_B" ul0 udp and src port 9001 and dst port 9002
 W0=$(wakeups "$WB")
 check "4 paced flows A -> B on both queues: every datagram once" flows "$NS_A" "$NS_B" 10.99.0.2 ab
 W1=$(wakeups "$WB")
-log "B's forwarding threads' wake-ups before: $(echo $W0), after: $(echo $W1)"
+log "B's forwarding threads' wake-ups before: ${W0//$'\n'/ }, after: ${W1//$'\n'/ }"
 check "both of B's forwarding threads woke for them (>= 20 times each)" all_woke "$W0" "$W1" 20
 cap_stop ul
 N=$(cap_count ul)
@@ -124,7 +137,6 @@ check "captured A's datagrams on the underlay ($N)" test "$N" -ge $((4 * RATE * 
 stop_ttt "$PID_A"
 check "B answers SIGUSR1 with its counters" read_counters "$PID_B" b
 check "nothing refused at B during the flows" no_refusals_since "$BASE"
-R0=$(rx replay) F0=$(rx frames)
 # First as UDP_SEGMENT messages: each message's first datagram steers the
 # rest to its queue, whichever queue first received them.
 out=$(ip netns exec "$NS_A" python3 "$GSO" "$T_DIR/ul.pcap" 192.0.2.1 9001 192.0.2.2 9002)
@@ -132,22 +144,14 @@ log "gsoreplay: $out"
 G=$(printf '%s\n' "$out" | awk '/^sent/ { print $2 }')
 check "re-sent every captured datagram in UDP_SEGMENT messages (${G:-0} >= $N)" \
 	test "${G:-0}" -ge "$N"
-wait_for 5 sh -c "kill -USR1 $PID_B; sleep 0.3; grep 'counters: ' '$T_DIR/b.log' | tail -n 1 | grep -q ' replay=$((R0 + G)) '" || :
-read_counters "$PID_B" b || failc "B answers SIGUSR1 with its counters"
-R1=$(rx replay) F1=$(rx frames)
-check "steered to either queue, each refused as a replay ($R0 -> $R1, +$G)" test "$R1" -eq $((R0 + G))
-check "none delivered (rx frames $F0 -> $F1)" test "$F1" -eq "$F0"
+refused_all replay "${G:-0}" "steered to either queue"
 
 # Then alone, each to the queue its own flow picks.
 out=$(ip netns exec "$NS_A" "$UDPSEND" -s -p 9002 "$T_DIR/ul.pcap" 192.0.2.1:9001 192.0.2.2:9002)
 SENT=$(printf '%s\n' "$out" | awk '/^sent/ { print $2 }')
 check "re-sent every captured datagram alone from 192.0.2.1:9001 (${SENT:-0} = $G)" \
 	test "${SENT:-0}" -eq "$G"
-wait_for 5 sh -c "kill -USR1 $PID_B; sleep 0.3; grep 'counters: ' '$T_DIR/b.log' | tail -n 1 | grep -q ' replay=$((R1 + SENT)) '" || :
-read_counters "$PID_B" b || failc "B answers SIGUSR1 with its counters"
-R2=$(rx replay) F2=$(rx frames)
-check "each refused as a replay ($R1 -> $R2, +$SENT)" test "$R2" -eq $((R1 + SENT))
-check "none delivered (rx frames $F1 -> $F2)" test "$F2" -eq "$F1"
+refused_all replay "${SENT:-0}" "alone"
 
 stop_ttt "$PID_B"
 log "TCP over both queues, then B's own datagrams, sent by both queues, back to B"
@@ -156,8 +160,8 @@ quiet_taps
 check "A pings B, once B's start-up window is over" wait_for 25 ping_ok "$NS_A" 10.99.0.2 2
 check "B answers SIGUSR1 with its counters" read_counters "$PID_B" b
 BASE=$CNT
-if ip netns exec "$NS_B" timeout 15 iperf3 -s -1 -B 10.99.0.2 > "$T_DIR/iperf-s.log" 2>&1 &
-then T_PIDS+=("$!"); fi
+ip netns exec "$NS_B" timeout 15 iperf3 -s -1 -B 10.99.0.2 > "$T_DIR/iperf-s.log" 2>&1 &
+T_PIDS+=("$!")
 wait_for 5 listening "$NS_B" 5201 || failc "iperf3 server listens"
 check "iperf3 -P 4 A -> B for 3 s" ip netns exec "$NS_A" timeout 15 iperf3 -c 10.99.0.2 -P 4 -t 3 \
 	-f m > "$T_DIR/iperf-c.log"
@@ -175,14 +179,9 @@ cap_stop back
 M=$(cap_count back)
 stop_ttt "$PID_A"
 read_counters "$PID_B" b || failc "B answers SIGUSR1 with its counters"
-X0=$(rx reflected) F0=$(rx frames)
 out=$(ip netns exec "$NS_A" "$UDPSEND" -s -p 9001 "$T_DIR/back.pcap" 192.0.2.1:9001 192.0.2.2:9002)
 SENT=$(printf '%s\n' "$out" | awk '/^sent/ { print $2 }')
 check "sent B's $M captured datagrams back to it (${SENT:-0})" test "${SENT:-0}" -ge "$M"
-wait_for 5 sh -c "kill -USR1 $PID_B; sleep 0.3; grep 'counters: ' '$T_DIR/b.log' | tail -n 1 | grep -q ' reflected=$((X0 + SENT)) '" || :
-read_counters "$PID_B" b || failc "B answers SIGUSR1 with its counters"
-X1=$(rx reflected) F1=$(rx frames)
-check "each refused as reflected ($X0 -> $X1, +${SENT:-0})" test "$X1" -eq $((X0 + ${SENT:-0}))
-check "none delivered (rx frames $F0 -> $F1)" test "$F1" -eq "$F0"
+refused_all reflected "${SENT:-0}" "B's own datagrams"
 
 finish
