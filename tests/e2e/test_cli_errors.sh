@@ -36,6 +36,10 @@ expect 64 "bad --window-ms '100'" --window-ms 100 "$KEY" :9000
 expect 64 "bad --threads '0'" --threads 0 "$KEY" :9000
 expect 64 "bad --threads '3'" --threads 3 "$KEY" :9000
 expect 64 "bad --threads 'two'" --threads two "$KEY" :9000
+expect 64 "bad --queues '0'" --queues 0 "$KEY" :9000
+expect 64 "bad --queues '5'" --queues 5 "$KEY" :9000
+expect 64 "bad --queues 'all'" --queues all "$KEY" :9000
+expect 64 "--queues over 1 with --threads 2" --queues 2 --threads 2 "$KEY" :9000
 expect 64 "bad --peer-timeout '-1'" --peer-timeout -1 "$KEY" :9000 peer.example.net:9000
 expect 64 "bad --peer-timeout '86401'" --peer-timeout 86401 "$KEY" :9000 peer.example.net:9000
 expect 64 "bad --peer-timeout '99999999999999999999'" --peer-timeout 99999999999999999999 \
@@ -149,7 +153,7 @@ log "help and version"
 check "--help exits 0 and documents every option" sh -c '
 	out=$("$0" --help) || exit 1
 	for o in --ifname --mtu --window-ms --user --chroot --daemon --pidfile --syslog \
-	         --stats-interval --rekey-grace-ms --threads --no-offload --peer-timeout --verbose --quiet \
+	         --stats-interval --rekey-grace-ms --threads --queues --no-offload --peer-timeout --verbose --quiet \
 	         --genkey --version \
 	         --help SIGTERM SIGUSR1; do
 		printf "%s" "$out" | grep -q -- "$o" || { echo "missing $o"; exit 1; }
