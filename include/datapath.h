@@ -9,9 +9,10 @@
  *   q[k]    queue k (--queues): its tap queue and socket, its own send and
  *           receive buffers and counters. q[k].tx.lock: whichever thread
  *           sends on the queue (its own; queue 0's also the keepalive)
- *   send    shared by every queue, under send.lock and only for stamping,
- *           authenticating and recording a batch: stamps strictly increase
- *           across queues, and every frame is recorded before it leaves
+ *   send    shared by every queue, under send.lock and only for stamping
+ *           a batch: stamps strictly increase across queues, each marked
+ *           ours as it is given; the MACs and records follow outside it,
+ *           before anything leaves
  *   judge   shared by every queue, under judge.lock: the verdict's state
  *           (replay filter, skew, the peer), one judge for all, so the
  *           replay filter stays exact whichever socket a datagram reached
@@ -127,8 +128,8 @@ struct ttt_receiver {
 	uint8_t coalesce_buf[TTT_COALESCE_BUF] __attribute__((aligned(TTT_SLOT_ALIGN)));
 };
 
-/* The stamp order every queue shares: held only to stamp, authenticate
- * and record a batch (send.c), never across a system call. */
+/* The stamp order every queue shares: held only to stamp a batch and
+ * raise the stamps page (send.c), never across a MAC or a system call. */
 struct ttt_send_order {
 	pthread_mutex_t lock;
 	int64_t last_ts;		/* the last stamp given: the next is later */

@@ -219,47 +219,46 @@ send_batch(struct ttt_queue *q, unsigned n, struct ttt_addr *peer)
 }
 
 /*
- * Stamp, authenticate and record frames i .. i+k-1 (k is 1 or 2) in place:
- * stamps in order, then the MACs (side by side for two, hmac_x2.h), then
- * the records in order. Nothing leaves before the whole batch is recorded.
+ * Authenticate and record frames i .. i+k-1 (k is 1 or 2), stamped ts[0..k-1],
+ * in place: the MACs side by side for two (hmac_x2.h), then the records in
+ * order. Nothing leaves before the whole batch is recorded.
  */
 static void
-encode_some(struct ttt_queue *q, const struct ttt_mac_key *key, int64_t now,
+encode_some(struct ttt_queue *q, const struct ttt_mac_key *key, const int64_t *ts,
     unsigned i, unsigned k)
 {
-	struct ttt_datapath *dp = q->dp;
 	struct ttt_sender *tx = &q->tx;
 	uint8_t *slot[2] = { tx_slot(tx, i), tx_slot(tx, i + k - 1) };
-	int64_t ts[2];
 
-	for (unsigned j = 0; j < k; j++)
-		ts[j] = ttt_reflect_stamp(&dp->reflect, &dp->send.last_ts, now);
 	if (k == 2)
 		ttt_frame_encode_pair(key, ts, slot, tx->len + i, tx->slot_len, tx->b.dlen + i);
 	else
 		tx->b.dlen[i] = ttt_frame_encode(key, ts[0], slot[0] + TTT_HDR_LEN, tx->len[i],
 		    slot[0], tx->slot_len);
 	for (unsigned j = 0; j < k; j++) {
-		ttt_reflect_record(&dp->reflect, ts[j], slot[j]);
+		/* One atomic store into the stamp's own slot: no lock needed. */
+		ttt_reflect_record(&q->dp->reflect, ts[j], slot[j]);
 		tx->b.iov[i + j].iov_base = slot[j];
 		tx->b.iov[i + j].iov_len = tx->b.dlen[i + j];
 	}
 }
 
 /*
- * Stamp, authenticate and record frames 0..n-1 in place, two at a time,
- * under the stamp order every queue shares: stamps strictly increase
- * across queues, each frame is recorded and the stamps page raised before
- * any of them leaves (the caller sends after this returns). Only this part
- * is serial; the tap reads and the sendmmsg of each queue run in parallel.
+ * Stamp frames 0..n-1 under the stamp order every queue shares, then
+ * authenticate and record them outside it, two at a time. Under the lock,
+ * only what must be serial: the stamps strictly increase across queues,
+ * each is marked ours (reflect.h) as it is given, and the stamps page is
+ * raised before any of them can leave (the caller sends after this
+ * returns). The MACs, most of the cost, run in parallel on every queue;
+ * the key is the keyring's to keep valid for its readers (keyring.h).
  */
 static void
 encode_batch(struct ttt_queue *q, unsigned n)
 {
 	struct ttt_datapath *dp = q->dp;
-	unsigned long restarts;
-	int64_t now;
+	int64_t ts[TTT_BATCH], now;
 	const struct ttt_mac_key *key;
+	unsigned long restarts;
 	int stepped;
 
 	pthread_mutex_lock(&dp->send.lock);
@@ -269,13 +268,15 @@ encode_batch(struct ttt_queue *q, unsigned n)
 	now = ttt_wall_ns();
 	key = ttt_keyring_send_key(&dp->keys, ttt_mono_ns());
 	restarts = dp->reflect.restarts;
-	for (unsigned i = 0; i < n; i += 2)
-		encode_some(q, key, now, i, n - i >= 2 ? 2 : 1);
+	for (unsigned i = 0; i < n; i++)
+		ts[i] = ttt_reflect_stamp(&dp->reflect, &dp->send.last_ts, now);
 	/* Before any of them leaves: a later worker refuses them if they come
 	 * back, though its reflection record never saw them (stamps.h). */
 	ttt_stamps_raise(&dp->stamps->tx, dp->send.last_ts);
 	stepped = dp->reflect.restarts != restarts;
 	pthread_mutex_unlock(&dp->send.lock);
+	for (unsigned i = 0; i < n; i += 2)
+		encode_some(q, key, ts + i, i, n - i >= 2 ? 2 : 1);
 	/* Once a step back, and at most 1023 times (a tag each): no rate limit. */
 	if (stepped)
 		log_warn("our clock stepped back over a window behind our last timestamp: "

@@ -172,9 +172,14 @@ check "nothing refused at B since the first ping (replay, reflected, ...)" no_re
 WB=$(worker_pid "$PID_B")
 cap_start back "$NS_B" ul0 udp and src port 9002 and dst port 9001
 W0=$(wakeups "$WB")
+check "A answers SIGUSR1 with its counters" read_counters "$PID_A" a
+BASE=$CNT
 check "4 paced flows B -> A on both queues: every datagram once" flows "$NS_B" "$NS_A" 10.99.0.1 ba
 W1=$(wakeups "$WB")
 check "both of B's forwarding threads woke to send them (>= 20 times each)" all_woke "$W0" "$W1" 20
+check "A answers SIGUSR1 with its counters" read_counters "$PID_A" a
+log "A: $CNT"
+check "nothing refused at A during them" no_refusals_since "$BASE"
 cap_stop back
 M=$(cap_count back)
 stop_ttt "$PID_A"
