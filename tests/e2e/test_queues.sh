@@ -9,6 +9,7 @@
 #     point-to-point tunnel's datagrams); iperf3 -P 4 over TCP works with
 #     nothing refused (after the replays: a million newer frames would
 #     leave the captured ones below the replay filter's floor);
+#   - a worker killed with -9 comes back with both queues;
 #   - exactness across queues: A's datagrams captured on the underlay and
 #     sent again from A's address, alone and then as UDP_SEGMENT messages
 #     whose first datagram steers the others to whichever queue it picks
@@ -169,7 +170,15 @@ log "iperf3: $(grep -E 'SUM.*receiver' "$T_DIR/iperf-c.log" | tr -s ' ')"
 check "B answers SIGUSR1 with its counters" read_counters "$PID_B" b
 check "nothing refused at B since the first ping (replay, reflected, ...)" no_refusals_since "$BASE"
 
+# A respawned worker gets every queue back (the parent holds them).
+W=$(worker_pid "$PID_B")
+kill -KILL "$W"
+# shellcheck disable=SC2016 # expanded by the inner shell
+check "B's worker replaced after kill -9" wait_for 10 sh -c \
+	'[ "$(awk "/sandboxed/ { n++ } END { print n + 0 }" "$1")" -ge 2 ]' _ "$T_DIR/b.log"
 WB=$(worker_pid "$PID_B")
+check "the new worker ($WB, not $W) has 2 forwarding threads" \
+	test "$WB" != "$W" -a "$(forwarding_tids "$WB" | wc -l)" -eq 2
 cap_start back "$NS_B" ul0 udp and src port 9002 and dst port 9001
 W0=$(wakeups "$WB")
 check "A answers SIGUSR1 with its counters" read_counters "$PID_A" a
