@@ -8,6 +8,9 @@
  * Whichever thread receives also sends, right after writing into the tap,
  * since the kernel often answers a frame (an echo reply, a TCP ACK) before
  * that write returns; sending the answer at once saves a wake-up.
+ *
+ * With --queues N, N such threads, one a queue (datapath.h: struct
+ * ttt_queue), meeting only at the stamp order and the judge.
  */
 #include <errno.h>
 #include <poll.h>

@@ -35,8 +35,10 @@ ttt_queues_open(struct ttt_parent *p, const char **what)
 {
 	int rc = 0;
 
-	if (p->nqueues < 1 || p->nqueues > TTT_QUEUES_MAX)
-		return *what = "the number of queues", -EINVAL;
+	if (p->nqueues < 1 || p->nqueues > TTT_QUEUES_MAX) {
+		*what = "the number of queues";
+		return -EINVAL;
+	}
 	for (unsigned k = 1; k < p->nqueues; k++)
 		p->tap[k] = p->udp[k] = -1;
 	for (unsigned k = 1; rc == 0 && k < p->nqueues; k++) {
