@@ -221,6 +221,7 @@ deliver_message(struct ttt_datapath *dp, unsigned i, const struct ttt_now *now)
 	b->src[i].len = m->msg_hdr.msg_namelen;
 	if (ttt_gro_cut(m->msg_hdr.msg_flags))
 		return deliver(dp, NULL, &b->src[i], p, len, 1, now);
+	dp->rx.turn_dgrams += seg != 0 && seg < len ? (unsigned)((len + seg - 1) / seg) : 1;
 	if (seg != 0 && seg < len)
 		ttt_count(&dp->rx.count, TTT_STAT_RX_COALESCED, (len + seg - 1) / seg);
 	/* At least once: an empty datagram is refused and counted. */
@@ -266,6 +267,7 @@ ttt_receive_batch(struct ttt_datapath *dp, int flags)
 		b->mm[i].msg_hdr.msg_namelen = sizeof(b->src[i].ss);
 		b->mm[i].msg_hdr.msg_controllen = sizeof(b->ctl[i].buf);
 	}
+	dp->rx.turn_dgrams = 0;
 	n = recvmmsg(dp->udp, b->mm, TTT_RX_MSGS, flags, NULL);
 	if (n < 0) {
 		if (errno != EINTR && errno != EAGAIN)
