@@ -36,6 +36,25 @@ check "the worker has its forwarding thread besides the main one" \
 check "with --no-sched-batch, B's parent runs SCHED_OTHER" all_policy "$PID_B" 0
 check "and every thread of its worker" all_policy "$WB" 0
 
+# any_policy PID POLICY: some thread of PID runs POLICY.
+any_policy() {
+	policies "$1" | grep -qx "$2"
+}
+# batch_again: a ping through the tunnel, then A's threads all batch.
+batch_again() {
+	ip netns exec "$NS_A" ping -c 1 -W 1 -q 10.99.0.2 > /dev/null && all_policy "$WA" 3
+}
+
+# A busy turn (a full batch from the tap: runs of 64 datagrams, each sent
+# as one UDP_SEGMENT message that the tap hands over whole) switches the
+# forwarding thread to SCHED_OTHER; it stays so while it sleeps, until a
+# turn 100 ms after the last busy one switches it back.
+check "a burst of 64-byte datagrams through the tunnel is sent" \
+	ip netns exec "$NS_A" timeout 20 python3 "$TTT_ROOT/tests/tools/udpburst.py" \
+	send 10.99.0.2 9 4096 64 64 gso
+check "after it, A's forwarding thread runs SCHED_OTHER" any_policy "$WA" 0
+check "the next turn 100 ms later switches it back to SCHED_BATCH" wait_for 10 batch_again
+
 # Started under SCHED_RR (priority 1), a policy an administrator chose: kept.
 # (Leaving it needs no privilege, so only the rule keeps it, not EPERM.)
 NS_C=$(netns c)
