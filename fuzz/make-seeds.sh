@@ -248,16 +248,16 @@ rec 00 7 "$(for _ in $(seq 26); do printf '0000000000000080'; done)$(head -c 24 
 # A negative time and a flag of 2: refused.
 rec 00 7 "$(head -c 208 /dev/zero | xxd -p | tr -d '\n')ffffffffffffffff00000000000000000200000000000000" | out "$I/stats-bad-report"
 rec 00 2 "$(head -c 32 /dev/zero | xxd -p | tr -d '\n')" | out "$I/key-to-parent-refused"
-# To the worker: the configuration (struct ttt_config, config.h: version 8,
+# To the worker: the configuration (struct ttt_config, config.h: version 9,
 # defaults, fixed IPv6 peer, uid/gid 65534, floor 0, no rotation (one seed
-# mid-rotation), a status file; 2152 bytes, the last 4 padding; one seed with 4 queues), key, and the
+# mid-rotation), a status file; 2160 bytes, the last 4 padding; one seed with 4 queues), key, and the
 # test-build-only syscall request.
 le32() { printf '%s%s' "$(le16 $(($1 & 65535)))" "$(le16 $(($1 >> 16 & 65535)))"; }
 le64() { printf '%s%s' "$(le32 $(($1 & 4294967295)))" "$(le32 $(($1 >> 32 & 4294967295)))"; }
 strz() { h=$(printf '%s' "$2" | xxd -p | tr -d '\n'); printf '%s' "$h"; head -c $(($1 - ${#h} / 2)) /dev/zero | xxd -p | tr -d '\n'; }
-config() {	# version action | mtu window stats grace threads keepalive peer-timeout daemon syslog verbose quiet no-offload queues | grace left
-	printf '%s' "$(le32 8)$(le32 0)"
-	for v in 1418 3000 0 30000 "$1" "$2" "${3:-0}" 0 0 0 0 0 "${5:-1}"; do le64 "$v"; done
+config() {	# version action | mtu window stats grace threads keepalive peer-timeout daemon syslog verbose quiet no-offload queues no-sched-batch | grace left
+	printf '%s' "$(le32 9)$(le32 0)"
+	for v in 1418 3000 0 30000 "$1" "$2" "${3:-0}" 0 0 0 0 0 "${5:-1}" 0; do le64 "$v"; done
 	# run: uid gid family flags, peer [2001:db8::1]:9123, floor, grace left
 	printf '%s' "$(le32 65534)$(le32 65534)$(le32 10)$(le32 3)"
 	printf '%s' "0a0023280000000020010db8000000000000000000000001$(le64 0)$(le64 "${4:-0}")"

@@ -23,7 +23,7 @@
 #include "addr.h"
 #include "hwaddr.h"
 
-#define TTT_CONFIG_VERSION  8	/* bump on any change of the layout below */
+#define TTT_CONFIG_VERSION  9	/* bump on any change of the layout below */
 
 /* String fields, each with its NUL. */
 #define TTT_CONFIG_PATH_MAX 256	/* key file, chroot, pid, status and metrics files */
@@ -90,6 +90,7 @@ struct ttt_config {
 	int64_t no_offload;		/* flag: a plain tap, no vnet header (tap.h) */
 	int64_t queues;			/* tap queues, sockets and threads: 1..TTT_QUEUES_MAX;
 					 * more than 1 only with threads 1 */
+	int64_t no_sched_batch;		/* flag: keep SCHED_OTHER (schedpol.h) */
 	/* Resolved by the parent: who the worker becomes, where, and its peer. */
 	struct {
 		uint32_t uid, gid;	/* the worker's user; never 0 */

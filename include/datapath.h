@@ -123,6 +123,7 @@ struct ttt_rx_batch {
 struct ttt_receiver {
 	struct ttt_rx_batch b;
 	struct ttt_counters count;
+	unsigned turn_dgrams;		/* datagrams the last ttt_receive_batch took */
 	struct ttt_coalesce coalesce;	/* with a vnet header: the run held for the tap */
 	uint8_t mem[TTT_RX_MSGS * TTT_RX_BUF] __attribute__((aligned(TTT_SLOT_ALIGN)));
 	uint8_t coalesce_buf[TTT_COALESCE_BUF] __attribute__((aligned(TTT_SLOT_ALIGN)));

@@ -4,6 +4,7 @@
  * compromised process cannot probe the filter and carry on.
  */
 #include <errno.h>
+#include <sched.h>
 #include <fcntl.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -152,6 +153,33 @@ prefer_hot_calls(scmp_filter_ctx ctx)
 	return rc;
 }
 
+/*
+ * A forwarding thread switches itself between SCHED_BATCH (sparse traffic:
+ * a wake-up must not preempt its sender) and SCHED_OTHER (busy: it must
+ * keep up), schedpol.h. In both filters, the parent's being inherited.
+ * Only those two policies, only on the calling thread (pid 0): no
+ * real-time policy, no priority, no other task.
+ */
+static const int own_policies[] = { SCHED_OTHER, SCHED_BATCH };
+
+static int
+allow_own_policy(scmp_filter_ctx ctx)
+{
+	int rc = 0;
+
+	for (size_t i = 0; rc == 0 && i < NRULES(own_policies); i++) {
+		struct scmp_arg_cmp own[] = {
+			{ .arg = 0, .op = SCMP_CMP_EQ, .datum_a = 0, .datum_b = 0 },
+			{ .arg = 1, .op = SCMP_CMP_EQ, .datum_a = (scmp_datum_t)own_policies[i],
+			    .datum_b = 0 },
+		};
+
+		rc = seccomp_rule_add_array(ctx, SCMP_ACT_ALLOW, SCMP_SYS(sched_setscheduler),
+		    2, own);
+	}
+	return rc;
+}
+
 int
 ttt_seccomp_worker(const struct ttt_worker_fds *fds)
 {
@@ -170,6 +198,8 @@ ttt_seccomp_worker(const struct ttt_worker_fds *fds)
 		rc = add_rules(ctx, worker_any, NRULES(worker_any));
 	if (rc == 0)
 		rc = add_worker_futex(ctx);
+	if (rc == 0)
+		rc = allow_own_policy(ctx);
 	if (rc == 0)
 		rc = add_worker_fd_rules(ctx, fds);
 	if (rc == 0)
@@ -401,6 +431,13 @@ ttt_seccomp_parent(const struct ttt_parent_policy *pol)
 		rc = parent_signals(ctx);
 	if (rc == 0)
 		rc = parent_opens(ctx, pol);
+	if (rc == 0)
+		rc = allow_own_policy(ctx);
+	/* A new worker's forwarding thread reads its own policy, before the
+	 * worker's filter (which does not allow it) is installed. */
+	if (rc == 0)
+		rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(sched_getscheduler), 1,
+		    (struct scmp_arg_cmp){ .arg = 0, .op = SCMP_CMP_EQ, .datum_a = 0, .datum_b = 0 });
 	/* A new worker is the worker's image, by the descriptor opened and
 	 * checked at start and moved to its fixed number: no path, so no other
 	 * program. */

@@ -100,6 +100,11 @@ const char ttt_cli_usage[] =
 "                         cut into ordinary frames before they are sent,\n"
 "                         and takes runs of received segments or, from\n"
 "                         Linux 6.2, UDP datagrams as one)\n"
+"      --no-sched-batch   keep the normal scheduling policy (default:\n"
+"                         SCHED_BATCH, so that a frame's wake-up never\n"
+"                         preempts the task that sent it and a round trip\n"
+"                         wakes no idle CPU; a policy set with chrt or\n"
+"                         systemd's CPUSchedulingPolicy= is kept)\n"
 "      --peer-timeout N   when the peer was given by host name and nothing\n"
 "                         authenticated came from it for N seconds, resolve\n"
 "                         the name again, and again every N seconds while it\n"
@@ -175,6 +180,7 @@ const struct ttt_option ttt_cli_options[] = {
 	COUNT("verbose", 'v', verbose, TTT_VERBOSE_MAX),
 	FLAG("quiet", 'q', quiet),
 	FLAG("no-offload", 0, no_offload),
+	FLAG("no-sched-batch", 0, no_sched_batch),
 	ACTION("genkey", 0, TTT_CLI_GENKEY),
 	ACTION("version", 0, TTT_CLI_VERSION),
 	ACTION("help", 'h', TTT_CLI_HELP),

@@ -14,11 +14,14 @@
  */
 #include <errno.h>
 #include <poll.h>
+#include <sched.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "datapath.h"
+#include "clock.h"
 #include "log.h"
+#include "schedpol.h"
 
 /* A queue's own buffers; queues past dp->nqueues are never touched. */
 static void
@@ -117,11 +120,33 @@ die(const char *what, int err)
 	_exit(1);
 }
 
+/* sp: the thread's policy, read before the filter forbids reading it. */
 static void
-wait_start(struct ttt_datapath *dp)
+wait_start(struct ttt_datapath *dp, struct ttt_schedpol *sp)
 {
+	ttt_schedpol_init(sp, sched_getscheduler(0));
 	(void)pthread_barrier_wait(&dp->ready);
 	(void)pthread_barrier_wait(&dp->go);
+}
+
+/* After a turn: batch while sparse, other while busy (schedpol.h). */
+static void
+adapt(struct ttt_schedpol *sp, int busy)
+{
+	int to;
+
+	if (!sp->adaptive || (to = ttt_schedpol_turn(sp, busy, ttt_mono_ns())) < 0)
+		return;
+	/* Refused (it never should be): keep the policy it has, and stop trying. */
+	if (ttt_schedpol_switch(to) != 0)
+		sp->adaptive = 0;
+}
+
+/* A turn took this many datagrams from the socket: busy (schedpol.h). */
+static int
+rx_busy(const struct ttt_queue *q)
+{
+	return q->rx.turn_dgrams >= TTT_BATCH;
 }
 
 /* --threads 2: the tap's thread (queue 0, the only one). */
@@ -129,16 +154,19 @@ static void *
 tx_thread(void *arg)
 {
 	struct ttt_queue *q = arg;
+	struct ttt_schedpol sp;
 
-	wait_start(q->dp);
+	wait_start(q->dp, &sp);
 	for (;;) {
 		struct pollfd pfd = { .fd = q->tap, .events = POLLIN };
+		unsigned n;
 
 		if (poll(&pfd, 1, -1) < 0 && errno != EINTR)
 			die("poll on the tap", errno);
 		pthread_mutex_lock(&q->tx.lock);
-		(void)ttt_send_tap_batch(q);
+		n = ttt_send_tap_batch(q);
 		pthread_mutex_unlock(&q->tx.lock);
+		adapt(&sp, n == TTT_BATCH);
 	}
 	return NULL;
 }
@@ -148,8 +176,9 @@ static void *
 rx_thread(void *arg)
 {
 	struct ttt_queue *q = arg;
+	struct ttt_schedpol sp;
 
-	wait_start(q->dp);
+	wait_start(q->dp, &sp);
 	for (;;) {
 		/* The answers the kernel made to what we wrote: send them now,
 		 * unless the tap's thread is already sending. */
@@ -158,6 +187,7 @@ rx_thread(void *arg)
 			(void)ttt_send_tap_batch(q);
 			pthread_mutex_unlock(&q->tx.lock);
 		}
+		adapt(&sp, rx_busy(q));
 	}
 	return NULL;
 }
@@ -167,30 +197,34 @@ static void *
 both_thread(void *arg)
 {
 	struct ttt_queue *q = arg;
+	struct ttt_schedpol sp;
 
-	wait_start(q->dp);
+	wait_start(q->dp, &sp);
 	for (;;) {
 		struct pollfd pfd[2] = {
 			{ .fd = q->udp, .events = POLLIN }, { .fd = q->tap, .events = POLLIN },
 		};
-		int wrote = 0;
+		int wrote = 0, busy = 0;
+		unsigned k = 0;
 
 		if (poll(pfd, 2, -1) < 0) {
 			if (errno != EINTR)
 				die("poll", errno);
 			continue;
 		}
-		if (pfd[0].revents)
+		if (pfd[0].revents) {
 			wrote = ttt_receive_batch(q, MSG_DONTWAIT);
+			busy = rx_busy(q);
+		}
 		/* As many tap batches as receive messages at most, while the tap
 		 * has a full batch ready: a turn serves both directions alike. */
 		if (wrote || pfd[1].revents) {
 			pthread_mutex_lock(&q->tx.lock);
-			for (unsigned k = 0; k < TTT_RX_MSGS && ttt_send_tap_batch(q) == TTT_BATCH;
-			    k++)
-				;
+			while (k < TTT_RX_MSGS && ttt_send_tap_batch(q) == TTT_BATCH)
+				k++;
 			pthread_mutex_unlock(&q->tx.lock);
 		}
+		adapt(&sp, busy || k > 0);
 	}
 	return NULL;
 }

@@ -31,6 +31,7 @@
 #include "parent_sandbox.h"
 #include "pidfile.h"
 #include "privdrop.h"
+#include "schedpol.h"
 #include "show.h"
 #include "queues.h"
 #include "tap.h"
@@ -63,9 +64,7 @@ static int
 genkey(void)
 {
 	char text[TTT_KEY_B64_MAX + 2];
-	int n = ttt_key_generate_text(text, sizeof(text));
-
-	int ok;
+	int ok, n = ttt_key_generate_text(text, sizeof(text));
 
 	if (n < 0)
 		return fail(EX_OSERR, "generating a key: %s", strerror(-n));
@@ -417,6 +416,9 @@ confine_parent(const struct ttt_config *cfg, int exe, int *pidfd)
 		log_err("dropping the parent's capabilities failed");
 		return EX_OSERR;
 	}
+	/* Before the filter, which forbids it; every worker inherits it. */
+	if ((rc = ttt_schedpol_set(cfg->no_sched_batch == 0)) < 0)
+		log_warn("keeping the normal scheduling policy: SCHED_BATCH: %s", strerror(-rc));
 	if ((rc = ttt_parent_confine(cfg, exe, &pol)) != 0) {
 		log_err("confining the parent (Landlock, seccomp): %s", strerror(-rc));
 		return EX_OSERR;

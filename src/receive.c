@@ -251,6 +251,7 @@ deliver_message(struct ttt_queue *q, unsigned i, const struct ttt_now *now)
 	b->src[i].len = m->msg_hdr.msg_namelen;
 	if (ttt_gro_cut(m->msg_hdr.msg_flags))
 		return deliver(q, NULL, &b->src[i], p, len, 1, now);
+	q->rx.turn_dgrams += seg != 0 && seg < len ? (unsigned)((len + seg - 1) / seg) : 1;
 	if (seg != 0 && seg < len)
 		ttt_count(&q->rx.count, TTT_STAT_RX_COALESCED, (len + seg - 1) / seg);
 	/* At least once: an empty datagram is refused and counted. */
@@ -299,6 +300,7 @@ ttt_receive_batch(struct ttt_queue *q, int flags)
 		b->mm[i].msg_hdr.msg_namelen = sizeof(b->src[i].ss);
 		b->mm[i].msg_hdr.msg_controllen = sizeof(b->ctl[i].buf);
 	}
+	q->rx.turn_dgrams = 0;
 	n = recvmmsg(q->udp, b->mm, TTT_RX_MSGS, flags, NULL);
 	if (n < 0) {
 		if (errno != EINTR && errno != EAGAIN)
