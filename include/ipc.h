@@ -63,6 +63,7 @@ enum ttt_test_syscall {
 	TTT_TEST_PEER_FLOOD,	/* report the peer TTT_TEST_PEER_FLOOD_N times at once */
 	TTT_TEST_QUEUE_FDS,	/* write the last queue's tap (allowed), then the number
 				 * a queue more would have (forbidden) */
+	TTT_TEST_SCHED_FIFO,	/* SCHED_BATCH on itself (allowed), then SCHED_FIFO (forbidden) */
 	TTT_TEST_NSYSCALLS
 };
 

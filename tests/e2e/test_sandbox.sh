@@ -36,8 +36,9 @@ replaced() {
 	check "$1: ping works again" ping_ok "$NS_A" 10.99.0.2 2
 }
 
-names=(x open socket execve ptrace setresuid x x x x "futex(FUTEX_LOCK_PI)")
-for n in 1 2 3 4 5 10; do
+names=(x open socket execve ptrace setresuid x x x x "futex(FUTEX_LOCK_PI)" x x
+	"sched_setscheduler(SCHED_FIFO)")
+for n in 1 2 3 4 5 10 13; do
 	log "worker attempts ${names[$n]}"
 	restart_with_hook "$n"
 	kill -USR2 "$PID_A"
@@ -45,6 +46,8 @@ for n in 1 2 3 4 5 10; do
 	check_not "${names[$n]}: the syscall never returned" grep -q "was NOT stopped" "$T_DIR/a.log"
 	replaced "${names[$n]}"
 done
+check "SCHED_BATCH on itself is allowed (schedpol.h), before SCHED_FIFO kills" \
+	grep -q "test hook: SCHED_BATCH on itself returned 0" "$T_DIR/a.log"
 
 # --queues 2: each queue's tap and socket take the data path's calls, and
 # no other number does: not the one a queue more would have.

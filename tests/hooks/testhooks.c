@@ -2,6 +2,7 @@
  * Test-only hooks (see testhooks.h).
  */
 #include <errno.h>
+#include <sched.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
@@ -103,6 +104,14 @@ ttt_testhook_worker(struct ttt_datapath *dp, uint8_t which)
 		log_warn("test hook: queue %u's tap took a write (returned %d)", dp->nqueues - 1, r);
 		r = (int)write(TTT_WORKER_QUEUE_TAP_FD(dp->nqueues), "", 0);
 		break;
+	case TTT_TEST_SCHED_FIFO: {
+		const struct sched_param none = { .sched_priority = 0 }, rt = { .sched_priority = 1 };
+
+		r = sched_setscheduler(0, SCHED_BATCH, &none);
+		log_warn("test hook: SCHED_BATCH on itself returned %d", r);
+		r = sched_setscheduler(0, SCHED_FIFO, &rt);
+		break;
+	}
 	case TTT_TEST_FUTEX_PI: {
 		/* An uncontended PI lock would simply succeed, were it allowed. */
 		static uint32_t word;
