@@ -72,6 +72,7 @@ enum ttt_cli_action {
 #define TTT_CONFIG_TAP_REFUSED 0x8u	/* the kernel refused an offload: counted */
 #define TTT_CONFIG_TAP_USO    0x10u	/* the tap takes UDP super-frames (coalesce.h) */
 #define TTT_CONFIG_TAP_TSO    0x20u	/* and TCP ones: only for saying what was refused */
+#define TTT_CONFIG_SCHED_OURS 0x40u	/* the parent chose SCHED_BATCH: threads may switch (schedpol.h) */
 
 struct ttt_config {
 	uint32_t version;		/* TTT_CONFIG_VERSION */

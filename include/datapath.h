@@ -169,6 +169,7 @@ struct ttt_datapath {
 	unsigned nqueues;		/* 1..TTT_QUEUES_MAX; q[0] is the tap and socket at 4, 5 */
 	int vnet;			/* the tap's frames carry a vnet header (tap.h) */
 	int uso;			/* and the tap takes UDP super-frames (coalesce.h) */
+	int sched_ours;			/* the parent chose SCHED_BATCH (schedpol.h) */
 	/* Shared with the parent: each stamp raised before its frame is
 	 * delivered or sent, so the next worker's floor covers it (stamps.h). */
 	struct ttt_stamps *stamps;

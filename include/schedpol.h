@@ -12,13 +12,16 @@
  * yields at once to a SCHED_OTHER task it wakes (the answer's reader).
  * Why not always: a thread that must keep up with a full tap or socket
  * should not wait for the tick to run, so a busy turn switches it to
- * SCHED_OTHER, and 100 ms without one switches it back.
+ * SCHED_OTHER, and 100 ms without one switches it back: a thread asleep
+ * wakes for it (its poll's timeout), so the first frame after a burst is
+ * met under batch again. With --threads 2, the socket's thread, asleep in
+ * recvmmsg, switches back at its next turn instead.
  *
  * The parent sets SCHED_BATCH before its seccomp filter; every worker
  * inherits it through fork and exec, every thread through pthread_create.
  * The filters let a thread set SCHED_OTHER or SCHED_BATCH on itself, and
- * nothing else. A policy the administrator chose other than those two
- * (chrt, CPUSchedulingPolicy=) is kept and never switched.
+ * nothing else. A policy the administrator chose (chrt,
+ * CPUSchedulingPolicy=), SCHED_BATCH included, is kept and never switched.
  */
 #ifndef TTT_SCHEDPOL_H
 #define TTT_SCHEDPOL_H
@@ -39,12 +42,18 @@ struct ttt_schedpol {
  * policy, or -errno. */
 int ttt_schedpol_set(int batch);
 
-/* A forwarding thread, at its start: policy is its own (sched_getscheduler). */
-void ttt_schedpol_init(struct ttt_schedpol *s, int policy);
+/* A forwarding thread, at its start: policy is its own (sched_getscheduler);
+ * ours, whether the parent chose it (ttt_schedpol_set returned 1). */
+void ttt_schedpol_init(struct ttt_schedpol *s, int policy, int ours);
 
 /* After a turn, busy or not, at now_ns: the policy to switch to, or -1 to
  * stay. Pure; s records the switch as made. */
 int ttt_schedpol_turn(struct ttt_schedpol *s, int busy, int64_t now_ns);
+
+/* How long the thread may sleep at now_ns before a turn with nothing to do
+ * is due to switch it back to batch: ms, rounded up; -1 (no limit) when
+ * nothing is to be switched back. Pure. */
+int ttt_schedpol_wait_ms(const struct ttt_schedpol *s, int64_t now_ns);
 
 /* Switch the calling thread to policy (SCHED_OTHER or SCHED_BATCH): 0 or -errno. */
 int ttt_schedpol_switch(int policy);

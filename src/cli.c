@@ -105,7 +105,7 @@ const char ttt_cli_usage[] =
 "                         frame's wake-up never preempts the task that sent\n"
 "                         it and a round trip wakes no idle CPU; SCHED_OTHER\n"
 "                         while busy; a policy set with chrt or systemd's\n"
-"                         CPUSchedulingPolicy= is kept)\n"
+"                         CPUSchedulingPolicy=, batch too, is kept)\n"
 "      --peer-timeout N   when the peer was given by host name and nothing\n"
 "                         authenticated came from it for N seconds, resolve\n"
 "                         the name again, and again every N seconds while it\n"

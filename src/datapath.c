@@ -124,7 +124,7 @@ die(const char *what, int err)
 static void
 wait_start(struct ttt_datapath *dp, struct ttt_schedpol *sp)
 {
-	ttt_schedpol_init(sp, sched_getscheduler(0));
+	ttt_schedpol_init(sp, sched_getscheduler(0), dp->sched_ours);
 	(void)pthread_barrier_wait(&dp->ready);
 	(void)pthread_barrier_wait(&dp->go);
 }
@@ -140,6 +140,15 @@ adapt(struct ttt_schedpol *sp, int busy)
 	/* Refused (it never should be): keep the policy it has, and stop trying. */
 	if (ttt_schedpol_switch(to) != 0)
 		sp->adaptive = 0;
+}
+
+/* A poll's timeout: no limit, unless a thread switched to SCHED_OTHER by a
+ * burst must wake to switch back, not keep it for the next frame. */
+static int
+poll_ms(const struct ttt_schedpol *sp)
+{
+	return sp->adaptive && sp->policy == SCHED_OTHER ?
+	    ttt_schedpol_wait_ms(sp, ttt_mono_ns()) : -1;
 }
 
 /* A turn took this many datagrams from the socket: busy (schedpol.h). */
@@ -159,13 +168,16 @@ tx_thread(void *arg)
 	wait_start(q->dp, &sp);
 	for (;;) {
 		struct pollfd pfd = { .fd = q->tap, .events = POLLIN };
-		unsigned n;
+		unsigned n = 0;
+		int ready = poll(&pfd, 1, poll_ms(&sp));
 
-		if (poll(&pfd, 1, -1) < 0 && errno != EINTR)
+		if (ready < 0 && errno != EINTR)
 			die("poll on the tap", errno);
-		pthread_mutex_lock(&q->tx.lock);
-		n = ttt_send_tap_batch(q);
-		pthread_mutex_unlock(&q->tx.lock);
+		if (ready > 0) {
+			pthread_mutex_lock(&q->tx.lock);
+			n = ttt_send_tap_batch(q);
+			pthread_mutex_unlock(&q->tx.lock);
+		}
 		adapt(&sp, n == TTT_BATCH);
 	}
 	return NULL;
@@ -207,7 +219,7 @@ both_thread(void *arg)
 		int wrote = 0, busy = 0;
 		unsigned k = 0;
 
-		if (poll(pfd, 2, -1) < 0) {
+		if (poll(pfd, 2, poll_ms(&sp)) < 0) {
 			if (errno != EINTR)
 				die("poll", errno);
 			continue;

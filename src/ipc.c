@@ -135,7 +135,8 @@ parse_config(const uint8_t *p, struct ttt_ipc_msg *m)
 	if (c->run.sock_family != AF_INET && c->run.sock_family != AF_INET6)
 		return -EBADMSG;
 	if ((c->run.flags & ~(TTT_CONFIG_FIXED_PEER | TTT_CONFIG_HAVE_PEER | TTT_CONFIG_TAP_VNET |
-	    TTT_CONFIG_TAP_REFUSED | TTT_CONFIG_TAP_USO | TTT_CONFIG_TAP_TSO)) != 0)
+	    TTT_CONFIG_TAP_REFUSED | TTT_CONFIG_TAP_USO | TTT_CONFIG_TAP_TSO |
+	    TTT_CONFIG_SCHED_OURS)) != 0)
 		return -EBADMSG;
 	if ((c->run.flags & TTT_CONFIG_FIXED_PEER) && !(c->run.flags & TTT_CONFIG_HAVE_PEER))
 		return -EBADMSG;

@@ -402,7 +402,7 @@ take_pidfile(const char *path, int *fd)
 }
 
 static int
-confine_parent(const struct ttt_config *cfg, int exe, int *pidfd)
+confine_parent(struct ttt_config *cfg, int exe, int *pidfd)
 {
 	struct ttt_parent_policy pol;
 	int rc;
@@ -419,6 +419,9 @@ confine_parent(const struct ttt_config *cfg, int exe, int *pidfd)
 	/* Before the filter, which forbids it; every worker inherits it. */
 	if ((rc = ttt_schedpol_set(cfg->no_sched_batch == 0)) < 0)
 		log_warn("keeping the normal scheduling policy: SCHED_BATCH: %s", strerror(-rc));
+	/* Only a policy we chose is ours to switch: chrt -b's stays batch. */
+	if (rc == 1)
+		cfg->run.flags |= TTT_CONFIG_SCHED_OURS;
 	if ((rc = ttt_parent_confine(cfg, exe, &pol)) != 0) {
 		log_err("confining the parent (Landlock, seccomp): %s", strerror(-rc));
 		return EX_OSERR;
@@ -542,7 +545,7 @@ main(int argc, char **argv)
 		return rc;
 	if ((rc = setup(cfg, &parent, &u)) != 0)
 		return rc;
-	if ((rc = confine_parent(cfg, parent.exe, &pidfd)) != 0) {
+	if ((rc = confine_parent(&parent.cfg, parent.exe, &pidfd)) != 0) {
 		ttt_pidfile_release(cfg->pidfile, pidfd);
 		return rc;
 	}

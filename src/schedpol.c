@@ -25,9 +25,9 @@ ttt_schedpol_set(int batch)
 }
 
 void
-ttt_schedpol_init(struct ttt_schedpol *s, int policy)
+ttt_schedpol_init(struct ttt_schedpol *s, int policy, int ours)
 {
-	s->adaptive = policy == SCHED_BATCH;
+	s->adaptive = ours && policy == SCHED_BATCH;
 	s->policy = policy;
 	s->busy_ns = 0;
 }
@@ -48,6 +48,22 @@ ttt_schedpol_turn(struct ttt_schedpol *s, int busy, int64_t now_ns)
 		return SCHED_BATCH;
 	}
 	return -1;
+}
+
+int
+ttt_schedpol_wait_ms(const struct ttt_schedpol *s, int64_t now_ns)
+{
+	int64_t left;
+
+	if (!s->adaptive || s->policy != SCHED_OTHER)
+		return -1;
+	left = s->busy_ns + TTT_SCHEDPOL_IDLE_NS - now_ns;
+	if (left <= 0)
+		return 0;
+	if (left > TTT_SCHEDPOL_IDLE_NS)
+		left = TTT_SCHEDPOL_IDLE_NS;
+	/* Rounded up: waking a little early would only sleep again. */
+	return (int)((left + 999999) / 1000000);
 }
 
 int

@@ -219,6 +219,7 @@ apply_setup(struct worker *w, const struct received *r)
 	dp->vnet = (r->cfg.run.flags & TTT_CONFIG_TAP_VNET) != 0;
 	/* UDP runs need both: without the header nothing is a run. */
 	dp->uso = dp->vnet && (r->cfg.run.flags & TTT_CONFIG_TAP_USO) != 0;
+	dp->sched_ours = (r->cfg.run.flags & TTT_CONFIG_SCHED_OURS) != 0;
 	/* Once a worker: the totals say how many ran without what was asked. */
 	if (r->cfg.run.flags & TTT_CONFIG_TAP_REFUSED)
 		ttt_count(&dp->q[0].tx.count, TTT_STAT_TX_OFFLOAD_OFF, 1);

@@ -97,7 +97,8 @@ keyfile() {
 # start_ttt NS LOGNAME ARGS...: run the daemon in NS in the background; sets TTT_PID.
 start_ttt() {
 	local ns=$1 name=$2; shift 2
-	ip netns exec "$ns" "$TTT_BIN" "$@" > "$T_DIR/$name.log" 2>&1 &
+	# shellcheck disable=SC2086 # TTT_WRAP: a command and its arguments (chrt -b 0)
+	ip netns exec "$ns" ${TTT_WRAP:-} "$TTT_BIN" "$@" > "$T_DIR/$name.log" 2>&1 &
 	TTT_PID=$!
 	T_PIDS+=("$TTT_PID")
 }

@@ -58,6 +58,7 @@ expect 64 "peer address '255.255.255.255:9000': not one host" "$KEY" :9000 255.2
 expect 64 "peer address '0.0.0.0:9000': not one host" "$KEY" :9000 0.0.0.0:9000
 expect 64 "--quiet and --verbose" -q -v "$KEY" :9000
 expect 64 "no-offload" --no-offload=1 "$KEY" :9000
+expect 64 "no-sched-batch" --no-sched-batch=1 "$KEY" :9000
 
 log "names (68)"
 expect 68 "peer address 'no-such-host.invalid:9000'.*resolved" "$KEY" :9000 no-such-host.invalid:9000
@@ -153,7 +154,7 @@ log "help and version"
 check "--help exits 0 and documents every option" sh -c '
 	out=$("$0" --help) || exit 1
 	for o in --ifname --mtu --window-ms --user --chroot --daemon --pidfile --syslog \
-	         --stats-interval --rekey-grace-ms --threads --queues --no-offload --peer-timeout --verbose --quiet \
+	         --stats-interval --rekey-grace-ms --threads --queues --no-offload --no-sched-batch --peer-timeout --verbose --quiet \
 	         --genkey --version \
 	         --help SIGTERM SIGUSR1; do
 		printf "%s" "$out" | grep -q -- "$o" || { echo "missing $o"; exit 1; }

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # The daemon runs SCHED_BATCH (schedpol.h): its parent and every thread of
 # its worker, so that a frame's wake-up never preempts the task that sent
-# it. --no-sched-batch keeps SCHED_OTHER, and a policy the daemon was
-# started under (here SCHED_RR, by chrt) is kept. What it buys, a shorter
-# round trip, is measured by make bench, not here.
+# it; a busy forwarding thread switches itself to SCHED_OTHER and back.
+# --no-sched-batch keeps SCHED_OTHER, and a policy the daemon was started
+# under (SCHED_BATCH or SCHED_RR, by chrt) is kept, never switched. What it
+# buys, a shorter round trip, is measured by make bench, not here.
 . "$(dirname "$0")/lib.sh"
 need_root
 
@@ -45,15 +46,54 @@ batch_again() {
 	ip netns exec "$NS_A" ping -c 1 -W 1 -q 10.99.0.2 > /dev/null && all_policy "$WA" 3
 }
 
-# A busy turn (a full batch from the tap: runs of 64 datagrams, each sent
-# as one UDP_SEGMENT message that the tap hands over whole) switches the
-# forwarding thread to SCHED_OTHER; it stays so while it sleeps, until a
-# turn 100 ms after the last busy one switches it back.
-check "a burst of 64-byte datagrams through the tunnel is sent" \
-	ip netns exec "$NS_A" timeout 20 python3 "$TTT_ROOT/tests/tools/udpburst.py" \
-	send 10.99.0.2 9 4096 64 64 gso
-check "after it, A's forwarding thread runs SCHED_OTHER" any_policy "$WA" 0
-check "the next turn 100 ms later switches it back to SCHED_BATCH" wait_for 10 batch_again
+# no_ipv6 NS: the tap sends nothing of its own (router solicitations, MLD),
+# so a worker's turn comes from the test's traffic alone.
+no_ipv6() {
+	ip netns exec "$1" sysctl -qw net.ipv6.conf.ttt0.disable_ipv6=1
+}
+# burst NS: runs of 64 64-byte datagrams to the peer for about a second,
+# each run sent as one UDP_SEGMENT message that the tap hands over whole:
+# a full batch from the tap, a busy turn. In the background: BURST its PID.
+burst() {
+	ip netns exec "$1" timeout 30 python3 "$TTT_ROOT/tests/tools/udpburst.py" \
+		send 10.99.0.2 9 16384 64 64 gso > /dev/null &
+	BURST=$!
+	T_PIDS+=("$BURST")
+}
+
+# A busy turn switches the forwarding thread to SCHED_OTHER; 100 ms after the
+# last one, the thread, asleep with nothing to do, wakes and switches back.
+no_ipv6 "$NS_A" && no_ipv6 "$NS_B"
+burst "$NS_A"
+check "during a burst of 64-byte datagrams, A's forwarding thread runs SCHED_OTHER" \
+	wait_for 10 any_policy "$WA" 0
+check "the burst is sent" wait "$BURST"
+check "with no more traffic, A's threads are back to SCHED_BATCH within 2 s" \
+	wait_for 2 all_policy "$WA" 3
+check "and a ping through the tunnel finds them so" batch_again
+
+# Started under SCHED_BATCH by the administrator (chrt -b): not ours to
+# switch, so the same burst leaves every thread batch.
+TTT_WRAP="chrt -b 0" two_peers
+WA=$(worker_pid "$PID_A")
+check "a pair started under chrt -b 0: traffic crosses" ping_ok "$NS_A" 10.99.0.2
+check "its parent runs SCHED_BATCH" all_policy "$PID_A" 3
+no_ipv6 "$NS_A" && no_ipv6 "$NS_B"
+burst "$NS_A"
+# samples PID BG: PID's policies, one line a sample, while process BG runs.
+samples() {
+	while kill -0 "$2" 2>/dev/null; do
+		policies "$1" | tr '\n' ' '
+		echo
+	done
+}
+samples "$WA" "$BURST" > "$T_DIR/chrt-b.samples"
+check "the burst is sent" wait "$BURST"
+log "$(wc -l < "$T_DIR/chrt-b.samples") samples of A's worker's policies during the burst"
+check "it was sampled at least 5 times while it lasted" \
+	test "$(wc -l < "$T_DIR/chrt-b.samples")" -ge 5
+check "and every thread of A's worker stayed SCHED_BATCH throughout" \
+	sh -c '! grep -qw 0 "$1"' _ "$T_DIR/chrt-b.samples"
 
 # Started under SCHED_RR (priority 1), a policy an administrator chose: kept.
 # (Leaving it needs no privilege, so only the rule keeps it, not EPERM.)

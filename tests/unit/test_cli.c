@@ -318,6 +318,9 @@ test_flags_and_levels(void **state)
 	ACCEPTED("--no-offload", "k", ":9");
 	assert_int_equal(cfg.no_offload, 1);
 	REFUSED("unknown option '--no-offload=1'", "--no-offload=1", "k", ":9");
+	ACCEPTED("--no-sched-batch", "k", ":9");
+	assert_int_equal(cfg.no_sched_batch, 1);
+	REFUSED("unknown option '--no-sched-batch=1'", "--no-sched-batch=1", "k", ":9");
 	assert_int_equal(cfg.daemonize, 0);
 }
 

@@ -208,8 +208,8 @@ test_config_rules(void **state)
 	REFUSED(c.local[0] = '\0');
 	/* The run section the parent resolved. */
 	REFUSED(c.run.sock_family = AF_UNIX);
-	REFUSED(c.run.flags = 0x80);
-	REFUSED(c.run.flags |= 0x40);				/* the next flag, unknown */
+	REFUSED(c.run.flags = 0x100);
+	REFUSED(c.run.flags |= 0x80);				/* the next flag, unknown */
 	REFUSED(c.no_offload = 2);				/* a flag is 0 or 1 */
 	REFUSED(c.run.flags = TTT_CONFIG_FIXED_PEER);		/* fixed, but no peer */
 	REFUSED(c.run.peer.family = AF_INET);			/* not the socket's family */

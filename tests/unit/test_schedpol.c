@@ -24,7 +24,7 @@ test_busy_switches_to_other(void **state)
 	struct ttt_schedpol s;
 
 	(void)state;
-	ttt_schedpol_init(&s, SCHED_BATCH);
+	ttt_schedpol_init(&s, SCHED_BATCH, 1);
 	assert_int_equal(ttt_schedpol_turn(&s, 0, T0), -1);
 	assert_int_equal(ttt_schedpol_turn(&s, 1, T0 + 1), SCHED_OTHER);
 	assert_int_equal(s.policy, SCHED_OTHER);
@@ -39,7 +39,7 @@ test_idle_switches_back(void **state)
 	struct ttt_schedpol s;
 
 	(void)state;
-	ttt_schedpol_init(&s, SCHED_BATCH);
+	ttt_schedpol_init(&s, SCHED_BATCH, 1);
 	assert_int_equal(ttt_schedpol_turn(&s, 1, T0), SCHED_OTHER);
 	assert_int_equal(ttt_schedpol_turn(&s, 0, T0 + IDLE - 1), -1);
 	assert_int_equal(ttt_schedpol_turn(&s, 1, T0 + IDLE - 1), -1);
@@ -59,11 +59,48 @@ test_other_policies_kept(void **state)
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(kept) / sizeof(kept[0]); i++) {
-		ttt_schedpol_init(&s, kept[i]);
+		ttt_schedpol_init(&s, kept[i], 1);
 		assert_int_equal(ttt_schedpol_turn(&s, 1, T0), -1);
 		assert_int_equal(ttt_schedpol_turn(&s, 0, T0 + 2 * IDLE), -1);
 		assert_int_equal(s.policy, kept[i]);
 	}
+}
+
+/* Asleep under SCHED_OTHER, a thread wakes when the idle period ends, to
+ * switch back; under batch, or not ours, it sleeps without a limit. */
+static void
+test_wait_until_switch_back(void **state)
+{
+	struct ttt_schedpol s;
+
+	(void)state;
+	ttt_schedpol_init(&s, SCHED_BATCH, 1);
+	assert_int_equal(ttt_schedpol_wait_ms(&s, T0), -1);
+	assert_int_equal(ttt_schedpol_turn(&s, 1, T0), SCHED_OTHER);
+	assert_int_equal(ttt_schedpol_wait_ms(&s, T0), IDLE / 1000000);
+	/* Rounded up: 1 ns left is still a millisecond to wait. */
+	assert_int_equal(ttt_schedpol_wait_ms(&s, T0 + IDLE - 1), 1);
+	assert_int_equal(ttt_schedpol_wait_ms(&s, T0 + IDLE), 0);
+	assert_int_equal(ttt_schedpol_wait_ms(&s, T0 + 5 * IDLE), 0);
+	/* A clock behind the last busy turn never asks for more than a period. */
+	assert_int_equal(ttt_schedpol_wait_ms(&s, T0 - 5 * IDLE), IDLE / 1000000);
+	assert_int_equal(ttt_schedpol_turn(&s, 0, T0 + IDLE), SCHED_BATCH);
+	assert_int_equal(ttt_schedpol_wait_ms(&s, T0 + IDLE), -1);
+	ttt_schedpol_init(&s, SCHED_OTHER, 1);
+	assert_int_equal(ttt_schedpol_wait_ms(&s, T0), -1);
+}
+
+/* SCHED_BATCH the administrator chose (chrt -b), not the parent: kept. */
+static void
+test_batch_not_ours_kept(void **state)
+{
+	struct ttt_schedpol s;
+
+	(void)state;
+	ttt_schedpol_init(&s, SCHED_BATCH, 0);
+	assert_int_equal(ttt_schedpol_turn(&s, 1, T0), -1);
+	assert_int_equal(ttt_schedpol_turn(&s, 0, T0 + 2 * IDLE), -1);
+	assert_int_equal(s.policy, SCHED_BATCH);
 }
 
 int
@@ -73,6 +110,8 @@ main(void)
 		cmocka_unit_test(test_busy_switches_to_other),
 		cmocka_unit_test(test_idle_switches_back),
 		cmocka_unit_test(test_other_policies_kept),
+		cmocka_unit_test(test_batch_not_ours_kept),
+		cmocka_unit_test(test_wait_until_switch_back),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
