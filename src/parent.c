@@ -217,6 +217,28 @@ read_worker(struct supervisor *s)
 	}
 }
 
+/* Records read from a worker that ended, at most: it can say no more. */
+#define TTT_LAST_WORDS_MAX 64
+
+/*
+ * A worker's last records (the log line saying why it ends) may still wait
+ * in the channel when SIGCHLD is read first: read them before the channel
+ * closes, so nothing it said is lost. Checked like any other record; a bad
+ * one ends the reading, the worker being gone already.
+ */
+static void
+read_last_words(struct supervisor *s)
+{
+	static struct ttt_ipc_msg m;
+	const char *why = "";
+
+	for (unsigned i = 0; i < TTT_LAST_WORDS_MAX && s->chan.fd >= 0; i++) {
+		if (ttt_channel_read(&s->chan, &m, &why) <= 0)
+			return;
+		handle_message(s, &m);
+	}
+}
+
 /* ---- signals ---- */
 
 static void
@@ -231,6 +253,7 @@ reap(struct supervisor *s)
 			ttt_resolver_reaped(&s->res, pid);
 			continue;
 		}
+		read_last_words(s);
 		ttt_parent_describe_status(status, why, sizeof(why));
 		(void)snprintf(s->track.st.last_exit, sizeof(s->track.st.last_exit), "%s", why);
 		if (s->stopping)

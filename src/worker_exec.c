@@ -6,8 +6,30 @@
 #include <signal.h>
 #include <sysexits.h>
 #include <unistd.h>
+#ifdef TTT_TEST_HOOKS
+#include <stdlib.h>
+#include <string.h>
+#endif
 
 #include "worker_exec.h"
+
+#ifdef TTT_TEST_HOOKS
+/*
+ * Test builds only: TTT_TEST_QUEUE_FD=tap (or udp) puts the stamps page, a
+ * regular file, where queue 1's tap (or socket) belongs, so test_queues.sh
+ * can watch the worker refuse it (worker.c, take_queues). src: the plan.
+ */
+static void
+misplace_queue_fd(const struct ttt_parent *p, int *src)
+{
+	const char *which = getenv("TTT_TEST_QUEUE_FD");
+
+	if (which == NULL || p->nqueues < 2)
+		return;
+	/* The plan: channel, stamps, then each queue's tap and socket. */
+	src[2 + 2 + (strcmp(which, "udp") == 0)] = p->stamps_fd;
+}
+#endif
 
 unsigned
 ttt_worker_fd_plan(const struct ttt_parent *p, int chan,
@@ -27,6 +49,9 @@ ttt_worker_fd_plan(const struct ttt_parent *p, int chan,
 		src[n] = p->udp[k];
 		target[n++] = TTT_WORKER_QUEUE_UDP_FD(k);
 	}
+#ifdef TTT_TEST_HOOKS
+	misplace_queue_fd(p, src);
+#endif
 	return n;
 }
 

@@ -198,4 +198,19 @@ SENT=$(printf '%s\n' "$out" | awk '/^sent/ { print $2 }')
 check "sent B's $M captured datagrams back to it (${SENT:-0})" test "${SENT:-0}" -ge "$M"
 refused_all reflected "${SENT:-0}" "B's own datagrams"
 
+# The worker trusts no descriptor it is given: the test build puts the stamps
+# page (a regular file) where queue 1's tap, then its socket, belongs, and
+# the worker ends before it forwards anything (worker.c, take_queues).
+HOOK_BIN=${TTT_HOOK_BIN:-$TTT_ROOT/$BUILD/tinytaptunnel-testhooks}
+for which in tap udp; do
+	export TTT_TEST_QUEUE_FD=$which
+	NS_Q=$(netns "q$which")
+	TTT_BIN=$HOOK_BIN start_ttt "$NS_Q" "q$which" --queues 2 -i ttt0 "$KEY" 127.0.0.1:9005 127.0.0.1:9006
+	unset TTT_TEST_QUEUE_FD
+	check "a regular file as queue 1's $which: the worker refuses it" \
+		wait_log "q$which" "the parent's tap queues and sockets: Bad file descriptor"
+	check "and no worker ever forwards" sh -c '! grep -q sandboxed "$1"' _ "$T_DIR/q$which.log"
+	stop_ttt "$TTT_PID"
+done
+
 finish
