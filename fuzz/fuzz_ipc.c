@@ -163,7 +163,8 @@ static int
 ref_config_ok(const struct ttt_config *c)
 {
 	uint32_t known = TTT_CONFIG_FIXED_PEER | TTT_CONFIG_HAVE_PEER | TTT_CONFIG_TAP_VNET |
-	    TTT_CONFIG_TAP_REFUSED | TTT_CONFIG_TAP_USO | TTT_CONFIG_TAP_TSO;
+	    TTT_CONFIG_TAP_REFUSED | TTT_CONFIG_TAP_USO | TTT_CONFIG_TAP_TSO |
+	    TTT_CONFIG_SCHED_OURS;
 
 	if (c->version != TTT_CONFIG_VERSION || c->action != TTT_CLI_RUN)
 		return 0;
