@@ -15,11 +15,14 @@
 # build as a fifth path in the same rounds, with a column of its own and the
 # ratios ttt/base; BENCH_ROUNDS, BENCH_TCP_SECONDS, BENCH_UDP_SECONDS shorten
 # or lengthen it; BENCH_TTT_OPTS passes options to every tinytaptunnel daemon
-# (e.g. "--threads 2").
+# (e.g. "--threads 2"); BENCH_UDP_PLACEMENT=1 adds, at the end, the 64-byte
+# UDP test on socat and ttt under three pinnings of iperf3 and the two ends
+# to the two CPUs (some 90 s more; the limit grows by 120).
 
 BENCH_NET_LIMIT ?= $(if $(BENCH_COMPARE)$(BENCH_TTT_BASE),660,540)
+BENCH_PLACE_LIMIT := $(if $(filter 1,$(BENCH_UDP_PLACEMENT)),120,0)
 
 .PHONY: bench
 bench: $(PROG)
 	@if [ "$$(id -u)" != 0 ]; then echo "bench: needs root (namespaces, tap devices)" >&2; exit 1; fi
-	@timeout --foreground $(BENCH_NET_LIMIT) scripts/bench.sh
+	@timeout --foreground $$(($(BENCH_NET_LIMIT) + $(BENCH_PLACE_LIMIT))) scripts/bench.sh

@@ -57,7 +57,9 @@
 # Environment: TTT_BIN (default ./tinytaptunnel), BENCH_COMPARE (unset: no
 # base path; BENCH_TTT_BASE is the older name for it), BENCH_ROUNDS (3), BENCH_TCP_SECONDS (10), BENCH_UDP_SECONDS (5),
 # BENCH_PINGS (50), BENCH_TTT_OPTS (options for every tinytaptunnel daemon,
-# base included, e.g. "--threads 2").
+# base included, e.g. "--threads 2"), BENCH_UDP_PLACEMENT (1: afterwards, the
+# 64-byte UDP test on socat and ttt with iperf3 and each end pinned to CPUs
+# three ways, to show how much the placement decides).
 set -euo pipefail
 export LC_ALL=C
 
@@ -180,12 +182,15 @@ status_kb() { awk -v k="$2:" '$1 == k { print $2 }' "/proc/$1/status"; }
 # $DIR/NAME.json. A fresh one-shot server a test: no state carried over.
 iperf() {
 	local sns=$1 cns=$2 dst=$3 name=$4 srv lim; shift 4
-	bg "$sns" "srv-$name" timeout 60 iperf3 -s -1 -p "$PORT"
+	# shellcheck disable=SC2086 # PIN_R, PIN_S: a CPU list, or unset
+	bg "$sns" "srv-$name" ${PIN_R:+taskset -c $PIN_R} timeout 60 iperf3 -s -1 -p "$PORT"
 	srv=$BG_PID
 	wait_for 5 ip netns exec "$sns" sh -c "ss -Hltn 'sport = :$PORT' | grep -q ." ||
 	    die "iperf3 server in $sns did not listen"
 	lim=$(( ${*: -1} + 20 ))
-	ip netns exec "$cns" timeout "$lim" iperf3 -c "$dst" -p "$PORT" --json "${@:1:$#-1}" \
+	# shellcheck disable=SC2086
+	ip netns exec "$cns" ${PIN_S:+taskset -c $PIN_S} timeout "$lim" iperf3 -c "$dst" -p "$PORT" \
+	    --json "${@:1:$#-1}" \
 	    -t "${*: -1}" > "$DIR/$name.json" 2> "$DIR/$name.err" ||
 	    { cat "$DIR/$name.json" "$DIR/$name.err" >&2; die "iperf3 $name failed"; }
 	reap "$srv" 5
@@ -213,11 +218,12 @@ rx_packets() {
 	awk -v i="$1:" '$1 ~ "^" i { sub(/.*:/, ""); print $2 }' "/proc/${TTT[ttt.B]}/net/dev"
 }
 
-# udp PATH: 64-byte UDP A->B as fast as iperf3 sends: packets/s iperf3
+# udp PATH [KEY]: 64-byte UDP A->B as fast as iperf3 sends: packets/s iperf3
 # received, packets/s the path delivered into B (the far tap, or the veth),
-# loss. The two differ when iperf3's receiver, not the path, drops.
+# loss, recorded under KEY (default PATH). The two differ when iperf3's
+# receiver, not the path, drops.
 udp() {
-	local path=$1 j s rx sent lost ifn d0 d1
+	local path=$1 key=${2:-$1} j s rx sent lost ifn d0 d1
 	ifn=$(ifname_of "$path")
 	d0=$(rx_packets "$ifn")
 	iperf "$NS_B" "$NS_A" "$(addr_of "$path" "$NS_B")" "udp-$path" -u -l "$UDP_LEN" -b 0 "$UDP_S"
@@ -232,9 +238,9 @@ udp() {
 	fi
 	# Received over the sending time; "packets" on the receiving side counts
 	# the highest sequence number seen, lost ones included.
-	R["$path.udp_kpps"]+=" $(calc "($rx - $lost) / $s / 1000" 1)"
-	R["$path.udp_loss"]+=" $(calc "$sent > 0 ? 100 * ($sent - $rx + $lost) / $sent : 100" 1)"
-	R["$path.udp_out"]+=" $(calc "($d1 - $d0) / $s / 1000" 1)"
+	R["$key.udp_kpps"]+=" $(calc "($rx - $lost) / $s / 1000" 1)"
+	R["$key.udp_loss"]+=" $(calc "$sent > 0 ? 100 * ($sent - $rx + $lost) / $sent : 100" 1)"
+	R["$key.udp_out"]+=" $(calc "($d1 - $d0) / $s / 1000" 1)"
 }
 
 # rtts PATH...: median and mean RTT A->B of each path, in ms, over PINGS
@@ -653,3 +659,52 @@ echo "allocations during load: $ALLOCS brk/mmap/munmap/mremap/mprotect/madvise c
     "${DATA0_B}->${DATA1_B} KiB (B), VmRSS A ${RSS0_A}->${RSS1_A} KiB over the whole run; workers never replaced"
 echo "(CPU and RSS: socat's and fastd's processes, one an end; ttt's: parent + worker of an end."
 echo " Kernel work done in their context, e.g. the veth and UDP stack, is included for all.)"
+
+# ---- 64-byte UDP by placement (BENCH_UDP_PLACEMENT=1) ----------------------
+# On two CPUs, iperf3's sender (S) and receiver (R) share them with both
+# ends' forwarders; which shares a CPU with which decides how much of what
+# a path delivers R can take. Each placement pins S, R and each end's
+# processes (every thread), runs the UDP test on socat and ttt, rounds
+# interleaved, then unpins them. A diagnosis, not a target: no figure here
+# is in the table above.
+if [ "${BENCH_UDP_PLACEMENT:-0}" = 1 ]; then
+	[ "$(nproc)" -ge 2 ] || die "BENCH_UDP_PLACEMENT needs two CPUs"
+	ALL_CPUS=$(cat /sys/devices/system/cpu/online)
+	# pin CPUS PID...: every thread of each PID on CPUS.
+	pin() {
+		local cpus=$1 p; shift
+		for p in "$@"; do taskset -a -p -c "$cpus" "$p" > /dev/null || die "taskset $p"; done
+	}
+	# end_pids PATH A|B: the processes of PATH's end.
+	end_pids() {
+		case $1 in
+		socat) if [ "$2" = A ]; then echo "$SOCAT_A"; else echo "$SOCAT_B"; fi ;;
+		*) echo "${TTT[$1.$2]} ${WORKER[$1.$2]}" ;;
+		esac
+	}
+	# PLACE: name, then the CPUs of S, of A's end, of B's end, of R.
+	PLACES=("S+A|B+R 0 0 1 1" "S+B|A+R 0 1 0 1" "S+R|A+B 0 1 1 0")
+	say "64-byte UDP by placement: ${UDP_S}s A->B, 2 rounds, S/R = iperf3's sender/receiver"
+	for r in 1 2; do
+		for place in "${PLACES[@]}"; do
+			read -r name cs ca cb cr <<< "$place"
+			for path in socat ttt; do
+				# shellcheck disable=SC2046 # lists of pids
+				pin "$ca" $(end_pids "$path" A)
+				# shellcheck disable=SC2046
+				pin "$cb" $(end_pids "$path" B)
+				PIN_S=$cs PIN_R=$cr udp "$path" "$path@$name"
+				# shellcheck disable=SC2046
+				pin "$ALL_CPUS" $(end_pids "$path" A) $(end_pids "$path" B)
+			done
+		done
+	done
+	printf '%-10s %-26s %-26s %s\n' placement "socat received (kpps)" "ttt received (kpps)" "ttt/socat (medians)"
+	for place in "${PLACES[@]}"; do
+		read -r name _ <<< "$place"
+		# shellcheck disable=SC2086 # lists of samples
+		ms=$(median ${R[socat@$name.udp_kpps]}) mt=$(median ${R[ttt@$name.udp_kpps]})
+		printf '%-10s %-26s %-26s %s\n' "$name" "${R[socat@$name.udp_kpps]}" \
+		    "${R[ttt@$name.udp_kpps]}" "$(calc "$mt / $ms" 2)x"
+	done
+fi
