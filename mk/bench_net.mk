@@ -5,21 +5,21 @@
 # of an end and of its worker alone, allocations under load, syscalls per
 # frame). Two network namespaces the
 # script creates and deletes; nothing outside them. Needs root, iperf3, socat
-# and fastd; perf (linux-perf) or strace counts the syscalls. About 5.5
-# minutes (four paths, some 80 s a path), cut at 9; with BENCH_COMPARE (a
-# fifth path) about 7, cut at 11: the limit grows with the number of paths,
+# and fastd; perf (linux-perf) or strace counts the syscalls. About 8
+# minutes (four paths, some 120 s a path), cut at 13; with BENCH_COMPARE (a
+# fifth path) about 11, cut at 15: the limit grows with the number of paths,
 # with room for a shared, loaded machine. It never fails on a figure, only
 # when a figure could not be taken.
 # TTT_BIN=/path/to/binary benchmarks another build; BENCH_COMPARE=/path/to/
 # another/tinytaptunnel (BENCH_TTT_BASE, its older name, works too) adds that
 # build as a fifth path in the same rounds, with a column of its own and the
 # ratios ttt/base; BENCH_ROUNDS, BENCH_TCP_SECONDS, BENCH_UDP_SECONDS shorten
-# or lengthen it; BENCH_TTT_OPTS passes options to every tinytaptunnel daemon
+# or lengthen it (BENCH_UDP_RUNS: UDP tests a path a round, 3); BENCH_TTT_OPTS passes options to every tinytaptunnel daemon
 # (e.g. "--threads 2"); BENCH_UDP_PLACEMENT=1 adds, at the end, the 64-byte
 # UDP test on socat and ttt under three pinnings of iperf3 and the two ends
 # to the two CPUs (some 90 s more; the limit grows by 120).
 
-BENCH_NET_LIMIT ?= $(if $(BENCH_COMPARE)$(BENCH_TTT_BASE),660,540)
+BENCH_NET_LIMIT ?= $(if $(BENCH_COMPARE)$(BENCH_TTT_BASE),900,780)
 BENCH_PLACE_LIMIT := $(if $(filter 1,$(BENCH_UDP_PLACEMENT)),120,0)
 
 .PHONY: bench

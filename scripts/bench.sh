@@ -57,7 +57,8 @@
 # Environment: TTT_BIN (default ./tinytaptunnel), BENCH_COMPARE (unset: no
 # base path; BENCH_TTT_BASE is the older name for it), BENCH_ROUNDS (3), BENCH_TCP_SECONDS (10), BENCH_UDP_SECONDS (5),
 # BENCH_PINGS (50), BENCH_TTT_OPTS (options for every tinytaptunnel daemon,
-# base included, e.g. "--threads 2"), BENCH_UDP_PLACEMENT (1: afterwards, the
+# base included, e.g. "--threads 2"), BENCH_UDP_RUNS (3 UDP tests a path a
+# round), BENCH_UDP_PLACEMENT (1: afterwards, the
 # 64-byte UDP test on socat and ttt with iperf3 and each end pinned to CPUs
 # three ways, to show how much the placement decides).
 set -euo pipefail
@@ -69,6 +70,10 @@ BASE_BIN=${BENCH_COMPARE:-${BENCH_TTT_BASE:-}}
 ROUNDS=${BENCH_ROUNDS:-3}
 TCP_S=${BENCH_TCP_SECONDS:-10}
 UDP_S=${BENCH_UDP_SECONDS:-5}
+# Where the kernel puts iperf3's sender and receiver next to the forwarders
+# moves a path's 64-byte UDP figure by up to 2x from one test to the next
+# (BENCH_UDP_PLACEMENT shows it): three tests a round, nine samples a median.
+UDP_RUNS=${BENCH_UDP_RUNS:-3}
 PINGS=${BENCH_PINGS:-50}
 TTT_OPTS=${BENCH_TTT_OPTS:-}
 PING_BLOCK=10
@@ -284,19 +289,25 @@ addr_of() {
 	esac
 }
 
+# last_runs SAMPLES: this round's UDP samples, the last UDP_RUNS, a/b/c.
+last_runs() {
+	echo "$1" | awk -v n="$UDP_RUNS" '{ s = ""; for (i = NF - n + 1; i <= NF; i++)
+	    if (i > 0) s = s (s == "" ? "" : "/") $i; print s }'
+}
+
 round() {
-	local path=$1 b_ab t_ab
+	local path=$1 b_ab t_ab u
 	tcp "$NS_A" "$NS_B" "$path" ab
 	b_ab=$TCP_BYTES t_ab=$TCP_TICKS
 	tcp "$NS_B" "$NS_A" "$path" ba
 	if [ -n "${FWD[$path]}" ]; then
 		R["$path.cpu_gb"]+=" $(calc "($t_ab + $TCP_TICKS) / $HZ / (($b_ab + $TCP_BYTES) / 1e9)" 2)"
 	fi
-	udp "$path"
+	for ((u = 0; u < UDP_RUNS; u++)); do udp "$path"; done
 	printf '  %-6s rtt %s ms  tcp A->B %s  B->A %s Mbit/s  udp %s kpps (delivered %s, loss %s%%)%s\n' \
 	    "$path" "${R[$path.rtt]##* }" "${R[$path.tcp_ab]##* }" "${R[$path.tcp_ba]##* }" \
-	    "${R[$path.udp_kpps]##* }" "${R[$path.udp_out]##* }" "${R[$path.udp_loss]##* }" \
-	    "${FWD[$path]:+  cpu ${R[$path.cpu_gb]##* } s/GB}"
+	    "$(last_runs "${R[$path.udp_kpps]}")" "$(last_runs "${R[$path.udp_out]}")" \
+	    "$(last_runs "${R[$path.udp_loss]}")" "${FWD[$path]:+  cpu ${R[$path.cpu_gb]##* } s/GB}"
 }
 
 # ---- set-up ----------------------------------------------------------------
@@ -422,7 +433,7 @@ done
 DATA0_A=$(status_kb "${WORKER[ttt.A]}" VmData) DATA0_B=$(status_kb "${WORKER[ttt.B]}" VmData)
 RSS0_A=$(status_kb "${WORKER[ttt.A]}" VmRSS)
 
-say "$ROUNDS rounds: ping x$PINGS, TCP ${TCP_S}s each way, UDP ${UDP_LEN}-byte ${UDP_S}s A->B"
+say "$ROUNDS rounds: ping x$PINGS, TCP ${TCP_S}s each way, UDP ${UDP_LEN}-byte ${UDP_S}s A->B x$UDP_RUNS"
 echo "iperf3 -c DST -t $TCP_S --json; iperf3 -c DST -u -l $UDP_LEN -b 0 -t $UDP_S --json;" \
     "ping -c $PINGS -i 0.02 in blocks of $PING_BLOCK, the paths in turn; CPU = utime+stime of the forwarding processes, both ends"
 for r in $(seq 1 "$ROUNDS"); do
@@ -629,7 +640,7 @@ for f in rtt rtt_mean tcp_ab tcp_ba udp_kpps udp_out udp_loss cpu_gb; do
 	echo "$line"
 done
 
-say "results: medians of $ROUNDS rounds"
+say "results: medians of $ROUNDS rounds (UDP: of $((ROUNDS * UDP_RUNS)) tests)"
 echo "machine: nproc $(nproc), ${CPU_MODEL:-unknown CPU}, kernel $(uname -r), load now $(cut -d' ' -f1-3 /proc/loadavg)"
 line=$(printf '%-32s' "")
 for path in "${ORDER[@]}"; do line+=$(printf ' %10s' "$path"); done
