@@ -179,5 +179,15 @@ for f in README.md SECURITY.md doc/INSTALL.md fuzz/README.md scripts/README doc/
 	[ "$f" != SECURITY.md ] || max=$SEC_MAX_LINES
 	if [ "$n" -le "$max" ]; then ok "$f: $n lines"; else bad "$f: $n lines (runaway edit?)"; fi
 done
+# The man page's own lint, as test_install.sh checks the installed copy:
+# here it fails in seconds, not at the end of the e2e tests.
+if command -v mandoc >/dev/null 2>&1; then
+	# Messages about mandoc's own database (stderr) are not about the page.
+	lint=$(mandoc -T lint doc/tinytaptunnel.8 2>/dev/null) && lrc=0 || lrc=$?
+	if [ "$lrc" -eq 0 ] && [ -z "$lint" ]; then ok "doc/tinytaptunnel.8 lints clean (mandoc -T lint)"
+	else bad "doc/tinytaptunnel.8: mandoc -T lint: $lint"; fi
+else
+	bad "mandoc not found (Debian package mandoc; make deps installs it)"
+fi
 if [ "$fail" = 0 ]; then echo "docs: all checks passed"; else echo "docs: some checks failed"; fi
 exit "$fail"
